@@ -1,0 +1,5 @@
+"""Jiceng (基层): grassroots governance platform."""
+
+from .celery import app as celery_app
+
+__all__ = ["celery_app"]

@@ -1,0 +1,97 @@
+"""The JSON API (django-ninja): one NinjaAPI, one router per domain, one error handler.
+
+Authentication: the browser session (with CSRF) or a bearer token (``Authorization: Bearer …``).
+Every list is narrowed by the same data scope as the pages.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+from django.http import HttpRequest
+from django.utils import timezone
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, ValidationError
+from ninja.security import APIKeyCookie, HttpBearer
+
+from jiceng.core.errors import ApplicationError
+from jiceng.core.models import ApiToken
+
+
+class TokenAuth(HttpBearer):
+    def authenticate(self, request: HttpRequest, token: str):
+        digest = hashlib.sha256(token.encode()).hexdigest()
+        row = ApiToken.objects.select_related("user").filter(token_hash=digest, revoked=False).first()
+        if row is None or not row.user.is_active:
+            return None
+        now = timezone.now()
+        if row.expires_at is not None and row.expires_at <= now:
+            return None
+        if row.last_used_at is None or (now - row.last_used_at).total_seconds() > 60:
+            ApiToken.objects.filter(pk=row.pk).update(last_used_at=now)
+        request.user = row.user
+        return row.user
+
+
+class SessionAuth(APIKeyCookie):
+    """Django's session cookie; unsafe methods also need the CSRF token (ninja checks it)."""
+
+    param_name = "sessionid"
+
+    def __init__(self):
+        super().__init__(csrf=True)
+
+    def authenticate(self, request: HttpRequest, key):
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated and user.is_active:
+            return user
+        return None
+
+
+api = NinjaAPI(
+    title="Jiceng 基层 API",
+    version="1",
+    description=(
+        "基层治理平台接口。所有列表与详情均按调用者的数据范围过滤：范围外的记录返回 404，"
+        "不出现在列表和合计中。个人信息（身份证号、手机号、住址、关爱标签）默认脱敏返回；"
+        "有权限的角色可通过 reveal 接口查看完整值，每次查看都记入审计日志。\n\n"
+        "认证：浏览器会话（写操作需 CSRF 令牌）或 `Authorization: Bearer <token>`。"
+        "错误统一为 `{code, message, field?, errors?}`。"
+    ),
+    auth=[TokenAuth(), SessionAuth()],
+    urls_namespace="api",
+)
+
+
+@api.exception_handler(ApplicationError)
+def application_error(request, exc: ApplicationError):
+    return api.create_response(request, exc.as_dict(), status=exc.status)
+
+
+@api.exception_handler(ValidationError)
+def validation_error(request, exc: ValidationError):
+    errors = {}
+    for err in exc.errors:
+        loc = [str(p) for p in err.get("loc", []) if p not in ("body", "query", "path", "payload")]
+        errors.setdefault(".".join(loc) or "__all__", []).append(err.get("msg", "invalid"))
+    field = next(iter(errors), None)
+    message = f"{field}: {errors[field][0]}" if field else "请求参数无效。"
+    return api.create_response(request, {"code": "invalid", "message": message, "field": field, "errors": errors},
+                               status=400)
+
+
+@api.exception_handler(AuthenticationError)
+def auth_error(request, exc):
+    return api.create_response(request, {"code": "unauthenticated", "message": "请先登录或提供有效的令牌。"},
+                               status=401)
+
+
+def _register_routers() -> None:
+    from jiceng.people.api import router as people_router
+    from jiceng.regions.api import router as regions_router
+
+    api.add_router("/regions/", regions_router)
+    api.add_router("/people/", people_router)
+
+
+_register_routers()

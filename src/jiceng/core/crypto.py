@@ -1,0 +1,89 @@
+"""Encryption of personal information at rest, and keyed hashes for exact-match search.
+
+Ciphertext format: ``enc:v1:<cipher>:<key id>:<base64(nonce || ciphertext+tag)>``. The cipher and
+the key id travel with each value, so a key (or the algorithm) can be rotated by re-encrypting
+rows while old rows stay readable. The keyed hash (HMAC-SHA256 with a separate key) lets a
+caller find a resident by the exact ID number or phone without storing it in clear.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import os
+from functools import lru_cache
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from django.conf import settings
+
+PREFIX = "enc:v1:"
+
+
+class DecryptionError(ValueError):
+    pass
+
+
+@lru_cache(maxsize=16)
+def _key(key_id: str) -> bytes:
+    try:
+        raw = settings.FIELD_KEYS[key_id]
+    except KeyError as exc:
+        raise DecryptionError(f"unknown field key id {key_id!r}") from exc
+    key = base64.b64decode(raw)
+    if len(key) not in (16, 32):
+        raise DecryptionError("field keys must be 16 or 32 bytes (base64)")
+    return key
+
+
+def clear_key_cache() -> None:
+    _key.cache_clear()
+    _hash_key.cache_clear()
+
+
+def encrypt(plaintext: str, *, key_id: str | None = None) -> str:
+    key_id = key_id or settings.FIELD_KEY_ID
+    cipher = settings.FIELD_CIPHER
+    if cipher != "aes-gcm":
+        raise DecryptionError(f"unsupported field cipher {cipher!r}")
+    nonce = os.urandom(12)
+    sealed = AESGCM(_key(key_id)).encrypt(nonce, plaintext.encode("utf-8"), key_id.encode())
+    return f"{PREFIX}{cipher}:{key_id}:{base64.b64encode(nonce + sealed).decode()}"
+
+
+def decrypt(token: str) -> str:
+    if not token.startswith(PREFIX):
+        raise DecryptionError("value is not an encrypted token")
+    try:
+        cipher, key_id, payload = token[len(PREFIX):].split(":", 2)
+        blob = base64.b64decode(payload)
+    except ValueError as exc:
+        raise DecryptionError("malformed encrypted token") from exc
+    if cipher != "aes-gcm":
+        raise DecryptionError(f"unsupported field cipher {cipher!r}")
+    try:
+        return AESGCM(_key(key_id)).decrypt(blob[:12], blob[12:], key_id.encode()).decode("utf-8")
+    except (InvalidTag, UnicodeDecodeError, ValueError) as exc:  # never echo the value
+        raise DecryptionError("encrypted value failed authentication") from exc
+
+
+def key_id_of(token: str) -> str | None:
+    if not token or not token.startswith(PREFIX):
+        return None
+    return token[len(PREFIX):].split(":", 2)[1]
+
+
+@lru_cache(maxsize=1)
+def _hash_key() -> bytes:
+    return base64.b64decode(settings.FIELD_HASH_KEY)
+
+
+def normalise(value: str) -> str:
+    return "".join(value.split()).upper()
+
+
+def blind_index(value: str, *, purpose: str) -> str:
+    """Keyed hash of a normalised value; equal inputs give equal outputs, nothing else leaks."""
+    digest = hmac.new(_hash_key(), f"{purpose}:{normalise(value)}".encode(), hashlib.sha256)
+    return digest.hexdigest()[:40]

@@ -1,0 +1,51 @@
+"""Data scope: one mechanism narrows every queryset to what the actor may see.
+
+A scoped model declares where its region path is (``scope_path_lookup``, e.g. ``"grid__path"``)
+and whether it holds personal data (``scope_personal = True``). The actor (``people.User``)
+answers which region subtrees it covers for such a model (``scope_paths``). Everything a page,
+an export, a count or the API shows goes through ``restrict``; direct access by id goes through
+``get_scoped_or_404`` so an object out of scope is indistinguishable from one that does not exist.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from django.db.models import Q
+
+from .errors import NotFoundError
+
+
+def scope_q(model: type[models.Model], actor) -> Q | None:
+    """The filter for ``actor`` on ``model``; None means nothing is visible."""
+    if actor is None or not getattr(actor, "is_authenticated", False) or not actor.is_active:
+        return None
+    lookup = getattr(model, "scope_path_lookup", None)
+    if lookup is None:
+        raise TypeError(f"{model.__name__} declares no scope_path_lookup; it cannot be scoped")
+    paths = actor.scope_paths(personal=getattr(model, "scope_personal", False))
+    if not paths:
+        return None
+    if "/" in paths:
+        return Q()
+    q = Q()
+    for path in paths:
+        q |= Q(**{f"{lookup}__startswith": path})
+    return q
+
+
+def restrict(qs: models.QuerySet, actor) -> models.QuerySet:
+    q = scope_q(qs.model, actor)
+    if q is None:
+        return qs.none()
+    return qs.filter(q)
+
+
+def get_scoped_or_404(qs: models.QuerySet, actor, **lookup):
+    obj = restrict(qs, actor).filter(**lookup).first()
+    if obj is None:
+        raise NotFoundError("未找到该记录，或您无权查看。")
+    return obj
+
+
+def in_scope(obj: models.Model, actor) -> bool:
+    return restrict(type(obj)._default_manager.filter(pk=obj.pk), actor).exists()

@@ -1,0 +1,62 @@
+"""Validators for Chinese identifiers: resident ID numbers (GB 11643), unified social credit
+codes (GB 32100) and mobile numbers."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+_ID_WEIGHTS = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
+_ID_CHECK = "10X98765432"
+_ID_RE = re.compile(r"^\d{17}[\dX]$")
+_PHONE_RE = re.compile(r"^1[3-9]\d{9}$")
+_USCC_CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+_USCC_WEIGHTS = [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28]
+_USCC_RE = re.compile(r"^[0-9A-HJ-NPQRTUWXY]{2}\d{6}[0-9A-HJ-NPQRTUWXY]{10}$")
+
+
+def id_check_digit(first17: str) -> str:
+    total = sum(int(d) * w for d, w in zip(first17, _ID_WEIGHTS, strict=True))
+    return _ID_CHECK[total % 11]
+
+
+def id_number_error(value: str) -> str | None:
+    """None when valid, otherwise the reason (in Chinese)."""
+    value = value.strip().upper()
+    if not _ID_RE.match(value):
+        return "身份证号须为18位，前17位为数字，末位为数字或X。"
+    try:
+        date(int(value[6:10]), int(value[10:12]), int(value[12:14]))
+    except ValueError:
+        return "身份证号中的出生日期无效。"
+    if id_check_digit(value[:17]) != value[17]:
+        return "身份证号校验位不正确。"
+    return None
+
+
+def birth_date_from_id(value: str) -> date:
+    return date(int(value[6:10]), int(value[10:12]), int(value[12:14]))
+
+
+def gender_from_id(value: str) -> str:
+    return "M" if int(value[16]) % 2 == 1 else "F"
+
+
+def phone_error(value: str) -> str | None:
+    if not _PHONE_RE.match(value.strip()):
+        return "手机号须为11位大陆手机号码。"
+    return None
+
+
+def uscc_check_char(first17: str) -> str:
+    total = sum(_USCC_CHARS.index(c) * w for c, w in zip(first17, _USCC_WEIGHTS, strict=True))
+    return _USCC_CHARS[(31 - total % 31) % 31]
+
+
+def uscc_error(value: str) -> str | None:
+    value = value.strip().upper()
+    if not _USCC_RE.match(value):
+        return "统一社会信用代码须为18位（数字或大写字母，不含 I、O、S、V、Z）。"
+    if uscc_check_char(value[:17]) != value[17]:
+        return "统一社会信用代码校验位不正确。"
+    return None

@@ -1,0 +1,172 @@
+"""Reads of people, narrowed to the actor's scope; the numbers on screens come from here."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db.models import Count, QuerySet
+
+from jiceng.core.crypto import blind_index
+from jiceng.core.scope import get_scoped_or_404, restrict
+from jiceng.regions.choices import RegionKind, RegionLevel
+from jiceng.regions.models import Region
+
+from .choices import WorkerKind
+from .models import GridWorker, Resident
+
+
+def resident_visible(actor) -> QuerySet[Resident]:
+    return restrict(Resident.objects.select_related("grid"), actor)
+
+
+def worker_visible(actor) -> QuerySet[GridWorker]:
+    return restrict(GridWorker.objects.select_related("community"), actor)
+
+
+def resident_get(*, actor, pk: int) -> Resident:
+    return get_scoped_or_404(Resident.objects.select_related("grid", "house__unit__building"), actor, pk=pk)
+
+
+def worker_get(*, actor, pk: int) -> GridWorker:
+    return get_scoped_or_404(GridWorker.objects.select_related("community"), actor, pk=pk)
+
+
+def resident_filter(qs: QuerySet[Resident], *, q: str = "", region: Region | None = None, tag: str = "",
+                    residence_type: str = "", political_status: str = "", is_volunteer: bool | None = None
+                    ) -> QuerySet[Resident]:
+    """One filter for pages, API and exports. ``q`` is a name fragment, or an exact ID number or
+    phone (matched by keyed hash, never by decrypting)."""
+    q = (q or "").strip()
+    if q:
+        if q.isdigit() and len(q) == 11:
+            qs = qs.filter(phone_hash=blind_index(q, purpose="phone"))
+        elif len(q) == 18 and q[:17].isdigit():
+            qs = qs.filter(id_number_hash=blind_index(q, purpose="id_number"))
+        else:
+            qs = qs.filter(name__contains=q)
+    if region is not None:
+        qs = qs.filter(grid__path__startswith=region.path)
+    if tag:
+        from .services import tag_token
+
+        qs = qs.filter(tag_tokens__contains=tag_token(tag))
+    if residence_type:
+        qs = qs.filter(residence_type=residence_type)
+    if political_status:
+        qs = qs.filter(political_status=political_status)
+    if is_volunteer is not None:
+        qs = qs.filter(is_volunteer=is_volunteer)
+    return qs
+
+
+def worker_filter(qs: QuerySet[GridWorker], *, q: str = "", region: Region | None = None, kind: str = "",
+                  active: bool | None = None) -> QuerySet[GridWorker]:
+    q = (q or "").strip()
+    if q:
+        if q.isdigit() and len(q) == 11:
+            qs = qs.filter(phone_hash=blind_index(q, purpose="phone"))
+        else:
+            qs = qs.filter(name__contains=q)
+    if region is not None:
+        if region.level > RegionLevel.COMMUNITY:
+            qs = qs.filter(assignments__grid__path__startswith=region.path).distinct()
+        else:
+            qs = qs.filter(community__path__startswith=region.path)
+    if kind:
+        qs = qs.filter(kind=kind)
+    if active is not None:
+        qs = qs.filter(active=active)
+    return qs
+
+
+@dataclass(frozen=True)
+class StaffingRatio:
+    """专职网格员（社区工作者）配备率 of one community: workers ÷ residents × 10,000."""
+
+    community: Region
+    full_time_workers: int
+    residents: int
+    standard: int
+    applies: bool
+
+    @property
+    def per_10k(self) -> float | None:
+        if self.residents == 0:
+            return None
+        return round(self.full_time_workers * 10000 / self.residents, 1)
+
+    @property
+    def below_standard(self) -> bool:
+        ratio = self.per_10k
+        return self.applies and ratio is not None and ratio < self.standard
+
+
+def _standard_for(community: Region, ancestors: dict[str, Region]) -> int:
+    if community.staffing_standard:
+        return community.staffing_standard
+    for path in reversed(community.ancestor_paths()):
+        node = ancestors.get(path)
+        if node is not None and node.staffing_standard:
+            return node.staffing_standard
+    return settings.JICENG_STAFFING_STANDARD
+
+
+def staffing_ratios(*, actor, region: Region) -> list[StaffingRatio]:
+    """Per community under ``region`` (or the community itself). The standard (每万城镇常住人口
+    不少于 N 名) applies to urban communities (社区), not villages (村). Three queries in all."""
+    communities = list(
+        restrict(Region.objects.all(), actor)
+        .filter(path__startswith=region.path, level=RegionLevel.COMMUNITY)
+        .order_by("path")
+    )
+    if not communities:
+        return []
+    ids = [c.pk for c in communities]
+    workers = dict(
+        restrict(GridWorker.objects.all(), actor)
+        .filter(community_id__in=ids, active=True, kind=WorkerKind.FULL_TIME)
+        .values_list("community_id").annotate(n=Count("id"))
+    )
+    residents_by_community: dict[int, int] = {}
+    rows = (restrict(Resident.objects.all(), actor).filter(grid__path__startswith=region.path)
+            .values("grid__path").annotate(n=Count("id")))
+    by_path = {c.path: c.pk for c in communities}
+    for row in rows:
+        parts = row["grid__path"].split("/")
+        community_path = "/".join(parts[: communities[0].depth + 2]) + "/"
+        cid = by_path.get(community_path)
+        if cid is not None:
+            residents_by_community[cid] = residents_by_community.get(cid, 0) + row["n"]
+    ancestor_paths = {p for c in communities for p in c.ancestor_paths()}
+    ancestors = {r.path: r for r in Region.objects.filter(path__in=ancestor_paths)}
+    return [
+        StaffingRatio(
+            community=c,
+            full_time_workers=workers.get(c.pk, 0),
+            residents=residents_by_community.get(c.pk, 0),
+            standard=_standard_for(c, ancestors),
+            applies=c.kind != RegionKind.VILLAGE,
+        )
+        for c in communities
+    ]
+
+
+def region_people_counts(*, actor, region: Region) -> dict[str, int]:
+    """Residents, grid workers (by kind) in the region's subtree, within the actor's scope."""
+    residents = restrict(Resident.objects.all(), actor).filter(grid__path__startswith=region.path).count()
+    workers = restrict(GridWorker.objects.filter(active=True), actor)
+    if region.level > RegionLevel.COMMUNITY:
+        workers = workers.filter(assignments__grid__path__startswith=region.path).distinct()
+    else:
+        workers = workers.filter(community__path__startswith=region.path)
+    by_kind = dict(workers.values_list("kind").annotate(n=Count("id", distinct=True)))
+    return {
+        "residents": residents,
+        "workers": sum(by_kind.values()),
+        "workers_full_time": by_kind.get(WorkerKind.FULL_TIME, 0),
+        "workers_part_time": by_kind.get(WorkerKind.PART_TIME, 0),
+        "workers_special": by_kind.get(WorkerKind.SPECIAL, 0),
+    }
+
+

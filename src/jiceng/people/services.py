@@ -1,0 +1,412 @@
+"""Every write to people: accounts, departments, grid workers, residents, and audited reveals of
+personal information."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from jiceng.core.audit import audit_record, diff, snapshot
+from jiceng.core.crypto import blind_index
+from jiceng.core.errors import ApplicationError, PermissionDeniedError, validation_error_to_app_error
+from jiceng.core.masking import mask_address, mask_id_number, mask_phone
+from jiceng.core.scope import in_scope
+from jiceng.core.validators import birth_date_from_id, gender_from_id, id_number_error, phone_error
+from jiceng.regions.choices import GRID_LEVELS, RegionLevel
+from jiceng.regions.models import House, Region
+
+from .choices import (
+    ADMIN_ROLES,
+    REGION_STAFF_ROLES,
+    REVEAL_ROLES,
+    PoliticalStatus,
+    ResidenceType,
+    ResidentTag,
+    Role,
+    WorkerKind,
+)
+from .models import Department, GridAssignment, GridWorker, Resident, User
+
+SECRET_FIELDS = frozenset({"id_number", "phone", "address", "tags"})
+RESIDENT_FIELDS = ["name", "gender", "birth_date", "id_number", "phone", "address", "grid_id", "house_id",
+                   "residence_type", "political_status", "is_volunteer", "tags"]
+WORKER_FIELDS = ["name", "kind", "gender", "id_number", "phone", "community_id", "occupation",
+                 "is_party_member", "active", "joined_on", "user_id"]
+
+# Level of the node each region-staff role is bound to.
+ROLE_LEVEL = {
+    Role.COUNTY_STAFF: RegionLevel.COUNTY,
+    Role.STREET_STAFF: RegionLevel.STREET,
+    Role.COMMUNITY_STAFF: RegionLevel.COMMUNITY,
+}
+
+
+def _full_clean(obj, exclude: list[str] | None = None) -> None:
+    try:
+        obj.full_clean(exclude=exclude)
+    except ValidationError as exc:
+        raise validation_error_to_app_error(exc) from exc
+
+
+def _is_active_staff(actor) -> bool:
+    return actor is not None and getattr(actor, "is_authenticated", False) and actor.is_active
+
+
+def can_edit_people_in(actor, region: Region) -> bool:
+    """Region staff and grid workers keep the people records of their own scope."""
+    if not _is_active_staff(actor):
+        return False
+    if actor.role not in (*REGION_STAFF_ROLES, Role.GRID_WORKER):
+        return False
+    return in_scope(region, actor)
+
+
+def tag_tokens(tags: list[str]) -> str:
+    return " ".join(sorted(blind_index(t, purpose="tag")[:16] for t in tags))
+
+
+def tag_token(tag: str) -> str:
+    return blind_index(tag, purpose="tag")[:16]
+
+
+# --- accounts (三员分立) -------------------------------------------------------------------------
+
+
+@transaction.atomic
+def user_create(*, actor, username: str, password: str, role: str, full_name: str = "",
+                region: Region | None = None, department: Department | None = None, phone: str = "") -> User:
+    """Accounts are created by the system admin. The admin roles themselves are granted by the
+    security admin (``user_set_role``), so no single admin can create a privileged account."""
+    if not _is_active_staff(actor) or actor.role != Role.SYSTEM_ADMIN:
+        raise PermissionDeniedError("只有系统管理员可以创建账号。")
+    if role in ADMIN_ROLES:
+        raise PermissionDeniedError("管理员角色须由安全管理员授予。", field="role")
+    user = _build_user(username=username, role=role, full_name=full_name, region=region,
+                       department=department, phone=phone)
+    _set_password_checked(user, password)
+    user.save()
+    audit_record(actor=actor, action="user.create", obj=user,
+                 changes={"username": [None, username], "role": [None, role],
+                          "region": [None, region.code if region else None],
+                          "department": [None, department.code if department else None]})
+    return user
+
+
+def _build_user(*, username, role, full_name, region, department, phone) -> User:
+    if role not in Role.values:
+        raise ApplicationError(f"未知角色 {role}。", field="role")
+    if User.objects.filter(username=username).exists():
+        raise ApplicationError("用户名已存在。", field="username")
+    _check_binding(role, region, department)
+    if phone and phone_error(phone):
+        raise ApplicationError(phone_error(phone), field="phone")
+    user = User(username=username, role=role, full_name=full_name, region=region, department=department,
+                phone=phone, is_staff=role in ADMIN_ROLES)
+    _full_clean(user, exclude=["password"])
+    return user
+
+
+def _check_binding(role: str, region: Region | None, department: Department | None) -> None:
+    if role in ROLE_LEVEL:
+        if region is None:
+            raise ApplicationError("该角色须绑定区域。", field="region")
+        if region.level != ROLE_LEVEL[role]:
+            raise ApplicationError(f"该角色须绑定到{RegionLevel(ROLE_LEVEL[role]).label}。", field="region")
+    if role == Role.DEPARTMENT_STAFF and department is None:
+        raise ApplicationError("部门工作人员须绑定部门。", field="department")
+
+
+def _set_password_checked(user: User, password: str) -> None:
+    try:
+        validate_password(password, user)
+    except ValidationError as exc:
+        raise ApplicationError(" ".join(exc.messages), field="password") from exc
+    user.set_password(password)
+
+
+@transaction.atomic
+def user_set_role(*, actor, user: User, role: str, region: Region | None = None,
+                  department: Department | None = None) -> User:
+    """Roles and their binding are the security admin's work, and never their own account's."""
+    if not _is_active_staff(actor) or actor.role != Role.SECURITY_ADMIN:
+        raise PermissionDeniedError("只有安全管理员可以分配角色。")
+    if user.pk == actor.pk:
+        raise PermissionDeniedError("不能修改自己的角色。")
+    if role not in Role.values:
+        raise ApplicationError(f"未知角色 {role}。", field="role")
+    _check_binding(role, region, department)
+    user = User.objects.select_for_update().get(pk=user.pk)
+    before = {"role": user.role, "region": user.region.code if user.region else None,
+              "department": user.department.code if user.department else None}
+    user.role, user.region, user.department = role, region, department
+    user.is_staff = role in ADMIN_ROLES
+    user.save(update_fields=["role", "region", "department", "is_staff"])
+    after = {"role": role, "region": region.code if region else None,
+             "department": department.code if department else None}
+    audit_record(actor=actor, action="user.set_role", obj=user, changes=diff(before, after))
+    return user
+
+
+@transaction.atomic
+def user_set_active(*, actor, user: User, active: bool) -> User:
+    if not _is_active_staff(actor) or actor.role not in (Role.SYSTEM_ADMIN, Role.SECURITY_ADMIN):
+        raise PermissionDeniedError("您无权启用或停用账号。")
+    if user.pk == actor.pk:
+        raise PermissionDeniedError("不能停用自己的账号。")
+    if user.role in ADMIN_ROLES and actor.role != Role.SECURITY_ADMIN:
+        raise PermissionDeniedError("管理员账号只能由安全管理员启用或停用。")
+    before = user.is_active
+    user.is_active = active
+    user.save(update_fields=["is_active"])
+    audit_record(actor=actor, action="user.set_active", obj=user, changes={"is_active": [before, active]})
+    return user
+
+
+@transaction.atomic
+def department_create(*, actor, code: str, name: str, kind: str, region: Region) -> Department:
+    if not _is_active_staff(actor) or actor.role != Role.SYSTEM_ADMIN:
+        raise PermissionDeniedError("只有系统管理员可以维护部门。")
+    if Department.objects.filter(code=code).exists():
+        raise ApplicationError("部门编码已存在。", field="code")
+    dept = Department(code=code, name=name, kind=kind, region=region)
+    _full_clean(dept)
+    dept.save()
+    audit_record(actor=actor, action="department.create", obj=dept,
+                 changes={"code": [None, code], "name": [None, name], "kind": [None, kind]})
+    return dept
+
+
+# --- residents -------------------------------------------------------------------------------
+
+
+def _clean_person_ids(*, id_number: str, phone: str) -> tuple[str, str]:
+    id_number = (id_number or "").strip().upper()
+    phone = (phone or "").strip()
+    if id_number:
+        error = id_number_error(id_number)
+        if error:
+            raise ApplicationError(error, field="id_number")
+    if phone:
+        error = phone_error(phone)
+        if error:
+            raise ApplicationError(error, field="phone")
+    return id_number, phone
+
+
+def _check_grid(grid: Region) -> None:
+    if grid is None or grid.level not in GRID_LEVELS:
+        raise ApplicationError("居民须登记到网格。", field="grid")
+
+
+def _check_tags(tags: list[str]) -> list[str]:
+    unknown = [t for t in tags if t not in ResidentTag.values]
+    if unknown:
+        raise ApplicationError(f"未知标签：{'、'.join(unknown)}", field="tags")
+    return sorted(set(tags))
+
+
+def _apply_resident_values(resident: Resident, values: dict[str, Any]) -> None:
+    if "id_number" in values or "phone" in values:
+        id_number, phone = _clean_person_ids(id_number=values.get("id_number", resident.id_number),
+                                             phone=values.get("phone", resident.phone))
+        resident.id_number, resident.phone = id_number, phone
+        resident.id_number_hash = blind_index(id_number, purpose="id_number") if id_number else ""
+        resident.phone_hash = blind_index(phone, purpose="phone") if phone else ""
+        if id_number:
+            resident.birth_date = birth_date_from_id(id_number)
+            resident.gender = gender_from_id(id_number)
+    if "tags" in values:
+        resident.tags = _check_tags(list(values["tags"] or []))
+        resident.tag_tokens = tag_tokens(resident.tags)
+    for field in ("name", "address", "residence_type", "political_status", "is_volunteer", "house", "grid"):
+        if field in values:
+            setattr(resident, field, values[field].strip() if isinstance(values[field], str) else values[field])
+    if not resident.name:
+        raise ApplicationError("请填写姓名。", field="name")
+    if resident.residence_type not in ResidenceType.values:
+        raise ApplicationError("未知的人口类型。", field="residence_type")
+    if resident.political_status not in PoliticalStatus.values:
+        raise ApplicationError("未知的政治面貌。", field="political_status")
+    if resident.house_id and resident.house.unit.building.grid_id != resident.grid_id:
+        raise ApplicationError("所选房屋不在该网格内。", field="house")
+
+
+def _check_unique_id(resident: Resident) -> None:
+    if resident.id_number_hash:
+        clash = Resident.objects.filter(id_number_hash=resident.id_number_hash).exclude(pk=resident.pk)
+        if clash.exists():
+            raise ApplicationError("该身份证号已登记为其他居民。", field="id_number")
+
+
+@transaction.atomic
+def resident_create(*, actor, name: str, grid: Region, id_number: str = "", phone: str = "", address: str = "",
+                    house: House | None = None, residence_type: str = ResidenceType.REGISTERED,
+                    political_status: str = PoliticalStatus.MASSES, is_volunteer: bool = False,
+                    tags: list[str] | None = None) -> Resident:
+    _check_grid(grid)
+    if not can_edit_people_in(actor, grid):
+        raise PermissionDeniedError("您无权在此网格登记居民。")
+    resident = Resident(grid=grid)
+    _apply_resident_values(resident, {
+        "name": name, "id_number": id_number, "phone": phone, "address": address, "house": house,
+        "residence_type": residence_type, "political_status": political_status,
+        "is_volunteer": is_volunteer, "tags": tags or [], "grid": grid,
+    })
+    _check_unique_id(resident)
+    _full_clean(resident)
+    resident.save()
+    audit_record(actor=actor, action="resident.create", obj=resident,
+                 changes=diff({}, snapshot(resident, RESIDENT_FIELDS), secret_fields=SECRET_FIELDS))
+    return resident
+
+
+@transaction.atomic
+def resident_update(*, actor, resident: Resident, **values: Any) -> Resident:
+    allowed = {"name", "id_number", "phone", "address", "house", "grid", "residence_type", "political_status",
+               "is_volunteer", "tags"}
+    unknown = set(values) - allowed
+    if unknown:
+        raise ApplicationError(f"不能修改字段：{', '.join(sorted(unknown))}", field=sorted(unknown)[0])
+    resident = Resident.objects.select_for_update().get(pk=resident.pk)
+    if not can_edit_people_in(actor, resident.grid):
+        raise PermissionDeniedError("您无权修改此居民。")
+    if "grid" in values:
+        _check_grid(values["grid"])
+        if not can_edit_people_in(actor, values["grid"]):
+            raise PermissionDeniedError("您无权把居民迁入该网格。", field="grid")
+    before = snapshot(resident, RESIDENT_FIELDS)
+    _apply_resident_values(resident, values)
+    _check_unique_id(resident)
+    _full_clean(resident)
+    resident.save()
+    changes = diff(before, snapshot(resident, RESIDENT_FIELDS), secret_fields=SECRET_FIELDS)
+    if changes:
+        audit_record(actor=actor, action="resident.update", obj=resident, changes=changes)
+    return resident
+
+
+def can_reveal(actor) -> bool:
+    return _is_active_staff(actor) and actor.role in REVEAL_ROLES
+
+
+PERSONAL_FIELDS = ("id_number", "phone", "address", "tags")
+
+
+@transaction.atomic
+def personal_info_reveal(*, actor, person: Resident | GridWorker, fields: list[str] | None = None) -> dict:
+    """Return the unmasked values for a permitted actor; every reveal is audited."""
+    if not can_reveal(actor):
+        raise PermissionDeniedError("您的角色无权查看完整个人信息。")
+    if not in_scope(person, actor):
+        from jiceng.core.errors import NotFoundError
+
+        raise NotFoundError("未找到该记录，或您无权查看。")
+    available = [f for f in PERSONAL_FIELDS if hasattr(person, f)]
+    fields = fields or available
+    bad = [f for f in fields if f not in available]
+    if bad:
+        raise ApplicationError(f"不能查看字段：{', '.join(bad)}", field="fields")
+    audit_record(actor=actor, action="personal_info.reveal", obj=person, changes={"fields": fields})
+    return {f: getattr(person, f) for f in fields}
+
+
+def masked(person: Resident | GridWorker) -> dict:
+    out = {"id_number": mask_id_number(person.id_number), "phone": mask_phone(person.phone)}
+    if isinstance(person, Resident):
+        out["address"] = mask_address(person.address)
+        out["tags"] = f"{len(person.tags)} 项（已隐藏）" if person.tags else ""
+    return out
+
+
+# --- grid workers -----------------------------------------------------------------------------
+
+
+def _check_worker_grids(community: Region, grids: list[Region], kind: str) -> None:
+    for grid in grids:
+        if grid.level not in GRID_LEVELS:
+            raise ApplicationError(f"“{grid.name}”不是网格。", field="grids")
+        if kind != WorkerKind.SPECIAL and not grid.path.startswith(community.path):
+            raise ApplicationError(f"网格“{grid.name}”不属于{community.name}。", field="grids")
+
+
+@transaction.atomic
+def grid_worker_create(*, actor, name: str, kind: str, community: Region, grids: list[Region] | None = None,
+                       id_number: str = "", phone: str = "", occupation: str = "", is_party_member: bool = False,
+                       joined_on=None, user: User | None = None) -> GridWorker:
+    if community is None or community.level != RegionLevel.COMMUNITY:
+        raise ApplicationError("网格员须属于一个社区/村。", field="community")
+    if not can_edit_people_in(actor, community) or actor.role == Role.GRID_WORKER:
+        raise PermissionDeniedError("您无权在此社区登记网格员。")
+    if kind not in WorkerKind.values:
+        raise ApplicationError("未知的网格员类型。", field="kind")
+    grids = grids or []
+    _check_worker_grids(community, grids, kind)
+    id_number, phone = _clean_person_ids(id_number=id_number, phone=phone)
+    worker = GridWorker(
+        name=(name or "").strip(), kind=kind, community=community, id_number=id_number, phone=phone,
+        id_number_hash=blind_index(id_number, purpose="id_number") if id_number else "",
+        phone_hash=blind_index(phone, purpose="phone") if phone else "",
+        gender=gender_from_id(id_number) if id_number else "",
+        occupation=occupation, is_party_member=is_party_member, joined_on=joined_on, user=user,
+    )
+    if not worker.name:
+        raise ApplicationError("请填写姓名。", field="name")
+    if worker.id_number_hash and GridWorker.objects.filter(id_number_hash=worker.id_number_hash).exists():
+        raise ApplicationError("该身份证号已登记为网格员。", field="id_number")
+    _full_clean(worker)
+    worker.save()
+    GridAssignment.objects.bulk_create(
+        [GridAssignment(worker=worker, grid=g, is_primary=i == 0) for i, g in enumerate(grids)]
+    )
+    changes = diff({}, snapshot(worker, WORKER_FIELDS), secret_fields=SECRET_FIELDS)
+    changes["grids"] = [[], [g.code for g in grids]]
+    audit_record(actor=actor, action="grid_worker.create", obj=worker, changes=changes)
+    return worker
+
+
+@transaction.atomic
+def grid_worker_set_grids(*, actor, worker: GridWorker, grids: list[Region]) -> GridWorker:
+    worker = GridWorker.objects.select_for_update().get(pk=worker.pk)
+    if not can_edit_people_in(actor, worker.community) or actor.role == Role.GRID_WORKER:
+        raise PermissionDeniedError("您无权调整此网格员。")
+    _check_worker_grids(worker.community, grids, worker.kind)
+    before = sorted(worker.grids.values_list("code", flat=True))
+    worker.assignments.all().delete()
+    GridAssignment.objects.bulk_create(
+        [GridAssignment(worker=worker, grid=g, is_primary=i == 0) for i, g in enumerate(grids)]
+    )
+    after = sorted(g.code for g in grids)
+    audit_record(actor=actor, action="grid_worker.set_grids", obj=worker, changes={"grids": [before, after]})
+    return worker
+
+
+@transaction.atomic
+def grid_worker_update(*, actor, worker: GridWorker, **values: Any) -> GridWorker:
+    allowed = {"name", "kind", "phone", "id_number", "occupation", "is_party_member", "active", "joined_on"}
+    unknown = set(values) - allowed
+    if unknown:
+        raise ApplicationError(f"不能修改字段：{', '.join(sorted(unknown))}", field=sorted(unknown)[0])
+    worker = GridWorker.objects.select_for_update().get(pk=worker.pk)
+    if not can_edit_people_in(actor, worker.community) or actor.role == Role.GRID_WORKER:
+        raise PermissionDeniedError("您无权修改此网格员。")
+    before = snapshot(worker, WORKER_FIELDS)
+    if "id_number" in values or "phone" in values:
+        id_number, phone = _clean_person_ids(id_number=values.get("id_number", worker.id_number),
+                                             phone=values.get("phone", worker.phone))
+        worker.id_number, worker.phone = id_number, phone
+        worker.id_number_hash = blind_index(id_number, purpose="id_number") if id_number else ""
+        worker.phone_hash = blind_index(phone, purpose="phone") if phone else ""
+    for field in ("name", "kind", "occupation", "is_party_member", "active", "joined_on"):
+        if field in values:
+            setattr(worker, field, values[field])
+    if worker.kind not in WorkerKind.values:
+        raise ApplicationError("未知的网格员类型。", field="kind")
+    _full_clean(worker)
+    worker.save()
+    changes = diff(before, snapshot(worker, WORKER_FIELDS), secret_fields=SECRET_FIELDS)
+    if changes:
+        audit_record(actor=actor, action="grid_worker.update", obj=worker, changes=changes)
+    return worker

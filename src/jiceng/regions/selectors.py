@@ -1,0 +1,71 @@
+"""Reads of the region tree, already narrowed to what the actor may see."""
+
+from __future__ import annotations
+
+from django.db.models import Count, QuerySet
+
+from jiceng.core.scope import get_scoped_or_404, restrict
+
+from .choices import GRID_LEVELS, RegionLevel
+from .models import Region
+
+
+def region_visible(actor) -> QuerySet[Region]:
+    return restrict(Region.objects.all(), actor)
+
+
+def region_get(*, actor, pk: int | None = None, code: str | None = None) -> Region:
+    lookup = {"pk": pk} if pk is not None else {"code": code}
+    return get_scoped_or_404(Region.objects.select_related("parent"), actor, **lookup)
+
+
+def region_roots(*, actor) -> list[Region]:
+    """The top nodes of what the actor sees (its bound node, or the tree roots for admins)."""
+    visible = region_visible(actor)
+    top = visible.order_by("depth").values_list("depth", flat=True).first()
+    if top is None:
+        return []
+    return list(visible.filter(depth=top).order_by("code"))
+
+
+def region_children(*, actor, region: Region) -> QuerySet[Region]:
+    return region_visible(actor).filter(parent=region).order_by("code")
+
+
+def region_ancestors(region: Region) -> list[Region]:
+    """Breadcrumb: the chain above a node the actor may already see."""
+    return list(Region.objects.filter(path__in=region.ancestor_paths()).order_by("depth"))
+
+
+def region_subtree(region: Region) -> QuerySet[Region]:
+    return Region.objects.filter(path__startswith=region.path)
+
+
+def region_level_counts(*, actor, region: Region) -> dict[int, int]:
+    """How many nodes of each level lie below ``region`` (the node itself excluded)."""
+    rows = (region_visible(actor).filter(path__startswith=region.path).exclude(pk=region.pk)
+            .values("level").annotate(n=Count("id")))
+    return {row["level"]: row["n"] for row in rows}
+
+
+def grid_boundaries(*, actor, region: Region, max_features: int = 5000) -> dict:
+    """GeoJSON FeatureCollection of the region and the nodes one level and the deepest grids below it."""
+    visible = region_visible(actor).filter(path__startswith=region.path, boundary__isnull=False)
+    child_level = region.level + 1
+    levels = {region.level, child_level}
+    if region.level >= RegionLevel.COMMUNITY:
+        levels |= set(GRID_LEVELS)
+    rows = visible.filter(level__in=levels).values("id", "code", "name", "level", "boundary")[:max_features]
+    return {
+        "type": "FeatureCollection",
+        "features": [
+            {
+                "type": "Feature",
+                "id": row["id"],
+                "geometry": row["boundary"],
+                "properties": {"id": row["id"], "code": row["code"], "name": row["name"], "level": row["level"],
+                               "level_label": RegionLevel(row["level"]).label, "self": row["id"] == region.pk},
+            }
+            for row in rows
+        ],
+    }

@@ -1,0 +1,243 @@
+"""Settings, read from the environment (one file, small typed helpers that fail loudly).
+
+Embedded mode (the default) runs on a SQLite file in ``JICENG_DATA_DIR`` and generates its own
+secrets on first run. Production (``JICENG_ENV=production``) requires every secret from the
+environment and turns on the secure cookie/HSTS defaults.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import secrets
+from pathlib import Path
+
+import dj_database_url
+from django.utils.translation import gettext_lazy as _
+
+
+class ImproperlyConfiguredEnv(RuntimeError):
+    pass
+
+
+def env(name: str, default: str | None = None) -> str | None:
+    return os.environ.get(name, default)
+
+
+def envbool(name: str, default: bool) -> bool:
+    raw = os.environ.get(name)
+    if raw is None or raw == "":
+        return default
+    low = raw.strip().lower()
+    if low in {"1", "true", "yes", "on"}:
+        return True
+    if low in {"0", "false", "no", "off"}:
+        return False
+    raise ImproperlyConfiguredEnv(f"{name} must be a boolean (true/false), got {raw!r}")
+
+
+def envint(name: str, default: int) -> int:
+    raw = os.environ.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        return int(raw)
+    except ValueError as exc:
+        raise ImproperlyConfiguredEnv(f"{name} must be an integer, got {raw!r}") from exc
+
+
+def envlist(name: str, default: list[str]) -> list[str]:
+    raw = os.environ.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    return [item.strip() for item in raw.split(",") if item.strip()]
+
+
+BASE_DIR = Path(__file__).resolve().parent
+PRODUCTION = env("JICENG_ENV", "embedded") == "production"
+DATA_DIR = Path(env("JICENG_DATA_DIR", str(Path.cwd() / "var")) or "var").resolve()
+if not PRODUCTION:
+    DATA_DIR.mkdir(parents=True, exist_ok=True)
+
+
+def _kept_secret(filename: str, make) -> str:
+    """A secret generated on first run in embedded mode and kept in the data directory."""
+    path = DATA_DIR / filename
+    if path.exists():
+        return path.read_text().strip()
+    value = make()
+    path.write_text(value)
+    path.chmod(0o600)
+    return value
+
+
+def _required_secret(name: str, filename: str, make) -> str:
+    value = env(name)
+    if value:
+        return value
+    if PRODUCTION:
+        raise ImproperlyConfiguredEnv(f"{name} must be set in production (JICENG_ENV=production)")
+    return _kept_secret(filename, make)
+
+
+def _b64key() -> str:
+    return base64.b64encode(secrets.token_bytes(32)).decode()
+
+
+SECRET_KEY = _required_secret("JICENG_SECRET_KEY", "secret_key", lambda: secrets.token_urlsafe(50))
+DEBUG = envbool("JICENG_DEBUG", False)
+ALLOWED_HOSTS = envlist("JICENG_ALLOWED_HOSTS", [] if PRODUCTION else ["127.0.0.1", "localhost", "testserver"])
+CSRF_TRUSTED_ORIGINS = envlist("JICENG_CSRF_TRUSTED_ORIGINS", [])
+
+# Personal-information encryption. Keys are base64 of 32 random bytes. A keyring keeps old keys
+# readable during rotation: JICENG_FIELD_KEYS is a JSON object {"key id": "base64 key"} and
+# JICENG_FIELD_KEY_ID names the one new values are written with.
+FIELD_KEYS: dict[str, str] = json.loads(
+    _required_secret("JICENG_FIELD_KEYS", "field_keys.json", lambda: json.dumps({"k1": _b64key()}))
+)
+FIELD_KEY_ID = env("JICENG_FIELD_KEY_ID") or sorted(FIELD_KEYS)[-1]
+FIELD_HASH_KEY = _required_secret("JICENG_FIELD_HASH_KEY", "field_hash_key", _b64key)
+FIELD_CIPHER = env("JICENG_FIELD_CIPHER", "aes-gcm")
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "django.contrib.humanize",
+    "jiceng.core",
+    "jiceng.regions",
+    "jiceng.people",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "jiceng.core.middleware.RequestContextMiddleware",
+]
+
+ROOT_URLCONF = "jiceng.urls"
+WSGI_APPLICATION = "jiceng.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "jiceng.core.context_processors.nav",
+            ],
+        },
+    }
+]
+
+DATABASES = {
+    "default": dj_database_url.parse(
+        env("DATABASE_URL") or f"sqlite:///{DATA_DIR / 'jiceng.sqlite3'}",
+        conn_max_age=envint("JICENG_DB_CONN_MAX_AGE", 60 if PRODUCTION else 0),
+    )
+}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    DATABASES["default"].setdefault("OPTIONS", {})
+    DATABASES["default"]["OPTIONS"].update(
+        {"init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;", "timeout": 20,
+         "transaction_mode": "IMMEDIATE"}
+    )
+    DATABASES["default"]["TEST"] = {"NAME": str(DATA_DIR / "test.sqlite3")} if envbool(
+        "JICENG_TEST_SQLITE_FILE", False) else {}
+
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+AUTH_USER_MODEL = "people.User"
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "home"
+LOGOUT_REDIRECT_URL = "login"
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 8}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "jiceng.core.passwords.CharacterClassValidator", "OPTIONS": {"min_classes": 3}},
+]
+
+LANGUAGE_CODE = "zh-hans"
+LANGUAGES = [("zh-hans", _("简体中文")), ("en", _("English"))]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+TIME_ZONE = env("JICENG_TIME_ZONE", "Asia/Shanghai")
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = Path(env("JICENG_STATIC_ROOT", str(DATA_DIR / "static")) or "")
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        if PRODUCTION
+        else "django.contrib.staticfiles.storage.StaticFilesStorage"
+    },
+}
+MEDIA_ROOT = Path(env("JICENG_MEDIA_ROOT", str(DATA_DIR / "media")) or "")
+WHITENOISE_USE_FINDERS = not PRODUCTION
+
+CACHES = {
+    "default": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": env("JICENG_CACHE_URL")}
+        if env("JICENG_CACHE_URL")
+        # Shared by the embedded server's worker processes (a boundary change must reach all).
+        else {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache", "LOCATION": str(DATA_DIR / "cache")}
+    )
+}
+
+# Sessions and cookies.
+SESSION_COOKIE_AGE = envint("JICENG_SESSION_ABSOLUTE_SECONDS", 12 * 3600)
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SAMESITE = "Lax"
+SESSION_COOKIE_SECURE = envbool("JICENG_SECURE_COOKIES", PRODUCTION)
+CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+SECURE_SSL_REDIRECT = envbool("JICENG_SSL_REDIRECT", PRODUCTION)
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if PRODUCTION else None
+SECURE_HSTS_SECONDS = envint("JICENG_HSTS_SECONDS", 31536000 if PRODUCTION else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = PRODUCTION
+SECURE_HSTS_PRELOAD = PRODUCTION
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+
+# Celery: eager (in-process) unless a broker is configured.
+CELERY_BROKER_URL = env("JICENG_CELERY_BROKER_URL", "memory://")
+CELERY_RESULT_BACKEND = env("JICENG_CELERY_RESULT_BACKEND", None)
+CELERY_TASK_ALWAYS_EAGER = envbool("JICENG_CELERY_EAGER", not env("JICENG_CELERY_BROKER_URL"))
+CELERY_TASK_EAGER_PROPAGATES = True
+CELERY_TIMEZONE = TIME_ZONE
+
+# Domain settings.
+JICENG_STAFFING_STANDARD = envint("JICENG_STAFFING_STANDARD", 18)  # grid workers per 10,000 residents
+JICENG_PAGE_SIZE = envint("JICENG_PAGE_SIZE", 50)
+JICENG_IMPORT_MAX_ROWS = envint("JICENG_IMPORT_MAX_ROWS", 100_000)
+JICENG_IMPORT_MAX_BYTES = envint("JICENG_IMPORT_MAX_BYTES", 20 * 1024 * 1024)
+DATA_UPLOAD_MAX_MEMORY_SIZE = 25 * 1024 * 1024
+FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": env("JICENG_LOG_LEVEL", "INFO")},
+    "loggers": {"django.db.backends": {"level": "INFO"}},
+}

@@ -1,0 +1,16 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from .api import api
+
+admin.site.site_header = "Jiceng 基层 · 后台管理"
+admin.site.site_title = "Jiceng 基层"
+
+urlpatterns = [
+    path("api/", api.urls),
+    path("admin/", admin.site.urls),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("", include("jiceng.core.urls")),
+    path("regions/", include("jiceng.regions.urls")),
+    path("people/", include("jiceng.people.urls")),
+]

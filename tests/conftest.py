@@ -1,0 +1,25 @@
+import pytest
+
+from jiceng.core import dbguard
+
+# Let Django empty tables (audit log included) between transactional tests; tests of the
+# append-only guarantee turn this off for themselves (see tests/core/test_audit.py).
+dbguard.MAINTENANCE["on"] = True
+
+
+@pytest.fixture
+def county(db):
+    from tests.factories import small_county
+
+    return small_county()
+
+
+@pytest.fixture
+def login(client):
+    """Log a named user into the Django test client."""
+
+    def _login(user):
+        client.force_login(user)
+        return client
+
+    return _login
