@@ -101,7 +101,7 @@ FIELD_HASH_KEY = _required_secret("JICENG_FIELD_HASH_KEY", "field_hash_key", _b6
 FIELD_CIPHER = env("JICENG_FIELD_CIPHER", "aes-gcm")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "jiceng.admin_config.JicengAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

@@ -3,9 +3,6 @@ from django.urls import include, path
 
 from .api import api
 
-admin.site.site_header = "Jiceng 基层 · 后台管理"
-admin.site.site_title = "Jiceng 基层"
-
 urlpatterns = [
     path("api/", api.urls),
     path("admin/", admin.site.urls),
