@@ -34,6 +34,7 @@ def main(argv: list[str] | None = None) -> None:
 
     if command == "demo":
         bind = argv[2] if len(argv) > 2 else os.environ.get("JICENG_BIND", "127.0.0.1:8000")
+        os.environ["JICENG_BIND"] = bind  # the printed logins name this address
         call_command("migrate", verbosity=0, interactive=False)
         call_command("load_demo", verbosity=1)
         print(f"\n  Jiceng 基层 is serving the demo county at http://{bind}/  (Ctrl+C to stop)\n", flush=True)

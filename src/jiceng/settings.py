@@ -112,10 +112,12 @@ INSTALLED_APPS = [
     "jiceng.core",
     "jiceng.regions",
     "jiceng.people",
+    "jiceng.accounts",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "jiceng.accounts.middleware.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -125,6 +127,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "jiceng.core.middleware.RequestContextMiddleware",
+    "jiceng.accounts.middleware.SessionSecurityMiddleware",
 ]
 
 ROOT_URLCONF = "jiceng.urls"
@@ -166,6 +169,8 @@ AUTH_USER_MODEL = "people.User"
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
+# Lockout, IP throttle and login bookkeeping around Django's ModelBackend (jiceng.accounts).
+AUTHENTICATION_BACKENDS = ["jiceng.accounts.backends.LockoutModelBackend"]
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -191,6 +196,8 @@ STORAGES = {
         else "django.contrib.staticfiles.storage.StaticFilesStorage"
     },
 }
+if not PRODUCTION:
+    STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # whitenoise warns when it is missing
 MEDIA_ROOT = Path(env("JICENG_MEDIA_ROOT", str(DATA_DIR / "media")) or "")
 WHITENOISE_USE_FINDERS = not PRODUCTION
 
@@ -218,6 +225,19 @@ SECURE_HSTS_PRELOAD = PRODUCTION
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# Content-Security-Policy sent on every response (jiceng.accounts.middleware); no inline script/style.
+JICENG_CSP = env("JICENG_CSP") or (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; object-src 'none'; "
+    "frame-ancestors 'none'; base-uri 'self'; form-action 'self'"
+)
+
+# Account security (jiceng.accounts, docs/security.md).
+JICENG_LOCKOUT_THRESHOLD = envint("JICENG_LOCKOUT_THRESHOLD", 5)  # failed logins before the account locks
+JICENG_LOCKOUT_SECONDS = envint("JICENG_LOCKOUT_SECONDS", 1800)
+JICENG_LOGIN_IP_LIMIT = envint("JICENG_LOGIN_IP_LIMIT", 30)  # failed logins per IP per minute
+JICENG_PASSWORD_MAX_AGE_DAYS = envint("JICENG_PASSWORD_MAX_AGE_DAYS", 90)  # 0: never expires
+JICENG_SESSION_IDLE_SECONDS = envint("JICENG_SESSION_IDLE_SECONDS", 1800)
+JICENG_TOTP_ISSUER = env("JICENG_TOTP_ISSUER", "Jiceng 基层") or "Jiceng 基层"
 
 # Celery: eager (in-process) unless a broker is configured.
 CELERY_BROKER_URL = env("JICENG_CELERY_BROKER_URL", "memory://")
