@@ -50,18 +50,6 @@ class RoleAdminMixin:
             raise
 
 
-class JicengAdminSite(admin.AdminSite):
-    site_header = "Jiceng 基层 · 后台管理"
-    site_title = "Jiceng 基层"
-    index_title = "后台管理"
-
-    def has_permission(self, request):
-        from jiceng.people.choices import ADMIN_ROLES
-
-        user = request.user
-        return bool(user.is_active and user.is_authenticated and getattr(user, "role", None) in ADMIN_ROLES)
-
-
 @admin.register(AuditLog)
 class AuditLogAdmin(RoleAdminMixin, admin.ModelAdmin):
     """Readable by the audit admin only; nobody can add, change or delete."""

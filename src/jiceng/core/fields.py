@@ -30,9 +30,23 @@ class EncryptedTextField(models.TextField):
         value = super().get_prep_value(value)
         if value is None or value == "":
             return value
-        if isinstance(value, str) and value.startswith(crypto.PREFIX):
+        value = str(value)
+        if _is_token(value):
             return value
-        return crypto.encrypt(str(value))
+        return crypto.encrypt(value)
+
+
+def _is_token(value: str) -> bool:
+    """Ciphertext already (e.g. copied from another row) is stored as is. Only a value that
+    authenticates counts: typed text that merely starts with the prefix is encrypted like any other,
+    or it would sit in clear and make its row unreadable."""
+    if not value.startswith(crypto.PREFIX):
+        return False
+    try:
+        crypto.decrypt(value)
+    except crypto.DecryptionError:
+        return False
+    return True
 
 
 class EncryptedJSONListField(EncryptedTextField):
@@ -56,6 +70,12 @@ class EncryptedJSONListField(EncryptedTextField):
         return json.loads(value)
 
     def get_prep_value(self, value):
+        # Encrypt the JSON text directly: the parent's get_prep_value runs to_python(), which would
+        # turn the JSON back into a list and store its Python repr (unreadable as JSON).
         if not value:
             return ""
-        return super().get_prep_value(json.dumps(sorted(set(value)), ensure_ascii=False))
+        if isinstance(value, str):
+            if _is_token(value):
+                return value
+            value = self.to_python(value)
+        return crypto.encrypt(json.dumps(sorted(set(value)), ensure_ascii=False))

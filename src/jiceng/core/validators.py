@@ -6,6 +6,8 @@ from __future__ import annotations
 import re
 from datetime import date
 
+from django.utils import timezone
+
 _ID_WEIGHTS = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
 _ID_CHECK = "10X98765432"
 _ID_RE = re.compile(r"^\d{17}[\dX]$")
@@ -26,8 +28,10 @@ def id_number_error(value: str) -> str | None:
     if not _ID_RE.match(value):
         return "身份证号须为18位，前17位为数字，末位为数字或X。"
     try:
-        date(int(value[6:10]), int(value[10:12]), int(value[12:14]))
+        born = date(int(value[6:10]), int(value[10:12]), int(value[12:14]))
     except ValueError:
+        return "身份证号中的出生日期无效。"
+    if born > timezone.localdate():
         return "身份证号中的出生日期无效。"
     if id_check_digit(value[:17]) != value[17]:
         return "身份证号校验位不正确。"

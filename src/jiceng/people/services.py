@@ -101,6 +101,7 @@ def _build_user(*, username, role, full_name, region, department, phone) -> User
     if User.objects.filter(username=username).exists():
         raise ApplicationError("用户名已存在。", field="username")
     _check_binding(role, region, department)
+    phone = (phone or "").strip()
     if phone and phone_error(phone):
         raise ApplicationError(phone_error(phone), field="phone")
     user = User(username=username, role=role, full_name=full_name, region=region, department=department,
@@ -332,6 +333,14 @@ def _check_worker_grids(community: Region, grids: list[Region], kind: str) -> No
             raise ApplicationError(f"网格“{grid.name}”不属于{community.name}。", field="grids")
 
 
+def _check_grids_in_scope(actor, grids: list[Region]) -> None:
+    """A worker's grids become the scope of the worker's login: the actor may hand out only grids it
+    keeps itself (a special worker may cover other communities' grids, but not beyond the actor's)."""
+    for grid in grids:
+        if not can_edit_people_in(actor, grid):
+            raise PermissionDeniedError(f"您无权把网格“{grid.name}”分配给网格员。", field="grids")
+
+
 @transaction.atomic
 def grid_worker_create(*, actor, name: str, kind: str, community: Region, grids: list[Region] | None = None,
                        id_number: str = "", phone: str = "", occupation: str = "", is_party_member: bool = False,
@@ -344,6 +353,7 @@ def grid_worker_create(*, actor, name: str, kind: str, community: Region, grids:
         raise ApplicationError("未知的网格员类型。", field="kind")
     grids = grids or []
     _check_worker_grids(community, grids, kind)
+    _check_grids_in_scope(actor, grids)
     id_number, phone = _clean_person_ids(id_number=id_number, phone=phone)
     worker = GridWorker(
         name=(name or "").strip(), kind=kind, community=community, id_number=id_number, phone=phone,
@@ -373,6 +383,7 @@ def grid_worker_set_grids(*, actor, worker: GridWorker, grids: list[Region]) -> 
     if not can_edit_people_in(actor, worker.community) or actor.role == Role.GRID_WORKER:
         raise PermissionDeniedError("您无权调整此网格员。")
     _check_worker_grids(worker.community, grids, worker.kind)
+    _check_grids_in_scope(actor, grids)
     before = sorted(worker.grids.values_list("code", flat=True))
     worker.assignments.all().delete()
     GridAssignment.objects.bulk_create(
@@ -404,6 +415,8 @@ def grid_worker_update(*, actor, worker: GridWorker, **values: Any) -> GridWorke
             setattr(worker, field, values[field])
     if worker.kind not in WorkerKind.values:
         raise ApplicationError("未知的网格员类型。", field="kind")
+    if worker.kind != before["kind"]:  # a special worker's grids in other communities must go first
+        _check_worker_grids(worker.community, list(worker.grids.all()), worker.kind)
     _full_clean(worker)
     worker.save()
     changes = diff(before, snapshot(worker, WORKER_FIELDS), secret_fields=SECRET_FIELDS)

@@ -4,6 +4,7 @@ boundary changes (a version number in the shared cache, bumped by the region ser
 from __future__ import annotations
 
 import threading
+import time
 from dataclasses import dataclass
 
 from django.core.cache import cache
@@ -47,11 +48,17 @@ class GridIndex:
         return self.ids[min(inside or hits, key=lambda i: self.codes[i])]
 
 
+def _fresh_version() -> int:
+    """Where a lost counter (cache restart, culling) starts again: from the clock, so never at a
+    number an index already built in some process may carry."""
+    return time.time_ns() // 1000
+
+
 def current_version() -> int:
     version = cache.get(VERSION_KEY)
     if version is None:
-        cache.add(VERSION_KEY, 1, timeout=None)
-        version = cache.get(VERSION_KEY) or 1
+        cache.add(VERSION_KEY, _fresh_version(), timeout=None)
+        version = cache.get(VERSION_KEY) or _fresh_version()
     return int(version)
 
 
@@ -59,14 +66,17 @@ def bump_version() -> None:
     try:
         cache.incr(VERSION_KEY)
     except ValueError:
-        cache.set(VERSION_KEY, 2, timeout=None)
+        cache.set(VERSION_KEY, _fresh_version(), timeout=None)
 
 
 def deepest_grids():
-    """Grids with a boundary and no child grid: the cells that tile the area."""
+    """Grids with a boundary and no child grid with a boundary: the cells that tile the area.
+
+    A child grid not yet drawn does not hide its parent (creating one bumps no index version, so
+    counting it would also make the answer depend on when a process last rebuilt its index)."""
     grids = Region.objects.filter(level__in=GRID_LEVELS, boundary__isnull=False)
     parents_with_grid_children = Region.objects.filter(
-        level__in=GRID_LEVELS, children__level__in=GRID_LEVELS
+        level__in=GRID_LEVELS, children__level__in=GRID_LEVELS, children__boundary__isnull=False
     ).values("id")
     return grids.exclude(id__in=parents_with_grid_children).order_by("code")
 

@@ -89,6 +89,16 @@ def _boundaries_changed() -> None:
     transaction.on_commit(bump_version)
 
 
+def _check_code_unused(code: str, *, exclude_id: int | None = None) -> None:
+    """Codes are unique ignoring case: paths are built from codes, and SQLite's LIKE (behind every
+    scope filter) ignores case, so /…/A1/ would otherwise also cover a sibling /…/a1/."""
+    clash = Region.objects.filter(code__iexact=code)
+    if exclude_id is not None:
+        clash = clash.exclude(pk=exclude_id)
+    if code and clash.exists():
+        raise ApplicationError(f"编码 {code} 已被使用。", field="code")
+
+
 def _path_for(code: str, parent: Region | None) -> str:
     return f"{parent.path if parent else '/'}{code}/"
 
@@ -116,8 +126,7 @@ def region_create(
     _check_level(level, parent)
     if kind and kind not in RegionKind.values:
         raise ApplicationError(f"未知的类型 {kind}。", field="kind")
-    if Region.objects.filter(code=code).exists():
-        raise ApplicationError(f"编码 {code} 已被使用。", field="code")
+    _check_code_unused(code)
     boundary_json, center = _check_boundary(boundary, parent=parent, exclude_id=None, level=level)
     region = Region(
         code=code, name=name, level=level, kind=kind, parent=parent, boundary=boundary_json,
@@ -155,8 +164,7 @@ def region_update(*, actor, region: Region, **changes: Any) -> Region:
     old_path = region.path
     if "code" in changes:
         code = (changes["code"] or "").strip()
-        if code != region.code and Region.objects.filter(code=code).exists():
-            raise ApplicationError(f"编码 {code} 已被使用。", field="code")
+        _check_code_unused(code, exclude_id=region.pk)
         region.code = code
         region.path = _path_for(code, region.parent)
     for field in ("name", "kind", "population", "households", "staffing_standard"):
@@ -169,8 +177,10 @@ def region_update(*, actor, region: Region, **changes: Any) -> Region:
         if boundary_json is not None:
             children = Region.objects.filter(parent=region, boundary__isnull=False)
             geom = geo.parse_boundary(boundary_json)
+            cover = geom.buffer(geo.COVER_TOLERANCE)
             for child in children:
-                geo.check_within(geo.parse_boundary(child.boundary), geom, parent_name=region.name)
+                if not cover.covers(geo.parse_boundary(child.boundary)):
+                    raise ApplicationError(f"新边界未包含下级区域“{child.name}”。", field="boundary")
         region.boundary = boundary_json
         region.center_lng, region.center_lat = (center.x, center.y) if center is not None else (None, None)
     try:
