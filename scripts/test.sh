@@ -9,11 +9,12 @@ PYTHON=${PYTHON:-python3}
 .venv/bin/python -m pip install -q --disable-pip-version-check -e ".[dev]" 2> >(grep -v "is ignored" >&2)
 
 # Browser tests drive Debian's chromium (never a downloaded browser).
-if [ ! -x /usr/bin/chromium ]; then
-  echo "Installing Debian's chromium for the browser tests…"
+# A Chinese font makes the screenshots readable (the tests pass without it).
+if [ ! -x /usr/bin/chromium ] || ! fc-list 2>/dev/null | grep -qi "wenquanyi\|wqy\|noto.*cjk"; then
+  echo "Installing Debian's chromium (and a Chinese font) for the browser tests…"
   if [ "$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi
   $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium >/dev/null
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium fonts-wqy-microhei >/dev/null
 fi
 
 export JICENG_DATA_DIR=${JICENG_DATA_DIR:-$(mktemp -d)}

@@ -69,3 +69,24 @@ def grid_boundaries(*, actor, region: Region, max_features: int = 5000) -> dict:
             for row in rows
         ],
     }
+
+
+def region_children_counted(*, actor, region: Region) -> QuerySet[Region]:
+    """Children annotated with how many children each has, so a tree knows which nodes expand."""
+    return region_children(actor=actor, region=region).annotate(n_children=Count("children"))
+
+
+def region_breadcrumb(*, actor, region: Region) -> list[tuple[Region, bool]]:
+    """The ancestors of ``region`` with whether the actor may open each (nodes above the actor's
+    own node are named but not linked)."""
+    ancestors = region_ancestors(region)
+    visible = set(region_visible(actor).filter(pk__in=[a.pk for a in ancestors]).values_list("pk", flat=True))
+    return [(a, a.pk in visible) for a in ancestors]
+
+
+def region_options(*, actor, levels=None) -> QuerySet[Region]:
+    """Visible nodes in tree order, for drop-downs (filters, form choices)."""
+    qs = region_visible(actor)
+    if levels is not None:
+        qs = qs.filter(level__in=list(levels))
+    return qs.order_by("path")

@@ -1,0 +1,70 @@
+"""Page helpers shared by every domain's views, and the home page.
+
+Pages are thin: parse the request, call services and selectors, render. ``page_errors`` maps the
+one application error type to HTTP for pages (the API has its own handler in ``jiceng/api.py``):
+an out-of-scope object is a 404, a forbidden action a 403.
+"""
+
+from __future__ import annotations
+
+import functools
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from jiceng.people.selectors import region_people_counts
+from jiceng.regions.choices import RegionLevel
+from jiceng.regions.selectors import region_children_counted, region_level_counts, region_roots
+
+from .errors import NotFoundError, PermissionDeniedError
+
+
+def page_errors(view):
+    """Turn NotFoundError into Http404 and PermissionDeniedError into PermissionDenied."""
+
+    @functools.wraps(view)
+    def wrapper(request, *args, **kwargs):
+        try:
+            return view(request, *args, **kwargs)
+        except NotFoundError as exc:
+            raise Http404(exc.message) from exc
+        except PermissionDeniedError as exc:
+            raise PermissionDenied(exc.message) from exc
+
+    return wrapper
+
+
+def is_htmx(request: HttpRequest) -> bool:
+    return request.headers.get("HX-Request") == "true"
+
+
+def sees_people(user) -> bool:
+    """Whether the account may see residents and grid workers at all (the admin roles may not)."""
+    return bool(user.is_authenticated and user.scope_paths(personal=True))
+
+
+def level_count_rows(counts: dict[int, int]) -> list[tuple[str, int]]:
+    """``{level: n}`` → ``[(label, n)]`` in tree order, for display."""
+    return [(RegionLevel(level).label, n) for level, n in sorted(counts.items())]
+
+
+def region_summary(*, actor, region) -> dict:
+    """The counts shown for a node on the home and region pages; every number from a selector."""
+    return {
+        "region": region,
+        "level_counts": level_count_rows(region_level_counts(actor=actor, region=region)),
+        "people": region_people_counts(actor=actor, region=region) if sees_people(actor) else None,
+    }
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    roots = region_roots(actor=user)
+    trees = [
+        {**region_summary(actor=user, region=root), "children": list(region_children_counted(actor=user, region=root))}
+        for root in roots
+    ]
+    return render(request, "home.html", {"trees": trees, "sees_people": sees_people(user)})

@@ -1,0 +1,144 @@
+"""Forms for the people pages: they parse input only. Rules (ID checksum, grid in community,
+scope) live in the services; their ApplicationError is put back on the form with ``add_app_error``."""
+
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from jiceng.core.errors import ApplicationError, NotFoundError
+from jiceng.regions.choices import GRID_LEVELS, RegionLevel
+from jiceng.regions.selectors import region_get, region_options
+
+from .choices import PoliticalStatus, ResidenceType, ResidentTag, WorkerKind
+
+YES_NO = [("", _("全部")), ("1", _("是")), ("0", _("否"))]
+
+
+def _with_blank(choices):
+    return [("", _("全部")), *[(v, lab) for v, lab in choices if v != ""]]
+
+
+def add_app_error(form: forms.Form, exc: ApplicationError) -> None:
+    """Show a service's message next to the field it names (or above the form)."""
+    form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+
+
+class RegionLabelMixin:
+    @staticmethod
+    def region_label(region) -> str:
+        indent = "\u3000" * max(region.depth - 1, 0)
+        return f"{indent}{region.name}（{RegionLevel(region.level).label}）"
+
+
+class _FilterForm(RegionLabelMixin, forms.Form):
+    """Shared part of the list filters: a search box and a region subtree the actor may see.
+
+    The region drop-down lists every visible node when there are few, else the levels down to
+    社区/村 (plus the one chosen); any visible node can still be chosen with ``?region=<id>``.
+    """
+
+    MAX_OPTIONS = 1000
+
+    q = forms.CharField(label=_("搜索"), required=False, max_length=50,
+                        widget=forms.TextInput(attrs={"placeholder": _("姓名，或完整手机号/身份证号"),
+                                                      "type": "search"}))
+    region = forms.IntegerField(label=_("区域"), required=False, widget=forms.Select)
+
+    def __init__(self, *args, actor, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.actor = actor
+        options = list(region_options(actor=actor)[: self.MAX_OPTIONS + 1])
+        if len(options) > self.MAX_OPTIONS:
+            options = list(region_options(actor=actor, levels=range(1, RegionLevel.COMMUNITY + 1)))
+        chosen = self.data.get("region") if self.is_bound else None
+        if chosen and str(chosen).isdigit() and int(chosen) not in {r.pk for r in options}:
+            options += list(region_options(actor=actor).filter(pk=int(chosen)))
+        self.fields["region"].widget.choices = [("", _("全部区域")), *[
+            (r.pk, self.region_label(r)) for r in options
+        ]]
+
+    def clean_region(self):
+        pk = self.cleaned_data.get("region")
+        if pk is None:
+            return None
+        try:
+            return region_get(actor=self.actor, pk=pk)
+        except NotFoundError as exc:
+            raise forms.ValidationError(_("区域不存在，或不在您的范围内。")) from exc
+
+    @staticmethod
+    def yes_no(value: str) -> bool | None:
+        return {"1": True, "0": False}.get(value)
+
+
+class ResidentFilterForm(_FilterForm):
+    tag = forms.ChoiceField(label=_("关爱标签"), required=False, choices=_with_blank(ResidentTag.choices))
+    residence_type = forms.ChoiceField(label=_("人口类型"), required=False,
+                                       choices=_with_blank(ResidenceType.choices))
+    volunteer = forms.ChoiceField(label=_("志愿者"), required=False, choices=YES_NO)
+
+    def filters(self) -> dict:
+        data = self.cleaned_data
+        return {"q": data.get("q", ""), "region": data.get("region"), "tag": data.get("tag", ""),
+                "residence_type": data.get("residence_type", ""),
+                "is_volunteer": self.yes_no(data.get("volunteer", ""))}
+
+
+class WorkerFilterForm(_FilterForm):
+    kind = forms.ChoiceField(label=_("类型"), required=False, choices=_with_blank(WorkerKind.choices))
+    active = forms.ChoiceField(label=_("在岗"), required=False, choices=YES_NO)
+
+    def filters(self) -> dict:
+        data = self.cleaned_data
+        return {"q": data.get("q", ""), "region": data.get("region"), "kind": data.get("kind", ""),
+                "active": self.yes_no(data.get("active", ""))}
+
+
+class _RegionChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        return RegionLabelMixin.region_label(obj)
+
+
+class _RegionMultipleChoiceField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj):
+        return RegionLabelMixin.region_label(obj)
+
+
+class ResidentCreateForm(forms.Form):
+    name = forms.CharField(label=_("姓名"), max_length=50)
+    grid = _RegionChoiceField(label=_("所属网格"), queryset=None, empty_label=_("请选择网格"))
+    id_number = forms.CharField(label=_("身份证号"), max_length=18, required=False)
+    phone = forms.CharField(label=_("手机号"), max_length=11, required=False)
+    address = forms.CharField(label=_("住址"), max_length=200, required=False)
+    residence_type = forms.ChoiceField(label=_("人口类型"), choices=ResidenceType.choices,
+                                       initial=ResidenceType.REGISTERED)
+    political_status = forms.ChoiceField(label=_("政治面貌"), choices=PoliticalStatus.choices,
+                                         initial=PoliticalStatus.MASSES)
+    is_volunteer = forms.BooleanField(label=_("志愿者"), required=False)
+    tags = forms.MultipleChoiceField(label=_("关爱标签"), required=False, choices=ResidentTag.choices,
+                                     widget=forms.CheckboxSelectMultiple)
+
+    def __init__(self, *args, actor, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["grid"].queryset = region_options(actor=actor, levels=GRID_LEVELS)
+
+
+class WorkerCreateForm(forms.Form):
+    name = forms.CharField(label=_("姓名"), max_length=50)
+    kind = forms.ChoiceField(label=_("类型"), choices=WorkerKind.choices, initial=WorkerKind.FULL_TIME)
+    community = _RegionChoiceField(label=_("所属社区/村"), queryset=None, empty_label=_("请选择社区/村"))
+    grids = _RegionMultipleChoiceField(label=_("负责网格"), queryset=None, required=False,
+                                       widget=forms.CheckboxSelectMultiple)
+    id_number = forms.CharField(label=_("身份证号"), max_length=18, required=False)
+    phone = forms.CharField(label=_("手机号"), max_length=11, required=False)
+    occupation = forms.CharField(label=_("职业/身份"), max_length=50, required=False,
+                                 help_text=_("特聘网格员填写职业，如快递员、外卖骑手。"))
+    is_party_member = forms.BooleanField(label=_("党员"), required=False)
+    joined_on = forms.DateField(label=_("入职日期"), required=False,
+                                widget=forms.DateInput(attrs={"type": "date"}))
+
+    def __init__(self, *args, actor, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["community"].queryset = region_options(actor=actor, levels=[RegionLevel.COMMUNITY])
+        self.fields["grids"].queryset = region_options(actor=actor, levels=GRID_LEVELS)

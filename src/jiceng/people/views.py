@@ -1,0 +1,174 @@
+"""Resident and grid-worker pages: lists with search and filters, details with masked personal
+information and an audited reveal, and simple create forms. Thin: parse, call, render."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from jiceng.core.errors import ApplicationError, PermissionDeniedError
+from jiceng.core.views import is_htmx, page_errors
+
+from . import services
+from .choices import REGION_STAFF_ROLES, Role
+from .forms import ResidentCreateForm, ResidentFilterForm, WorkerCreateForm, WorkerFilterForm, add_app_error
+from .models import GridWorker
+from .selectors import (
+    resident_filter,
+    resident_get,
+    resident_visible,
+    worker_filter,
+    worker_get,
+    worker_visible,
+)
+
+# Who may open the create forms; the services decide for the chosen grid/community.
+RESIDENT_EDIT_ROLES = (*REGION_STAFF_ROLES, Role.GRID_WORKER)
+WORKER_EDIT_ROLES = REGION_STAFF_ROLES
+
+
+def _query_without_page(request: HttpRequest) -> str:
+    query = request.GET.copy()
+    query.pop("page", None)
+    return query.urlencode()
+
+
+def _list_context(request: HttpRequest, form, qs) -> dict:
+    """Paginate and mask. An invalid filter shows its error and no rows (never unfiltered rows)."""
+    if not form.is_valid():
+        qs = qs.none()
+    page = Paginator(qs, settings.JICENG_PAGE_SIZE).get_page(request.GET.get("page"))
+    return {
+        "form": form,
+        "page": page,
+        "rows": [(person, services.masked(person)) for person in page.object_list],
+        "total": page.paginator.count,
+        "query": _query_without_page(request),
+    }
+
+
+@login_required
+@require_GET
+def resident_list(request: HttpRequest) -> HttpResponse:
+    form = ResidentFilterForm(request.GET, actor=request.user)
+    qs = resident_visible(request.user)
+    if form.is_valid():
+        qs = resident_filter(qs, **form.filters())
+    context = _list_context(request, form, qs)
+    context["can_create"] = request.user.role in RESIDENT_EDIT_ROLES
+    return render(request, "people/resident_list.html", context)
+
+
+@login_required
+@require_GET
+def worker_list(request: HttpRequest) -> HttpResponse:
+    form = WorkerFilterForm(request.GET, actor=request.user)
+    qs = worker_visible(request.user)
+    if form.is_valid():
+        qs = worker_filter(qs, **form.filters())
+    context = _list_context(request, form, qs.prefetch_related("grids"))
+    context["can_create"] = request.user.role in WORKER_EDIT_ROLES
+    return render(request, "people/worker_list.html", context)
+
+
+@login_required
+@require_GET
+@page_errors
+def resident_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    resident = resident_get(actor=request.user, pk=pk)
+    return render(request, "people/resident_detail.html", {
+        "person": resident, "masked": services.masked(resident), "can_reveal": services.can_reveal(request.user),
+        "reveal_url": reverse("resident-reveal", args=[resident.pk]),
+    })
+
+
+@login_required
+@require_GET
+@page_errors
+def worker_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    worker = worker_get(actor=request.user, pk=pk)
+    return render(request, "people/worker_detail.html", {
+        "person": worker, "masked": services.masked(worker), "grids": worker.grids.order_by("path"),
+        "can_reveal": services.can_reveal(request.user), "reveal_url": reverse("worker-reveal", args=[worker.pk]),
+    })
+
+
+def _reveal(request: HttpRequest, person, *, detail_template: str) -> HttpResponse:
+    """Audited by the service. HTMX swaps in the partial; without JavaScript the whole page."""
+    values = services.personal_info_reveal(actor=request.user, person=person)
+    context = {"person": person, "plain": values, "masked": services.masked(person), "revealed": True,
+               "can_reveal": True}
+    if is_htmx(request):
+        return render(request, "people/_personal_info.html", context)
+    if isinstance(person, GridWorker):
+        context["grids"] = person.grids.order_by("path")
+    return render(request, detail_template, context)
+
+
+@login_required
+@require_POST
+@never_cache
+@page_errors
+def resident_reveal(request: HttpRequest, pk: int) -> HttpResponse:
+    if not services.can_reveal(request.user):
+        raise PermissionDenied("您的角色无权查看完整个人信息。")
+    resident = resident_get(actor=request.user, pk=pk)
+    return _reveal(request, resident, detail_template="people/resident_detail.html")
+
+
+@login_required
+@require_POST
+@never_cache
+@page_errors
+def worker_reveal(request: HttpRequest, pk: int) -> HttpResponse:
+    if not services.can_reveal(request.user):
+        raise PermissionDenied("您的角色无权查看完整个人信息。")
+    worker = worker_get(actor=request.user, pk=pk)
+    return _reveal(request, worker, detail_template="people/worker_detail.html")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def resident_create(request: HttpRequest) -> HttpResponse:
+    if request.user.role not in RESIDENT_EDIT_ROLES:
+        raise PermissionDenied("您的角色不能登记居民。")
+    form = ResidentCreateForm(request.POST if request.method == "POST" else None, actor=request.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            resident = services.resident_create(actor=request.user, **form.cleaned_data)
+        except PermissionDeniedError as exc:
+            raise PermissionDenied(exc.message) from exc
+        except ApplicationError as exc:
+            add_app_error(form, exc)
+        else:
+            messages.success(request, f"已登记居民“{resident.name}”。")
+            return redirect("resident-detail", pk=resident.pk)
+    return render(request, "people/resident_form.html", {"form": form})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def worker_create(request: HttpRequest) -> HttpResponse:
+    if request.user.role not in WORKER_EDIT_ROLES:
+        raise PermissionDenied("您的角色不能登记网格员。")
+    form = WorkerCreateForm(request.POST if request.method == "POST" else None, actor=request.user)
+    if request.method == "POST" and form.is_valid():
+        data = {**form.cleaned_data, "grids": list(form.cleaned_data["grids"])}
+        try:
+            worker = services.grid_worker_create(actor=request.user, **data)
+        except PermissionDeniedError as exc:
+            raise PermissionDenied(exc.message) from exc
+        except ApplicationError as exc:
+            add_app_error(form, exc)
+        else:
+            messages.success(request, f"已登记网格员“{worker.name}”。")
+            return redirect("worker-detail", pk=worker.pk)
+    return render(request, "people/worker_form.html", {"form": form})

@@ -1,0 +1,355 @@
+"""Resident and grid-worker pages: scope, masking, audited reveal, filters, forms, CSRF."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from jiceng.core.models import AuditLog
+from jiceng.people.models import GridWorker, Resident
+from jiceng.people.services import grid_worker_create, resident_create
+from tests.accounts.helpers import login_verified
+from tests.factories import make_id_number
+
+pytestmark = pytest.mark.django_db
+
+HX = {"HTTP_HX_REQUEST": "true"}
+
+
+@dataclass
+class People:
+    zhang: Resident  # 甲, grid A1-1, tag 独居老人
+    li: Resident  # 甲, grid A1-2, volunteer, floating
+    zhao: Resident  # 乙, grid B1
+    wang: GridWorker  # 甲, full-time, A1-1
+    sun: GridWorker  # 甲, special (courier)
+    qian: GridWorker  # 乙, full-time
+
+
+ZHANG_ID = make_id_number(birth="19400305", seq=11)
+LI_ID = make_id_number(birth="19900612", seq=12, male=False)
+ZHAO_ID = make_id_number(birth="19850101", seq=13)
+WANG_ID = make_id_number(birth="19880808", seq=21)
+
+
+def people_in_county(county) -> People:
+    """A few people in 甲 (made by alice) and 乙 (made by bob), through the real services."""
+    alice, bob = county.alice, county.bob
+    return People(
+        zhang=resident_create(actor=alice, name="张三", grid=county.a1_1, id_number=ZHANG_ID, phone="13800000011",
+                              address="测试县东街道幸福路8号3栋", tags=["独居老人"]),
+        li=resident_create(actor=alice, name="李四", grid=county.a1_2, id_number=LI_ID, phone="13900000012",
+                           is_volunteer=True, residence_type="floating"),
+        zhao=resident_create(actor=bob, name="赵六", grid=county.b1, id_number=ZHAO_ID, phone="13700000013"),
+        wang=grid_worker_create(actor=alice, name="王五", kind="full_time", community=county.a, grids=[county.a1_1],
+                                id_number=WANG_ID, phone="13600000021"),
+        sun=grid_worker_create(actor=alice, name="孙八", kind="special", community=county.a, grids=[county.a1_2],
+                               occupation="快递员"),
+        qian=grid_worker_create(actor=bob, name="钱七", kind="full_time", community=county.b, grids=[county.b1]),
+    )
+
+
+@pytest.fixture
+def people(county):
+    return people_in_county(county)
+
+
+# --- lists -----------------------------------------------------------------------------------
+
+
+def test_resident_list_shows_only_alices_community(login, county, people):
+    html = login(county.alice).get(reverse("resident-list")).content.decode()
+    assert "张三" in html and "李四" in html
+    assert "赵六" not in html
+    assert "共 2 人" in html
+
+
+def test_resident_list_masks_id_numbers_phones_addresses_and_tags(login, county, people):
+    html = login(county.alice).get(reverse("resident-list")).content.decode()
+    assert ZHANG_ID not in html and "13800000011" not in html and "幸福路8号3栋" not in html
+    assert ZHANG_ID[:4] + "*" * 10 + ZHANG_ID[-4:] in html
+    assert "138****0011" in html
+    assert "独居老人" not in html.split("<tbody>")[1]  # the tag itself is hidden, only the filter option names it
+    assert "1 项（已隐藏）" in html
+
+
+def test_resident_list_searches_by_exact_phone_id_number_or_name(login, county, people):
+    client = login(county.alice)
+    by_phone = client.get(reverse("resident-list"), {"q": "13900000012"}).content.decode()
+    assert "李四" in by_phone and "张三" not in by_phone
+    by_id = client.get(reverse("resident-list"), {"q": ZHANG_ID}).content.decode()
+    assert "张三" in by_id and "李四" not in by_id
+    by_name = client.get(reverse("resident-list"), {"q": "张"}).content.decode()
+    assert "张三" in by_name and "李四" not in by_name
+    # bob's resident cannot be found by alice even with the exact ID number
+    assert "共 0 人" in client.get(reverse("resident-list"), {"q": ZHAO_ID}).content.decode()
+
+
+def test_resident_list_filters_by_region_tag_type_and_volunteer(login, county, people):
+    client = login(county.alice)
+
+    def names(**params):
+        response = client.get(reverse("resident-list"), params)
+        return [p.name for p, _ in response.context["rows"]]
+
+    assert names(region=county.a1_1.pk) == ["张三"]
+    assert names(region=county.a.pk) == ["张三", "李四"]
+    assert names(tag="独居老人") == ["张三"]
+    assert names(residence_type="floating") == ["李四"]
+    assert names(volunteer="1") == ["李四"]
+    assert names(volunteer="0") == ["张三"]
+
+
+def test_resident_list_region_outside_scope_is_an_error_with_no_rows(login, county, people):
+    response = login(county.alice).get(reverse("resident-list"), {"region": county.b.pk})
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "区域不存在，或不在您的范围内。" in html
+    assert "赵六" not in html and "张三" not in html
+
+
+def test_resident_list_paginates_and_keeps_filters_in_links(login, county, people, settings):
+    settings.JICENG_PAGE_SIZE = 1
+    client = login(county.alice)
+    first = client.get(reverse("resident-list"), {"region": county.a.pk})
+    assert [p.name for p, _ in first.context["rows"]] == ["张三"]
+    assert first.context["total"] == 2
+    html = first.content.decode()
+    assert f"?region={county.a.pk}&amp;page=2" in html
+    second = client.get(reverse("resident-list"), {"region": county.a.pk, "page": 2})
+    assert [p.name for p, _ in second.context["rows"]] == ["李四"]
+
+
+def test_list_export_links_carry_the_current_filters(login, county, people):
+    client = login(county.alice)
+    html = client.get(reverse("resident-list"), {"q": "张", "region": county.a.pk, "page": 1}).content.decode()
+    assert f'href="/transfer/export/residents/?q=%E5%BC%A0&amp;region={county.a.pk}"' in html
+    assert 'href="/transfer/import/"' in html
+    html = client.get(reverse("worker-list"), {"kind": "full_time"}).content.decode()
+    assert 'href="/transfer/export/workers/?kind=full_time"' in html
+
+
+def test_worker_list_shows_only_alices_community_and_filters_by_kind(login, county, people):
+    client = login(county.alice)
+    html = client.get(reverse("worker-list")).content.decode()
+    assert "王五" in html and "孙八" in html and "钱七" not in html
+    assert WANG_ID not in html and "13600000021" not in html and "136****0021" in html
+    response = client.get(reverse("worker-list"), {"kind": "special"})
+    assert [w.name for w, _ in response.context["rows"]] == ["孙八"]
+    response = client.get(reverse("worker-list"), {"region": county.a1_1.pk})
+    assert [w.name for w, _ in response.context["rows"]] == ["王五"]
+
+
+def test_county_staff_sees_both_communities(login, county, people):
+    response = login(county.county_staff).get(reverse("resident-list"))
+    assert response.context["total"] == 3
+    response = login(county.county_staff).get(reverse("worker-list"))
+    assert response.context["total"] == 3
+
+
+def test_lists_require_login(client):
+    response = client.get(reverse("resident-list"))
+    assert response.status_code == 302 and response["Location"].startswith(reverse("login"))
+
+
+# --- details and reveal ------------------------------------------------------------------------
+
+
+def test_resident_detail_is_masked(login, county, people):
+    response = login(county.alice).get(reverse("resident-detail", args=[people.zhang.pk]))
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert ZHANG_ID not in html and "13800000011" not in html and "幸福路8号3栋" not in html
+    assert "查看完整信息" in html
+    assert reverse("resident-reveal", args=[people.zhang.pk]) in html
+
+
+def test_alice_gets_404_for_bobs_resident_and_worker(login, county, people):
+    client = login(county.alice)
+    assert client.get(reverse("resident-detail", args=[people.zhao.pk])).status_code == 404
+    assert client.get(reverse("worker-detail", args=[people.qian.pk])).status_code == 404
+    assert client.post(reverse("resident-reveal", args=[people.zhao.pk])).status_code == 404
+    assert client.post(reverse("worker-reveal", args=[people.qian.pk])).status_code == 404
+    assert not AuditLog.objects.filter(action="personal_info.reveal").exists()
+
+
+def test_404_page_is_chinese_and_does_not_leak(login, county, people):
+    html = login(county.alice).get(reverse("resident-detail", args=[people.zhao.pk])).content.decode()
+    assert "未找到该页面或记录" in html
+    assert "赵六" not in html and ZHAO_ID not in html
+
+
+def test_reveal_shows_plain_values_and_is_audited(login, county, people):
+    client = login(county.alice)
+    response = client.post(reverse("resident-reveal", args=[people.zhang.pk]), **HX)
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert ZHANG_ID in html and "13800000011" in html and "幸福路8号3栋" in html and "独居老人" in html
+    assert 'id="personal-info"' in html and "<html" not in html  # the partial HTMX swaps in
+    assert "no-store" in response["Cache-Control"]
+    entry = AuditLog.objects.get(action="personal_info.reveal")
+    assert entry.actor_id == county.alice.pk
+    assert entry.object_id == str(people.zhang.pk)
+    assert entry.channel == "web"
+
+
+def test_reveal_without_htmx_renders_the_whole_page(login, county, people):
+    response = login(county.alice).post(reverse("worker-reveal", args=[people.wang.pk]))
+    html = response.content.decode()
+    assert response.status_code == 200 and "<html" in html and WANG_ID in html
+    assert AuditLog.objects.filter(action="personal_info.reveal", object_id=str(people.wang.pk)).count() == 1
+
+
+@pytest.mark.parametrize("who", ["sysadmin", "auditor", "secadmin"])
+def test_reveal_is_forbidden_for_roles_without_permission(client, county, people, who):
+    # the admin roles pass their second factor first (they reach nothing else before it)
+    response = login_verified(client, getattr(county, who)).post(reverse("resident-reveal", args=[people.zhang.pk]), **HX)
+    assert response.status_code == 403
+    assert "无权" in response.content.decode()
+    assert not AuditLog.objects.filter(action="personal_info.reveal").exists()
+
+
+def test_reveal_is_post_only(login, county, people):
+    assert login(county.alice).get(reverse("resident-reveal", args=[people.zhang.pk])).status_code == 405
+
+
+def test_admin_roles_see_no_residents(client, county, people):
+    login_verified(client, county.sysadmin)
+    assert client.get(reverse("resident-list")).context["total"] == 0
+    assert client.get(reverse("resident-detail", args=[people.zhang.pk])).status_code == 404
+
+
+# --- forms -----------------------------------------------------------------------------------
+
+
+def test_resident_form_offers_only_grids_in_scope(login, county):
+    response = login(county.alice).get(reverse("resident-create"))
+    grids = set(response.context["form"].fields["grid"].queryset)
+    assert grids == {county.a1, county.a1_1, county.a1_2}
+
+
+def test_resident_create_saves_and_redirects(login, county):
+    response = login(county.alice).post(reverse("resident-create"), {
+        "name": "周九", "grid": county.a1_1.pk, "id_number": ZHANG_ID, "phone": "13800000099",
+        "residence_type": "registered", "political_status": "masses", "tags": ["低保"],
+    })
+    resident = Resident.objects.get(name="周九")
+    assert response.status_code == 302
+    assert response["Location"] == reverse("resident-detail", args=[resident.pk])
+    assert resident.grid == county.a1_1 and resident.tags == ["低保"]
+
+
+def test_resident_create_shows_service_error_next_to_the_field_and_saves_nothing(login, county):
+    bad_id = ZHANG_ID[:17] + ("0" if ZHANG_ID[17] != "0" else "1")
+    response = login(county.alice).post(reverse("resident-create"), {
+        "name": "周九", "grid": county.a1_1.pk, "id_number": bad_id,
+        "residence_type": "registered", "political_status": "masses",
+    })
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert '<p class="field-error" id="error-id_number">身份证号校验位不正确。</p>' in html
+    assert not Resident.objects.exists()
+
+
+def test_resident_create_rejects_a_duplicate_id_number(login, county, people):
+    response = login(county.alice).post(reverse("resident-create"), {
+        "name": "周九", "grid": county.a1_1.pk, "id_number": ZHANG_ID,
+        "residence_type": "registered", "political_status": "masses",
+    })
+    assert "该身份证号已登记为其他居民。" in response.content.decode()
+    assert Resident.objects.count() == 3
+
+
+def test_resident_create_refuses_a_grid_outside_scope(login, county):
+    response = login(county.alice).post(reverse("resident-create"), {
+        "name": "周九", "grid": county.b1.pk, "residence_type": "registered", "political_status": "masses",
+    })
+    assert response.status_code == 200
+    assert response.context["form"].errors["grid"]
+    assert not Resident.objects.exists()
+
+
+def test_resident_create_requires_a_name(login, county):
+    response = login(county.alice).post(reverse("resident-create"), {"grid": county.a1_1.pk})
+    assert response.context["form"].errors["name"]
+    assert not Resident.objects.exists()
+
+
+def test_worker_create_saves(login, county):
+    response = login(county.alice).post(reverse("worker-create"), {
+        "name": "吴十", "kind": "full_time", "community": county.a.pk, "grids": [county.a1_1.pk, county.a1_2.pk],
+        "phone": "13500000031", "joined_on": "2024-03-01",
+    })
+    worker = GridWorker.objects.get(name="吴十")
+    assert response.status_code == 302
+    assert set(worker.grids.all()) == {county.a1_1, county.a1_2}
+
+
+def test_worker_create_shows_grid_error_and_saves_nothing(login, county_staff_client, county):
+    # county staff may pick 甲 and 乙's grids; a full-time worker of 甲 cannot work 乙's grid
+    response = county_staff_client.post(reverse("worker-create"), {
+        "name": "吴十", "kind": "full_time", "community": county.a.pk, "grids": [county.b1.pk],
+    })
+    html = response.content.decode()
+    assert '<p class="field-error" id="error-grids">网格“乙一网格”不属于甲社区。</p>' in html
+    assert not GridWorker.objects.exists()
+
+
+@pytest.fixture
+def county_staff_client(login, county):
+    return login(county.county_staff)
+
+
+def test_create_forms_are_forbidden_for_admin_roles(client, county):
+    login_verified(client, county.sysadmin)
+    assert client.get(reverse("resident-create")).status_code == 403
+    assert client.get(reverse("worker-create")).status_code == 403
+
+
+def test_post_without_csrf_token_is_rejected(county):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(county.alice)
+    response = client.post(reverse("resident-create"), {
+        "name": "周九", "grid": county.a1_1.pk, "residence_type": "registered", "political_status": "masses",
+    })
+    assert response.status_code == 403
+    assert "CSRF" in response.content.decode()
+    assert not Resident.objects.exists()
+
+
+def test_reveal_without_csrf_token_is_rejected_and_not_audited(county, people):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(county.alice)
+    assert client.post(reverse("resident-reveal", args=[people.zhang.pk]), **HX).status_code == 403
+    assert not AuditLog.objects.filter(action="personal_info.reveal").exists()
+
+
+def test_post_with_csrf_token_from_the_page_is_accepted(county, people):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(county.alice)
+    client.get(reverse("resident-detail", args=[people.zhang.pk]))
+    token = client.cookies["csrftoken"].value
+    response = client.post(reverse("resident-reveal", args=[people.zhang.pk]), HTTP_X_CSRFTOKEN=token, **HX)
+    assert response.status_code == 200 and ZHANG_ID in response.content.decode()
+
+
+def test_lists_use_a_fixed_number_of_queries(login, county, people):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = login(county.alice)
+
+    def queries(url):
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.get(url).status_code == 200
+        return len(ctx.captured_queries)
+
+    before = {url: queries(url) for url in (reverse("resident-list"), reverse("worker-list"))}
+    for i in range(5):
+        resident_create(actor=county.alice, name=f"加{i}", grid=county.a1_1, phone=f"1350000010{i}")
+        grid_worker_create(actor=county.alice, name=f"员{i}", kind="part_time", community=county.a, grids=[county.a1_2])
+    after = {url: queries(url) for url in before}
+    assert after == before
