@@ -36,8 +36,8 @@ def square(x0: float, y0: float, x1: float, y1: float) -> dict:
 
 def make_id_number(region6: str = "350724", birth: str = "19800101", seq: int = 1, male: bool = True) -> str:
     seq3 = seq % 1000
-    if (seq3 % 2 == 1) != male:
-        seq3 = (seq3 + 1) % 1000
+    if (seq3 % 2 == 1) != male:  # the 17th digit's parity is the sex; flip it without colliding
+        seq3 = (seq3 + 501) % 1000
     first17 = f"{region6}{birth}{seq3:03d}"
     return first17 + id_check_digit(first17)
 

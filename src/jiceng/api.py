@@ -11,7 +11,7 @@ import hashlib
 from django.http import HttpRequest
 from django.utils import timezone
 from ninja import NinjaAPI
-from ninja.errors import AuthenticationError, ValidationError
+from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.security import APIKeyCookie, HttpBearer
 
 from jiceng.core.errors import ApplicationError
@@ -78,6 +78,20 @@ def validation_error(request, exc: ValidationError):
     message = f"{field}: {errors[field][0]}" if field else "请求参数无效。"
     return api.create_response(request, {"code": "invalid", "message": message, "field": field, "errors": errors},
                                status=400)
+
+
+_HTTP_CODES = {400: "invalid", 403: "forbidden", 404: "not_found", 405: "method_not_allowed"}
+_HTTP_MESSAGES = {
+    "Cannot parse request body": "请求体无法解析（须为合法的 JSON）。",
+    "CSRF check Failed": "CSRF 校验失败，请刷新页面后重试。",
+}
+
+
+@api.exception_handler(HttpError)
+def http_error(request, exc: HttpError):
+    """django-ninja's own errors (unparsable body, CSRF) in the same shape as ours."""
+    body = {"code": _HTTP_CODES.get(exc.status_code, "error"), "message": _HTTP_MESSAGES.get(exc.message, exc.message)}
+    return api.create_response(request, body, status=exc.status_code)
 
 
 @api.exception_handler(AuthenticationError)

@@ -96,7 +96,7 @@ CSRF_TRUSTED_ORIGINS = envlist("JICENG_CSRF_TRUSTED_ORIGINS", [])
 FIELD_KEYS: dict[str, str] = json.loads(
     _required_secret("JICENG_FIELD_KEYS", "field_keys.json", lambda: json.dumps({"k1": _b64key()}))
 )
-FIELD_KEY_ID = env("JICENG_FIELD_KEY_ID") or sorted(FIELD_KEYS)[-1]
+FIELD_KEY_ID = env("JICENG_FIELD_KEY_ID") or list(FIELD_KEYS)[-1]  # default: the last key listed
 FIELD_HASH_KEY = _required_secret("JICENG_FIELD_HASH_KEY", "field_hash_key", _b64key)
 FIELD_CIPHER = env("JICENG_FIELD_CIPHER", "aes-gcm")
 
@@ -113,6 +113,9 @@ INSTALLED_APPS = [
     "jiceng.regions",
     "jiceng.people",
     "jiceng.accounts",
+    "jiceng.assessment",
+    "jiceng.events",
+    "jiceng.engagement",
 ]
 
 MIDDLEWARE = [
@@ -187,6 +190,7 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
+STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = Path(env("JICENG_STATIC_ROOT", str(DATA_DIR / "static")) or "")
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -238,6 +242,8 @@ JICENG_LOGIN_IP_LIMIT = envint("JICENG_LOGIN_IP_LIMIT", 30)  # failed logins per
 JICENG_PASSWORD_MAX_AGE_DAYS = envint("JICENG_PASSWORD_MAX_AGE_DAYS", 90)  # 0: never expires
 JICENG_SESSION_IDLE_SECONDS = envint("JICENG_SESSION_IDLE_SECONDS", 1800)
 JICENG_TOTP_ISSUER = env("JICENG_TOTP_ISSUER", "Jiceng 基层") or "Jiceng 基层"
+# Behind a reverse proxy only: take the client address (lockout, throttle, audit) from X-Forwarded-For.
+JICENG_TRUST_X_FORWARDED_FOR = envbool("JICENG_TRUST_X_FORWARDED_FOR", False)
 
 # Celery: eager (in-process) unless a broker is configured.
 CELERY_BROKER_URL = env("JICENG_CELERY_BROKER_URL", "memory://")

@@ -10,4 +10,6 @@ urlpatterns = [
     path("", include("jiceng.core.urls")),
     path("regions/", include("jiceng.regions.urls")),
     path("people/", include("jiceng.people.urls")),
+    path("accounts/", include("jiceng.accounts.urls")),
+    path("transfer/", include("jiceng.transfer_urls")),
 ]

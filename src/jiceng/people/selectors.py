@@ -170,3 +170,25 @@ def region_people_counts(*, actor, region: Region) -> dict[str, int]:
     }
 
 
+def department_visible(actor) -> QuerySet:
+    """Departments serving the actor's area: those inside its scope and those of the regions above
+    it (a community's staff work with their county's departments). Not personal data."""
+    from django.db.models import Q
+
+    from jiceng.core.scope import scope_q
+
+    from .models import Department
+
+    q = scope_q(Department, actor)
+    if q is None:
+        return Department.objects.none()
+    qs = Department.objects.select_related("region")
+    if not q:  # the whole tree
+        return qs
+    above: set[str] = set()
+    for path in actor.scope_paths(personal=False):
+        parts = [p for p in path.split("/") if p]
+        above.update("/" + "/".join(parts[:i]) + "/" for i in range(1, len(parts)))
+    if above:
+        q |= Q(region__path__in=sorted(above))
+    return qs.filter(q)

@@ -1,3 +1,575 @@
-from ninja import Router
+"""Regions API: the region tree, boundaries, point → grid, staffing ratios, buildings and
+organisations. Parse, call a selector or service, render; every read narrowed to the caller's scope.
+
+The first section holds the building blocks both routers share (error schema, bounded input
+types, pagination).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from django.db import IntegrityError
+from django.db.models import Q, QuerySet
+from ninja import Field, File, Query, Router, Schema, Status
+from ninja.files import UploadedFile
+from pydantic import AfterValidator, BeforeValidator
+
+from jiceng.core.errors import ApplicationError, ConflictError, NotFoundError
+from jiceng.core.masking import mask_phone
+from jiceng.core.scope import restrict
+from jiceng.people import selectors as people_selectors
+
+from . import selectors, services
+from .choices import GRID_LEVELS, OrganisationKind, RegionKind, RegionLevel
+from .locator import locate_grid
+from .models import Building, Organisation, Region
+from .transfer import TRANSFERS, check_geojson_numbers
+
+# --- shared building blocks --------------------------------------------------------------------
+
+INT32_MAX = 2_147_483_647
+SMALLINT_MAX = 32_767
+BIGINT_MAX = 9_223_372_036_854_775_807
+
+
+class Error(Schema):
+    """统一错误格式。"""
+
+    code: str = Field(..., description="错误代码，如 invalid、forbidden、not_found、no_grid、conflict、unauthenticated")
+    message: str = Field(..., description="给人看的中文说明")
+    field: str | None = Field(None, description="出错的输入字段（如有）")
+    errors: dict[str, Any] | list[Any] | None = Field(
+        None, description="逐字段的错误（字段 → 说明列表），或导入时逐行的错误列表")
+
+
+def _reject_bool(value: Any) -> Any:
+    if isinstance(value, bool):
+        raise ValueError("须为数字，不能是布尔值")
+    return value
+
+
+def _clean_text(value: str) -> str:
+    if "\x00" in value:
+        raise ValueError("不能包含空字符（\\u0000）")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise ValueError("包含无法编码的字符") from exc
+    return value
+
+
+def text(max_length: int, *, min_length: int = 0, description: str = "", pattern: str | None = None):
+    """A string with a database-sized length limit and no NUL (PostgreSQL refuses NUL in text)."""
+    return Annotated[str, Field(min_length=min_length, max_length=max_length, description=description,
+                                pattern=pattern), AfterValidator(_clean_text)]
+
+
+def bounded_int(ge: int, le: int, description: str = ""):
+    """An integer within the database column's range; JSON true/false are refused, not read as 1/0."""
+    return Annotated[int, Field(ge=ge, le=le, description=description), BeforeValidator(_reject_bool)]
+
+
+def bounded_float(ge: float, le: float, description: str = ""):
+    return Annotated[float, Field(ge=ge, le=le, allow_inf_nan=False, description=description),
+                     BeforeValidator(_reject_bool)]
+
+
+def strict_bool(description: str = ""):
+    return Annotated[bool, Field(strict=True, description=description)]
+
+
+def choice(enum_cls, description: str = ""):
+    """A Literal of a TextChoices' values; the description lists their Chinese labels."""
+    labels = "；".join(f"{value or '（空）'}={label}" for value, label in enum_cls.choices)
+    return Annotated[Literal[tuple(enum_cls.values)], Field(description=f"{description}（{labels}）".strip())]
+
+
+ObjectId = bounded_int(1, BIGINT_MAX, "记录 ID")
+Level = bounded_int(1, 7, "层级：1 市，2 区县，3 街道/乡镇，4 社区/村，5 一级网格，6 二级网格，7 三级网格")
+Lng = bounded_float(-180, 180, "经度（WGS84）")
+Lat = bounded_float(-90, 90, "纬度（WGS84）")
+CODE_PATTERN = r"^[0-9A-Za-z_-]{1,32}$"
+
+XLSX_DOWNLOAD = {"responses": {200: {
+    "description": "Excel 文件（.xlsx）",
+    "content": {"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {
+        "schema": {"type": "string", "format": "binary"}}},
+}}}
+
+# 403 can answer any session request (an expired password); 401 any request without valid credentials.
+LIST_ERRORS = frozenset({400, 401, 403})
+READ_ERRORS = frozenset({400, 401, 403, 404})
+CREATE_ERRORS = frozenset({400, 401, 403, 409})
+WRITE_ERRORS = frozenset({400, 401, 403, 404, 409})
+
+
+class ImportOut(Schema):
+    dataset: str
+    created: int = Field(..., description="新增的记录数")
+
+
+class PageParams(Schema):
+    limit: bounded_int(1, 200, "每页条数（1～200）") = 50  # type: ignore[valid-type]
+    offset: bounded_int(0, INT32_MAX, "跳过的条数") = 0  # type: ignore[valid-type]
+
+
+def paginate(qs: QuerySet, params: PageParams, render) -> dict:
+    """One page of a queryset already narrowed to the caller's scope; ``count`` is the scoped total."""
+    count = qs.count()
+    rows = list(qs[params.offset: params.offset + params.limit]) if params.offset < count else []
+    return {"count": count, "limit": params.limit, "offset": params.offset, "items": [render(r) for r in rows]}
+
+
+def write_conflict(exc: IntegrityError) -> ConflictError:
+    """A unique constraint lost a race with a concurrent write (the services check first)."""
+    return ConflictError("数据已被他人同时修改或编码重复，请刷新后重试。")
+
+
+def lookup_or_400(qs: QuerySet, actor, pk: int | None, *, field: str, label: str):
+    """An id given in a request body: out of scope or missing is a bad input, not a 404 of the URL."""
+    if pk is None:
+        return None
+    obj = restrict(qs, actor).filter(pk=pk).first()
+    if obj is None:
+        raise ApplicationError(f"{label}（ID {pk}）不存在，或不在您的管辖范围内。", field=field)
+    return obj
+
+
+# --- schemas ---------------------------------------------------------------------------------
 
 router = Router(tags=["区域与网格"])
+
+
+class RegionRef(Schema):
+    id: int
+    code: str
+    name: str
+    level: int
+    level_label: str
+
+
+class RegionOut(Schema):
+    id: int
+    code: str = Field(..., description="行政区划代码或网格编码")
+    name: str
+    level: int = Field(..., description="层级 1～7")
+    level_label: str
+    kind: str = Field(..., description="街道/乡镇、社区/村的细分类型，可为空")
+    parent_id: int | None
+    path: str = Field(..., description="编码路径，如 /350724/350724001/")
+    depth: int
+    is_grid: bool
+    population: int
+    households: int
+    staffing_standard: int | None = Field(..., description="社区工作者配备标准（每万人），空则沿用上级")
+    center_lng: float | None
+    center_lat: float | None
+    has_boundary: bool
+
+
+class RegionDetailOut(RegionOut):
+    boundary: dict[str, Any] | None = Field(..., description="GeoJSON 几何（Polygon/MultiPolygon）")
+
+
+class RegionPage(Schema):
+    count: int = Field(..., description="范围内符合条件的总数")
+    limit: int
+    offset: int
+    items: list[RegionOut]
+
+
+def region_ref(region: Region | None) -> dict | None:
+    if region is None:
+        return None
+    return {"id": region.pk, "code": region.code, "name": region.name, "level": region.level,
+            "level_label": str(RegionLevel(region.level).label)}
+
+
+def region_out(region: Region) -> dict:
+    return {
+        "id": region.pk, "code": region.code, "name": region.name, "level": region.level,
+        "level_label": str(RegionLevel(region.level).label), "kind": region.kind, "parent_id": region.parent_id,
+        "path": region.path, "depth": region.depth, "is_grid": region.is_grid,
+        "population": region.population, "households": region.households,
+        "staffing_standard": region.staffing_standard, "center_lng": region.center_lng,
+        "center_lat": region.center_lat, "has_boundary": region.boundary is not None,
+    }
+
+
+def region_detail_out(region: Region) -> dict:
+    return region_out(region) | {"boundary": region.boundary}
+
+
+class RegionFilter(PageParams):
+    parent: ObjectId | None = Field(None, description="只列出该上级区域的直接下级")  # type: ignore[valid-type]
+    level: Level | None = None  # type: ignore[valid-type]
+    q: text(100, description="名称或编码包含的文字") = ""  # type: ignore[valid-type]
+
+
+Boundary = Annotated[dict[str, Any] | None, Field(
+    description="GeoJSON 几何（Polygon 或 MultiPolygon，或含其一的 Feature），WGS84 [经度, 纬度]；"
+                "须在上级区域边界内，且不与同级区域重叠")]
+
+
+class RegionIn(Schema):
+    code: text(32, min_length=1, pattern=CODE_PATTERN, description="编码（字母、数字、_、-，最多 32 位）")  # type: ignore[valid-type]
+    name: text(100, min_length=1, description="名称")  # type: ignore[valid-type]
+    level: Level  # type: ignore[valid-type]
+    parent: ObjectId | None = Field(None, description="上级区域 ID；只有市、区县可以没有上级")  # type: ignore[valid-type]
+    kind: choice(RegionKind, "细分类型") = ""  # type: ignore[valid-type]
+    boundary: Boundary = None
+    population: bounded_int(0, INT32_MAX, "常住人口（统计数）") = 0  # type: ignore[valid-type]
+    households: bounded_int(0, INT32_MAX, "户数（统计数）") = 0  # type: ignore[valid-type]
+    staffing_standard: bounded_int(1, SMALLINT_MAX, "配备标准（每万人）") | None = None  # type: ignore[valid-type]
+
+
+class RegionPatch(Schema):
+    """只修改提交的字段。"""
+
+    code: text(32, min_length=1, pattern=CODE_PATTERN, description="编码；修改后整棵子树的路径随之更新") = None  # type: ignore[valid-type,assignment]
+    name: text(100, min_length=1, description="名称") = None  # type: ignore[valid-type,assignment]
+    kind: choice(RegionKind, "细分类型") = None  # type: ignore[valid-type,assignment]
+    boundary: Boundary = None
+    population: bounded_int(0, INT32_MAX, "常住人口（统计数）") = None  # type: ignore[valid-type,assignment]
+    households: bounded_int(0, INT32_MAX, "户数（统计数）") = None  # type: ignore[valid-type,assignment]
+    staffing_standard: bounded_int(1, SMALLINT_MAX, "配备标准（每万人），null 表示沿用上级") | None = None  # type: ignore[valid-type]
+
+
+class FeatureProperties(Schema):
+    id: int
+    code: str
+    name: str
+    level: int
+    level_label: str
+    self: bool = Field(..., description="是否为所查询的区域本身")
+
+
+class Feature(Schema):
+    type: Literal["Feature"]
+    id: int
+    geometry: dict[str, Any]
+    properties: FeatureProperties
+
+
+class FeatureCollection(Schema):
+    type: Literal["FeatureCollection"]
+    features: list[Feature]
+
+
+class LocateOut(Schema):
+    grid: RegionOut = Field(..., description="坐标所在的最末级网格")
+    community: RegionRef | None = Field(..., description="网格所属社区/村")
+    street: RegionRef | None = Field(..., description="网格所属街道/乡镇")
+
+
+class StaffingOut(Schema):
+    community: RegionRef
+    numerator: int = Field(..., description="分子：在岗专职网格员人数")
+    denominator: int = Field(..., description="分母：登记居民人数")
+    per_10k: float | None = Field(..., description="每万人配备数（分母为 0 时为空）")
+    standard: int = Field(..., description="配备标准（每万人）")
+    applies: bool = Field(..., description="标准是否适用（村不适用城镇社区标准）")
+    flag: bool = Field(..., description="低于标准")
+
+
+class BuildingOut(Schema):
+    id: int
+    code: str
+    name: str
+    address: str
+    grid: RegionRef
+    lng: float | None
+    lat: float | None
+    floors: int
+
+
+class BuildingPage(Schema):
+    count: int
+    limit: int
+    offset: int
+    items: list[BuildingOut]
+
+
+class BuildingFilter(PageParams):
+    region: ObjectId | None = Field(None, description="只列出该区域（含下级网格）内的楼栋")  # type: ignore[valid-type]
+    q: text(100, description="楼栋名称或编码包含的文字") = ""  # type: ignore[valid-type]
+
+
+class BuildingIn(Schema):
+    grid: ObjectId = Field(..., description="所属网格 ID")  # type: ignore[valid-type]
+    code: text(40, min_length=1, pattern=r"^[0-9A-Za-z_-]{1,40}$", description="楼栋编码")  # type: ignore[valid-type]
+    name: text(100, min_length=1, description="楼栋名称")  # type: ignore[valid-type]
+    address: text(200, min_length=1, description="标准地址")  # type: ignore[valid-type]
+    lng: Lng | None = None  # type: ignore[valid-type]
+    lat: Lat | None = None  # type: ignore[valid-type]
+    floors: bounded_int(1, 300, "层数") = 1  # type: ignore[valid-type]
+    units: list[text(40, min_length=1)] = Field(default_factory=list, max_length=50,  # type: ignore[valid-type]
+                                                description="单元名称，如 1单元")
+    rooms_per_unit: list[text(20, min_length=1)] = Field(default_factory=list, max_length=500,  # type: ignore[valid-type]
+                                                         description="每个单元都建的房号，如 101")
+
+
+class OrganisationOut(Schema):
+    id: int
+    name: str
+    kind: str
+    kind_label: str
+    uscc: str | None
+    address: str
+    grid: RegionRef
+    contact_name: str
+    contact_phone: str = Field(..., description="联系电话（脱敏）")
+
+
+class OrganisationPage(Schema):
+    count: int
+    limit: int
+    offset: int
+    items: list[OrganisationOut]
+
+
+class OrganisationFilter(PageParams):
+    region: ObjectId | None = Field(None, description="只列出该区域（含下级网格）内的单位")  # type: ignore[valid-type]
+    kind: choice(OrganisationKind, "单位类型") | None = None  # type: ignore[valid-type]
+    q: text(100, description="单位名称包含的文字") = ""  # type: ignore[valid-type]
+
+
+class OrganisationIn(Schema):
+    grid: ObjectId = Field(..., description="所属网格 ID")  # type: ignore[valid-type]
+    name: text(200, min_length=1, description="单位名称")  # type: ignore[valid-type]
+    kind: choice(OrganisationKind, "单位类型")  # type: ignore[valid-type]
+    uscc: text(18, description="统一社会信用代码（可空）") = ""  # type: ignore[valid-type]
+    address: text(200, description="地址") = ""  # type: ignore[valid-type]
+    contact_name: text(50, description="联系人") = ""  # type: ignore[valid-type]
+    contact_phone: text(20, description="联系电话") = ""  # type: ignore[valid-type]
+
+
+def building_out(b: Building) -> dict:
+    return {"id": b.pk, "code": b.code, "name": b.name, "address": b.address, "grid": region_ref(b.grid),
+            "lng": b.lng, "lat": b.lat, "floors": b.floors}
+
+
+def organisation_out(o: Organisation) -> dict:
+    return {"id": o.pk, "name": o.name, "kind": o.kind, "kind_label": o.get_kind_display(), "uscc": o.uscc,
+            "address": o.address, "grid": region_ref(o.grid), "contact_name": o.contact_name,
+            "contact_phone": mask_phone(o.contact_phone)}
+
+
+class NoGridError(NotFoundError):
+    code = "no_grid"
+
+
+# --- region tree -----------------------------------------------------------------------------
+
+
+@router.get("/", response={200: RegionPage, LIST_ERRORS: Error}, summary="区域列表",
+            description="列出您范围内的区域与网格，按编码路径排序。可按上级（parent）、层级（level）、名称或编码（q）筛选。")
+def region_list(request, filters: Query[RegionFilter]):
+    qs = selectors.region_visible(request.auth).select_related("parent")
+    if filters.parent is not None:
+        qs = qs.filter(parent_id=filters.parent)
+    if filters.level is not None:
+        qs = qs.filter(level=filters.level)
+    if filters.q.strip():
+        q = filters.q.strip()
+        qs = qs.filter(Q(name__contains=q) | Q(code__contains=q))
+    return paginate(qs.order_by("path"), filters, region_out)
+
+
+@router.get("/locate", response={200: LocateOut, READ_ERRORS: Error}, summary="坐标定位网格",
+            description="给出经纬度（WGS84），返回所在的最末级网格及其所属社区/村、街道/乡镇。"
+                        "不在任何网格内（或不在您可查看的网格内）时返回 404，code 为 no_grid。")
+def region_locate(request, lng: Lng, lat: Lat):  # type: ignore[valid-type]
+    grid = locate_grid(lng, lat)
+    if grid is None:
+        raise NoGridError("该位置不在任何网格内（可能在辖区边界之外，或该处网格尚未绘制边界）。")
+    if not selectors.region_visible(request.auth).filter(pk=grid.pk).exists():
+        raise NoGridError("该位置不在您可查看的任何网格内。")
+    ancestors = {r.level: r for r in selectors.region_ancestors(grid)}
+    return {"grid": region_out(grid), "community": region_ref(ancestors.get(RegionLevel.COMMUNITY)),
+            "street": region_ref(ancestors.get(RegionLevel.STREET))}
+
+
+@router.post("/", response={201: RegionDetailOut, CREATE_ERRORS: Error}, summary="新增区域或网格",
+             description="系统管理员可在任意位置新增；区县、街道工作人员可在本辖区内新增下级（如网格）。"
+                         "层级须比上级低一级；网格必须有上级；编码不能重复；边界须在上级边界内且不与同级重叠。")
+def region_create(request, payload: RegionIn):
+    actor = request.auth
+    parent = lookup_or_400(Region.objects.all(), actor, payload.parent, field="parent", label="上级区域")
+    if payload.boundary is not None:
+        check_geojson_numbers(payload.boundary)
+    try:
+        region = services.region_create(
+            actor=actor, code=payload.code, name=payload.name, level=payload.level, parent=parent,
+            kind=payload.kind, boundary=payload.boundary, population=payload.population,
+            households=payload.households, staffing_standard=payload.staffing_standard,
+        )
+    except IntegrityError as exc:
+        raise write_conflict(exc) from exc
+    return Status(201, region_detail_out(region))
+
+
+# --- buildings and organisations (一标三实) ----------------------------------------------------
+
+
+def _region_filter_path(actor, region_id: int | None) -> str | None:
+    if region_id is None:
+        return None
+    region = lookup_or_400(Region.objects.all(), actor, region_id, field="region", label="区域")
+    return region.path
+
+
+@router.get("/buildings", response={200: BuildingPage, LIST_ERRORS: Error}, summary="楼栋列表",
+            description="您范围内的楼栋（标准地址），可按区域与名称筛选。")
+def building_list(request, filters: Query[BuildingFilter]):
+    qs = restrict(Building.objects.select_related("grid"), request.auth)
+    path = _region_filter_path(request.auth, filters.region)
+    if path:
+        qs = qs.filter(grid__path__startswith=path)
+    if filters.q.strip():
+        qs = qs.filter(Q(name__contains=filters.q.strip()) | Q(code__contains=filters.q.strip()))
+    return paginate(qs.order_by("code"), filters, building_out)
+
+
+@router.post("/buildings", response={201: BuildingOut, CREATE_ERRORS: Error}, summary="登记楼栋",
+             description="在网格中登记楼栋，可同时建单元和房号。系统管理员，或辖区含该网格的区域工作人员可登记。")
+def building_create(request, payload: BuildingIn):
+    actor = request.auth
+    grid = lookup_or_400(Region.objects.all(), actor, payload.grid, field="grid", label="网格")
+    if len(set(payload.units)) != len(payload.units):
+        raise ApplicationError("单元名称重复。", field="units")
+    if len(set(payload.rooms_per_unit)) != len(payload.rooms_per_unit):
+        raise ApplicationError("房号重复。", field="rooms_per_unit")
+    try:
+        building = services.building_create(
+            actor=actor, grid=grid, code=payload.code, name=payload.name, address=payload.address,
+            lng=payload.lng, lat=payload.lat, floors=payload.floors, units=payload.units,
+            rooms_per_unit=payload.rooms_per_unit,
+        )
+    except IntegrityError as exc:
+        raise write_conflict(exc) from exc
+    return Status(201, building_out(building))
+
+
+@router.get("/organisations", response={200: OrganisationPage, LIST_ERRORS: Error}, summary="实有单位列表",
+            description="您范围内的实有单位，可按区域、类型与名称筛选。联系电话脱敏显示。")
+def organisation_list(request, filters: Query[OrganisationFilter]):
+    qs = restrict(Organisation.objects.select_related("grid"), request.auth)
+    path = _region_filter_path(request.auth, filters.region)
+    if path:
+        qs = qs.filter(grid__path__startswith=path)
+    if filters.kind:
+        qs = qs.filter(kind=filters.kind)
+    if filters.q.strip():
+        qs = qs.filter(name__contains=filters.q.strip())
+    return paginate(qs.order_by("name", "id"), filters, organisation_out)
+
+
+@router.post("/organisations", response={201: OrganisationOut, CREATE_ERRORS: Error}, summary="登记实有单位",
+             description="在网格中登记单位（商铺、企业、物业等）。统一社会信用代码须通过校验且不重复。")
+def organisation_create(request, payload: OrganisationIn):
+    actor = request.auth
+    grid = lookup_or_400(Region.objects.all(), actor, payload.grid, field="grid", label="网格")
+    if grid.level not in GRID_LEVELS:
+        raise ApplicationError("单位须登记在网格中。", field="grid")
+    try:
+        org = services.organisation_create(
+            actor=actor, grid=grid, name=payload.name, kind=payload.kind, uscc=payload.uscc or None,
+            address=payload.address, contact_name=payload.contact_name, contact_phone=payload.contact_phone,
+        )
+    except IntegrityError as exc:
+        raise write_conflict(exc) from exc
+    return Status(201, organisation_out(org))
+
+
+# --- Excel import and export ------------------------------------------------------------------
+
+RegionDataset = Annotated[Literal["regions", "grids"], Field(description="regions 区域（市至社区/村），grids 网格")]
+
+
+class RegionExportFilter(Schema):
+    q: text(100, description="名称或编码包含的文字") = ""  # type: ignore[valid-type]
+    region: ObjectId | None = Field(None, description="只导出该区域的子树")  # type: ignore[valid-type]
+    level: Level | None = None  # type: ignore[valid-type]
+
+
+@router.post("/import/{dataset}", response={201: ImportOut, CREATE_ERRORS: Error},
+             summary="Excel 导入区域或网格",
+             description="上传按导入模板填写的 .xlsx（multipart 字段 file）。全部或全不：任何一行有错都不导入，"
+                         "errors 列出每个错误的行号、列名和原因。上级须已存在或在文件中更靠前的行；"
+                         "系统管理员可导入任意区域，区县、街道工作人员可在本辖区内导入下级。")
+def region_import(request, dataset: RegionDataset, file: File[UploadedFile]):
+    created = TRANSFERS[dataset].run_import(actor=request.auth, upload=file)
+    return Status(201, {"dataset": dataset, "created": created})
+
+
+@router.get("/export/{dataset}", response={READ_ERRORS: Error}, openapi_extra=XLSX_DOWNLOAD,
+            summary="Excel 导出区域或网格",
+            description="导出您范围内、符合筛选条件的区域或网格（与导入模板同列，可作为另一系统的导入文件）。每次导出都记入审计日志。")
+def region_export(request, dataset: RegionDataset, filters: Query[RegionExportFilter]):
+    params = {k: str(v) for k, v in filters.model_dump(exclude_none=True).items() if v != ""}
+    return TRANSFERS[dataset].export_response(actor=request.auth, params=params)
+
+
+# --- one region (declared after the fixed paths above, which '/{id}' would otherwise match) ------
+
+
+@router.get("/{id}", response={200: RegionDetailOut, READ_ERRORS: Error}, summary="区域详情",
+            description="一个区域或网格的基本信息与边界。范围外或不存在时返回 404。")
+def region_detail(request, id: ObjectId):  # type: ignore[valid-type]
+    return region_detail_out(selectors.region_get(actor=request.auth, pk=id))
+
+
+@router.patch("/{id}", response={200: RegionDetailOut, WRITE_ERRORS: Error}, summary="修改区域或网格",
+              description="只修改提交的字段（名称、编码、类型、边界、人口、户数、配备标准）。"
+                          "权限同新增：系统管理员，或上级区域在本辖区内的区县、街道工作人员。")
+def region_update(request, id: ObjectId, payload: RegionPatch):  # type: ignore[valid-type]
+    actor = request.auth
+    region = selectors.region_get(actor=actor, pk=id)
+    changes = payload.model_dump(exclude_unset=True)
+    for field in ("code", "name", "kind", "population", "households"):
+        if field in changes and changes[field] is None:
+            raise ApplicationError("该字段不能为空。", field=field)
+    if changes.get("boundary") is not None:
+        check_geojson_numbers(changes["boundary"])
+    try:
+        region = services.region_update(actor=actor, region=region, **changes)
+    except IntegrityError as exc:
+        raise write_conflict(exc) from exc
+    return region_detail_out(region)
+
+
+@router.get("/{id}/children", response={200: RegionPage, READ_ERRORS: Error}, summary="下级区域",
+            description="一个区域在您范围内的直接下级，按编码排序。")
+def region_children(request, id: ObjectId, page: Query[PageParams]):  # type: ignore[valid-type]
+    region = selectors.region_get(actor=request.auth, pk=id)
+    return paginate(selectors.region_children(actor=request.auth, region=region), page, region_out)
+
+
+@router.get("/{id}/boundaries", response={200: FeatureCollection, READ_ERRORS: Error}, summary="区域边界（GeoJSON）",
+            description="GeoJSON FeatureCollection：该区域本身、其直接下级，以及（社区及以下）各级网格的边界，"
+                        "供地图显示。properties.self 标出所查询的区域。")
+def region_boundaries(request, id: ObjectId):  # type: ignore[valid-type]
+    region = selectors.region_get(actor=request.auth, pk=id)
+    collection = selectors.grid_boundaries(actor=request.auth, region=region)
+    for feature in collection["features"]:  # gettext_lazy labels → plain strings for the schema
+        feature["properties"]["level_label"] = str(feature["properties"]["level_label"])
+    return collection
+
+
+@router.get("/{id}/staffing", response={200: list[StaffingOut], READ_ERRORS: Error}, summary="专职网格员配备率",
+            description="该区域下每个社区/村：在岗专职网格员数（分子）÷ 登记居民数（分母）× 10000，"
+                        "与配备标准比较；flag 为真表示低于标准。只统计您范围内的人员。")
+def region_staffing(request, id: ObjectId):  # type: ignore[valid-type]
+    region = selectors.region_get(actor=request.auth, pk=id)
+    return [
+        {"community": region_ref(r.community), "numerator": r.full_time_workers, "denominator": r.residents,
+         "per_10k": r.per_10k, "standard": r.standard, "applies": r.applies, "flag": r.below_standard}
+        for r in people_selectors.staffing_ratios(actor=request.auth, region=region)
+    ]
+
+
+__all__ = ["router", "Error", "PageParams", "paginate", "text", "bounded_int", "choice", "strict_bool",
+           "ObjectId", "LIST_ERRORS", "READ_ERRORS", "CREATE_ERRORS", "WRITE_ERRORS", "XLSX_DOWNLOAD", "ImportOut",
+           "lookup_or_400", "region_ref", "write_conflict"]

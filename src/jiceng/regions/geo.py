@@ -40,7 +40,7 @@ def parse_boundary(raw: Any, *, field: str = "boundary") -> BaseGeometry:
         raise ApplicationError("GeoJSON 缺少 coordinates。", field=field)
     try:
         geom = shape(raw)
-    except (ValueError, TypeError, IndexError, AttributeError, shapely.errors.GEOSException) as exc:
+    except (ValueError, TypeError, IndexError, AttributeError, OverflowError, shapely.errors.GEOSException) as exc:
         raise ApplicationError(f"GeoJSON 坐标格式错误：{exc}", field=field) from exc
     if geom.is_empty:
         raise ApplicationError("边界为空。", field=field)

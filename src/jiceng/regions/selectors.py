@@ -64,7 +64,7 @@ def grid_boundaries(*, actor, region: Region, max_features: int = 5000) -> dict:
                 "id": row["id"],
                 "geometry": row["boundary"],
                 "properties": {"id": row["id"], "code": row["code"], "name": row["name"], "level": row["level"],
-                               "level_label": RegionLevel(row["level"]).label, "self": row["id"] == region.pk},
+                               "level_label": str(RegionLevel(row["level"]).label), "self": row["id"] == region.pk},
             }
             for row in rows
         ],

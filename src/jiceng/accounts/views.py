@@ -1,0 +1,197 @@
+"""Account security pages: password change, TOTP setup and verification, recovery codes, and the
+person's own sessions. Thin: parse, call a service, render."""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+import segno
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import logout, update_session_auth_hash
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.cache import add_never_cache_headers
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_http_methods, require_POST
+
+from jiceng.core.errors import ApplicationError
+from jiceng.core.views import page_errors
+
+from . import selectors, services
+from . import sessionstate as ss
+from .forms import CodeForm, PasswordChangeForm
+from .models import SessionEnd
+from .totp import provisioning_uri
+
+
+def _next_url(request: HttpRequest, default: str = "home") -> str:
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()},
+                                                  require_https=request.is_secure()):
+        return target
+    return reverse(default)
+
+
+def _with_next(name: str, request: HttpRequest) -> str:
+    target = request.GET.get("next", "")
+    return f"{reverse(name)}?{urlencode({'next': target})}" if target else reverse(name)
+
+
+def _form_error(form, exc: ApplicationError) -> None:
+    form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+
+
+def _private(response: HttpResponse) -> HttpResponse:
+    """Pages that show a secret (TOTP key, recovery codes) are never cached."""
+    add_never_cache_headers(response)
+    return response
+
+
+@login_required
+def security_home(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    return render(request, "accounts/home.html", {
+        "password_expires_at": selectors.password_expires_at(user),
+        "totp_device": selectors.confirmed_totp_device(user),
+        "totp_required": selectors.totp_required(user),
+        "recovery_codes_left": selectors.recovery_codes_left(user),
+        "session_count": selectors.sessions_active(user).count(),
+    })
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def password_change(request: HttpRequest) -> HttpResponse:
+    form = PasswordChangeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.password_change(actor=request.user, old_password=form.cleaned_data["old_password"],
+                                     new_password=form.cleaned_data["new_password"])
+        except ApplicationError as exc:
+            _form_error(form, exc)
+        else:
+            update_session_auth_hash(request, request.user)  # keeps this session, with a new id
+            services.session_rekeyed(request=request)
+            services.sessions_end(actor=request.user, keep_key=request.session.session_key,
+                                  reason=SessionEnd.PASSWORD)
+            expires = selectors.password_expires_at(request.user)
+            request.session[ss.PASSWORD_EXPIRES] = expires.timestamp() if expires else None
+            messages.success(request, "密码已修改，其他设备上的登录已退出。")
+            return redirect(_next_url(request, "accounts:home"))
+    expires = request.session.get(ss.PASSWORD_EXPIRES)
+    return render(request, "accounts/password_change.html", {
+        "form": form, "expired": expires is not None and ss.now() >= expires,
+        "next": request.GET.get("next", ""), "help_texts": _password_help(),
+    })
+
+
+def _password_help() -> list[str]:
+    from django.contrib.auth.password_validation import password_validators_help_texts
+
+    return password_validators_help_texts()
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+@page_errors
+def totp_setup(request: HttpRequest) -> HttpResponse:
+    if selectors.confirmed_totp_device(request.user) is not None:
+        if ss.second_factor_passed(request.session):
+            return redirect("accounts:home")
+        return redirect(_with_next("accounts:2fa-verify", request))
+    device = services.totp_enrolment_pending(actor=request.user)
+    form = CodeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            codes = services.totp_enrol_confirm(actor=request.user, code=form.cleaned_data["code"])
+        except ApplicationError as exc:
+            _form_error(form, exc)
+        else:
+            services.session_second_factor_passed(user=request.user, request=request)
+            return _private(render(request, "accounts/recovery_codes.html",
+                                   {"codes": codes, "next": _next_url(request), "just_enabled": True}))
+    uri = provisioning_uri(device.secret, account=request.user.username, issuer=settings.JICENG_TOTP_ISSUER)
+    return _private(render(request, "accounts/totp_setup.html", {
+        "form": form, "secret": device.secret, "secret_groups": _groups(device.secret), "uri": uri,
+        "qr": segno.make(uri, error="m").svg_data_uri(scale=5, border=2),
+        "required": selectors.totp_required(request.user), "next": request.GET.get("next", ""),
+    }))
+
+
+def _groups(secret: str) -> str:
+    return " ".join(secret[i:i + 4] for i in range(0, len(secret), 4))
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def totp_verify(request: HttpRequest) -> HttpResponse:
+    if ss.second_factor_passed(request.session):
+        return redirect(_next_url(request))
+    if selectors.confirmed_totp_device(request.user) is None:
+        return redirect(_with_next("accounts:2fa-setup", request))
+    form = CodeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            method = services.totp_verify(actor=request.user, code=form.cleaned_data["code"])
+        except services.LoginRefusedError as exc:  # too many wrong codes: the account is now locked
+            services.session_end(user=request.user, request=request, reason=SessionEnd.LOGOUT)
+            logout(request)
+            messages.error(request, exc.message)
+            return redirect("login")
+        except ApplicationError as exc:
+            _form_error(form, exc)
+        else:
+            services.session_second_factor_passed(user=request.user, request=request)
+            if method == "recovery":
+                left = selectors.recovery_codes_left(request.user)
+                messages.warning(request, f"已使用一个恢复码，还剩 {left} 个。请尽快在“账号安全”中重新生成。")
+            return redirect(_next_url(request))
+    return render(request, "accounts/totp_verify.html", {"form": form, "next": request.GET.get("next", "")})
+
+
+@login_required
+@require_POST
+@page_errors
+def recovery_codes_regenerate(request: HttpRequest) -> HttpResponse:
+    codes = services.recovery_codes_regenerate(actor=request.user)
+    return _private(render(request, "accounts/recovery_codes.html",
+                           {"codes": codes, "next": reverse("accounts:home"), "just_enabled": False}))
+
+
+@login_required
+@require_POST
+@page_errors
+def totp_disable(request: HttpRequest) -> HttpResponse:
+    form = CodeForm(request.POST)
+    if form.is_valid():
+        try:
+            services.totp_disable(actor=request.user, code=form.cleaned_data["code"])
+        except ApplicationError as exc:
+            if exc.status == 403:
+                raise
+            messages.error(request, exc.message)
+        else:
+            request.session[ss.SECOND_FACTOR] = ss.NOT_REQUIRED
+            messages.success(request, "已关闭双因素认证。")
+    return redirect("accounts:home")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+@page_errors
+def sessions(request: HttpRequest) -> HttpResponse:
+    current = request.session.get(ss.USER_SESSION)
+    if request.method == "POST":
+        if request.POST.get("end") == "others":
+            ended = services.sessions_end(actor=request.user, keep_key=request.session.session_key)
+        else:
+            ids = [int(v) for v in request.POST.getlist("session") if v.isdigit() and int(v) != current]
+            ended = services.sessions_end(actor=request.user, sessions=ids, keep_key=request.session.session_key)
+        messages.success(request, f"已结束 {ended} 个会话。")
+        return redirect("accounts:sessions")
+    rows = list(selectors.sessions_active(request.user))
+    return render(request, "accounts/sessions.html", {"rows": rows, "current": current, "now": timezone.now()})

@@ -1,0 +1,1 @@
+"""考核: schemes, ratings, computation, grades, ranks and the rules applied to published results."""

@@ -1,0 +1,161 @@
+"""Reads, narrowed to what the actor may see. Results never carry a rater's identity to the
+subject; anonymous groups (民主测评, 互评) never carry it to anyone."""
+
+from __future__ import annotations
+
+import copy
+from collections import defaultdict
+from decimal import Decimal
+
+from django.db.models import QuerySet
+
+from jiceng.core.errors import NotFoundError
+from jiceng.core.scope import restrict
+
+from . import workflow
+from .compute import competition_ranks, subject_total
+from .models import AssessmentPeriod, AssessmentResult, AssessmentScheme, RaterAssignment, ResultFlag
+
+
+def scheme_list(actor) -> QuerySet[AssessmentScheme]:
+    return restrict(AssessmentScheme.objects.select_related("region"), actor)
+
+
+def rater_assignments(actor, period: AssessmentPeriod | None = None) -> QuerySet[RaterAssignment]:
+    """Only the actor's own tasks: a rater never sees other raters' work."""
+    if actor is None or not getattr(actor, "is_authenticated", False) or not actor.is_active:
+        return RaterAssignment.objects.none()
+    qs = RaterAssignment.objects.filter(rater=actor).select_related("group", "subject", "period", "rating")
+    return qs.filter(period=period) if period is not None else qs
+
+
+def period_results(actor, period: AssessmentPeriod, *, include_unpublished: bool = False) -> QuerySet:
+    """Current results of a period. Managers may see computed-but-unpublished ones."""
+    qs = AssessmentResult.objects.filter(period=period, current=True).select_related("subject")
+    if include_unpublished and workflow.is_manager(actor, period.scheme):
+        return qs.order_by("peer_group", "rank", "subject__display_name")
+    return restrict(qs.filter(published_at__isnull=False), actor).order_by("peer_group", "rank",
+                                                                            "subject__display_name")
+
+
+def _can_view(actor, result: AssessmentResult) -> tuple[bool, bool]:
+    """(may view, as manager)."""
+    if workflow.is_manager(actor, result.period.scheme):
+        return True, True
+    own = result.subject.user_id is not None and actor is not None and result.subject.user_id == actor.pk
+    return own and result.published_at is not None, False
+
+
+def _strip_raters(inputs: dict, anonymous_groups: set[str], all_groups: bool, group_of_indicator: dict) -> dict:
+    inputs = copy.deepcopy(inputs)
+    for key in ("ballots", "scores"):
+        for gid, entries in inputs.get(key, {}).items():
+            if all_groups or gid in anonymous_groups:
+                for e in entries:
+                    e.pop("rater", None)
+                    e.pop("rater_id", None)
+    for iid, entries in inputs.get("indicator_scores", {}).items():
+        if all_groups or group_of_indicator.get(iid) in anonymous_groups:
+            for e in entries:
+                e.pop("rater", None)
+                e.pop("rater_id", None)
+    return inputs
+
+
+def result_explain(actor, result: AssessmentResult) -> dict:
+    """Everything behind one score: each indicator's inputs, group subtotals and weights, bonuses,
+    deductions, the arithmetic as lines, the grade band and the rank — and a recomputation from
+    the stored records showing the same numbers."""
+    result = AssessmentResult.objects.select_related("period__scheme__region", "subject").get(pk=result.pk)
+    may, as_manager = _can_view(actor, result)
+    if not may:
+        raise NotFoundError("未找到该记录，或您无权查看。")
+    detail = result.detail
+    config, numbers = detail["config"], detail["numbers"]
+    again = subject_total(config, detail["inputs"])
+    anonymous = {g["id"] for g in config["groups"] if g["anonymous"]}
+    group_of = {i["id"]: i["group_id"] for i in config["indicators"]}
+    inputs = _strip_raters(detail["inputs"], anonymous, not as_manager, group_of)
+    numbers = copy.deepcopy(numbers)
+    code_of = {g["id"]: g["code"] for g in config["groups"]}
+    for row in numbers["groups"]:
+        gid = next(g["id"] for g in config["groups"] if g["code"] == row["code"])
+        if "inputs" in row:
+            row["inputs"] = inputs.get("scores", {}).get(gid, [])
+    for code, ind in numbers["indicators"].items():
+        iid = next(i["id"] for i in config["indicators"] if i["code"] == code)
+        if "inputs" in ind and ind["kind"] == "manual":
+            ind["inputs"] = inputs.get("indicator_scores", {}).get(iid, [])
+    bands = sorted(config_bands(result), key=lambda b: Decimal(b["min"]), reverse=True)
+    return {
+        "result_id": result.pk, "subject": result.subject.display_name, "period": result.period.label,
+        "scheme_version": config["number"], "version_no": result.version_no, "reason": result.reason,
+        "current": result.current, "published_at": result.published_at,
+        "total": format(result.total, "f"), "grade": result.grade, "rank": result.rank, "rank_of": result.rank_of,
+        "rank_text": f"第 {result.rank} 名（共 {result.rank_of} 名）",
+        "grade_bands": bands, "groups": numbers["groups"], "indicators": numbers["indicators"],
+        "bonus": numbers["bonus"], "deduction": numbers["deduction"], "base": numbers["base"],
+        "routine": numbers["routine"], "lines": numbers["lines"],
+        "recomputed_total": again["total"], "verified": again["total"] == format(result.total, "f"),
+        "group_codes": list(code_of.values()),
+    }
+
+
+def config_bands(result: AssessmentResult) -> list[dict]:
+    return list(result.period.version.grade_bands or [])
+
+
+def result_history(actor, result: AssessmentResult) -> list[AssessmentResult]:
+    """All versions of a subject's result in its period, oldest first (old versions stay readable)."""
+    may, _ = _can_view(actor, result)
+    if not may:
+        raise NotFoundError("未找到该记录，或您无权查看。")
+    return list(AssessmentResult.objects.filter(subject=result.subject).order_by("version_no"))
+
+
+def period_flags(actor, period: AssessmentPeriod, kind: str | None = None) -> QuerySet[ResultFlag]:
+    qs = restrict(ResultFlag.objects.filter(period=period).select_related("subject")
+                  .prefetch_related("results"), actor)
+    return qs.filter(kind=kind) if kind else qs
+
+
+def cumulative_ranking(actor, scheme: AssessmentScheme, periods: list[AssessmentPeriod] | None = None) -> list[dict]:
+    """积分排名: sum of current published totals over periods, competition-ranked."""
+    qs = AssessmentResult.objects.filter(period__scheme=scheme, current=True, published_at__isnull=False)
+    if periods is not None:
+        qs = qs.filter(period__in=periods)
+    qs = restrict(qs.select_related("subject", "period").order_by("period__starts_on"), actor)
+    sums: dict[tuple, dict] = defaultdict(lambda: {"total": Decimal(0), "periods": [], "result_ids": []})
+    for r in qs:
+        row = sums[r.subject.key]
+        row["name"] = r.subject.display_name
+        row["total"] += r.total
+        row["periods"].append(r.period.label)
+        row["result_ids"].append(r.pk)
+    ranks = competition_ranks({k: v["total"] for k, v in sums.items()})
+    out = [{"subject_type": k[0], "subject_id": k[1], "rank": ranks[k], **v} for k, v in sums.items()]
+    return sorted(out, key=lambda r: (r["rank"], r["name"]))
+
+
+def scheme_version_definition(version) -> dict:
+    """A version as the definition dict ``scheme_create`` / ``scheme_version_create`` take: copy it,
+    change it, and save it as the next version."""
+    groups = list(version.groups.all())
+    code_of = {g.pk: g.code for g in groups}
+    indicators = list(version.indicators.all())
+    ind_code = {i.pk: i.code for i in indicators}
+    return {
+        "max_total": str(version.max_total), "clip": version.clip, "formula": version.formula,
+        "grade_bands": list(version.grade_bands), "grade_quotas": dict(version.grade_quotas),
+        "streak_grade": version.streak_grade, "streak_length": version.streak_length,
+        "candidate_grade": version.candidate_grade, "red_top_n": version.red_top_n,
+        "black_bottom_n": version.black_bottom_n, "routine_weight": str(version.routine_weight),
+        "groups": [{"code": g.code, "name": g.name, "kind": g.kind, "weight": str(g.weight),
+                    "max_points": str(g.max_points), "anonymous": g.anonymous, "peer": g.peer,
+                    "drop_extremes": g.drop_extremes, "questionnaire": g.questionnaire} for g in groups],
+        "indicators": [{"code": i.code, "name": i.name, "kind": i.kind,
+                        "group": code_of.get(i.group_id) if i.parent_id is None else None,
+                        "parent": ind_code.get(i.parent_id), "max_points": str(i.max_points),
+                        "cap": None if i.cap is None else str(i.cap), "auto_key": i.auto_key,
+                        "auto_target": str(i.auto_target)} for i in indicators],
+    }

@@ -1,0 +1,29 @@
+"""Every write to assessment. Keyword-only, explicit actor, one transaction, an audit record,
+ApplicationError (with ``field``) on bad input and nothing changed."""
+
+from .periods import (
+    adjustment_record,
+    assignment_create,
+    peer_assignments_create,
+    period_close_scoring,
+    period_create,
+    period_open_scoring,
+    period_subject_add,
+    rating_save,
+)
+from .results import (
+    appeal_file,
+    period_compute,
+    period_publish,
+    period_recompute,
+    period_republish,
+    period_start_rereview,
+)
+from .schemes import scheme_create, scheme_version_create, scheme_version_update
+
+__all__ = [
+    "adjustment_record", "appeal_file", "assignment_create", "peer_assignments_create", "period_close_scoring",
+    "period_compute", "period_create", "period_open_scoring", "period_publish", "period_recompute",
+    "period_republish", "period_start_rereview", "period_subject_add", "rating_save", "scheme_create",
+    "scheme_version_create", "scheme_version_update",
+]

@@ -1,0 +1,299 @@
+"""Periods, their subjects and raters, ratings and deduction/bonus entries."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+from django.db import transaction
+from django.utils import timezone
+
+from jiceng.core.audit import audit_record
+from jiceng.core.errors import ApplicationError, PermissionDeniedError
+
+from .. import workflow
+from ..choices import AppealState, GroupKind, IndicatorKind, RatingState, SubjectType
+from ..models import (
+    Adjustment,
+    AssessmentPeriod,
+    AssessmentScheme,
+    Indicator,
+    PeriodSubject,
+    RaterAssignment,
+    RaterGroup,
+    Rating,
+)
+from .schemes import _dec
+
+
+def _locked(period: AssessmentPeriod) -> AssessmentPeriod:
+    return AssessmentPeriod.objects.select_for_update().select_related("scheme__region", "version").get(pk=period.pk)
+
+
+@transaction.atomic
+def period_create(*, actor, scheme: AssessmentScheme, label: str, starts_on: date, ends_on: date,
+                  routine_periods: list[AssessmentPeriod] | None = None) -> AssessmentPeriod:
+    """A period uses the scheme's newest version, which is frozen from now on."""
+    workflow.require_manager(actor, scheme)
+    if not label or len(label) > 100:
+        raise ApplicationError("考核期名称不能为空（最多 100 字）。", field="label")
+    if ends_on < starts_on:
+        raise ApplicationError("结束日期不能早于开始日期。", field="ends_on")
+    version = scheme.versions.select_for_update().order_by("-number").first()
+    for rp in routine_periods or []:
+        if rp.ends_on > ends_on or rp.starts_on < starts_on:
+            raise ApplicationError(f"平时考核 {rp.label} 不在本考核期内。", field="routine_periods")
+    period = AssessmentPeriod.objects.create(scheme=scheme, version=version, label=label, starts_on=starts_on,
+                                             ends_on=ends_on)
+    if routine_periods:
+        period.routine_periods.set(routine_periods)
+    if not version.frozen:
+        version.frozen = True
+        version.save(update_fields=["frozen"])
+    audit_record(actor=actor, action="assessment.period_create", obj=period,
+                 changes={"label": [None, label], "version": [None, version.number],
+                          "starts_on": [None, starts_on], "ends_on": [None, ends_on]})
+    return period
+
+
+def subject_reference(subject_type: str, obj) -> tuple[int, str, str, object | None]:
+    """(id, display name, region path, own account) of an assessed object."""
+    from jiceng.people.models import Department, GridWorker, User
+    from jiceng.regions.choices import OrganisationKind, RegionLevel
+    from jiceng.regions.models import Organisation, Region
+
+    expected = {
+        SubjectType.GRID_WORKER: GridWorker, SubjectType.STAFF: User, SubjectType.SECRETARY: User,
+        SubjectType.COMMUNITY: Region, SubjectType.STREET: Region, SubjectType.PROPERTY: Organisation,
+        SubjectType.DEPARTMENT: Department,
+    }[subject_type]
+    if not isinstance(obj, expected):
+        raise ApplicationError("考核对象类型与方案不符。", field="subject")
+    if isinstance(obj, GridWorker):
+        return obj.pk, obj.name, obj.community.path, obj.user
+    if isinstance(obj, User):
+        if obj.region_id is None:
+            raise ApplicationError("该账号未绑定区域，不能作为考核对象。", field="subject")
+        return obj.pk, str(obj), obj.region.path, obj
+    if isinstance(obj, Region):
+        level = RegionLevel.COMMUNITY if subject_type == SubjectType.COMMUNITY else RegionLevel.STREET
+        if obj.level != level:
+            raise ApplicationError(f"考核对象须为{RegionLevel(level).label}。", field="subject")
+        return obj.pk, obj.name, obj.path, None
+    if isinstance(obj, Organisation):
+        if obj.kind != OrganisationKind.PROPERTY:
+            raise ApplicationError("考核对象须为物业服务企业。", field="subject")
+        return obj.pk, obj.name, obj.grid.path, None
+    return obj.pk, obj.name, obj.region.path, None
+
+
+@transaction.atomic
+def period_subject_add(*, actor, period: AssessmentPeriod, obj, peer_group: str = "") -> PeriodSubject:
+    period = _locked(period)
+    workflow.require_manager(actor, period.scheme)
+    if period.state not in workflow.STATE_EDITABLE_SUBJECTS:
+        raise ApplicationError("评分结束后不能再增加考核对象。", field="state")
+    sid, name, path, user = subject_reference(period.scheme.subject_type, obj)
+    scheme_path = period.scheme.region.path
+    if not path.startswith(scheme_path):
+        raise ApplicationError("考核对象不在方案的组织区域内。", field="subject")
+    if period.subjects.filter(subject_type=period.scheme.subject_type, subject_id=sid).exists():
+        raise ApplicationError("该对象已在本考核期中。", field="subject")
+    subject = PeriodSubject.objects.create(period=period, subject_type=period.scheme.subject_type, subject_id=sid,
+                                           display_name=name[:200], region_path=path, peer_group=peer_group[:64],
+                                           user=user)
+    audit_record(actor=actor, action="assessment.subject_add", obj=subject,
+                 changes={"period": [None, period.pk], "subject": [None, f"{subject.subject_type}:{sid}"]})
+    return subject
+
+
+def _group(period: AssessmentPeriod, group: RaterGroup | str) -> RaterGroup:
+    code = group.code if isinstance(group, RaterGroup) else group
+    found = period.version.groups.filter(code=code).first()
+    if found is None:
+        raise ApplicationError(f"评分组 {code} 不在本考核期的方案版本中。", field="group")
+    return found
+
+
+@transaction.atomic
+def assignment_create(*, actor, period: AssessmentPeriod, group: RaterGroup | str, rater,
+                      subjects: list[PeriodSubject]) -> list[RaterAssignment]:
+    period = _locked(period)
+    workflow.require_manager(actor, period.scheme)
+    if period.state not in workflow.STATE_EDITABLE_SUBJECTS:
+        raise ApplicationError("评分结束后不能再分配评分任务。", field="state")
+    group = _group(period, group)
+    if rater is None or not rater.is_active:
+        raise ApplicationError("评分人账号无效。", field="rater")
+    made = []
+    for subject in subjects:
+        if subject.period_id != period.pk:
+            raise ApplicationError("考核对象不属于本考核期。", field="subjects")
+        if subject.user_id == rater.pk:
+            raise ApplicationError("不能评自己。", field="subjects")
+        if group.peer and not period.subjects.filter(user=rater).exists():
+            raise ApplicationError("互评的评分人须是本考核期的考核对象。", field="rater")
+        a, _ = RaterAssignment.objects.get_or_create(period=period, group=group, rater=rater, subject=subject)
+        made.append(a)
+    audit_record(actor=actor, action="assessment.assignment_create", obj=period,
+                 changes={"group": [None, group.code], "rater": [None, rater.pk],
+                          "subjects": [None, [s.pk for s in subjects]]})
+    return made
+
+
+@transaction.atomic
+def peer_assignments_create(*, actor, period: AssessmentPeriod, group: RaterGroup | str) -> list[RaterAssignment]:
+    """互评: every subject with an account rates every other subject of its ranking group, never itself."""
+    period = _locked(period)
+    workflow.require_manager(actor, period.scheme)
+    group = _group(period, group)
+    if not group.peer:
+        raise ApplicationError("该评分组不是互评组。", field="group")
+    if period.state not in workflow.STATE_EDITABLE_SUBJECTS:
+        raise ApplicationError("评分结束后不能再分配评分任务。", field="state")
+    subjects = list(period.subjects.select_related("user"))
+    made = []
+    for rater_subject in subjects:
+        if rater_subject.user is None:
+            continue
+        for other in subjects:
+            if other.pk != rater_subject.pk and other.peer_group == rater_subject.peer_group:
+                a, _ = RaterAssignment.objects.get_or_create(period=period, group=group, rater=rater_subject.user,
+                                                             subject=other)
+                made.append(a)
+    audit_record(actor=actor, action="assessment.peer_assign", obj=period,
+                 changes={"group": [None, group.code], "count": [None, len(made)]})
+    return made
+
+
+def _transition(actor, period: AssessmentPeriod, action: str) -> AssessmentPeriod:
+    period = _locked(period)
+    t = workflow.check(period, actor, action)
+    before = period.state
+    period.state = t.target
+    period.save(update_fields=["state"])
+    audit_record(actor=actor, action=f"assessment.period_{action}", obj=period, changes={"state": [before, t.target]})
+    return period
+
+
+@transaction.atomic
+def period_open_scoring(*, actor, period: AssessmentPeriod) -> AssessmentPeriod:
+    return _transition(actor, period, "open_scoring")
+
+
+@transaction.atomic
+def period_close_scoring(*, actor, period: AssessmentPeriod) -> AssessmentPeriod:
+    return _transition(actor, period, "close_scoring")
+
+
+def _correction_allowed(period: AssessmentPeriod, subject: PeriodSubject) -> bool:
+    """While re-reviewing, the records of subjects under appeal may be corrected."""
+    return (period.state in workflow.APPEAL_CORRECTION_STATES
+            and subject.appeals.filter(state=AppealState.OPEN).exists())
+
+
+def _check_points(value, field: str, maximum: Decimal) -> Decimal:
+    points = _dec(value, field)
+    if points > maximum:
+        raise ApplicationError(f"得分不能超过满分 {maximum}。", field=field)
+    return points
+
+
+@transaction.atomic
+def rating_save(*, actor, period: AssessmentPeriod, group: RaterGroup | str, subject: PeriodSubject,
+                score=None, answers: dict | None = None, indicator_scores: dict | None = None,
+                note: str = "", evidence_ref: str = "", submit: bool = False) -> Rating:
+    """Save the actor's rating of one assigned subject (a draft, or submitted when ``submit``).
+
+    ``indicator_scores`` maps indicator codes to ``{"points", "note", "evidence_ref"}`` (or points)."""
+    period = _locked(period)
+    group = _group(period, group)
+    assignment = RaterAssignment.objects.filter(period=period, group=group, rater=actor, subject=subject).first()
+    if assignment is None or actor is None or not actor.is_active:
+        raise ApplicationError("您没有评该考核对象的任务。", field="subject")
+    if period.state not in workflow.RATING_STATES and not _correction_allowed(period, subject):
+        raise ApplicationError(f"考核期为“{period.get_state_display()}”，不能评分。", field="state")
+    rating = Rating.objects.select_for_update().filter(assignment=assignment).first()
+    if rating and rating.state == RatingState.SUBMITTED and period.state in workflow.RATING_STATES:
+        raise ApplicationError("评分已提交，不能修改。", field="state")
+    rating = rating or Rating(assignment=assignment)
+    rows: list[tuple[Indicator, Decimal, str, str]] = []
+    if group.kind == GroupKind.SINGLE:
+        if score is None:
+            if submit:
+                raise ApplicationError("请填写评分。", field="score")
+            rating.score = None
+        else:
+            rating.score = _check_points(score, "score", group.max_points)
+    elif group.kind == GroupKind.QUESTIONNAIRE:
+        answers = dict(answers or {})
+        items = {it["code"] for it in group.questionnaire["items"]}
+        levels = {lv["code"] for lv in group.questionnaire["levels"]}
+        for key, value in answers.items():
+            if key not in items:
+                raise ApplicationError(f"问卷中没有项目 {key}。", field="answers")
+            if value not in levels:
+                raise ApplicationError(f"项目 {key} 的评价 {value} 无效。", field="answers")
+        if submit and set(answers) != items:
+            raise ApplicationError("问卷每一项都须作答。", field="answers")
+        rating.answers = answers
+    else:
+        leaves = {i.code: i for i in group.indicators.filter(kind=IndicatorKind.MANUAL, children__isnull=True)}
+        for code, entry in (indicator_scores or {}).items():
+            entry = entry if isinstance(entry, dict) else {"points": entry}
+            if code not in leaves:
+                raise ApplicationError(f"指标 {code} 不是本组的人工评分指标。", field="indicator_scores")
+            pts = _check_points(entry.get("points"), f"indicator_scores.{code}", leaves[code].max_points)
+            rows.append((leaves[code], pts, str(entry.get("note", ""))[:500], str(entry.get("evidence_ref", ""))[:500]))
+        if submit:
+            given = {r[0].code for r in rows} | set(
+                rating.indicator_scores.values_list("indicator__code", flat=True) if rating.pk else [])
+            missing = set(leaves) - given
+            if missing:
+                raise ApplicationError(f"以下指标尚未评分：{'、'.join(sorted(missing))}。", field="indicator_scores")
+    before = {"state": rating.state if rating.pk else None}
+    rating.note, rating.evidence_ref = note[:500], evidence_ref[:500]
+    if submit:
+        rating.state = RatingState.SUBMITTED
+        rating.submitted_at = timezone.now()
+    rating.save()
+    for indicator, pts, inote, ievidence in rows:
+        rating.indicator_scores.update_or_create(indicator=indicator, defaults={
+            "points": pts, "note": inote, "evidence_ref": ievidence})
+    changes = {"state": [before["state"], rating.state], "group": [None, group.code], "subject": [None, subject.pk]}
+    if not group.anonymous:
+        changes["score"] = [None, rating.score]
+        changes["indicators"] = [None, {r[0].code: r[1] for r in rows}]
+    audit_record(actor=actor, action="assessment.rating_save", obj=rating, object_repr=f"评分 {subject}",
+                 changes=changes)
+    return rating
+
+
+@transaction.atomic
+def adjustment_record(*, actor, period: AssessmentPeriod, subject: PeriodSubject, indicator: str, points,
+                      note: str, evidence_ref: str = "") -> Adjustment:
+    """One 加分/减分 entry by a manager. The item's ``max_points`` (if set) bounds one entry; its
+    ``cap`` bounds the item's sum when computing."""
+    period = _locked(period)
+    if not workflow.is_manager(actor, period.scheme):
+        raise PermissionDeniedError("您无权登记加减分。")
+    if subject.period_id != period.pk:
+        raise ApplicationError("考核对象不属于本考核期。", field="subject")
+    if period.state not in workflow.RATING_STATES and not _correction_allowed(period, subject):
+        raise ApplicationError(f"考核期为“{period.get_state_display()}”，不能登记加减分。", field="state")
+    item = period.version.indicators.filter(code=indicator, children__isnull=True,
+                                            kind__in=[IndicatorKind.BONUS, IndicatorKind.DEDUCTION]).first()
+    if item is None:
+        raise ApplicationError(f"{indicator} 不是加分或减分项。", field="indicator")
+    pts = _dec(points, "points")
+    if pts <= 0:
+        raise ApplicationError("分值须大于零。", field="points")
+    if item.max_points and pts > item.max_points:
+        raise ApplicationError(f"单次分值不能超过 {item.max_points}。", field="points")
+    if not note:
+        raise ApplicationError("请填写事由。", field="note")
+    adj = Adjustment.objects.create(period=period, subject=subject, indicator=item, points=pts, note=note[:500],
+                                    evidence_ref=evidence_ref[:500], recorded_by=actor)
+    audit_record(actor=actor, action="assessment.adjustment_record", obj=adj, object_repr=f"{item.name} {subject}",
+                 changes={"indicator": [None, item.code], "points": [None, pts], "subject": [None, subject.pk]})
+    return adj

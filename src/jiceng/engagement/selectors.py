@@ -1,0 +1,195 @@
+"""Every non-trivial read in engagement, narrowed to what the actor may see (``core.scope.restrict``).
+
+Figures come with what they count: the statistics return numerators and denominators, the rankings the
+minutes and person-times behind each place.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.db.models import Count, F, Q, QuerySet, Sum
+from django.db.models.functions import Coalesce
+
+from jiceng.core.masking import mask_name
+from jiceng.core.scope import restrict
+from jiceng.people.models import Resident
+from jiceng.regions.models import Region
+
+from .choices import ClaimStatus, SignupStatus, WishStatus
+from .models import PointAccount, PointEntry, PointRule, Redemption, ShopItem, Signup, Wish, WishClaim
+
+WALL_STATUSES = (WishStatus.PUBLISHED, WishStatus.CLAIMED, WishStatus.FULFILLED, WishStatus.THANKED)
+
+
+# --- points ------------------------------------------------------------------------------------------
+
+
+def points_ledger_sum(account: PointAccount) -> int:
+    return account.entries.aggregate(total=Coalesce(Sum("amount"), 0))["total"]
+
+
+def points_ledger_mismatches() -> list[dict]:
+    """Accounts whose cached balance differs from the sum of their ledger (should always be empty)."""
+    rows = (PointAccount.objects.annotate(ledger=Coalesce(Sum("entries__amount"), 0))
+            .exclude(balance=F("ledger")).values("id", "balance", "ledger"))
+    return list(rows)
+
+
+def point_accounts(*, actor, region: Region | None = None) -> QuerySet[PointAccount]:
+    qs = PointAccount.objects.select_related("community", "resident", "organisation")
+    if region is not None:
+        qs = qs.filter(community__path__startswith=region.path)
+    return restrict(qs, actor)
+
+
+def point_statement(*, actor, account: PointAccount) -> QuerySet[PointEntry]:
+    """An account's ledger, newest first, for an actor who may see it (a resident: their own)."""
+    qs = PointEntry.objects.filter(account=account).select_related("rule", "actor_user").order_by("-id")
+    if isinstance(actor, Resident):
+        return qs if account.resident_id == actor.pk else qs.none()
+    return restrict(qs, actor)
+
+
+def point_rules(*, community: Region) -> QuerySet[PointRule]:
+    """A community's charter is public to its residents."""
+    return PointRule.objects.filter(community=community, active=True).order_by("-points", "code")
+
+
+def shop_items(*, community: Region) -> QuerySet[ShopItem]:
+    return (ShopItem.objects.filter(shop__community=community, shop__active=True, active=True)
+            .select_related("shop").order_by("shop__name", "price"))
+
+
+def redemptions(*, actor, region: Region | None = None) -> QuerySet[Redemption]:
+    qs = Redemption.objects.select_related("item", "item__shop", "account", "account__resident")
+    if region is not None:
+        qs = qs.filter(account__community__path__startswith=region.path)
+    return restrict(qs, actor)
+
+
+# --- wishes -------------------------------------------------------------------------------------------
+
+
+def wishes(*, actor, region: Region | None = None, status: str | None = None) -> QuerySet[Wish]:
+    qs = Wish.objects.select_related("community", "resident")
+    if region is not None:
+        qs = qs.filter(community__path__startswith=region.path)
+    if status:
+        qs = qs.filter(status=status)
+    return restrict(qs, actor)
+
+
+def _claimant_public_name(claim: WishClaim | None) -> str:
+    if claim is None:
+        return ""
+    if claim.resident_id:
+        return mask_name(claim.resident.name)
+    return str(claim.organisation or claim.team)
+
+
+def wish_wall(*, community: Region) -> list[dict]:
+    """The public wall: no personal data beyond a masked name (no resident id, address, phone)."""
+    rows = list(Wish.objects.filter(community=community, status__in=WALL_STATUSES)
+                .select_related("resident").order_by("-published_at", "-id"))
+    live = {c.wish_id: c for c in WishClaim.objects.filter(
+        wish__in=rows, status__in=(ClaimStatus.ACTIVE, ClaimStatus.FULFILLED)).select_related(
+        "resident", "organisation", "team")}
+    return [
+        {"id": w.id, "category": w.get_category_display(), "description": w.description,
+         "estimated_cost": w.estimated_cost, "status": w.status, "status_label": w.get_status_display(),
+         "wisher": mask_name(w.resident.name), "published_at": w.published_at,
+         "claimant": _claimant_public_name(live.get(w.id)), "thanks": w.thanks}
+        for w in rows
+    ]
+
+
+def wish_stats_by_community(*, actor, region: Region) -> list[dict]:
+    """Per community: posted, on the wall, claimed now, fulfilled (incl. thanked), thanked; the
+    fulfilment rate is fulfilled / published-ever."""
+    qs = wishes(actor=actor, region=region).values("community_id", "community__name").annotate(
+        posted=Count("id"),
+        published=Count("id", filter=Q(status__in=WALL_STATUSES)),
+        rejected=Count("id", filter=Q(status=WishStatus.REJECTED)),
+        claimed=Count("id", filter=Q(status=WishStatus.CLAIMED)),
+        fulfilled=Count("id", filter=Q(status__in=(WishStatus.FULFILLED, WishStatus.THANKED))),
+        thanked=Count("id", filter=Q(status=WishStatus.THANKED)),
+    ).order_by("community__path")
+    out = []
+    for row in qs:
+        row["fulfilment_rate"] = (row["fulfilled"] / row["published"]) if row["published"] else None
+        out.append(row)
+    return out
+
+
+def wish_stats_by_claimant(*, actor, region: Region) -> list[dict]:
+    """Per claimant (resident, unit or team): claims, fulfilled, lapsed — most fulfilled first."""
+    qs = restrict(WishClaim.objects.filter(wish__community__path__startswith=region.path), actor)
+    rows = qs.values("resident_id", "resident__name", "organisation_id", "organisation__name", "team_id",
+                     "team__name").annotate(
+        claims=Count("id"),
+        fulfilled=Count("id", filter=Q(status=ClaimStatus.FULFILLED)),
+        lapsed=Count("id", filter=Q(status=ClaimStatus.LAPSED)),
+    )
+    out = []
+    for r in rows:
+        if r["resident_id"]:
+            kind, key, name = "resident", r["resident_id"], r["resident__name"]
+        elif r["organisation_id"]:
+            kind, key, name = "organisation", r["organisation_id"], r["organisation__name"]
+        else:
+            kind, key, name = "team", r["team_id"], r["team__name"]
+        out.append({"kind": kind, "id": key, "name": name, "claims": r["claims"], "fulfilled": r["fulfilled"],
+                    "lapsed": r["lapsed"]})
+    out.sort(key=lambda r: (-r["fulfilled"], -r["claims"], r["kind"], r["id"]))
+    return out
+
+
+# --- volunteering ---------------------------------------------------------------------------------------
+
+
+def _served(actor, region: Region, since: datetime | None, until: datetime | None) -> QuerySet[Signup]:
+    """Sign-ups that were served: checked out, with the activity starting in [since, until)."""
+    qs = Signup.objects.filter(activity__community__path__startswith=region.path, status=SignupStatus.SIGNED_UP,
+                               checked_out_at__isnull=False)
+    if since is not None:
+        qs = qs.filter(activity__starts_at__gte=since)
+    if until is not None:
+        qs = qs.filter(activity__starts_at__lt=until)
+    return restrict(qs, actor)
+
+
+def volunteer_ranking(*, actor, region: Region, since: datetime | None = None, until: datetime | None = None,
+                      limit: int = 20) -> list[dict]:
+    """Volunteers (residents and 特聘 helpers) by hours served, then person-times."""
+    rows = (_served(actor, region, since, until)
+            .values("registration_id", "registration__kind", "registration__resident__name",
+                    "registration__worker__name")
+            .annotate(minutes=Sum("minutes"), person_times=Count("id"))
+            .order_by("-minutes", "-person_times", "registration_id")[:limit])
+    return [{"registration_id": r["registration_id"], "kind": r["registration__kind"],
+             "name": r["registration__resident__name"] or r["registration__worker__name"],
+             "minutes": r["minutes"], "hours": round(r["minutes"] / 60, 1), "person_times": r["person_times"]}
+            for r in rows]
+
+
+def unit_ranking(*, actor, region: Region, since: datetime | None = None, until: datetime | None = None,
+                 limit: int = 20) -> list[dict]:
+    """双报到 units by the hours their people served in their name, then person-times."""
+    rows = (_served(actor, region, since, until).filter(organisation__isnull=False)
+            .values("organisation_id", "organisation__name")
+            .annotate(minutes=Sum("minutes"), person_times=Count("id"),
+                      people=Count("registration", distinct=True))
+            .order_by("-minutes", "-person_times", "organisation_id")[:limit])
+    return [{"organisation_id": r["organisation_id"], "name": r["organisation__name"], "minutes": r["minutes"],
+             "hours": round(r["minutes"] / 60, 1), "person_times": r["person_times"], "people": r["people"]}
+            for r in rows]
+
+
+def volunteer_totals(*, actor, region: Region, since: datetime | None = None,
+                     until: datetime | None = None) -> dict:
+    """The headline numbers: person-times, volunteers, hours (the 双报到 report counts 人次)."""
+    agg = _served(actor, region, since, until).aggregate(
+        person_times=Count("id"), people=Count("registration", distinct=True),
+        minutes=Coalesce(Sum("minutes"), 0))
+    return {**agg, "hours": round(agg["minutes"] / 60, 1)}

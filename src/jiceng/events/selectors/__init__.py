@@ -1,0 +1,36 @@
+"""Every non-trivial read of grid events, narrowed to what the actor may see; the command centre's
+numbers (docs/events.md)."""
+
+from .cases import (
+    WhistleRow,
+    category_options,
+    event_actions,
+    event_filter,
+    event_get,
+    event_timeline,
+    event_timers,
+    event_visible,
+    overdue_open,
+    response_templates,
+    whistle_stats,
+    whistle_visible,
+)
+from .numbers import (
+    DEFINITIONS,
+    Number,
+    Row,
+    day_bounds,
+    event_counters,
+    event_numbers,
+    event_numbers_by,
+    event_numbers_for_period,
+    event_numbers_from_records,
+    period_range,
+)
+
+__all__ = [
+    "DEFINITIONS", "Number", "Row", "WhistleRow", "category_options", "day_bounds", "event_actions", "event_counters", "event_filter",
+    "event_get", "event_numbers", "event_numbers_by", "event_numbers_for_period", "event_numbers_from_records",
+    "event_timeline", "event_timers", "event_visible", "overdue_open", "period_range", "response_templates",
+    "whistle_stats", "whistle_visible",
+]

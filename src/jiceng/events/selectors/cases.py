@@ -1,0 +1,179 @@
+"""Reads of cases, already narrowed to what the actor may see."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
+
+from jiceng.core.errors import NotFoundError
+from jiceng.core.scope import restrict
+from jiceng.people.choices import Role
+from jiceng.people.models import Department
+from jiceng.regions.models import Region
+
+from .. import workflow
+from ..choices import OPEN_STATES, EventState, WhistleState
+from ..models import Event, EventCategory, EventTransition, ResponseTemplate, Timer, Whistle
+from .numbers import day_bounds
+
+
+def _active(actor) -> bool:
+    return actor is not None and getattr(actor, "is_authenticated", False) and actor.is_active
+
+
+def event_visible(actor) -> QuerySet[Event]:
+    """Region staff see the cases in their region's subtree (by the case's grid path), grid workers
+    the cases in their grids, department staff the cases assigned or whistled to their department.
+    The admin roles see none (cases carry the reporter's personal information)."""
+    qs = Event.objects.select_related("category", "grid", "community", "handler_region", "handler_department")
+    if not _active(actor):
+        return qs.none()
+    if actor.role == Role.DEPARTMENT_STAFF:
+        if not actor.department_id:
+            return qs.none()
+        whistled = Whistle.objects.filter(department_id=actor.department_id).values("event_id")
+        return qs.filter(Q(handler_department_id=actor.department_id) | Q(pk__in=whistled))
+    return restrict(qs, actor)
+
+
+def event_get(*, actor, pk: int) -> Event:
+    event = event_visible(actor).filter(pk=pk).first()
+    if event is None:
+        raise NotFoundError("未找到该事件，或您无权查看。")
+    return event
+
+
+def event_filter(qs: QuerySet[Event], *, state: str = "", category: EventCategory | None = None,
+                 region: Region | None = None, department: Department | None = None, channel: str = "",
+                 q: str = "", overdue: bool | None = None, open_only: bool = False,
+                 reported_from: date | None = None, reported_to: date | None = None) -> QuerySet[Event]:
+    """One filter for pages, API and exports. ``q`` is a case number or a fragment of the title."""
+    q = (q or "").strip()
+    if q:
+        if q.isdigit() and len(q) >= 15:
+            qs = qs.filter(pk=int(q[8:]))
+        else:
+            qs = qs.filter(title__contains=q)
+    if state:
+        qs = qs.filter(state=state)
+    if open_only:
+        qs = qs.filter(state__in=list(OPEN_STATES))
+    if category is not None:
+        qs = qs.filter(category__path__startswith=category.path)
+    if region is not None:
+        qs = qs.filter(grid__path__startswith=region.path)
+    if department is not None:
+        qs = qs.filter(handler_department=department)
+    if channel:
+        qs = qs.filter(channel=channel)
+    if overdue is not None:
+        qs = qs.filter(overdue_at__isnull=not overdue)
+    if reported_from is not None or reported_to is not None:
+        start, end = day_bounds(reported_from or date(1970, 1, 1), reported_to or date(9999, 1, 1))
+        qs = qs.filter(reported_at__gte=start, reported_at__lt=end)
+    return qs
+
+
+def event_timeline(*, actor, event: Event) -> list[EventTransition]:
+    event_get(actor=actor, pk=event.pk)
+    return list(EventTransition.objects.filter(event=event).select_related("actor").order_by("at", "id"))
+
+
+def event_actions(*, actor, event: Event) -> list[str]:
+    """What the actor may do on the case now (for buttons); the services check again."""
+    from ..services._engine import relations_of
+
+    return workflow.allowed_actions(event.state, relations_of(event, actor))
+
+
+def event_timers(*, event: Event) -> list[Timer]:
+    return list(Timer.objects.filter(event=event).order_by("started_at", "id"))
+
+
+def response_templates(*, action: str, category: EventCategory | None = None) -> QuerySet[ResponseTemplate]:
+    """常用语 for an action: the category's own first, then the general ones."""
+    qs = ResponseTemplate.objects.filter(action=action)
+    if category is not None:
+        qs = qs.filter(Q(category=category) | Q(category__isnull=True))
+    else:
+        qs = qs.filter(category__isnull=True)
+    return qs.order_by("category_id", "sort", "id")
+
+
+def category_options(*, active_only: bool = True) -> QuerySet[EventCategory]:
+    qs = EventCategory.objects.all()
+    if active_only:
+        qs = qs.filter(active=True)
+    return qs.order_by("path")
+
+
+def overdue_open(*, actor, now: datetime | None = None, region: Region | None = None) -> QuerySet[Event]:
+    """Open cases that are past a deadline right now (a stage timer has fired and is still running,
+    or the handling deadline has passed) — the 超期未办结 list."""
+    now = now or timezone.now()
+    running_fired = Timer.objects.filter(stopped_at__isnull=True, fired_at__isnull=False).values("event_id")
+    qs = event_visible(actor).filter(state__in=list(OPEN_STATES)).filter(
+        Q(pk__in=running_fired) | Q(handle_due_at__lt=now, state__in=[
+            EventState.SIGNED, EventState.HANDLING, EventState.DISPATCHED]))
+    if region is not None:
+        qs = qs.filter(grid__path__startswith=region.path)
+    return qs
+
+
+# --- 吹哨报到 ----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class WhistleRow:
+    """One department's answers to whistles in a period: called, reported in time, reported late,
+    still unanswered and late, and the whistles behind each figure."""
+
+    department: Department
+    called: int
+    reported_in_time: int
+    reported_late: int
+    unanswered_late: int
+    whistles: QuerySet
+
+    @property
+    def late(self) -> int:
+        return self.reported_late + self.unanswered_late
+
+    @property
+    def in_time_rate(self) -> float | None:
+        return round(self.reported_in_time / self.called, 4) if self.called else None
+
+
+def whistle_visible(actor) -> QuerySet[Whistle]:
+    """Whistles of visible cases; department staff see their own department's calls."""
+    qs = Whistle.objects.select_related("department", "event", "blower_region")
+    if not _active(actor):
+        return qs.none()
+    if actor.role == Role.DEPARTMENT_STAFF:
+        return qs.filter(department_id=actor.department_id)
+    return qs.filter(event__in=event_visible(actor).values("pk"))
+
+
+def whistle_stats(*, actor, start: date, end: date, region: Region | None = None) -> list[WhistleRow]:
+    """吹哨报到 per department for whistles blown in [start, end): the county sees every department;
+    a flagged (late) call counts against the department whether or not it reported afterwards."""
+    lo, hi = day_bounds(start, end)
+    qs = whistle_visible(actor).filter(blown_at__gte=lo, blown_at__lt=hi).exclude(state=WhistleState.CANCELLED,
+                                                                                   reported_at__isnull=True)
+    if region is not None:
+        qs = qs.filter(event__grid__path__startswith=region.path)
+    rows = qs.values("department_id").annotate(
+        called=Count("id"),
+        reported_in_time=Count("id", filter=Q(reported_at__isnull=False, late=False)),
+        reported_late=Count("id", filter=Q(reported_at__isnull=False, late=True)),
+        unanswered_late=Count("id", filter=Q(reported_at__isnull=True, late=True)),
+    )
+    departments = Department.objects.in_bulk([r["department_id"] for r in rows])
+    out = [WhistleRow(department=departments[r["department_id"]], called=r["called"],
+                      reported_in_time=r["reported_in_time"], reported_late=r["reported_late"],
+                      unanswered_late=r["unanswered_late"], whistles=qs.filter(department_id=r["department_id"]))
+           for r in rows]
+    return sorted(out, key=lambda r: (-r.late, r.department.code))

@@ -1,0 +1,201 @@
+"""The one place a case changes: lock, check the workflow table, change, write the timeline row and
+the audit record, move the rollup — all in the caller's transaction."""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from jiceng.core.audit import audit_record
+from jiceng.core.errors import ApplicationError, ConflictError
+
+from .. import rollup, workflow
+from ..choices import WhistleState
+from ..models import Event, EventTransition, Whistle
+from ..worktime import WorkCalendar
+
+# Fields a transition may write (personal fields and the idempotency key never change here).
+_FROZEN = {"id", "reporter_name", "reporter_phone", "reporter_phone_hash", "idempotency_key", "version",
+           "updated_at"}
+MUTABLE_FIELDS = [f.attname for f in Event._meta.concrete_fields if f.attname not in _FROZEN]
+MAX_PHOTOS = 9
+
+
+@dataclass
+class Ctx:
+    """What a change step sees: the locked, fresh case, the actor, the time and the calendar."""
+
+    event: Event
+    actor: Any
+    now: datetime
+    relations: frozenset[str]
+    from_state: str = ""
+    note: str = ""
+    photos: list[str] = field(default_factory=list)
+    _calendar: WorkCalendar | None = None
+
+    @property
+    def calendar(self) -> WorkCalendar:
+        if self._calendar is None:
+            self._calendar = WorkCalendar.from_db()
+        return self._calendar
+
+    @property
+    def category(self):
+        return self.event.category
+
+
+def clean_photos(photos) -> list[str]:
+    photos = list(photos or [])
+    if len(photos) > MAX_PHOTOS:
+        raise ApplicationError(f"照片最多{MAX_PHOTOS}张。", field="photos")
+    for p in photos:
+        if not isinstance(p, str) or not p.strip() or len(p) > 300:
+            raise ApplicationError("照片须为已上传文件的地址（不超过300字符）。", field="photos")
+    return [p.strip() for p in photos]
+
+
+def clean_point(lng, lat) -> tuple[float | None, float | None]:
+    if lng is None and lat is None:
+        return None, None
+    try:
+        lng_f, lat_f = float(lng), float(lat)
+    except (TypeError, ValueError) as exc:
+        raise ApplicationError("经纬度须为数字。", field="location") from exc
+    if isinstance(lng, bool) or isinstance(lat, bool) or not (math.isfinite(lng_f) and math.isfinite(lat_f)):
+        raise ApplicationError("经纬度须为数字。", field="location")
+    if not (-180 <= lng_f <= 180 and -90 <= lat_f <= 90):
+        raise ApplicationError("经纬度超出范围。", field="location")
+    return lng_f, lat_f
+
+
+def lock(event: Event, *, expected_version: int | None) -> Event:
+    """The case's row, locked for this transaction (SELECT … FOR UPDATE on PostgreSQL; SQLite's
+    IMMEDIATE transactions already serialise writers), checked against the version the caller saw."""
+    fresh = (Event.objects.select_for_update(of=("self",))
+             .select_related("category", "grid", "community", "handler_region", "handler_department")
+             .get(pk=event.pk))
+    if expected_version is not None and fresh.version != expected_version:
+        raise ConflictError("该事件刚刚已被他人处理，请刷新后查看最新状态再操作。", field="version")
+    return fresh
+
+
+def handler_ids(event: Event) -> frozenset[int]:
+    ids = set(EventTransition.objects.filter(event_id=event.pk, action__in=workflow.HANDLER_ACTIONS,
+                                             actor__isnull=False).values_list("actor_id", flat=True))
+    if event.handled_by_id:
+        ids.add(event.handled_by_id)
+    return frozenset(ids)
+
+
+def called_department_ids(event: Event) -> frozenset[int]:
+    return frozenset(Whistle.objects.filter(
+        event_id=event.pk, state__in=[WhistleState.CALLED, WhistleState.REPORTED]
+    ).values_list("department_id", flat=True))
+
+
+def relations_of(event: Event, actor) -> frozenset[str]:
+    if actor is None:
+        return frozenset()
+    return workflow.relations(event, actor, handler_ids=handler_ids(event),
+                              called_department_ids=called_department_ids(event))
+
+
+def _write(fresh: Event, *, old_version: int | None, now: datetime) -> None:
+    values = {f: getattr(fresh, f) for f in MUTABLE_FIELDS}
+    values["updated_at"] = now
+    qs = Event.objects.filter(pk=fresh.pk)
+    if old_version is not None:
+        qs = qs.filter(version=old_version)
+        values["version"] = old_version + 1
+    if qs.update(**values) != 1:
+        raise ConflictError("该事件刚刚已被他人处理，请刷新后查看最新状态再操作。", field="version")
+    if old_version is not None:
+        fresh.version = old_version + 1
+    fresh.updated_at = now
+
+
+def _copy_back(src: Event, dst: Event) -> None:
+    if dst is src:
+        return
+    for f in Event._meta.concrete_fields:
+        setattr(dst, f.attname, getattr(src, f.attname))
+    for name in ("category", "grid", "community", "handler_region", "handler_department"):
+        if Event._meta.get_field(name).is_cached(src):
+            setattr(dst, name, getattr(src, name))
+
+
+def actor_label(actor, default: str = "系统") -> str:
+    if actor is None:
+        return default
+    return (getattr(actor, "full_name", "") or actor.username)[:100]
+
+
+def run(
+    action: str,
+    event: Event,
+    actor,
+    *,
+    note: str = "",
+    photos=(),
+    lng=None,
+    lat=None,
+    mutate: Callable[[Ctx], dict | None] | None = None,
+    relations: frozenset[str] | None = None,
+    label: str = "",
+    bump: bool = True,
+    now: datetime | None = None,
+) -> Event:
+    """Take ``action`` on ``event`` as ``actor``. ``mutate`` changes the locked case (its return
+    value goes into the timeline row and the audit record). ``bump`` is False for notes, which
+    neither change the state nor make other people's copies stale. The caller's instance is
+    updated in place and returned."""
+    now = now or timezone.now()
+    photos = clean_photos(photos)
+    lng, lat = clean_point(lng, lat)
+    note = (note or "").strip()
+    if len(note) > 2000:
+        raise ApplicationError("意见不超过2000字。", field="note")
+    with transaction.atomic():
+        system = relations is not None and workflow.SYSTEM in relations
+        fresh = lock(event, expected_version=event.version if bump and not system else None)
+        rels = relations if relations is not None else relations_of(fresh, actor)
+        t = workflow.check(action, state=fresh.state, relations=rels)
+        if t.needs_reason and not note:
+            raise ApplicationError(f"请填写{t.label}的原因或意见。", field="note")
+        before = rollup.contributions(fresh)
+        from_state = fresh.state
+        old_version = fresh.version
+        if t.target not in (None, "="):
+            fresh.state = t.target
+        ctx = Ctx(event=fresh, actor=actor, now=now, relations=rels, from_state=from_state, note=note,
+                  photos=photos)
+        extra = (mutate(ctx) if mutate is not None else None) or {}
+        _write(fresh, old_version=old_version if bump else None, now=now)
+        changes: dict[str, Any] = {"state": [from_state, fresh.state]} if fresh.state != from_state else {}
+        if note:
+            changes["note"] = note[:500]
+        changes.update(extra)
+        if actor is None:
+            changes["by"] = label or "系统"
+        entry = audit_record(actor=actor, action=f"event.{action}", obj=fresh, changes=changes)
+        EventTransition.objects.create(
+            event=fresh, action=action, from_state=from_state, to_state=fresh.state, actor=actor,
+            actor_label=label or actor_label(actor), at=now, note=note, photos=photos, lng=lng, lat=lat,
+            data=_plain(extra), audit_id=entry.pk,
+        )
+        rollup.apply(rollup.delta(before, rollup.contributions(fresh)))
+        _copy_back(fresh, event)
+    return event
+
+
+def _plain(data: dict) -> dict:
+    """Timeline data as JSON (model instances by id, dates as ISO text)."""
+    return json.loads(json.dumps(data, default=lambda v: getattr(v, "pk", None) or str(v), ensure_ascii=False))

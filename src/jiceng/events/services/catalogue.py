@@ -1,0 +1,67 @@
+"""Writes to the catalogue: a category's procedure and the working calendar (system admin or
+county staff)."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from jiceng.core.audit import audit_record, diff, snapshot
+from jiceng.core.errors import ApplicationError, PermissionDeniedError, validation_error_to_app_error
+from jiceng.people.choices import Role
+
+from ..models import CalendarDay, EventCategory
+
+PROCEDURE_FIELDS = ["name", "active", "description", "handler_level", "department_kind", "priority", "clock",
+                    "accept_hours", "sign_hours", "handle_hours", "verify_hours", "whistle_hours", "warn_percent",
+                    "photo_required", "max_returns", "unsatisfied_action", "duplicate_radius_m", "duplicate_days"]
+
+
+def can_manage_catalogue(actor) -> bool:
+    return (actor is not None and getattr(actor, "is_authenticated", False) and actor.is_active
+            and actor.role in (Role.SYSTEM_ADMIN, Role.COUNTY_STAFF))
+
+
+@transaction.atomic
+def category_update(*, actor, category: EventCategory, **changes: Any) -> EventCategory:
+    """Change a category's procedure. Cases already running keep the deadlines they were given."""
+    if not can_manage_catalogue(actor):
+        raise PermissionDeniedError("只有系统管理员或区县工作人员可以调整处置程序。")
+    unknown = set(changes) - set(PROCEDURE_FIELDS)
+    if unknown:
+        raise ApplicationError(f"不能修改字段：{', '.join(sorted(unknown))}", field=sorted(unknown)[0])
+    category = EventCategory.objects.select_for_update().get(pk=category.pk)
+    before = snapshot(category, PROCEDURE_FIELDS)
+    for key, value in changes.items():
+        setattr(category, key, value)
+    try:
+        category.full_clean()
+    except ValidationError as exc:
+        raise validation_error_to_app_error(exc) from exc
+    category.save()
+    audit_record(actor=actor, action="event_category.update", obj=category,
+                 changes=diff(before, snapshot(category, PROCEDURE_FIELDS)))
+    return category
+
+
+@transaction.atomic
+def calendar_day_set(*, actor, day: date, is_workday: bool | None, name: str = "") -> CalendarDay | None:
+    """Mark a holiday (``is_workday=False``) or a make-up workday (``True``); ``None`` removes the
+    exception (the day follows the Monday–Friday week again)."""
+    if not can_manage_catalogue(actor):
+        raise PermissionDeniedError("只有系统管理员或区县工作人员可以维护工作日历。")
+    existing = CalendarDay.objects.filter(day=day).first()
+    before = {"is_workday": existing.is_workday if existing else None}
+    if is_workday is None:
+        if existing is not None:
+            existing.delete()
+        result = None
+    else:
+        result, _ = CalendarDay.objects.update_or_create(day=day, defaults={"is_workday": is_workday,
+                                                                            "name": (name or "")[:50]})
+    audit_record(actor=actor, action="calendar_day.set", object_type="events.calendarday", object_id=day.isoformat(),
+                 object_repr=f"{day} {name}", changes=diff(before, {"is_workday": is_workday}))
+    return result

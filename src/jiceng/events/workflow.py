@@ -1,0 +1,185 @@
+"""The one table of the case workflow: states, transitions, and who may take each.
+
+Services never decide on their own whether an action is allowed: they call ``check`` with the
+case and the actor. An actor's *relations* to a case (command centre, handling unit, verifier …)
+are computed here too, from the actor's role and binding and the case's grid and handling unit.
+
+States (docs/events.md has the full table)::
+
+    待受理 ─立案→ 已立案 ─派遣→ 已派遣 ─签收→ 已签收 ─开始处置→ 处置中 ─反馈→ 待核查 ─核查通过→ 已结案 ─评价→ 已评价
+       └不予立案      ↑  └退单→ 已退单/待审定 ─审定→ 已派遣          ↑__________核查不通过 / 不满意 (重办)___|
+    (open states) ─挂起→ 挂起 ─恢复→ (the state it was in);  (open states) ─作废→ 作废
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from jiceng.core.errors import ApplicationError, PermissionDeniedError
+from jiceng.people.choices import Role
+
+from .choices import EventState as S
+from .choices import UnitKind
+
+# --- relations: what an actor is to one case ---------------------------------------------------
+
+COMMAND = "command"  # 指挥中心: county/street staff over the case's grid; community staff of its community
+HANDLER = "handler"  # a member of the unit now handling the case
+VERIFIER = "verifier"  # grid worker of the case's grid or staff of its community, never a handler
+SUPERVISOR = "supervisor"  # county/street staff over the case (督办)
+WHISTLER = "whistler"  # street staff over the case or community staff of its community (吹哨)
+CALLED = "called"  # staff of a department with an open whistle call on the case
+CALLER = "caller"  # call-back rating (回访) by command-centre staff who did not handle the case
+REPORTER = "reporter"  # the resident, through the signed rating link
+SYSTEM = "system"  # timers, automatic dispatch of emergency calls, IoT intake
+PUBLIC = "public"  # anyone: intake and "me too"
+
+RELATION_LABELS = {
+    COMMAND: "指挥中心", HANDLER: "处置单位", VERIFIER: "核查人", SUPERVISOR: "上级督办", WHISTLER: "吹哨单位",
+    CALLED: "报到部门", CALLER: "回访人", REPORTER: "上报人", SYSTEM: "系统", PUBLIC: "群众",
+}
+
+WORKING = (S.REGISTERED, S.DISPATCHED, S.SIGNED, S.HANDLING)
+VOIDABLE = (S.PENDING, S.REGISTERED, S.RETURNED, S.RULING, S.DISPATCHED, S.SIGNED, S.HANDLING, S.SUSPENDED)
+NOTE_STATES = (S.REGISTERED, S.DISPATCHED, S.RETURNED, S.RULING, S.SIGNED, S.HANDLING, S.TO_VERIFY, S.SUSPENDED)
+
+
+@dataclass(frozen=True)
+class Transition:
+    action: str
+    label: str
+    sources: tuple[str, ...]
+    target: str | None  # None: the service chooses (resume → the state before; return → 已退单 or 待审定)
+    relations: frozenset[str]
+    needs_reason: bool = False
+
+    @property
+    def changes_state(self) -> bool:
+        return self.target != "="
+
+
+def _t(action, label, sources, target, relations, needs_reason=False) -> Transition:
+    return Transition(action, label, tuple(sources), target, frozenset(relations), needs_reason)
+
+
+# target "=" marks a note: the state does not change.
+TRANSITIONS: dict[str, Transition] = {t.action: t for t in [
+    _t("report", "上报", (), S.PENDING, {PUBLIC}),
+    _t("register", "立案", (S.PENDING,), S.REGISTERED, {COMMAND, SYSTEM}),
+    _t("reject", "不予立案", (S.PENDING,), S.REJECTED, {COMMAND}, needs_reason=True),
+    _t("dispatch", "派遣", (S.REGISTERED, S.RETURNED), S.DISPATCHED, {COMMAND, SYSTEM}),
+    _t("redispatch", "改派", (S.DISPATCHED, S.SIGNED, S.HANDLING), S.DISPATCHED, {COMMAND}),
+    _t("escalate", "上报升级", (S.DISPATCHED, S.SIGNED, S.HANDLING), S.DISPATCHED, {HANDLER, COMMAND},
+       needs_reason=True),
+    _t("sign", "签收", (S.DISPATCHED,), S.SIGNED, {HANDLER}),
+    _t("return", "退单", (S.DISPATCHED, S.SIGNED), None, {HANDLER}, needs_reason=True),
+    _t("rule", "审定", (S.RULING,), S.DISPATCHED, {COMMAND}),
+    _t("start", "开始处置", (S.SIGNED,), S.HANDLING, {HANDLER}),
+    _t("submit", "处置反馈", (S.HANDLING,), S.TO_VERIFY, {HANDLER}, needs_reason=True),
+    _t("verify", "核查通过", (S.TO_VERIFY,), S.CLOSED, {VERIFIER}),
+    _t("verify_fail", "核查不通过（重办）", (S.TO_VERIFY,), S.HANDLING, {VERIFIER}, needs_reason=True),
+    _t("rate", "评价", (S.CLOSED,), S.RATED, {REPORTER, CALLER}),
+    _t("reopen", "重办", (S.CLOSED, S.RATED), S.HANDLING, {COMMAND, SYSTEM}, needs_reason=True),
+    _t("suspend", "挂起", WORKING, S.SUSPENDED, {COMMAND}, needs_reason=True),
+    _t("resume", "恢复", (S.SUSPENDED,), None, {COMMAND}),
+    _t("void", "作废", VOIDABLE, S.VOID, {COMMAND}, needs_reason=True),
+    _t("merge", "合并（重复）", VOIDABLE, S.VOID, {COMMAND}),
+    # notes: no change of state
+    _t("join", "附议", tuple(s for s in S if s not in (S.CLOSED, S.RATED, S.REJECTED, S.VOID)), "=", {PUBLIC}),
+    _t("whistle", "吹哨", WORKING, "=", {WHISTLER}, needs_reason=True),
+    _t("whistle_report", "报到", NOTE_STATES, "=", {CALLED}),
+    _t("whistle_feedback", "部门反馈", NOTE_STATES, "=", {CALLED}, needs_reason=True),
+    _t("supervise", "督办", NOTE_STATES + (S.PENDING,), "=", {SUPERVISOR}, needs_reason=True),
+    _t("warn", "临期预警", tuple(S), "=", {SYSTEM}),
+    _t("overdue", "超期", tuple(S), "=", {SYSTEM}),
+    _t("whistle_late", "报到超时", tuple(S), "=", {SYSTEM}),
+]}
+
+# Actions whose actor counts as a handler of the case (they may then neither verify nor rate it).
+HANDLER_ACTIONS = frozenset({"sign", "start", "submit", "escalate", "return"})
+
+
+def transition(action: str) -> Transition:
+    return TRANSITIONS[action]
+
+
+def allowed_actions(state: str, relations: frozenset[str]) -> list[str]:
+    """Actions the holder of ``relations`` may take on a case in ``state`` (for buttons)."""
+    return [t.action for t in TRANSITIONS.values()
+            if state in t.sources and t.relations & relations and t.relations - {SYSTEM, PUBLIC}]
+
+
+def check(action: str, *, state: str, relations: frozenset[str]) -> Transition:
+    """Refuse an action not allowed from ``state`` or for an actor without a matching relation.
+    The state is checked first: "not now" is more useful than "not you" when both hold."""
+    t = TRANSITIONS[action]
+    if state not in t.sources:
+        raise ApplicationError(f"事件当前为“{S(state).label}”，不能{t.label}。", field="state")
+    if not (t.relations & relations):
+        names = "、".join(RELATION_LABELS[r] for r in sorted(t.relations))
+        raise PermissionDeniedError(f"只有{names}可以{t.label}。")
+    return t
+
+
+# --- who the actor is to the case --------------------------------------------------------------
+
+
+def _active(actor) -> bool:
+    return actor is not None and getattr(actor, "is_authenticated", False) and actor.is_active
+
+
+def _worker_grid_paths(actor) -> list[str]:
+    cache = getattr(actor, "_jiceng_worker_paths", None)
+    if cache is None:
+        cache = actor.scope_paths(personal=True) if actor.role == Role.GRID_WORKER else []
+        actor._jiceng_worker_paths = cache
+    return cache
+
+
+def _worker_community_id(actor) -> int | None:
+    worker = getattr(actor, "grid_worker", None) if actor.role == Role.GRID_WORKER else None
+    return worker.community_id if worker is not None and worker.active else None
+
+
+def in_handling_unit(event, actor) -> bool:
+    """Is the actor a member of the unit now handling the case?"""
+    if not _active(actor) or not event.handler_kind:
+        return False
+    if event.handler_kind == UnitKind.DEPARTMENT:
+        return actor.role == Role.DEPARTMENT_STAFF and actor.department_id == event.handler_department_id
+    if actor.role in (Role.COUNTY_STAFF, Role.STREET_STAFF, Role.COMMUNITY_STAFF):
+        return actor.region_id == event.handler_region_id
+    if actor.role == Role.GRID_WORKER:
+        return _worker_community_id(actor) == event.handler_region_id
+    return False
+
+
+def relations(event, actor, *, handler_ids: frozenset[int] = frozenset(),
+              called_department_ids: frozenset[int] = frozenset()) -> frozenset[str]:
+    """The actor's relations to the case. ``handler_ids`` are the users who acted as its handler
+    (``HANDLER_ACTIONS`` in the timeline): they never verify or rate the case.
+    ``called_department_ids`` are the departments with an open whistle call on it."""
+    if not _active(actor):
+        return frozenset()
+    rels: set[str] = set()
+    grid_path = event.grid.path
+    role = actor.role
+    covers = actor.region_id is not None and grid_path.startswith(actor.region.path)
+    if role in (Role.COUNTY_STAFF, Role.STREET_STAFF) and covers:
+        rels |= {COMMAND, SUPERVISOR}
+        if role == Role.STREET_STAFF:
+            rels.add(WHISTLER)
+    if role == Role.COMMUNITY_STAFF and actor.region_id == event.community_id:
+        rels |= {COMMAND, WHISTLER}
+    if in_handling_unit(event, actor):
+        rels.add(HANDLER)
+    if actor.pk not in handler_ids:
+        if role == Role.GRID_WORKER and any(grid_path.startswith(p) for p in _worker_grid_paths(actor)):
+            rels.add(VERIFIER)
+        if role == Role.COMMUNITY_STAFF and actor.region_id == event.community_id:
+            rels.add(VERIFIER)
+        if COMMAND in rels:
+            rels.add(CALLER)
+    if role == Role.DEPARTMENT_STAFF and actor.department_id in called_department_ids:
+        rels.add(CALLED)
+    return frozenset(rels)

@@ -1,0 +1,84 @@
+"""Excel import, templates and export pages for regions, grids, grid workers and residents.
+
+Thin: parse the form, call the kind's transfer (``regions.transfer`` / ``people.transfer``),
+render. Every rule (scope, permissions, row checks, masking, audit) lives in those modules.
+"""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_GET, require_http_methods
+
+from jiceng.core.errors import ApplicationError, PermissionDeniedError
+from jiceng.core.excel import BadWorkbook, ImportRejected, Transfer
+from jiceng.people.transfer import TRANSFERS as PEOPLE_TRANSFERS
+from jiceng.regions.transfer import TRANSFERS as REGION_TRANSFERS
+
+TRANSFERS: dict[str, Transfer] = {**REGION_TRANSFERS, **PEOPLE_TRANSFERS}
+
+
+class ImportForm(forms.Form):
+    kind = forms.ChoiceField(label="数据类型", choices=[(k, t.label) for k, t in TRANSFERS.items()])
+    file = forms.FileField(label="Excel 文件（.xlsx）",
+                           widget=forms.ClearableFileInput(attrs={"accept": ".xlsx,application/vnd.openxmlformats-"
+                                                                            "officedocument.spreadsheetml.sheet"}))
+
+
+def _transfer(kind: str) -> Transfer:
+    try:
+        return TRANSFERS[kind]
+    except KeyError as exc:
+        raise Http404("未知的数据类型") from exc
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def import_view(request: HttpRequest) -> HttpResponse:
+    context: dict = {"kinds": TRANSFERS.values()}
+    status = 200
+    if request.method == "POST":
+        form = ImportForm(request.POST, request.FILES)
+        if form.is_valid():
+            transfer = TRANSFERS[form.cleaned_data["kind"]]
+            try:
+                created = transfer.run_import(actor=request.user, upload=form.cleaned_data["file"])
+            except ImportRejected as exc:
+                context["row_errors"] = exc.row_errors
+                form.add_error(None, "导入失败，未导入任何数据。请按下表改正后重新上传。")
+                status = 400
+            except PermissionDeniedError as exc:
+                form.add_error(None, exc.message)
+                status = 403
+            except (BadWorkbook, ApplicationError) as exc:
+                form.add_error("file" if exc.field == "file" else None, exc.message)
+                status = 400
+            else:
+                context["created"] = created
+                context["created_label"] = transfer.label
+                form = ImportForm(initial={"kind": transfer.kind})
+        else:
+            status = 400
+    else:
+        form = ImportForm(initial={"kind": request.GET.get("kind", "residents")})
+    context["form"] = form
+    return render(request, "transfer/import.html", context, status=status)
+
+
+@login_required
+@require_GET
+def template_view(request: HttpRequest, kind: str) -> HttpResponse:
+    return _transfer(kind).template_response(request.user)
+
+
+@login_required
+@require_GET
+def export_view(request: HttpRequest, kind: str) -> HttpResponse:
+    transfer = _transfer(kind)
+    try:
+        return transfer.export_response(actor=request.user, params=request.GET)
+    except ApplicationError as exc:
+        return render(request, "transfer/export_error.html", {"message": exc.message, "transfer": transfer},
+                      status=exc.status)

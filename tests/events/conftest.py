@@ -1,0 +1,27 @@
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+import time_machine
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+# Monday 3 March 2025, 09:00 in 松溪: a plain working week (no holiday until 清明, 4 April).
+MONDAY_9AM = datetime(2025, 3, 3, 9, 0, tzinfo=SHANGHAI)
+
+
+def at(*args) -> datetime:
+    return datetime(*args, tzinfo=SHANGHAI)
+
+
+@pytest.fixture
+def world(db):
+    from tests.events.factories import build_world
+
+    return build_world()
+
+
+@pytest.fixture
+def clock():
+    """Time stands still at Monday 09:00 until the test moves it (``clock.move_to(at(...))``)."""
+    with time_machine.travel(MONDAY_9AM, tick=False) as traveller:
+        yield traveller

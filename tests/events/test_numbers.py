@@ -1,0 +1,177 @@
+"""The command centre's numbers on a small hand-counted fixture (March 2025, 甲社区).
+
+    E0  registered Fri 28 Feb, closed Mon 3 Mar 09:30 (deadline Tue 4 Mar 11:00)       Feb cohort
+    E1  registered Mon 3 Mar 09:00, closed Tue 10:00 (deadline Wed 11:00), 满意          on time
+    E2  closed Thu 6 Mar 10:00 (deadline Wed 11:00: overdue), 基本满意 (回访)            late
+    E3  closed Tue, rated 不满意 → 重办; closed again Wed 10:00, rated 满意               on time
+    E4  suspended Mon 10:00 → Tue 10:00 (7 working hours): deadline Thu 11:00, closed Thu 10:30  on time
+    E5  still 处置中, overdue since Wed 11:00
+    E6  (邻里纠纷, grid A1-2) returned once by 城管, handled by 甲, closed Tue, 不满意 (recorded)  on time
+    E7  不予立案 (never counts)
+
+March cohort: 立案 6; 结案 5 (E5 open) → 结案率 5/6; 按期 4 (E2 late) → 4/5;
+评价 4 (E1 满意, E2 基本满意, E3 满意 latest, E6 不满意) → 满意率 3/4; 退单 1 of 6 派遣;
+重办 1; 挂起 1; 超期 2 (E2, E5); 应结案 7 (E0's closure falls on 3 Mar too); 期内结案 6 (E0–E4, E6).
+Average 上报→结案 of the cohort: (25 + 73 + 49 + 73.5 + 25) / 5 = 49.1 h.
+"""
+
+from datetime import date
+
+import pytest
+
+from jiceng.events import services
+from jiceng.events.choices import Rating
+from jiceng.events.rollup import rollup_rebuild, rollup_verify
+from jiceng.events.selectors import event_counters, event_numbers, event_numbers_by, event_numbers_for_period
+from jiceng.events.selectors.numbers import event_numbers_from_records
+from jiceng.events.units import Unit
+from tests.events.conftest import at
+from tests.events.factories import IN_A1_2, PHOTO, report
+
+MARCH = (date(2025, 3, 1), date(2025, 4, 1))
+
+
+@pytest.fixture
+def march(world, clock):
+    w = world
+    done = {"photos": [PHOTO]}
+
+    def handle(ev, *, handler=w.alice):
+        services.event_sign(actor=handler, event=ev)
+        services.event_start(actor=handler, event=ev)
+
+    def close(ev, *, verifier=w.wang):
+        services.event_submit(actor=w.alice, event=ev, note="已处置", **done)
+        services.event_verify(actor=verifier, event=ev)
+
+    clock.move_to(at(2025, 2, 28, 9, 0))
+    e0 = report(w)
+    services.event_register(actor=w.alice, event=e0, dispatch=True)
+    handle(e0)
+    clock.move_to(at(2025, 3, 3, 9, 0))
+    cases = [report(w) for _ in range(5)]
+    e6 = report(w, category="MDJF-LLJF", where=IN_A1_2)
+    e7 = report(w)
+    services.event_reject(actor=w.alice, event=e7, reason="不属于受理范围")
+    for ev in cases:
+        services.event_register(actor=w.alice, event=ev, dispatch=True)
+        handle(ev)
+    e1, e2, e3, e4, e5 = cases
+    services.event_register(actor=w.alice, event=e6)
+    services.event_dispatch(actor=w.alice, event=e6, unit=Unit.of_department(w.d_urban))
+    services.event_return(actor=w.urban, event=e6, reason="邻里纠纷不归城管")
+    services.event_dispatch(actor=w.alice, event=e6)
+    handle(e6)
+
+    clock.move_to(at(2025, 3, 3, 9, 30))
+    close(e0)
+    clock.move_to(at(2025, 3, 3, 10, 0))
+    services.event_suspend(actor=w.alice, event=e4, reason="等待业主")
+    clock.move_to(at(2025, 3, 4, 10, 0))
+    services.event_resume(actor=w.alice, event=e4)
+    close(e1)
+    services.event_rate(token=services.rating_token(e1), rating=Rating.SATISFIED)
+    close(e3)
+    services.event_rate(token=services.rating_token(e3), rating=Rating.UNSATISFIED, comment="没扫干净")
+    e3.refresh_from_db()
+    close(e6, verifier=w.amy)
+    services.event_rate_callback(actor=w.county, event=e6, rating=Rating.UNSATISFIED)
+    clock.move_to(at(2025, 3, 5, 10, 0))
+    close(e3)
+    services.event_rate(token=services.rating_token(e3), rating=Rating.SATISFIED)
+    clock.move_to(at(2025, 3, 5, 11, 0))
+    assert services.process_due_timers()["fired"] == 2  # E2 and E5
+    clock.move_to(at(2025, 3, 6, 10, 0))
+    close(e2)
+    services.event_rate_callback(actor=w.county, event=e2, rating=Rating.BASIC)
+    clock.move_to(at(2025, 3, 6, 10, 30))
+    close(e4)
+    return {"E0": e0, "E1": e1, "E2": e2, "E3": e3, "E4": e4, "E5": e5, "E6": e6, "E7": e7}
+
+
+def pks(*evs) -> set[int]:
+    return {e.pk for e in evs}
+
+
+def test_march_numbers_by_hand(world, march):
+    n = event_numbers(actor=world.county, start=MARCH[0], end=MARCH[1])
+    e = march
+    expected = {
+        "registered": (6, None), "closed": (5, None), "close_rate": (5, 6), "closed_on_time": (4, None),
+        "on_time_rate": (4, 5), "rated": (4, None), "satisfaction_rate": (3, 4), "unsatisfied": (1, None),
+        "dispatched": (6, None), "returned": (1, None), "return_rate": (1, 6), "reopened": (1, None),
+        "suspended": (1, None), "overdue": (2, None), "overdue_handle": (2, None), "due": (7, None),
+        "closed_flow": (6, None),
+    }
+    for key, (num, den) in expected.items():
+        assert (n[key].numerator, n[key].denominator) == (num, den), key
+    assert n["close_rate"].value == round(5 / 6, 4) and n["close_rate"].display == "83.3%"
+    assert n["on_time_rate"].value == 0.8 and n["satisfaction_rate"].value == 0.75
+    assert n["avg_total_hours"].value == 49.1
+    # every number lists exactly the cases it counts
+    assert set(n["registered"].cases.values_list("pk", flat=True)) == pks(e["E1"], e["E2"], e["E3"], e["E4"],
+                                                                           e["E5"], e["E6"])
+    assert set(n["closed_on_time"].cases.values_list("pk", flat=True)) == pks(e["E1"], e["E3"], e["E4"], e["E6"])
+    assert set(n["satisfaction_rate"].cases.values_list("pk", flat=True)) == pks(e["E1"], e["E2"], e["E3"])
+    assert set(n["satisfaction_rate"].base.values_list("pk", flat=True)) == pks(e["E1"], e["E2"], e["E3"], e["E6"])
+    assert set(n["overdue"].cases.values_list("pk", flat=True)) == pks(e["E2"], e["E5"])
+    assert set(n["due"].cases.values_list("pk", flat=True)) == pks(*[e[f"E{i}"] for i in range(7)])
+    assert e["E0"].pk in set(n["closed_flow"].cases.values_list("pk", flat=True))
+    for key, number in n.items():
+        if number.kind == "count" or number.kind == "ratio":
+            assert number.cases.count() == number.numerator, key
+        if number.base is not None:
+            assert number.base.count() == number.denominator, key
+    assert n["registered"].params == {"metric": "registered", "start": "2025-03-01", "end": "2025-04-01",
+                                      "region": None, "category": None, "department": None}
+    assert "立案" in n["registered"].definition
+
+
+def test_february_and_the_period_helper(world, march):
+    feb = event_numbers_for_period(actor=world.county, period="month", day=date(2025, 2, 14))
+    assert (feb["registered"].numerator, feb["closed"].numerator, feb["due"].numerator,
+            feb["closed_flow"].numerator) == (1, 1, 0, 0)
+    q1 = event_numbers_for_period(actor=world.county, period="quarter", day=date(2025, 3, 31))
+    assert q1["registered"].numerator == 7 and q1["due"].numerator == 7
+    day = event_numbers_for_period(actor=world.county, period="day", day=date(2025, 3, 6))
+    assert day["closed_flow"].numerator == 2  # E2 and E4
+
+
+def test_the_same_question_gives_the_same_number_everywhere(world, march):
+    by_region = event_numbers_by(actor=world.county, by="region", region=world.c.a1, start=MARCH[0], end=MARCH[1])
+    assert [(r.label, r.numbers["registered"].numerator) for r in by_region] == [("甲一网格南片", 5),
+                                                                                 ("甲一网格北片", 1)]
+    south = event_numbers(actor=world.county, region=world.c.a1_1, start=MARCH[0], end=MARCH[1])
+    for key in ("close_rate", "on_time_rate", "satisfaction_rate", "due"):
+        same = by_region[0].numbers[key]
+        assert (south[key].numerator, south[key].denominator) == (same.numerator, same.denominator)
+        assert south[key].params == same.params
+    by_cat = {r.key.code: r.numbers["registered"].numerator
+              for r in event_numbers_by(actor=world.county, by="category", start=MARCH[0], end=MARCH[1])}
+    assert by_cat["SRHJ"] == 5 and by_cat["MDJF"] == 1 and sum(by_cat.values()) == 6
+    by_dept = event_numbers_by(actor=world.county, by="department", start=MARCH[0], end=MARCH[1])
+    assert [(r.label, r.numbers["registered"].numerator) for r in by_dept] == [("属地处置", 6)]
+    by_month = event_numbers_by(actor=world.county, by="month", start=date(2025, 1, 1), end=date(2026, 1, 1))
+    assert [(r.label, r.numbers["registered"].numerator) for r in by_month] == [("2025-02", 1), ("2025-03", 6)]
+    for row in by_month:
+        for number in row.numbers.values():
+            if number.kind != "hours":
+                assert number.cases.count() == number.numerator
+
+
+def test_numbers_follow_the_actor_scope(world, march):
+    assert event_numbers(actor=world.bob, start=MARCH[0], end=MARCH[1])["registered"].numerator == 0
+    assert event_numbers(actor=world.wang, start=MARCH[0], end=MARCH[1])["registered"].numerator == 5
+    assert event_numbers(actor=world.urban, start=MARCH[0], end=MARCH[1])["registered"].numerator == 0
+    assert event_numbers(actor=world.c.sysadmin, start=MARCH[0], end=MARCH[1])["registered"].numerator == 0
+    assert event_numbers(actor=world.east, start=MARCH[0], end=MARCH[1])["registered"].numerator == 6
+
+
+def test_the_rollup_equals_a_recount(world, march):
+    assert rollup_verify() == []
+    for actor in (world.county, world.wang, world.bob):
+        for start, end in (MARCH, (date(2025, 2, 1), date(2025, 3, 4))):
+            assert event_counters(actor=actor, start=start, end=end) == event_numbers_from_records(
+                actor=actor, start=start, end=end)
+    rows = rollup_rebuild()
+    assert rows > 0 and rollup_verify() == []
