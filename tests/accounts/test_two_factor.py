@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from jiceng.accounts import services, totp
 from jiceng.accounts.models import AccountSecurity, RecoveryCode, TotpDevice
-from jiceng.core.errors import PermissionDeniedError
+from jiceng.core.errors import ApplicationError, PermissionDeniedError
 from jiceng.core.models import AuditLog
 from tests.factories import PASSWORD
 
@@ -217,3 +217,30 @@ def test_an_account_granted_an_admin_role_mid_session_must_pass_totp(county, cli
     assert client.get(reverse("home")).status_code == 200
     user_set_role(actor=county.secadmin, user=county.bob, role="audit_admin")
     assert client.get(reverse("home"))["Location"].startswith(reverse("accounts:2fa-setup"))
+
+
+def test_new_recovery_codes_replace_the_old_ones(county, client):
+    password_login(client, county.alice)
+    old = enrol(client, county.alice)
+    assert "还剩 10 个恢复码" in client.get(reverse("accounts:home")).content.decode()
+    response = client.post(reverse("accounts:recovery-codes"))
+    assert "no-store" in response["Cache-Control"]
+    new = re.findall(r"<code>([A-Z2-9]{4}-[A-Z2-9]{4}-[A-Z2-9]{4})</code>", response.content.decode())
+    assert len(new) == 10 and not set(new) & set(old)
+    with pytest.raises(ApplicationError, match="验证码不正确"):
+        services.totp_verify(actor=county.alice, code=old[0])
+    assert services.totp_verify(actor=county.alice, code=new[0]) == "recovery"
+
+
+def test_the_security_admin_resets_through_the_back_office(county):
+    from .helpers import login_verified
+
+    enrol(password_login(Client(), county.auditor), county.auditor)
+    admin = login_verified(Client(), county.secadmin)
+    url = reverse("admin:accounts_totpdevice_changelist")
+    assert "auditor" in admin.get(url).content.decode()
+    device = TotpDevice.objects.get(user=county.auditor)
+    assert admin.post(url, {"action": "reset", "_selected_action": [device.pk]}).status_code == 302
+    assert not TotpDevice.objects.filter(user=county.auditor).exists()
+    assert AuditLog.objects.filter(action="totp.reset", actor_name="secadmin").count() == 1
+    assert login_verified(Client(), county.sysadmin).get(url).status_code == 403

@@ -73,11 +73,14 @@ def _encrypted_fields(model) -> list[EncryptedTextField]:
     return [f for f in model._meta.concrete_fields if isinstance(f, EncryptedTextField)]
 
 
-def backup_models() -> list[type[models.Model]]:
+def backup_models(using: str = DEFAULT_DB_ALIAS) -> list[type[models.Model]]:
+    """Every model with a table in this database (an app whose migrations have not run has no rows)."""
+    tables = set(connections[using].introspection.table_names())
     app_list = [(cfg, None) for cfg in apps.get_app_configs() if cfg.models_module is not None]
     ordered = serializers.sort_dependencies(app_list, allow_cycles=True)
     return [m for m in ordered
-            if m._meta.label_lower not in SKIPPED and m._meta.managed and not m._meta.proxy]
+            if m._meta.label_lower not in SKIPPED and m._meta.managed and not m._meta.proxy
+            and m._meta.db_table in tables]
 
 
 def _applied_migrations(using: str) -> dict[str, list[str]]:
@@ -147,7 +150,7 @@ def backup_write(path: str | os.PathLike, *, using: str = DEFAULT_DB_ALIAS) -> d
         fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "wb") as raw, gzip.open(raw, "wt", encoding="utf-8") as out:
             out.write(json.dumps(header, ensure_ascii=False) + "\n")
-            for model in backup_models():
+            for model in backup_models(using):
                 serializer = _Serializer(out)
                 serializer.serialize(_rows(model, using))
                 counts[model._meta.label_lower] = serializer.count
@@ -212,7 +215,7 @@ def _check_target(header: dict, using: str) -> None:
     unknown_keys = set(header.get("field_key_ids", [])) - set(settings.FIELD_KEYS)
     if unknown_keys:
         raise BackupError(f"当前 JICENG_FIELD_KEYS 缺少备份用到的密钥：{', '.join(sorted(unknown_keys))}。")
-    not_empty = [m._meta.label_lower for m in backup_models() if m._base_manager.using(using).exists()]
+    not_empty = [m._meta.label_lower for m in backup_models(using) if m._base_manager.using(using).exists()]
     if not_empty:
         raise BackupError(f"只能恢复到空数据库（已迁移、无数据）；以下表已有数据：{', '.join(not_empty)}")
 

@@ -15,9 +15,7 @@ from django.utils import timezone
 from ninja import Field, File, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 
-from jiceng.core.errors import ApplicationError
-from jiceng.core.scope import restrict
-from jiceng.regions.api import (
+from jiceng.core.api_schemas import (
     CREATE_ERRORS,
     LIST_ERRORS,
     READ_ERRORS,
@@ -27,15 +25,16 @@ from jiceng.regions.api import (
     ImportOut,
     ObjectId,
     PageParams,
-    RegionRef,
     choice,
     lookup_or_400,
     paginate,
-    region_ref,
     strict_bool,
     text,
     write_conflict,
 )
+from jiceng.core.errors import ApplicationError
+from jiceng.core.scope import restrict
+from jiceng.regions.api import RegionRef, region_ref
 from jiceng.regions.choices import GRID_LEVELS, RegionLevel
 from jiceng.regions.models import House, Region
 

@@ -1,8 +1,5 @@
 """Regions API: the region tree, boundaries, point → grid, staffing ratios, buildings and
 organisations. Parse, call a selector or service, render; every read narrowed to the caller's scope.
-
-The first section holds the building blocks both routers share (error schema, bounded input
-types, pagination).
 """
 
 from __future__ import annotations
@@ -10,12 +7,35 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 from django.db import IntegrityError
-from django.db.models import Q, QuerySet
+from django.db.models import Q
 from ninja import Field, File, Query, Router, Schema, Status
 from ninja.files import UploadedFile
-from pydantic import AfterValidator, BeforeValidator
 
-from jiceng.core.errors import ApplicationError, ConflictError, NotFoundError
+from jiceng.core.api_schemas import (
+    CODE_PATTERN,
+    CREATE_ERRORS,
+    INT32_MAX,
+    LIST_ERRORS,
+    READ_ERRORS,
+    SMALLINT_MAX,
+    WRITE_ERRORS,
+    XLSX_DOWNLOAD,
+    Error,
+    ImportOut,
+    Lat,
+    Level,
+    Lng,
+    ObjectId,
+    PageParams,
+    bounded_int,
+    choice,
+    lookup_or_400,
+    paginate,
+    strict_bool,
+    text,
+    write_conflict,
+)
+from jiceng.core.errors import ApplicationError, NotFoundError
 from jiceng.core.masking import mask_phone
 from jiceng.core.scope import restrict
 from jiceng.people import selectors as people_selectors
@@ -25,116 +45,6 @@ from .choices import GRID_LEVELS, OrganisationKind, RegionKind, RegionLevel
 from .locator import locate_grid
 from .models import Building, Organisation, Region
 from .transfer import TRANSFERS, check_geojson_numbers
-
-# --- shared building blocks --------------------------------------------------------------------
-
-INT32_MAX = 2_147_483_647
-SMALLINT_MAX = 32_767
-BIGINT_MAX = 9_223_372_036_854_775_807
-
-
-class Error(Schema):
-    """统一错误格式。"""
-
-    code: str = Field(..., description="错误代码，如 invalid、forbidden、not_found、no_grid、conflict、unauthenticated")
-    message: str = Field(..., description="给人看的中文说明")
-    field: str | None = Field(None, description="出错的输入字段（如有）")
-    errors: dict[str, Any] | list[Any] | None = Field(
-        None, description="逐字段的错误（字段 → 说明列表），或导入时逐行的错误列表")
-
-
-def _reject_bool(value: Any) -> Any:
-    if isinstance(value, bool):
-        raise ValueError("须为数字，不能是布尔值")
-    return value
-
-
-def _clean_text(value: str) -> str:
-    if "\x00" in value:
-        raise ValueError("不能包含空字符（\\u0000）")
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError as exc:
-        raise ValueError("包含无法编码的字符") from exc
-    return value
-
-
-def text(max_length: int, *, min_length: int = 0, description: str = "", pattern: str | None = None):
-    """A string with a database-sized length limit and no NUL (PostgreSQL refuses NUL in text)."""
-    return Annotated[str, Field(min_length=min_length, max_length=max_length, description=description,
-                                pattern=pattern), AfterValidator(_clean_text)]
-
-
-def bounded_int(ge: int, le: int, description: str = ""):
-    """An integer within the database column's range; JSON true/false are refused, not read as 1/0."""
-    return Annotated[int, Field(ge=ge, le=le, description=description), BeforeValidator(_reject_bool)]
-
-
-def bounded_float(ge: float, le: float, description: str = ""):
-    return Annotated[float, Field(ge=ge, le=le, allow_inf_nan=False, description=description),
-                     BeforeValidator(_reject_bool)]
-
-
-def strict_bool(description: str = ""):
-    return Annotated[bool, Field(strict=True, description=description)]
-
-
-def choice(enum_cls, description: str = ""):
-    """A Literal of a TextChoices' values; the description lists their Chinese labels."""
-    labels = "；".join(f"{value or '（空）'}={label}" for value, label in enum_cls.choices)
-    return Annotated[Literal[tuple(enum_cls.values)], Field(description=f"{description}（{labels}）".strip())]
-
-
-ObjectId = bounded_int(1, BIGINT_MAX, "记录 ID")
-Level = bounded_int(1, 7, "层级：1 市，2 区县，3 街道/乡镇，4 社区/村，5 一级网格，6 二级网格，7 三级网格")
-Lng = bounded_float(-180, 180, "经度（WGS84）")
-Lat = bounded_float(-90, 90, "纬度（WGS84）")
-CODE_PATTERN = r"^[0-9A-Za-z_-]{1,32}$"
-
-XLSX_DOWNLOAD = {"responses": {200: {
-    "description": "Excel 文件（.xlsx）",
-    "content": {"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {
-        "schema": {"type": "string", "format": "binary"}}},
-}}}
-
-# 403 can answer any session request (an expired password); 401 any request without valid credentials.
-LIST_ERRORS = frozenset({400, 401, 403})
-READ_ERRORS = frozenset({400, 401, 403, 404})
-CREATE_ERRORS = frozenset({400, 401, 403, 409})
-WRITE_ERRORS = frozenset({400, 401, 403, 404, 409})
-
-
-class ImportOut(Schema):
-    dataset: str
-    created: int = Field(..., description="新增的记录数")
-
-
-class PageParams(Schema):
-    limit: bounded_int(1, 200, "每页条数（1～200）") = 50  # type: ignore[valid-type]
-    offset: bounded_int(0, INT32_MAX, "跳过的条数") = 0  # type: ignore[valid-type]
-
-
-def paginate(qs: QuerySet, params: PageParams, render) -> dict:
-    """One page of a queryset already narrowed to the caller's scope; ``count`` is the scoped total."""
-    count = qs.count()
-    rows = list(qs[params.offset: params.offset + params.limit]) if params.offset < count else []
-    return {"count": count, "limit": params.limit, "offset": params.offset, "items": [render(r) for r in rows]}
-
-
-def write_conflict(exc: IntegrityError) -> ConflictError:
-    """A unique constraint lost a race with a concurrent write (the services check first)."""
-    return ConflictError("数据已被他人同时修改或编码重复，请刷新后重试。")
-
-
-def lookup_or_400(qs: QuerySet, actor, pk: int | None, *, field: str, label: str):
-    """An id given in a request body: out of scope or missing is a bad input, not a 404 of the URL."""
-    if pk is None:
-        return None
-    obj = restrict(qs, actor).filter(pk=pk).first()
-    if obj is None:
-        raise ApplicationError(f"{label}（ID {pk}）不存在，或不在您的管辖范围内。", field=field)
-    return obj
-
 
 # --- schemas ---------------------------------------------------------------------------------
 
