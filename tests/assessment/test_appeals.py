@@ -85,3 +85,34 @@ def test_appeal_recompute_makes_a_new_version_and_keeps_the_old(published):
     assert new["verified"] and new["grade"] == "A" and new["reason"] == "申诉复核：补看台账"
     # flags follow the republished results: alice is now A
     assert [f.subject.display_name for f in selectors.period_flags(m, p)] == ["alice"]
+
+
+def test_a_wrong_deduction_is_withdrawn_in_re_review(county):
+    from jiceng.assessment.models import Adjustment
+
+    m = county.county_staff
+    definition = {**DEFINITION, "indicators": [{"code": "style", "name": "工作作风", "kind": "deduction",
+                                                "max_points": "10"}]}
+    scheme = services.scheme_create(actor=m, name="扣分", subject_type="secretary", period_type="quarter",
+                                    region=county.county, definition=definition)
+    p = period(m, scheme, "Q1", date(2026, 1, 1), date(2026, 3, 31))
+    alice = services.period_subject_add(actor=m, period=p, obj=county.alice)
+    (judge,) = raters("judge", 1, county.c)
+    services.assignment_create(actor=m, period=p, group="s", rater=judge, subjects=[alice])
+    services.period_open_scoring(actor=m, period=p)
+    services.rating_save(actor=judge, period=p, group="s", subject=alice, score=90, submit=True)
+    wrong = services.adjustment_record(actor=m, period=p, subject=alice, indicator="style", points=8,
+                                       note="会议缺席", evidence_ref="签到表")
+    close_compute_publish(m, p)
+    assert str(p.results.get().total) == "82.00"  # 90 − 8
+    with pytest.raises(ApplicationError) as exc:  # not outside a re-review
+        services.adjustment_withdraw(actor=m, adjustment=wrong, reason="请假已批准")
+    assert exc.value.field == "state"
+    services.appeal_file(actor=county.alice, period=p, subject=alice, reason="已请假")
+    services.period_start_rereview(actor=m, period=p)
+    services.adjustment_withdraw(actor=m, adjustment=wrong, reason="请假已批准")
+    (new,) = services.period_recompute(actor=m, period=p, reason="撤销误扣")
+    services.period_republish(actor=m, period=p)
+    assert (new.version_no, str(new.total), new.grade) == (2, "90.00", "A")
+    assert Adjustment.objects.get(pk=wrong.pk).withdrawn_reason == "请假已批准"  # kept, not counted
+    assert [str(r.total) for r in p.results.order_by("version_no")] == ["82.00", "90.00"]

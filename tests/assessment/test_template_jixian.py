@@ -111,6 +111,9 @@ def test_explanation_shows_the_arithmetic_and_recomputes(jixian):
     # the manager sees who gave the named indicator scores, and their evidence
     assert {e["rater"] for e in ex["indicators"]["party"]["inputs"]} == {"quant1", "quant2"}
     assert ex["indicators"]["party"]["inputs"][0]["evidence"] == "台账-party"
+    bob = selectors.period_results(jixian["manager"], p).get(subject__display_name="bob")
+    assert selectors.result_explain(jixian["manager"], bob)["grade_text"] == (
+        "96.80 分，按分档为 优秀；优秀 限 20%，按名次为 称职")
     carol = selectors.period_results(jixian["manager"], p).get(subject__display_name="carol")
     ex = selectors.result_explain(jixian["manager"], carol)
     assert ex["indicators"]["style"]["value"] == "10" and ex["deduction"] == "10"

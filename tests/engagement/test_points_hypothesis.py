@@ -63,7 +63,7 @@ def check(account: PointAccount, item: ShopItem, now) -> None:
     assert item.stock >= 0 and item.stock + reserved == STOCK
 
 
-@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(sequence=ops)
 def test_random_ledger_sequences(world, sequence):
     eng, rules, item = world

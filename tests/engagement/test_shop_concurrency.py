@@ -7,15 +7,17 @@ SQLite serialises writers by locking the whole file, so this test proves somethi
 from __future__ import annotations
 
 import threading
+from datetime import timedelta
 
 import pytest
 from django.conf import settings
 from django.db import connection
+from django.utils import timezone
 
 from jiceng.core.errors import ApplicationError
 from jiceng.engagement import services
-from jiceng.engagement.choices import EntryKind, RuleSource
-from jiceng.engagement.models import PointAccount, PointEntry, Redemption
+from jiceng.engagement.choices import EntryKind, RegistrationKind, RuleSource, WishCategory
+from jiceng.engagement.models import PointAccount, PointEntry, Redemption, Signup, WishClaim
 from jiceng.engagement.selectors import points_ledger_mismatches
 from jiceng.people.services import resident_create
 from tests.factories import small_county
@@ -39,27 +41,8 @@ def _redeem_at_once(county, name: str, points: int, price: int, stock: int) -> t
     item = services.shop_item_create(actor=alice, shop=shop, name="大米", price=price, stock=stock)
     account = PointAccount.objects.get(resident=resident)
 
-    barrier = threading.Barrier(THREADS)
-    outcomes: list[str] = []
-    lock = threading.Lock()
-
-    def redeem():
-        try:
-            barrier.wait()
-            services.redemption_create(actor=resident, account=account, item=item)
-            result = "ok"
-        except ApplicationError as exc:
-            result = exc.field or "error"
-        finally:
-            connection.close()
-        with lock:
-            outcomes.append(result)
-
-    threads = [threading.Thread(target=redeem) for _ in range(THREADS)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    outcomes = _at_once(lambda _i: services.redemption_create(actor=resident, account=account, item=item),
+                        list(range(THREADS)))
     return outcomes, account, item
 
 
@@ -84,8 +67,37 @@ def test_concurrent_redemptions(transactional_db):
     assert points_ledger_mismatches() == []
 
 
-def test_fifty_residents_race_for_one_stock(transactional_db):
-    """50 residents, each able to pay, one item with 20 in stock: the item's row lock is what holds."""
+def _at_once(fn, args: list) -> list[str]:
+    """Run fn(arg) for every arg in its own thread (own connection, closed at the end), all released
+    together; return each call's outcome: "ok" or the refusing ApplicationError's field."""
+    barrier = threading.Barrier(len(args))
+    outcomes: list[str] = []
+    lock = threading.Lock()
+
+    def run(arg):
+        try:
+            barrier.wait()
+            fn(arg)
+            result = "ok"
+        except ApplicationError as exc:
+            result = exc.field or "error"
+        finally:
+            connection.close()
+        with lock:
+            outcomes.append(result)
+
+    threads = [threading.Thread(target=run, args=(arg,)) for arg in args]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return sorted(outcomes)
+
+
+def test_fifty_residents_race_for_stock_places_and_a_wish(transactional_db):
+    """50 residents, each able to pay, one item with 20 in stock: the item's row lock is what holds.
+    Then the same 50 sign up at once for an activity with 7 places: the activity's lock holds. Then 49
+    race to claim one wish: one claimant."""
     county = small_county()
     alice = county.alice
     rule = services.point_rule_create(actor=alice, community=county.a, code="big", name="大额奖励", points=50)
@@ -97,71 +109,29 @@ def test_fifty_residents_race_for_one_stock(transactional_db):
         services.points_award(actor=alice, rule=rule, resident=resident)
         accounts.append(PointAccount.objects.get(resident=resident))
 
-    barrier = threading.Barrier(THREADS)
-    outcomes: list[str] = []
-    lock = threading.Lock()
-
-    def redeem(account):
-        try:
-            barrier.wait()
-            services.redemption_create(actor=account.resident, account=account, item=item)
-            result = "ok"
-        except ApplicationError as exc:
-            result = exc.field or "error"
-        finally:
-            connection.close()
-        with lock:
-            outcomes.append(result)
-
-    threads = [threading.Thread(target=redeem, args=(a,)) for a in accounts]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    outcomes = _at_once(lambda account: services.redemption_create(actor=account.resident, account=account,
+                                                                   item=item), accounts)
     item.refresh_from_db()
-    assert sorted(outcomes) == ["ok"] * 20 + ["quantity"] * 30
+    assert outcomes == ["ok"] * 20 + ["quantity"] * 30
     assert item.stock == 0
     assert Redemption.objects.filter(item=item).count() == 20
     assert sorted(PointAccount.objects.values_list("balance", flat=True)) == [20] * 20 + [50] * 30
     assert points_ledger_mismatches() == []
 
-def test_concurrent_signups_never_exceed_capacity(transactional_db):
-    """30 volunteers, 7 places, all at once."""
-    from datetime import timedelta
-
-    from django.utils import timezone
-
-    from jiceng.engagement.choices import RegistrationKind
-    from jiceng.engagement.models import Signup
-
-    county = small_county()
-    alice = county.alice
     start = timezone.now() + timedelta(days=1)
     act = services.activity_create(actor=alice, community=county.a, title="清扫", starts_at=start,
                                    ends_at=start + timedelta(hours=2), capacity=7)
     regs = [services.registration_create(actor=alice, community=county.a, kind=RegistrationKind.VOLUNTEER,
-                                         resident=resident_create(actor=alice, name=f"志愿者{i}", grid=county.a1_1))
-            for i in range(30)]
-    barrier = threading.Barrier(len(regs))
-    outcomes: list[str] = []
-    lock = threading.Lock()
-
-    def sign(reg):
-        try:
-            barrier.wait()
-            services.signup_create(actor=alice, activity=act, registration=reg)
-            result = "ok"
-        except ApplicationError as exc:
-            result = exc.field or "error"
-        finally:
-            connection.close()
-        with lock:
-            outcomes.append(result)
-
-    threads = [threading.Thread(target=sign, args=(reg,)) for reg in regs]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert sorted(outcomes) == ["capacity"] * 23 + ["ok"] * 7
+                                         resident=account.resident) for account in accounts]
+    outcomes = _at_once(lambda reg: services.signup_create(actor=reg.resident, activity=act, registration=reg), regs)
+    assert outcomes == ["capacity"] * 43 + ["ok"] * 7
     assert Signup.objects.filter(activity=act).count() == 7
+
+    # and 49 of them (all registered volunteers) try to claim the 50th's wish at the same moment
+    wisher = accounts[0].resident
+    wish = services.wish_post(actor=wisher, resident=wisher, category=WishCategory.LIVING, description="助浴")
+    services.wish_review(actor=alice, wish=wish, approve=True)
+    outcomes = _at_once(lambda a: services.wish_claim(actor=a.resident, wish=wish, resident=a.resident),
+                        accounts[1:])
+    assert outcomes == ["ok"] + ["wish"] * 48
+    assert WishClaim.objects.filter(wish=wish).count() == 1

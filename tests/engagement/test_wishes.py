@@ -72,6 +72,9 @@ def test_residents_post_only_their_own_and_staff_only_in_scope(eng):
         services.wish_post(actor=eng.wang, resident=eng.zhang, category=WishCategory.LIVING, description="x")
     with pytest.raises(PermissionDeniedError):
         services.wish_post(actor=eng.county.bob, resident=eng.zhang, category=WishCategory.LIVING, description="x")
+    wish = services.wish_post(actor=eng.gridder, resident=eng.zhang, category=WishCategory.LIVING, description="x")
+    with pytest.raises(PermissionDeniedError):  # a grid worker posts for residents; the community reviews
+        services.wish_review(actor=eng.gridder, wish=wish, approve=True)
     with pytest.raises(ApplicationError) as exc:
         services.wish_post(actor=eng.zhang, resident=eng.zhang, category=WishCategory.LIVING, description="x",
                            estimated_cost="-1")

@@ -65,13 +65,6 @@ def version_config(version) -> dict:
     }
 
 
-def formula_names(config: dict) -> set[str]:
-    names = {"bonus", "deduction", "base", "routine_avg", "max_total"}
-    names |= {g["code"] for g in config["groups"]}
-    names |= {i["code"] for i in config["indicators"]}
-    return names
-
-
 def questionnaire_max(questionnaire: dict) -> Decimal:
     levels = questionnaire.get("levels") or []
     top = max((D(level["points"]) for level in levels), default=ZERO)
@@ -111,7 +104,8 @@ def gather_inputs(period, subjects=None) -> dict[str, dict]:
         entry, rater = by_rating[s.rating_id]
         entry["indicator_scores"][str(s.indicator_id)].append(
             {**rater, "points": str(s.points), "note": s.note, "evidence": s.evidence_ref})
-    for adj in Adjustment.objects.filter(period=period, subject__in=subjects).order_by("id"):
+    adjustments = Adjustment.objects.filter(period=period, subject__in=subjects, withdrawn_at__isnull=True)
+    for adj in adjustments.order_by("id"):
         data[str(adj.subject_id)]["adjustments"][str(adj.indicator_id)].append(
             {"id": adj.pk, "points": str(adj.points), "note": adj.note, "evidence": adj.evidence_ref})
     for av in AutoValue.objects.filter(period=period, subject__in=subjects):

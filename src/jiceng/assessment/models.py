@@ -281,6 +281,10 @@ class Adjustment(models.Model):
     evidence_ref = models.CharField(_("佐证材料"), max_length=500, blank=True)
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     recorded_at = models.DateTimeField(auto_now_add=True)
+    withdrawn_at = models.DateTimeField(_("撤销时间"), null=True, blank=True)
+    withdrawn_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                     related_name="+")
+    withdrawn_reason = models.CharField(_("撤销原因"), max_length=500, blank=True)
 
     class Meta:
         ordering = ["period", "subject", "id"]

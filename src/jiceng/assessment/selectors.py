@@ -13,7 +13,7 @@ from jiceng.core.errors import NotFoundError
 from jiceng.core.scope import restrict
 
 from . import workflow
-from .compute import competition_ranks, subject_total
+from .compute import band_grade, competition_ranks, subject_total
 from .models import AssessmentPeriod, AssessmentResult, AssessmentScheme, RaterAssignment, ResultFlag
 
 
@@ -87,13 +87,22 @@ def result_explain(actor, result: AssessmentResult) -> dict:
         if "inputs" in ind and ind["kind"] == "manual":
             ind["inputs"] = inputs.get("indicator_scores", {}).get(iid, [])
     bands = sorted(config_bands(result), key=lambda b: Decimal(b["min"]), reverse=True)
+    by_score = band_grade(bands, result.total) if bands else ""
+    if not bands:
+        grade_text = "本方案不分等次"
+    elif by_score == result.grade:
+        grade_text = f"{format(result.total, 'f')} 分，按分档为 {result.grade}"
+    else:
+        quotas = result.period.version.grade_quotas or {}
+        grade_text = (f"{format(result.total, 'f')} 分，按分档为 {by_score}；{by_score} 限 {quotas.get(by_score, '')}%，"
+                      f"按名次为 {result.grade}")
     return {
         "result_id": result.pk, "subject": result.subject.display_name, "period": result.period.label,
         "scheme_version": config["number"], "version_no": result.version_no, "reason": result.reason,
         "current": result.current, "published_at": result.published_at,
         "total": format(result.total, "f"), "grade": result.grade, "rank": result.rank, "rank_of": result.rank_of,
         "rank_text": f"第 {result.rank} 名（共 {result.rank_of} 名）",
-        "grade_bands": bands, "groups": numbers["groups"], "indicators": numbers["indicators"],
+        "grade_bands": bands, "grade_text": grade_text, "groups": numbers["groups"], "indicators": numbers["indicators"],
         "bonus": numbers["bonus"], "deduction": numbers["deduction"], "base": numbers["base"],
         "routine": numbers["routine"], "lines": numbers["lines"],
         "recomputed_total": again["total"], "verified": again["total"] == format(result.total, "f"),

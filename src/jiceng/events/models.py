@@ -130,8 +130,10 @@ class Event(models.Model):
     """One case (案件). ``version`` grows with every change: a transition made from a stale copy is
     refused with a conflict, so of two people acting on one case at once exactly one wins."""
 
+    # Foreign keys covered by a composite index below carry no index of their own (fewer index
+    # writes per case; lookups by these columns use the composites).
     category = models.ForeignKey(EventCategory, verbose_name=_("事项分类"), on_delete=models.PROTECT,
-                                 related_name="events")
+                                 related_name="events", db_index=False)
     channel = models.CharField(_("来源渠道"), max_length=16, choices=Channel.choices)
     priority = models.PositiveSmallIntegerField(_("优先级"), choices=Priority.choices, default=Priority.NORMAL)
     title = models.CharField(_("标题"), max_length=100)
@@ -140,9 +142,10 @@ class Event(models.Model):
     lng = models.FloatField(_("经度"), null=True, blank=True)
     lat = models.FloatField(_("纬度"), null=True, blank=True)
     address = models.CharField(_("地点"), max_length=200, blank=True)
-    grid = models.ForeignKey(Region, verbose_name=_("所属网格"), on_delete=models.PROTECT, related_name="events")
+    grid = models.ForeignKey(Region, verbose_name=_("所属网格"), on_delete=models.PROTECT, related_name="events",
+                             db_index=False)
     community = models.ForeignKey(Region, verbose_name=_("所属社区/村"), on_delete=models.PROTECT,
-                                  related_name="community_events")
+                                  related_name="community_events", db_index=False)
     reporter_name = EncryptedTextField(_("上报人"))
     reporter_phone = EncryptedTextField(_("联系电话"))
     reporter_phone_hash = models.CharField(max_length=40, blank=True, db_index=True, editable=False)
@@ -157,11 +160,11 @@ class Event(models.Model):
     handler_kind = models.CharField(_("处置单位类型"), max_length=16, choices=UnitKind.choices, blank=True,
                                     default="")
     handler_region = models.ForeignKey(Region, verbose_name=_("处置属地"), null=True, blank=True,
-                                       on_delete=models.PROTECT, related_name="handled_events")
+                                       on_delete=models.PROTECT, related_name="handled_events", db_index=False)
     handler_department = models.ForeignKey(Department, verbose_name=_("处置部门"), null=True, blank=True,
-                                           on_delete=models.PROTECT, related_name="handled_events")
+                                           on_delete=models.PROTECT, related_name="handled_events", db_index=False)
     handled_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("处置人"), null=True, blank=True,
-                                   on_delete=models.PROTECT, related_name="handled_events")
+                                   on_delete=models.PROTECT, related_name="handled_events", db_index=False)
 
     reported_at = models.DateTimeField(_("上报时间"), default=timezone.now)
     registered_at = models.DateTimeField(_("立案时间"), null=True, blank=True)
@@ -240,14 +243,15 @@ class Event(models.Model):
 
 
 class EventTransition(models.Model):
-    """The case's timeline: one row per transition or note, with who, when, what and where."""
+    """The case's timeline: one row per transition or note, with who, when, what and where.
+    (The (event, at) index serves every lookup by case; no separate index on the foreign keys.)"""
 
-    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="transitions")
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="transitions", db_index=False)
     action = models.CharField(_("操作"), max_length=32)
     from_state = models.CharField(_("原状态"), max_length=16, blank=True)
     to_state = models.CharField(_("新状态"), max_length=16, blank=True)
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("操作人"), null=True, blank=True,
-                              on_delete=models.PROTECT, related_name="event_transitions")
+                              on_delete=models.PROTECT, related_name="event_transitions", db_index=False)
     actor_label = models.CharField(_("操作方"), max_length=100, blank=True)
     at = models.DateTimeField(_("时间"))
     note = models.TextField(_("意见"), blank=True)

@@ -3,6 +3,7 @@ ApplicationError (with ``field``) on bad input and nothing changed."""
 
 from .periods import (
     adjustment_record,
+    adjustment_withdraw,
     assignment_create,
     peer_assignments_create,
     period_close_scoring,
@@ -22,7 +23,7 @@ from .results import (
 from .schemes import scheme_create, scheme_version_create, scheme_version_update
 
 __all__ = [
-    "adjustment_record", "appeal_file", "assignment_create", "peer_assignments_create", "period_close_scoring",
+    "adjustment_record", "adjustment_withdraw", "appeal_file", "assignment_create", "peer_assignments_create", "period_close_scoring",
     "period_compute", "period_create", "period_open_scoring", "period_publish", "period_recompute",
     "period_republish", "period_start_rereview", "period_subject_add", "rating_save", "scheme_create",
     "scheme_version_create", "scheme_version_update",

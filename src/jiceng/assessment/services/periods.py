@@ -297,3 +297,24 @@ def adjustment_record(*, actor, period: AssessmentPeriod, subject: PeriodSubject
     audit_record(actor=actor, action="assessment.adjustment_record", obj=adj, object_repr=f"{item.name} {subject}",
                  changes={"indicator": [None, item.code], "points": [None, pts], "subject": [None, subject.pk]})
     return adj
+
+
+@transaction.atomic
+def adjustment_withdraw(*, actor, adjustment: Adjustment, reason: str) -> Adjustment:
+    """Withdraw a wrongly recorded 加分/减分 entry (kept, marked, and no longer counted)."""
+    adjustment = Adjustment.objects.select_for_update().select_related("subject").get(pk=adjustment.pk)
+    period = _locked(adjustment.period)
+    if not workflow.is_manager(actor, period.scheme):
+        raise PermissionDeniedError("您无权撤销加减分。")
+    if period.state not in workflow.RATING_STATES and not _correction_allowed(period, adjustment.subject):
+        raise ApplicationError(f"考核期为“{period.get_state_display()}”，不能撤销加减分。", field="state")
+    if adjustment.withdrawn_at is not None:
+        raise ApplicationError("该条目已撤销。", field="adjustment")
+    if not reason or not reason.strip():
+        raise ApplicationError("请填写撤销原因。", field="reason")
+    adjustment.withdrawn_at, adjustment.withdrawn_by, adjustment.withdrawn_reason = timezone.now(), actor, reason[:500]
+    adjustment.save(update_fields=["withdrawn_at", "withdrawn_by", "withdrawn_reason"])
+    audit_record(actor=actor, action="assessment.adjustment_withdraw", obj=adjustment,
+                 object_repr=f"撤销 {adjustment.indicator.name} {adjustment.subject}",
+                 changes={"withdrawn": [False, True], "reason": [None, reason[:200]]})
+    return adjustment

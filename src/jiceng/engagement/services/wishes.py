@@ -63,8 +63,9 @@ def wish_post(*, actor, resident: Resident, category: str, description: str, est
 
 @transaction.atomic
 def wish_review(*, actor, wish: Wish, approve: bool, reason: str = "", now: datetime | None = None) -> Wish:
-    """The community publishes the wish on its wall, or rejects it with a reason the wisher sees."""
-    require_staff(actor, wish.community)
+    """The community (its staff, not a grid worker) publishes the wish on its wall, or rejects it with
+    a reason the wisher sees."""
+    require_staff(actor, wish.community, managers_only=True)
     wish = Wish.objects.select_for_update().get(pk=wish.pk)
     if wish.status != WishStatus.SUBMITTED:
         raise ConflictError("该心愿已审核。", field="status")
