@@ -9,6 +9,7 @@ import pytest
 
 from jiceng.assessment import registry, selectors, services
 from jiceng.assessment.compute import assign_grades, competition_ranks
+from jiceng.core.errors import ApplicationError
 from jiceng.people.choices import WorkerKind
 from jiceng.people.models import GridAssignment, GridWorker
 from tests.assessment.helpers import close_compute_publish, period, raters
@@ -97,6 +98,11 @@ def test_routine_results_are_reconciled_into_the_annual(county):
     jan = run(routine, "1-2月", date(2026, 1, 1), date(2026, 2, 28), 80)
     mar = run(routine, "3-4月", date(2026, 3, 1), date(2026, 4, 30), 90)
     year = run(annual, "2026 年度", date(2026, 1, 1), date(2026, 12, 31), 70, routine_periods=[jan, mar])
+    other = services.scheme_create(actor=m, name="街道年度", subject_type="street", period_type="year",
+                                   region=county.county, definition=single)
+    with pytest.raises(ApplicationError) as exc:  # routine results of another subject type cannot be folded in
+        period(m, other, "2026", date(2026, 1, 1), date(2026, 12, 31), routine_periods=[jan])
+    assert exc.value.field == "routine_periods"
     # routine average (80 + 90) / 2 = 85; annual 70 × 60% + 85 × 40% = 42 + 34 = 76
     result = year.results.get()
     assert str(result.total) == "76.00"

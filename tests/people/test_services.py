@@ -346,3 +346,28 @@ def test_account_phone_is_checked_and_stored_trimmed(county):
                        role=Role.COMMUNITY_STAFF, region=county.a, phone=" 13812345678 ")
     user.refresh_from_db()
     assert user.phone == "13812345678"
+
+
+def test_community_staff_open_a_resident_account_that_sees_nothing_by_scope(county):
+    from jiceng.people.services import resident_account_create, resident_create
+    from jiceng.people.selectors import resident_visible
+
+    resident = resident_create(actor=county.alice, name="居民甲", grid=county.a1_1)
+    user = resident_account_create(actor=county.alice, resident=resident, username="jumin1",
+                                   password="Resident-pass-1")
+    assert user.role == "resident" and user.resident == resident
+    assert user.check_password("Resident-pass-1")
+    assert not resident_visible(user).exists()
+
+
+def test_a_resident_account_is_opened_only_in_scope_and_once(county):
+    from jiceng.core.errors import ApplicationError, PermissionDeniedError
+    from jiceng.people.services import resident_account_create, resident_create
+
+    resident = resident_create(actor=county.alice, name="居民甲", grid=county.a1_1)
+    with pytest.raises(PermissionDeniedError):
+        resident_account_create(actor=county.bob, resident=resident, username="x1", password="Resident-pass-1")
+    resident_account_create(actor=county.alice, resident=resident, username="x1", password="Resident-pass-1")
+    with pytest.raises(ApplicationError) as err:
+        resident_account_create(actor=county.alice, resident=resident, username="x2", password="Resident-pass-1")
+    assert err.value.field == "username"

@@ -11,6 +11,7 @@ class Role(models.TextChoices):
     COMMUNITY_STAFF = "community_staff", _("社区/村工作人员")
     DEPARTMENT_STAFF = "department_staff", _("部门工作人员")
     GRID_WORKER = "grid_worker", _("网格员")
+    RESIDENT = "resident", _("居民")
 
 
 ADMIN_ROLES = (Role.SYSTEM_ADMIN, Role.SECURITY_ADMIN, Role.AUDIT_ADMIN)

@@ -99,6 +99,8 @@ class User(AbstractUser):
                 .values_list("path", flat=True)
             )
             return paths
+        if self.role == Role.RESIDENT:
+            return []  # a resident sees only their own records, through their Resident (never by scope)
         if self.role == Role.DEPARTMENT_STAFF:
             if personal:
                 return []
@@ -176,6 +178,9 @@ class Resident(models.Model):
     is_volunteer = models.BooleanField(_("志愿者"), default=False)
     tags = EncryptedJSONListField(_("关爱标签"))
     tag_tokens = models.CharField(max_length=500, blank=True, default="", editable=False)
+    account = models.OneToOneField(settings.AUTH_USER_MODEL, verbose_name=_("居民账号"), null=True, blank=True,
+                                   on_delete=models.SET_NULL, related_name="resident",
+                                   help_text=_("居民自己登录（微心愿、积分、志愿活动）所用的账号。"))
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -423,3 +423,28 @@ def grid_worker_update(*, actor, worker: GridWorker, **values: Any) -> GridWorke
     if changes:
         audit_record(actor=actor, action="grid_worker.update", obj=worker, changes=changes)
     return worker
+
+
+# --- resident accounts --------------------------------------------------------------------------
+
+
+@transaction.atomic
+def resident_account_create(*, actor, resident: Resident, username: str, password: str) -> User:
+    """A login for a resident (micro-wishes, points, activities), opened by the staff of the
+    resident's community. The account has the resident role: it sees only its own records."""
+    if not can_edit_people_in(actor, resident.grid) or actor.role == Role.GRID_WORKER:
+        raise PermissionDeniedError("您无权为该居民开通账号。")
+    resident = Resident.objects.select_for_update().get(pk=resident.pk)
+    if resident.account_id is not None:
+        raise ApplicationError("该居民已有账号。", field="username")
+    if User.objects.filter(username=username).exists():
+        raise ApplicationError("用户名已存在。", field="username")
+    user = User(username=username, role=Role.RESIDENT, full_name=resident.name)
+    _full_clean(user, exclude=["password"])
+    _set_password_checked(user, password)
+    user.save()
+    resident.account = user
+    resident.save(update_fields=["account"])
+    audit_record(actor=actor, action="resident.account_create", obj=resident,
+                 changes={"account": [None, username]})
+    return user

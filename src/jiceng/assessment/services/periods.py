@@ -41,6 +41,8 @@ def period_create(*, actor, scheme: AssessmentScheme, label: str, starts_on: dat
         raise ApplicationError("结束日期不能早于开始日期。", field="ends_on")
     version = scheme.versions.select_for_update().order_by("-number").first()
     for rp in routine_periods or []:
+        if rp.scheme.subject_type != scheme.subject_type or rp.scheme_id == scheme.pk:
+            raise ApplicationError(f"平时考核 {rp.label} 须是另一方案、同类考核对象的考核期。", field="routine_periods")
         if rp.ends_on > ends_on or rp.starts_on < starts_on:
             raise ApplicationError(f"平时考核 {rp.label} 不在本考核期内。", field="routine_periods")
     period = AssessmentPeriod.objects.create(scheme=scheme, version=version, label=label, starts_on=starts_on,
