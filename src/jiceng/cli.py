@@ -23,7 +23,7 @@ def serve(bind: str = "127.0.0.1:8000", workers: int = 2) -> None:
         "gunicorn", "jiceng.wsgi:application", "--bind", bind, "--workers", str(workers), "--threads", "4",
         "--access-logfile", "-", "--timeout", "120",
     ]
-    os.execvp(sys.executable, [sys.executable, "-m", *args])
+    os.execvp(sys.executable, [sys.executable, "-m", *args])  # noqa: S606 - fixed argv, no shell
 
 
 def main(argv: list[str] | None = None) -> None:

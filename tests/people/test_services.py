@@ -349,8 +349,8 @@ def test_account_phone_is_checked_and_stored_trimmed(county):
 
 
 def test_community_staff_open_a_resident_account_that_sees_nothing_by_scope(county):
-    from jiceng.people.services import resident_account_create, resident_create
     from jiceng.people.selectors import resident_visible
+    from jiceng.people.services import resident_account_create, resident_create
 
     resident = resident_create(actor=county.alice, name="居民甲", grid=county.a1_1)
     user = resident_account_create(actor=county.alice, resident=resident, username="jumin1",
