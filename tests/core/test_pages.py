@@ -156,3 +156,11 @@ def test_vendored_files_carry_their_licences():
     for lib, main in (("leaflet-1.9.4", "leaflet.js"), ("htmx-2.0.11", "htmx.min.js")):
         assert (static / lib / main).is_file()
         assert (static / lib / "LICENSE").is_file()
+
+
+def test_the_interface_is_chinese_even_for_an_english_browser_until_english_is_chosen(client):
+    response = client.get("/login/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9")
+    assert response.headers["Content-Language"] == "zh-hans"
+    client.cookies["django_language"] = "en"
+    response = client.get("/login/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9")
+    assert response.headers["Content-Language"] == "en"

@@ -44,6 +44,9 @@
     var group = L.featureGroup().addTo(map);
 
     var leafIndex = 0;
+    // Names stay on the map while they fit; with many grids they show on hover instead.
+    var leafCount = features.filter(function (f) { return !f.properties.self && f.properties.level === deepest; }).length;
+    var labelsFit = leafCount <= 15;
     features.forEach(function (feature) {
       var p = feature.properties;
       var style = styleFor(p, deepest, leafIndex);
@@ -52,7 +55,8 @@
       if (!p.self) {
         var label = p.name + "（" + p.level_label + "）";
         layer.bindTooltip(p.level === deepest ? p.name : label, {
-          permanent: p.level === deepest, direction: "center", className: "grid-label", sticky: p.level !== deepest
+          permanent: labelsFit && p.level === deepest, direction: "center", className: "grid-label",
+          sticky: !(labelsFit && p.level === deepest)
         });
         layer.on("click", function () { window.location.assign(p.url); });
         layer.on("mouseover", function (e) { e.layer.setStyle({ weight: 3, fillOpacity: 0.35 }); });
