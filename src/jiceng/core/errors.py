@@ -39,6 +39,11 @@ class ConflictError(ApplicationError):
     code = "conflict"
 
 
+class RateLimitedError(ApplicationError):
+    status = 429
+    code = "rate_limited"
+
+
 def validation_error_to_app_error(exc) -> ApplicationError:
     """Turn a django ValidationError into an ApplicationError keeping field-level messages."""
     if hasattr(exc, "message_dict"):

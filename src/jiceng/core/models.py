@@ -82,3 +82,33 @@ class ApiToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.prefix}…)"
+
+
+class Attachment(models.Model):
+    """An uploaded image, re-encoded and stored under a random name outside the static root.
+
+    It belongs to one owning record (``owner_type`` = app_label.model, ``owner_id``) and is served
+    only to those who may see that record (core.files)."""
+
+    id = models.UUIDField(primary_key=True, editable=False)
+    owner_type = models.CharField(max_length=64, db_index=True)
+    owner_id = models.CharField(max_length=64, db_index=True)
+    purpose = models.CharField(_("用途"), max_length=32, blank=True)
+    path = models.CharField(max_length=200, unique=True, editable=False)
+    content_type = models.CharField(max_length=32)
+    size = models.PositiveIntegerField()
+    width = models.PositiveIntegerField()
+    height = models.PositiveIntegerField()
+    sha256 = models.CharField(max_length=64)
+    location_lng = models.FloatField(null=True, blank=True)
+    location_lat = models.FloatField(null=True, blank=True)
+    uploaded_by_id = models.BigIntegerField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("附件")
+        verbose_name_plural = _("附件")
+        indexes = [models.Index(fields=["owner_type", "owner_id"])]
+
+    def __str__(self) -> str:
+        return f"{self.owner_type}#{self.owner_id} {self.purpose}"
