@@ -20,8 +20,8 @@ def serve(bind: str = "127.0.0.1:8000", workers: int = 2) -> None:
     if not settings.PRODUCTION:
         settings.STATIC_ROOT.mkdir(parents=True, exist_ok=True)
     args = [
-        "gunicorn", "jiceng.wsgi:application", "--bind", bind, "--workers", str(workers), "--threads", "4",
-        "--access-logfile", "-", "--timeout", "120",
+        "gunicorn", "jiceng.wsgi:application", "--config", "python:jiceng.gunicorn_conf", "--bind", bind,
+        "--workers", str(workers), "--threads", "4", "--access-logfile", "-", "--timeout", "120",
     ]
     os.execvp(sys.executable, [sys.executable, "-m", *args])  # noqa: S606 - fixed argv, no shell
 

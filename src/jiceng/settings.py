@@ -252,10 +252,17 @@ CELERY_RESULT_BACKEND = env("JICENG_CELERY_RESULT_BACKEND", None)
 CELERY_TASK_ALWAYS_EAGER = envbool("JICENG_CELERY_EAGER", not env("JICENG_CELERY_BROKER_URL"))
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TIMEZONE = TIME_ZONE
+# Periodic work (production: `celery -A jiceng beat` on one host). The embedded server runs the
+# same work in-process instead (jiceng.gunicorn_conf).
+CELERY_BEAT_SCHEDULE = {
+    "events-process-due-timers": {"task": "jiceng.events.process_due_timers", "schedule": 60.0},
+}
 
 # Domain settings.
 JICENG_STAFFING_STANDARD = envint("JICENG_STAFFING_STANDARD", 18)  # grid workers per 10,000 residents
 JICENG_PAGE_SIZE = envint("JICENG_PAGE_SIZE", 50)
+JICENG_WORK_HOURS = env("JICENG_WORK_HOURS", "08:30-12:00,14:00-17:30")  # the working calendar's hours
+JICENG_EVENT_RATING_DAYS = envint("JICENG_EVENT_RATING_DAYS", 30)  # how long a rating link stays valid
 JICENG_UPLOAD_MAX_BYTES = envint("JICENG_UPLOAD_MAX_BYTES", 10 * 1024 * 1024)
 JICENG_UPLOAD_MAX_PIXELS = envint("JICENG_UPLOAD_MAX_PIXELS", 40_000_000)
 JICENG_PUBLIC_RATE_PER_IP = envint("JICENG_PUBLIC_RATE_PER_IP", 100)  # requests per minute, public endpoints

@@ -21,8 +21,8 @@ from hypothesis.stateful import (
 from jiceng.core.errors import ApplicationError
 from jiceng.core.models import AuditLog
 from jiceng.events import services, workflow
-from jiceng.events.choices import CLOSED_STATES, Channel, Rating
-from jiceng.events.models import Event, EventTransition
+from jiceng.events.choices import CLOSED_STATES, Channel, Rating, WhistleState
+from jiceng.events.models import Event, EventTransition, Whistle
 from jiceng.events.rollup import rollup_verify
 from jiceng.events.services._engine import called_department_ids, handler_ids
 from jiceng.events.units import Unit
@@ -34,7 +34,8 @@ CATEGORIES = ["SRHJ-LJDF", "SRHJ-ZDJY", "MDJF-LLJF", "JNHJ-DJQZ", "SHZA-KYQK"]
 ACTORS = ["alice", "amy", "bob", "carol", "east", "west", "county", "wang", "li", "zhao", "urban", "housing", "police"]
 UNITS = ["a", "b", "east", "county", "urban", "housing", "police"]
 ACTIONS = ["register", "reject", "dispatch", "redispatch", "escalate", "sign", "return", "rule", "start", "submit",
-           "verify", "rate_callback", "rate_token", "reopen", "suspend", "resume", "void", "whistle", "supervise"]
+           "verify", "rate_callback", "rate_token", "reopen", "suspend", "resume", "void", "whistle", "supervise",
+           "whistle_report", "join"]
 TABLE_ACTION = {"rate_callback": "rate", "rate_token": "rate"}
 
 
@@ -85,6 +86,13 @@ def make_machine(w):
             services.whistle_blow(actor=actor, event=ev, departments=[w.d_urban], reason="吹哨")
         elif action == "supervise":
             services.event_supervise(actor=actor, event=ev, note="督办")
+        elif action == "whistle_report":
+            call = Whistle.objects.filter(event=ev, state=WhistleState.CALLED).order_by("id").first()
+            if call is None:
+                raise ApplicationError("没有待报到的吹哨")
+            services.whistle_report(actor=actor, whistle=call)
+        elif action == "join":
+            services.event_join(event=ev, phone=f"1390000{data.draw(st.integers(0, 9999)):04d}")
         else:
             raise AssertionError(action)
 

@@ -295,3 +295,82 @@ def test_actions_offered_match_the_table(world):
     ev = to_dispatched(w, report(w))
     assert set(event_actions(actor=w.alice, event=ev)) >= {"sign", "return", "redispatch", "suspend", "void"}
     assert "sign" not in event_actions(actor=w.bob, event=ev)
+
+
+def _case_in(w, state: str) -> Event:
+    """A 甲-community case brought to ``state`` through the services."""
+    ev = report(w)
+    if state == S.PENDING:
+        return ev
+    if state == S.REJECTED:
+        return services.event_reject(actor=w.alice, event=ev, reason="不受理")
+    services.event_register(actor=w.alice, event=ev)
+    if state == S.REGISTERED:
+        return ev
+    if state == S.VOID:
+        return services.event_void(actor=w.alice, event=ev, reason="作废")
+    if state == S.SUSPENDED:
+        return services.event_suspend(actor=w.alice, event=ev, reason="等待")
+    services.event_dispatch(actor=w.alice, event=ev)
+    if state == S.DISPATCHED:
+        return ev
+    if state in (S.RETURNED, S.RULING):
+        services.event_return(actor=w.alice, event=ev, reason="退")
+        if state == S.RULING:
+            services.event_dispatch(actor=w.alice, event=ev)
+            services.event_return(actor=w.alice, event=ev, reason="再退")
+        return ev
+    services.event_sign(actor=w.alice, event=ev)
+    if state == S.SIGNED:
+        return ev
+    services.event_start(actor=w.alice, event=ev)
+    if state == S.HANDLING:
+        return ev
+    services.event_submit(actor=w.alice, event=ev, note="已处置", photos=[PHOTO])
+    if state == S.TO_VERIFY:
+        return ev
+    services.event_verify(actor=w.wang, event=ev)
+    if state == S.CLOSED:
+        return ev
+    return services.event_rate_callback(actor=w.county, event=ev, rating=Rating.SATISFIED)
+
+
+def test_every_action_is_refused_in_every_state_the_table_does_not_list(world):
+    """For each state and each state-changing action the table does not allow from it, the service
+    refuses with field "state" and changes nothing (the county, command centre for every case, acts)."""
+    w = world
+    a = Unit.of_region(w.c.a)
+    calls = {
+        "register": lambda ev: services.event_register(actor=w.county, event=ev),
+        "reject": lambda ev: services.event_reject(actor=w.county, event=ev, reason="x"),
+        "dispatch": lambda ev: services.event_dispatch(actor=w.county, event=ev),
+        "redispatch": lambda ev: services.event_redispatch(actor=w.county, event=ev, unit=Unit.of_region(w.c.east)),
+        "escalate": lambda ev: services.event_escalate(actor=w.county, event=ev, reason="x"),
+        "sign": lambda ev: services.event_sign(actor=w.county, event=ev),
+        "return": lambda ev: services.event_return(actor=w.county, event=ev, reason="x"),
+        "rule": lambda ev: services.event_rule(actor=w.county, event=ev, unit=a),
+        "start": lambda ev: services.event_start(actor=w.county, event=ev),
+        "submit": lambda ev: services.event_submit(actor=w.county, event=ev, note="x"),
+        "verify": lambda ev: services.event_verify(actor=w.county, event=ev),
+        "verify_fail": lambda ev: services.event_verify(actor=w.county, event=ev, passed=False, note="x"),
+        "rate": lambda ev: services.event_rate_callback(actor=w.county, event=ev, rating=Rating.SATISFIED),
+        "reopen": lambda ev: services.event_reopen(actor=w.county, event=ev, reason="x"),
+        "suspend": lambda ev: services.event_suspend(actor=w.county, event=ev, reason="x"),
+        "resume": lambda ev: services.event_resume(actor=w.county, event=ev),
+        "void": lambda ev: services.event_void(actor=w.county, event=ev, reason="x"),
+    }
+    refused = 0
+    for state in S:
+        ev = _case_in(w, state)
+        assert ev.state == state
+        for action, call in calls.items():
+            if state in workflow.transition(action).sources:
+                continue
+            fresh = Event.objects.get(pk=ev.pk)
+            with pytest.raises(ApplicationError) as err:
+                call(fresh)
+            assert err.value.field == "state", (state, action, err.value.message)
+            assert Event.objects.get(pk=ev.pk).version == fresh.version
+            refused += 1
+    assert refused > 150
+    assert rollup_verify() == []

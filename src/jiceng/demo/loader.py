@@ -14,9 +14,11 @@ import random
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from datetime import date
 
 import shapely
 from django.db import transaction
+from django.utils import timezone
 
 from jiceng.core.audit import audit_record
 from jiceng.people.choices import ADMIN_ROLES, Role, WorkerKind
@@ -76,6 +78,7 @@ class _Loader:
         self.step("网格员", self._workers)
         self.step("工作人员账号", lambda: self._staff(passwords))
         self.step("居民", self._residents)
+        self.step("事件（一年）", self._events)
         audit_record(actor=None, action="demo.load", object_type="demo", object_id=self.plan.county.code,
                      object_repr=f"演示县 {self.plan.county.name}",
                      changes={"seed": self.plan.seed, "scale": self.plan.scale, **self.counts,
@@ -230,6 +233,15 @@ class _Loader:
                 for person in self.households.household(size, village=village, rented=rented):
                     yield Resident(grid=grid, house=house, address=f"{prefix} {where}", **resident_fields(person))
 
+    def _events(self) -> None:
+        from jiceng.events.demo import generate_demo_events
+
+        result = generate_demo_events(
+            county_region=self.regions[self.plan.county.code], year_start=_year_start(),
+            count=max(300, round(100_000 * self.plan.scale)), seed=self.plan.seed,
+        )
+        self.counts["events"] = result["events"]
+
     def _residents(self) -> None:
         total, batch = 0, []
         for resident in self._resident_rows():
@@ -242,6 +254,12 @@ class _Loader:
             Resident.objects.bulk_create(batch)
             total += len(batch)
         self.counts["residents"] = total
+
+
+def _year_start() -> date:
+    """The first day of the month a year ago: the demo carries a year of cases up to now."""
+    today = timezone.localdate()
+    return date(today.year - 1, today.month, 1)
 
 
 def demo_load(*, seed: int = DEFAULT_SEED, scale: float = 1.0,

@@ -20,9 +20,11 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from datetime import date
+from functools import lru_cache
+from zoneinfo import ZoneInfo
 
+from django.conf import settings
 from django.db import connection, transaction
-from django.utils import timezone
 
 from .choices import CLOSED_STATES, EXCLUDED_STATES, Rating
 from .models import Event, EventRollup
@@ -43,8 +45,15 @@ _RATING_COUNTER = {Rating.SATISFIED: "satisfied", Rating.BASIC: "basic", Rating.
 Key = tuple[date, int, int, int]  # day, grid id, category id, department id (0: none)
 
 
+@lru_cache(maxsize=4)
+def _zone(name: str) -> ZoneInfo:
+    return ZoneInfo(name)
+
+
 def local_day(moment) -> date:
-    return timezone.localtime(moment).date()
+    """The date in the project's time zone (``settings.TIME_ZONE``, never a zone a request activated:
+    the same case must fall on the same day whoever changes it)."""
+    return moment.astimezone(_zone(settings.TIME_ZONE)).date()
 
 
 def _seconds(later, earlier) -> int:
@@ -121,8 +130,26 @@ def apply(change: dict[Key, Counter]) -> None:
     adapt = connection.ops.adapt_datefield_value
     rows = [(adapt(day), grid, category, dept, *[counts.get(c, 0) for c in COUNTERS])
             for (day, grid, category, dept), counts in sorted(change.items())]
+    if connection.vendor == "postgresql" and len(rows) > 500:
+        _apply_copy(rows)
+        return
     with connection.cursor() as cur:
         cur.executemany(_upsert_sql(), rows)
+
+
+def _apply_copy(rows: list[tuple]) -> None:
+    """Many keys at once (bulk loads) on PostgreSQL: COPY into a temporary table, then one upsert."""
+    table = connection.ops.quote_name(EventRollup._meta.db_table)
+    cols = ", ".join(["day", "grid_id", "category_id", "department_key", *COUNTERS])
+    updates = ", ".join(f"{c} = {table}.{c} + excluded.{c}" for c in COUNTERS)
+    with connection.cursor() as cur:
+        cur.execute(f"CREATE TEMPORARY TABLE jiceng_rollup_delta AS SELECT {cols} FROM {table} WITH NO DATA")  # noqa: S608
+        with cur.cursor.copy(f"COPY jiceng_rollup_delta ({cols}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+        cur.execute(f"INSERT INTO {table} ({cols}) SELECT {cols} FROM jiceng_rollup_delta "  # noqa: S608
+                    f"ON CONFLICT (day, grid_id, category_id, department_key) DO UPDATE SET {updates}")
+        cur.execute("DROP TABLE jiceng_rollup_delta")
 
 
 def recount(events: Iterable | None = None) -> dict[Key, Counter]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, F, Q, QuerySet
 from django.utils import timezone
 
 from jiceng.core.errors import NotFoundError
@@ -100,7 +100,7 @@ def response_templates(*, action: str, category: EventCategory | None = None) ->
         qs = qs.filter(Q(category=category) | Q(category__isnull=True))
     else:
         qs = qs.filter(category__isnull=True)
-    return qs.order_by("category_id", "sort", "id")
+    return qs.order_by(F("category_id").asc(nulls_last=True), "sort", "id")
 
 
 def category_options(*, active_only: bool = True) -> QuerySet[EventCategory]:

@@ -66,7 +66,7 @@ def _check_department(actor, whistle: Whistle) -> None:
         raise PermissionDeniedError(f"只有{whistle.department.name}的工作人员可以报到或反馈。")
 
 
-def whistle_report(*, actor, whistle: Whistle, note: str = "", now: datetime | None = None) -> Whistle:
+def whistle_report(*, actor, whistle: Whistle, note: str = "") -> Whistle:
     """报到: the department acknowledges the call (late if after its deadline)."""
     with transaction.atomic():
         w = _whistle_locked(whistle)
@@ -82,7 +82,7 @@ def whistle_report(*, actor, whistle: Whistle, note: str = "", now: datetime | N
             Timer.objects.filter(whistle=w, stopped_at__isnull=True).update(stopped_at=ctx.now, paused_at=None)
             return {"whistle": w.pk, "department": w.department.name, "late": w.late or late}
 
-        run("whistle_report", w.event, actor, note=note, mutate=mutate, bump=False, now=now)
+        run("whistle_report", w.event, actor, note=note, mutate=mutate, bump=False)
     whistle.refresh_from_db()
     return whistle
 

@@ -1,0 +1,638 @@
+"""Events API: intake (staff and the public), the case list and page, every workflow step, whistles,
+supervision, rating and the command centre's numbers.
+
+Thin: parse, call the services and selectors, render. Cases out of the caller's scope are 404; the
+workflow table (workflow.py) decides who may act, the services enforce it. The public endpoints
+(resident intake, "me too", rating through the signed link) need no login and are rate-limited.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated
+
+from django.conf import settings
+from ninja import Field, File, Path, Query, Router, Schema, Status
+from ninja.files import UploadedFile
+from pydantic import AfterValidator
+
+from jiceng.core.api_schemas import (
+    LIST_ERRORS,
+    READ_ERRORS,
+    WRITE_ERRORS,
+    Error,
+    Lat,
+    Lng,
+    ObjectId,
+    PageParams,
+    choice,
+    lookup_or_400,
+    paginate,
+    strict_bool,
+    text,
+)
+from jiceng.core.errors import ApplicationError, NotFoundError
+from jiceng.core.ratelimit import enforce
+from jiceng.core.uploads import attachment_store
+from jiceng.people.models import Department
+from jiceng.regions.models import Region
+
+from . import selectors, services
+from .choices import Channel, EventState, Rating, UnitKind
+from .models import Event, EventCategory, Whistle
+from .units import Unit
+
+router = Router(tags=["事件"])
+
+PUBLIC_ERRORS = frozenset({400, 404, 409, 429})
+PUBLIC_CREATE_ERRORS = frozenset({400, 409, 429})
+Note = text(2000, description="意见/说明")
+Reason = text(500, min_length=1, description="原因或意见（必填）")
+Photos = list[text(300, min_length=1, description="已上传照片的地址（/files/<uuid>/）")]
+
+
+# --- schemas ------------------------------------------------------------------------------------
+
+
+class UnitIn(Schema):
+    kind: choice(UnitKind, "处置单位类型")  # type: ignore[valid-type]
+    id: ObjectId  # type: ignore[valid-type]
+
+
+class CaseOut(Schema):
+    id: int
+    number: str = Field(..., description="案件编号")
+    title: str
+    category: str = Field(..., description="事项分类编码")
+    category_name: str
+    channel: str
+    state: str
+    state_label: str
+    priority: int
+    grid_id: int
+    grid_name: str
+    community_id: int
+    community_name: str
+    address: str
+    lng: float | None
+    lat: float | None
+    handler: str = Field(..., description="当前处置单位")
+    reported_at: datetime
+    handle_due_at: datetime | None
+    closed_at: datetime | None
+    overdue: bool
+    rating: str
+    supporter_count: int
+
+
+class CasePage(Schema):
+    count: int
+    limit: int
+    offset: int
+    items: list[CaseOut]
+
+
+class StepOut(Schema):
+    action: str
+    from_state: str
+    to_state: str
+    actor: str
+    at: datetime
+    note: str
+    photos: list[str]
+
+
+class CaseDetail(CaseOut):
+    description: str
+    photos: list[str]
+    reason: str
+    rating_comment: str
+    actions: list[str] = Field(..., description="当前用户现在可做的操作")
+    timeline: list[StepOut]
+
+
+class StaffIntakeIn(Schema):
+    channel: choice(Channel, "来源渠道")  # type: ignore[valid-type]
+    category: text(32, min_length=1, description="事项分类编码")  # type: ignore[valid-type]
+    description: text(2000, description="问题描述") = ""  # type: ignore[valid-type]
+    title: text(100, description="标题（空则自动生成）") = ""  # type: ignore[valid-type]
+    lng: Lng | None = None  # type: ignore[valid-type]
+    lat: Lat | None = None  # type: ignore[valid-type]
+    grid: ObjectId | None = Field(None, description="网格 ID（无坐标时）")  # type: ignore[valid-type]
+    address: text(200, description="地点") = ""  # type: ignore[valid-type]
+    photos: Photos = []  # type: ignore[valid-type]
+    reporter_name: text(50, description="上报人姓名") = ""  # type: ignore[valid-type]
+    reporter_phone: text(20, description="上报人电话") = ""  # type: ignore[valid-type]
+    source_ref: text(100, description="来源编号（设备编号、热线工单号）") = ""  # type: ignore[valid-type]
+    idempotency_key: text(80, description="幂等键：同一渠道同一键只建一件") = ""  # type: ignore[valid-type]
+
+
+class PublicIntakeIn(Schema):
+    category: text(32, min_length=1, description="事项分类编码")  # type: ignore[valid-type]
+    description: text(2000, min_length=1, description="问题描述")  # type: ignore[valid-type]
+    lng: Lng  # type: ignore[valid-type]
+    lat: Lat  # type: ignore[valid-type]
+    address: text(200, description="地点") = ""  # type: ignore[valid-type]
+    photos: Photos = []  # type: ignore[valid-type]
+    reporter_name: text(50, description="姓名（可不填）") = ""  # type: ignore[valid-type]
+    reporter_phone: text(20, min_length=1, description="联系电话（用于回复和评价）")  # type: ignore[valid-type]
+    website: text(200, description="请留空（防机器人）") = ""  # type: ignore[valid-type]
+
+
+class PublicCaseOut(Schema):
+    number: str
+    title: str
+    state: str
+    state_label: str
+    reported_at: datetime
+    closed_at: datetime | None
+
+
+class NoteIn(Schema):
+    note: Note = ""  # type: ignore[valid-type]
+
+
+class ReasonIn(Schema):
+    reason: Reason  # type: ignore[valid-type]
+
+
+class RegisterIn(Schema):
+    note: Note = ""  # type: ignore[valid-type]
+    category: text(32, description="更正事项分类编码（可不填）") = ""  # type: ignore[valid-type]
+    dispatch: strict_bool("立案后立即派遣") = False  # type: ignore[valid-type]
+    unit: UnitIn | None = None
+
+
+class DispatchIn(Schema):
+    note: Note = ""  # type: ignore[valid-type]
+    unit: UnitIn | None = Field(None, description="处置单位（不填按分类规则）")
+
+
+class UnitNoteIn(Schema):
+    note: Note = ""  # type: ignore[valid-type]
+    unit: UnitIn
+
+
+class ReopenIn(Schema):
+    reason: Reason  # type: ignore[valid-type]
+    unit: UnitIn | None = None
+
+
+class SubmitIn(Schema):
+    note: text(2000, min_length=1, description="处置结果")  # type: ignore[valid-type]
+    photos: Photos = []  # type: ignore[valid-type]
+    lng: Lng | None = None  # type: ignore[valid-type]
+    lat: Lat | None = None  # type: ignore[valid-type]
+
+
+class VerifyIn(Schema):
+    passed: strict_bool("核查是否通过")  # type: ignore[valid-type]
+    note: Note = ""  # type: ignore[valid-type]
+    photos: Photos = []  # type: ignore[valid-type]
+    lng: Lng | None = None  # type: ignore[valid-type]
+    lat: Lat | None = None  # type: ignore[valid-type]
+
+
+class MergeIn(Schema):
+    master: ObjectId = Field(..., description="主事件 ID")  # type: ignore[valid-type]
+    note: Note = ""  # type: ignore[valid-type]
+
+
+class JoinIn(Schema):
+    name: text(50, description="姓名（可不填）") = ""  # type: ignore[valid-type]
+    phone: text(20, min_length=1, description="联系电话")  # type: ignore[valid-type]
+    note: Note = ""  # type: ignore[valid-type]
+
+
+class WhistleIn(Schema):
+    departments: list[ObjectId] = Field(..., min_length=1, max_length=20,  # type: ignore[valid-type]
+                                        description="被召集部门 ID")
+    reason: Reason  # type: ignore[valid-type]
+
+
+class WhistleOut(Schema):
+    id: int
+    event_id: int
+    department: str
+    state: str
+    late: bool
+    blown_at: datetime
+    reported_at: datetime | None
+
+
+class SuperviseIn(Schema):
+    note: Reason  # type: ignore[valid-type]
+
+
+class RateIn(Schema):
+    token: text(300, min_length=1, description="结案时发给上报人的评价链接令牌")  # type: ignore[valid-type]
+    rating: choice(Rating, "评价")  # type: ignore[valid-type]
+    comment: text(500, description="评价意见") = ""  # type: ignore[valid-type]
+
+
+class CallbackIn(Schema):
+    rating: choice(Rating, "评价")  # type: ignore[valid-type]
+    comment: text(500, description="评价意见") = ""  # type: ignore[valid-type]
+
+
+class PhotoOut(Schema):
+    id: str
+    url: str
+
+
+def _sane_day(value: date) -> date:
+    if not 2000 <= value.year <= 2100:
+        raise ValueError("日期须在 2000～2100 年之间")
+    return value
+
+
+Day = Annotated[date, AfterValidator(_sane_day)]
+
+
+class ListFilters(Schema):
+    state: choice(EventState, "状态") | None = None  # type: ignore[valid-type]
+    category: text(32, description="事项分类编码（含下级）") = ""  # type: ignore[valid-type]
+    region: ObjectId | None = Field(None, description="区域 ID（含下级网格）")  # type: ignore[valid-type]
+    overdue: bool | None = Field(None, description="是否超期过")
+    open_only: bool = Field(False, description="只看未办结")
+    q: text(100, description="案件编号或标题片段") = ""  # type: ignore[valid-type]
+    reported_from: Day | None = Field(None, description="上报日期起")
+    reported_to: Day | None = Field(None, description="上报日期止（含）")
+
+
+class NumbersIn(Schema):
+    start: Day = Field(..., description="统计开始日期（含）")
+    end: Day = Field(..., description="统计结束日期（不含）")
+    region: ObjectId | None = None  # type: ignore[valid-type]
+    category: text(32, description="事项分类编码") = ""  # type: ignore[valid-type]
+
+
+class NumberOut(Schema):
+    key: str
+    label: str
+    definition: str
+    kind: str
+    numerator: int
+    denominator: int | None
+    value: float | None
+    display: str
+    cases: str = Field(..., description="构成分子的事件清单（API 地址）")
+
+
+# --- helpers ------------------------------------------------------------------------------------
+
+
+def _render(e: Event) -> dict:
+    return {
+        "id": e.pk, "number": e.number, "title": e.title, "category": e.category.code,
+        "category_name": e.category.name, "channel": e.channel, "state": e.state,
+        "state_label": str(EventState(e.state).label), "priority": e.priority, "grid_id": e.grid_id,
+        "grid_name": e.grid.name, "community_id": e.community_id, "community_name": e.community.name,
+        "address": e.address, "lng": e.lng, "lat": e.lat, "handler": e.handler_name,
+        "reported_at": e.reported_at, "handle_due_at": e.handle_due_at, "closed_at": e.closed_at,
+        "overdue": e.overdue_at is not None, "rating": e.rating, "supporter_count": e.supporter_count,
+    }
+
+
+def _detail(actor, e: Event) -> dict:
+    steps = selectors.event_timeline(actor=actor, event=e)
+    return {
+        **_render(e), "description": e.description, "photos": list(e.photos or []), "reason": e.reason,
+        "rating_comment": e.rating_comment, "actions": selectors.event_actions(actor=actor, event=e),
+        "timeline": [{"action": s.action, "from_state": s.from_state, "to_state": s.to_state,
+                      "actor": s.actor_label, "at": s.at, "note": s.note, "photos": list(s.photos or [])}
+                     for s in steps],
+    }
+
+
+def _category(code: str) -> EventCategory | None:
+    if not code:
+        return None
+    found = EventCategory.objects.filter(code=code).first()
+    if found is None:
+        raise ApplicationError("未知的事项分类。", field="category")
+    return found
+
+
+def _unit(actor, data: UnitIn | None) -> Unit | None:
+    if data is None:
+        return None
+    if data.kind == UnitKind.DEPARTMENT:
+        dept = Department.objects.filter(pk=data.id).first()
+        if dept is None:
+            raise ApplicationError(f"部门（ID {data.id}）不存在。", field="unit")
+        return Unit.of_department(dept)
+    region = Region.objects.filter(pk=data.id).first()
+    if region is None:
+        raise ApplicationError(f"区域（ID {data.id}）不存在。", field="unit")
+    return Unit.of_region(region)
+
+
+def _client_ip(request) -> str:
+    return request.META.get("REMOTE_ADDR", "") or "unknown"
+
+
+def _public_limit(request, scope: str, phone: str = "") -> None:
+    enforce(f"events.{scope}.ip", _client_ip(request), limit=settings.JICENG_PUBLIC_RATE_PER_IP, window=60)
+    if phone:
+        enforce(f"events.{scope}.phone", phone, limit=settings.JICENG_PUBLIC_RATE_PER_PHONE, window=3600,
+                message="该电话本小时提交过多，请稍后再试。")
+
+
+def _case(request, pk: int) -> Event:
+    return selectors.event_get(actor=request.auth, pk=pk)
+
+
+def _done(request, pk: int) -> dict:
+    return _detail(request.auth, selectors.event_get(actor=request.auth, pk=pk))
+
+
+# --- intake -------------------------------------------------------------------------------------
+
+
+@router.post("/cases", response={201: CaseDetail, WRITE_ERRORS: Error}, summary="采集（工作人员渠道）",
+             description="网格员巡查、热线受理、物联告警等渠道上报事件；有坐标时按坐标定位网格。")
+def case_create(request, data: StaffIntakeIn):
+    grid = lookup_or_400(Region.objects.all(), request.auth, data.grid, field="grid", label="网格")
+    event = services.event_create(
+        channel=data.channel, category=data.category, description=data.description, title=data.title,
+        lng=data.lng, lat=data.lat, grid=grid, address=data.address, photos=data.photos,
+        reporter_name=data.reporter_name, reporter_phone=data.reporter_phone, actor=request.auth,
+        source_ref=data.source_ref, idempotency_key=data.idempotency_key or None)
+    return Status(201, _detail(request.auth, selectors.event_get(actor=request.auth, pk=event.pk)))
+
+
+@router.post("/public/cases", auth=None, response={201: PublicCaseOut, PUBLIC_CREATE_ERRORS: Error},
+             summary="群众上报（无需登录）",
+             description="居民不登录即可上报；按 IP 和电话限流；website 字段须留空。返回案件编号，凭编号和电话查询进度。")
+def public_case_create(request, data: PublicIntakeIn):
+    _public_limit(request, "intake", data.reporter_phone)
+    if data.website:
+        raise ApplicationError("提交无效。", field="website")
+    event = services.event_create(
+        channel=Channel.RESIDENT, category=data.category, description=data.description, lng=data.lng,
+        lat=data.lat, address=data.address, photos=data.photos, reporter_name=data.reporter_name,
+        reporter_phone=data.reporter_phone)
+    return Status(201, _public(event))
+
+
+def _public(e: Event) -> dict:
+    return {"number": e.number, "title": e.title, "state": e.state, "state_label": str(EventState(e.state).label),
+            "reported_at": e.reported_at, "closed_at": e.closed_at}
+
+
+@router.get("/public/cases/{number}", auth=None, response={200: PublicCaseOut, PUBLIC_ERRORS: Error},
+            summary="按案件编号查询进度（无需登录）")
+def public_case_follow(request, number: str = Path(..., description="案件编号（15 位数字）", pattern=r"^[0-9]{15}$")):
+    _public_limit(request, "follow")
+    event = Event.objects.filter(pk=int(number[8:])).first()
+    if event is None or event.number != number:
+        raise NotFoundError("未找到该案件编号。")
+    return _public(event)
+
+
+@router.post("/public/cases/{number}/join", auth=None, response={201: PublicCaseOut, PUBLIC_ERRORS: Error},
+             summary="附议（我也遇到，无需登录）")
+def public_case_join(request, data: JoinIn, number: str = Path(..., description="案件编号（15 位数字）", pattern=r"^[0-9]{15}$")):
+    _public_limit(request, "join", data.phone)
+    event = Event.objects.filter(pk=int(number[8:])).first()
+    if event is None or event.number != number:
+        raise NotFoundError("未找到该案件编号。")
+    services.event_join(event=event, name=data.name, phone=data.phone, note=data.note)
+    event.refresh_from_db()
+    return Status(201, _public(event))
+
+
+@router.post("/public/rate", auth=None, response={200: PublicCaseOut, PUBLIC_ERRORS: Error},
+             summary="评价（通过结案时的评价链接，无需登录）")
+def public_rate(request, data: RateIn):
+    _public_limit(request, "rate")
+    return _public(services.event_rate(token=data.token, rating=data.rating, comment=data.comment))
+
+
+# --- reads --------------------------------------------------------------------------------------
+
+
+@router.get("/cases", response={200: CasePage, LIST_ERRORS: Error}, summary="事件列表",
+            description="按状态、分类、区域、是否超期、上报日期筛选；只列当前用户管辖范围内的事件。")
+def case_list(request, filters: Query[ListFilters], page: Query[PageParams]):
+    actor = request.auth
+    region = lookup_or_400(Region.objects.all(), actor, filters.region, field="region", label="区域")
+    qs = selectors.event_filter(
+        selectors.event_visible(actor), state=filters.state or "", category=_category(filters.category),
+        region=region, overdue=filters.overdue, open_only=filters.open_only, q=filters.q,
+        reported_from=filters.reported_from, reported_to=filters.reported_to)
+    return paginate(qs, page, _render)
+
+
+@router.get("/cases/{pk}", response={200: CaseDetail, READ_ERRORS: Error}, summary="事件详情（含全部流转记录）")
+def case_detail(request, pk: ObjectId):
+    return _detail(request.auth, _case(request, pk))
+
+
+@router.post("/cases/{pk}/photos", response={201: PhotoOut, WRITE_ERRORS: Error}, summary="上传照片",
+             description="图片按内容检查、重新编码并去除 EXIF；返回的地址可用于处置反馈、核查的 photos。")
+def case_photo(request, pk: ObjectId, file: File[UploadedFile]):
+    event = _case(request, pk)
+    data = file.read(settings.JICENG_UPLOAD_MAX_BYTES + 1)
+    attachment = attachment_store(actor=request.auth, data=data, owner=event, purpose="event")
+    return Status(201, {"id": str(attachment.id), "url": f"/files/{attachment.id}/"})
+
+
+# --- workflow -----------------------------------------------------------------------------------
+
+_ACT = {"response": {200: CaseDetail, WRITE_ERRORS: Error}}
+
+
+@router.post("/cases/{pk}/register", **_ACT, summary="立案（可同时派遣）")
+def case_register(request, pk: ObjectId, data: RegisterIn):
+    services.event_register(actor=request.auth, event=_case(request, pk), note=data.note,
+                            category=_category(data.category), dispatch=data.dispatch,
+                            unit=_unit(request.auth, data.unit))
+    return _done(request, pk)
+
+
+@router.post("/cases/{pk}/reject", **_ACT, summary="不予立案")
+def case_reject(request, pk: ObjectId, data: ReasonIn):
+    services.event_reject(actor=request.auth, event=_case(request, pk), reason=data.reason)
+    return _done(request, pk)
+
+
+@router.post("/cases/{pk}/dispatch", **_ACT, summary="派遣（不指定单位时按分类规则）")
+def case_dispatch(request, pk: ObjectId, data: DispatchIn):
+    services.event_dispatch(actor=request.auth, event=_case(request, pk), unit=_unit(request.auth, data.unit),
+                            note=data.note)
+    return _done(request, pk)
+
+
+@router.post("/cases/{pk}/redispatch", **_ACT, summary="改派")
+def case_redispatch(request, pk: ObjectId, data: UnitNoteIn):
+    services.event_redispatch(actor=request.auth, event=_case(request, pk), unit=_unit(request.auth, data.unit),
+                              note=data.note)
+    return _done(request, pk)
+
+
+@router.post("/cases/{pk}/escalate", **_ACT, summary="上报升级")
+def case_escalate(request, pk: ObjectId, data: ReasonIn):
+    services.event_escalate(actor=request.auth, event=_case(request, pk), reason=data.reason)
+    return _done(request, pk)
+
+
+@router.post("/cases/{pk}/sign", **_ACT, summary="签收")
+def case_sign(request, pk: ObjectId, data: NoteIn):
+    services.event_sign(actor=request.auth, event=_case(request, pk), note=data.note)
+    return _done(request, pk)
+
+
+@router.post("/cases/{pk}/return", **_ACT, summary="退单")
+def case_return(request, pk: ObjectId, data: ReasonIn):
+    services.event_return(actor=request.auth, event=_case(request, pk), reason=data.reason)
+    return _done(request, pk)
+
+
+@router.post("/cases/{pk}/rule", **_ACT, summary="审定（指定处置单位）")
+def case_rule(request, pk: ObjectId, data: UnitNoteIn):
+    services.event_rule(actor=request.auth, event=_case(request, pk), unit=_unit(request.auth, data.unit),
+                        note=data.note)
+    return _done(request, pk)
+
+
+@router.post("/cases/{pk}/start", **_ACT, summary="开始处置")
+def case_start(request, pk: ObjectId, data: NoteIn):
+    services.event_start(actor=request.auth, event=_case(request, pk), note=data.note)
+    return _done(request, pk)
+
+
+@router.post("/cases/{pk}/submit", **_ACT, summary="处置反馈（提交核查）")
+def case_submit(request, pk: ObjectId, data: SubmitIn):
+    services.event_submit(actor=request.auth, event=_case(request, pk), note=data.note, photos=data.photos,
+                          lng=data.lng, lat=data.lat)
+    return _done(request, pk)
+
+
+@router.post("/cases/{pk}/verify", **_ACT, summary="核查（通过即结案，不通过重办）")
+def case_verify(request, pk: ObjectId, data: VerifyIn):
+    services.event_verify(actor=request.auth, event=_case(request, pk), passed=data.passed, note=data.note,
+                          photos=data.photos, lng=data.lng, lat=data.lat)
+    return _done(request, pk)
+
+
+@router.post("/cases/{pk}/suspend", **_ACT, summary="挂起")
+def case_suspend(request, pk: ObjectId, data: ReasonIn):
+    services.event_suspend(actor=request.auth, event=_case(request, pk), reason=data.reason)
+    return _done(request, pk)
+
+
+@router.post("/cases/{pk}/resume", **_ACT, summary="恢复")
+def case_resume(request, pk: ObjectId, data: NoteIn):
+    services.event_resume(actor=request.auth, event=_case(request, pk), note=data.note)
+    return _done(request, pk)
+
+
+@router.post("/cases/{pk}/reopen", **_ACT, summary="重办")
+def case_reopen(request, pk: ObjectId, data: ReopenIn):
+    services.event_reopen(actor=request.auth, event=_case(request, pk), reason=data.reason,
+                          unit=_unit(request.auth, data.unit))
+    return _done(request, pk)
+
+
+@router.post("/cases/{pk}/void", **_ACT, summary="作废")
+def case_void(request, pk: ObjectId, data: ReasonIn):
+    services.event_void(actor=request.auth, event=_case(request, pk), reason=data.reason)
+    return _done(request, pk)
+
+
+@router.post("/cases/{pk}/merge", **_ACT, summary="合并到主事件（重复件作废）")
+def case_merge(request, pk: ObjectId, data: MergeIn):
+    actor = request.auth
+    master = selectors.event_visible(actor).filter(pk=data.master).first()
+    if master is None:
+        raise ApplicationError(f"主事件（ID {data.master}）不存在，或不在您的管辖范围内。", field="master")
+    services.event_merge(actor=actor, duplicate=_case(request, pk), master=master, note=data.note)
+    return _done(request, pk)
+
+
+@router.post("/cases/{pk}/join", **_ACT, summary="附议（工作人员代录）")
+def case_join(request, pk: ObjectId, data: JoinIn):
+    services.event_join(event=_case(request, pk), name=data.name, phone=data.phone, note=data.note,
+                        channel=Channel.HOTLINE, actor=request.auth)
+    return _done(request, pk)
+
+
+@router.post("/cases/{pk}/callback", **_ACT, summary="回访评价")
+def case_callback(request, pk: ObjectId, data: CallbackIn):
+    services.event_rate_callback(actor=request.auth, event=_case(request, pk), rating=data.rating,
+                                 comment=data.comment)
+    return _done(request, pk)
+
+
+@router.post("/cases/{pk}/supervise", **_ACT, summary="督办")
+def case_supervise(request, pk: ObjectId, data: SuperviseIn):
+    services.event_supervise(actor=request.auth, event=_case(request, pk), note=data.note)
+    return _done(request, pk)
+
+
+# --- 吹哨报到 ------------------------------------------------------------------------------------
+
+
+def _whistle_out(w: Whistle) -> dict:
+    return {"id": w.pk, "event_id": w.event_id, "department": w.department.name, "state": w.state,
+            "late": w.late, "blown_at": w.blown_at, "reported_at": w.reported_at}
+
+
+@router.post("/cases/{pk}/whistle", response={201: list[WhistleOut], WRITE_ERRORS: Error}, summary="吹哨")
+def case_whistle(request, pk: ObjectId, data: WhistleIn):
+    departments = list(Department.objects.filter(pk__in=data.departments))
+    if len(departments) != len(set(data.departments)):
+        raise ApplicationError("部分部门不存在。", field="departments")
+    rows = services.whistle_blow(actor=request.auth, event=_case(request, pk), departments=departments,
+                                 reason=data.reason)
+    return Status(201, [_whistle_out(w) for w in rows])
+
+
+def _whistle(request, pk: int) -> Whistle:
+    found = selectors.whistle_visible(request.auth).filter(pk=pk).first()
+    if found is None:
+        raise NotFoundError("未找到该吹哨记录，或您无权查看。")
+    return found
+
+
+@router.post("/whistles/{pk}/report", response={200: WhistleOut, WRITE_ERRORS: Error}, summary="部门报到")
+def whistle_report(request, pk: ObjectId, data: NoteIn):
+    return _whistle_out(services.whistle_report(actor=request.auth, whistle=_whistle(request, pk), note=data.note))
+
+
+@router.post("/whistles/{pk}/feedback", response={200: WhistleOut, WRITE_ERRORS: Error}, summary="部门反馈")
+def whistle_feedback(request, pk: ObjectId, data: ReasonIn):
+    return _whistle_out(services.whistle_feedback(actor=request.auth, whistle=_whistle(request, pk),
+                                                  feedback=data.reason))
+
+
+# --- numbers ------------------------------------------------------------------------------------
+
+
+@router.get("/numbers", response={200: list[NumberOut], LIST_ERRORS: Error}, summary="指挥中心指标",
+            description="每个指标给出分子、分母和构成分子的事件清单地址。")
+def numbers(request, params: Query[NumbersIn]):
+    actor = request.auth
+    region = lookup_or_400(Region.objects.all(), actor, params.region, field="region", label="区域")
+    found = selectors.event_numbers(actor=actor, start=params.start, end=params.end, region=region,
+                                    category=_category(params.category))
+    query = f"start={params.start}&end={params.end}"
+    if region is not None:
+        query += f"&region={region.pk}"
+    if params.category:
+        query += f"&category={params.category}"
+    return [{**{k: v for k, v in n.as_dict().items() if k != "params"},
+             "cases": f"/api/events/numbers/{n.key}/cases?{query}"} for n in found.values()]
+
+
+@router.get("/numbers/{key}/cases", response={200: CasePage, READ_ERRORS: Error}, summary="构成某指标分子的事件")
+def number_cases(request, key: str, params: Query[NumbersIn], page: Query[PageParams]):
+    if key not in selectors.DEFINITIONS:
+        raise NotFoundError("未知指标。")
+    actor = request.auth
+    region = lookup_or_400(Region.objects.all(), actor, params.region, field="region", label="区域")
+    found = selectors.event_numbers(actor=actor, start=params.start, end=params.end, region=region,
+                                    category=_category(params.category), keys=[key])
+    return paginate(found[key].cases.order_by("-reported_at", "-id"), page, _render)

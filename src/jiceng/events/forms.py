@@ -1,0 +1,65 @@
+"""Forms of the events pages: parsing only; the services decide."""
+
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from .choices import EventState, Rating
+from .selectors import category_options
+
+PHOTO_HELP = _("可选，JPG/PNG，系统会去除照片中的位置信息。")
+
+
+def _categories():
+    return [("", "—")] + [(c.code, f"{'　' * c.depth}{c.name}") for c in category_options()]
+
+
+class ReportForm(forms.Form):
+    """群众上报 / 网格员巡查上报。"""
+
+    category = forms.ChoiceField(label=_("问题类型"), choices=())
+    description = forms.CharField(label=_("问题描述"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3}))
+    lng = forms.FloatField(label=_("经度"), min_value=-180, max_value=180)
+    lat = forms.FloatField(label=_("纬度"), min_value=-90, max_value=90)
+    address = forms.CharField(label=_("地点"), max_length=200, required=False)
+    photo = forms.ImageField(label=_("照片"), required=False, help_text=PHOTO_HELP)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["category"].choices = _categories()
+
+
+class PublicReportForm(ReportForm):
+    reporter_name = forms.CharField(label=_("姓名（可不填）"), max_length=50, required=False)
+    reporter_phone = forms.CharField(label=_("联系电话"), max_length=20)
+    website = forms.CharField(label=_("请留空"), max_length=200, required=False)  # honeypot
+
+
+class FollowForm(forms.Form):
+    number = forms.RegexField(label=_("案件编号"), regex=r"^[0-9]{15}$", max_length=15)
+
+
+class RateForm(forms.Form):
+    token = forms.CharField(widget=forms.HiddenInput, max_length=300)
+    rating = forms.ChoiceField(label=_("评价"), choices=Rating.choices, widget=forms.RadioSelect)
+    comment = forms.CharField(label=_("意见"), max_length=500, required=False,
+                              widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class ActionForm(forms.Form):
+    note = forms.CharField(label=_("意见"), max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    photo = forms.ImageField(label=_("照片"), required=False, help_text=PHOTO_HELP)
+    rating = forms.ChoiceField(label=_("评价"), choices=Rating.choices, required=False)
+
+
+class CaseFilterForm(forms.Form):
+    q = forms.CharField(label=_("编号/标题"), max_length=100, required=False)
+    state = forms.ChoiceField(label=_("状态"), required=False, choices=[("", _("全部"))] + list(EventState.choices))
+    category = forms.ChoiceField(label=_("分类"), required=False, choices=())
+    overdue = forms.BooleanField(label=_("只看超期"), required=False)
+    open_only = forms.BooleanField(label=_("只看未办结"), required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["category"].choices = _categories()

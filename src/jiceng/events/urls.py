@@ -1,0 +1,18 @@
+"""Pages of grid events: staff (console, case, my cases, patrol) and residents (no login)."""
+
+from django.urls import path
+
+from . import views
+
+app_name = "events"
+urlpatterns = [
+    path("", views.console, name="console"),
+    path("map.geojson", views.map_data, name="map"),
+    path("mine/", views.mine, name="mine"),
+    path("patrol/", views.patrol, name="patrol"),
+    path("<int:pk>/", views.case_page, name="case"),
+    path("<int:pk>/<str:action>/", views.case_act, name="act"),
+    path("report/", views.public_report, name="report"),
+    path("follow/", views.public_follow, name="follow"),
+    path("rate/", views.public_rate, name="rate"),
+]

@@ -1,0 +1,287 @@
+"""Events pages. Thin: parse, call services and selectors, render.
+
+Staff: the command-centre console (filters, queues, a map of open cases), a case's page with its
+whole timeline, photos and the actions the viewer may take, and "my cases". Grid workers: a
+phone-sized page to report on patrol and verify. Residents (no login): report, follow a case by its
+number, rate it through the signed link. The workflow's rules are the services'; the pages only
+offer the buttons ``event_actions`` lists.
+"""
+
+from __future__ import annotations
+
+import functools
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import Http404, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from jiceng.core.errors import ApplicationError, RateLimitedError
+from jiceng.core.models import Attachment
+from jiceng.core.ratelimit import enforce
+from jiceng.core.uploads import attachment_store
+from jiceng.core.views import page_errors
+from jiceng.people.choices import Role
+
+from . import selectors, services, workflow
+from .choices import OPEN_STATES, Channel, EventState
+from .forms import ActionForm, CaseFilterForm, FollowForm, PublicReportForm, RateForm, ReportForm
+from .models import Event, EventCategory
+
+# Actions a page offers (the API has them all); value: does the form need a note.
+PAGE_ACTIONS = ("register", "reject", "dispatch", "escalate", "sign", "return", "start", "submit", "verify",
+                "verify_fail", "suspend", "resume", "reopen", "void", "supervise", "rate")
+QUEUE_STATES = {
+    "accept": (EventState.PENDING, EventState.REGISTERED, EventState.RULING, EventState.RETURNED),
+    "handle": (EventState.DISPATCHED, EventState.SIGNED, EventState.HANDLING),
+    "verify": (EventState.TO_VERIFY,),
+}
+
+
+def _photos(event: Event) -> list[str]:
+    """The case's photos: those named on the case and its steps, and any stored for it."""
+    urls = list(event.photos or [])
+    stored = Attachment.objects.filter(owner_type="events.event", owner_id=str(event.pk)).order_by("created_at")
+    urls += [f"/files/{a.pk}/" for a in stored if f"/files/{a.pk}/" not in urls]
+    return urls
+
+
+def _steps(rows) -> list[dict]:
+    """Timeline rows with the labels of their action and states."""
+    labels = dict(EventState.choices)
+    return [{"at": s.at, "actor_label": s.actor_label, "action": s.action, "note": s.note, "photos": s.photos or [],
+             "label": workflow.TRANSITIONS[s.action].label if s.action in workflow.TRANSITIONS else s.action,
+             "to_state": labels.get(s.to_state, "") if s.to_state != s.from_state else ""} for s in rows]
+
+
+def _store_photo(request, form, event: Event, purpose: str) -> list[str]:
+    upload = form.cleaned_data.get("photo")
+    if not upload:
+        return []
+    stored = attachment_store(actor=request.user if request.user.is_authenticated else None,
+                              data=upload.read(settings.JICENG_UPLOAD_MAX_BYTES + 1), owner=event, purpose=purpose)
+    return [f"/files/{stored.pk}/"]
+
+
+def _client_ip(request) -> str:
+    return request.META.get("REMOTE_ADDR", "") or "unknown"
+
+
+# --- staff ------------------------------------------------------------------------------------
+
+
+@require_GET
+@login_required
+def console(request):
+    """指挥中心: the scoped case list with filters, the queues and the map of open cases."""
+    actor = request.user
+    form = CaseFilterForm(request.GET or None)
+    filters = form.cleaned_data if form.is_valid() else {}
+    category = EventCategory.objects.filter(code=filters.get("category") or "").first()
+    visible = selectors.event_visible(actor)
+    qs = selectors.event_filter(visible, state=filters.get("state", ""), category=category, q=filters.get("q", ""),
+                                overdue=True if filters.get("overdue") else None,
+                                open_only=bool(filters.get("open_only")))
+    queues = [(key, label, visible.filter(state__in=list(states)).count())
+              for key, label, states in (("accept", "待受理/待派遣", QUEUE_STATES["accept"]),
+                                         ("handle", "处置中", QUEUE_STATES["handle"]),
+                                         ("verify", "待核查", QUEUE_STATES["verify"]))]
+    overdue = selectors.overdue_open(actor=actor).count()
+    page = Paginator(qs, 30).get_page(request.GET.get("page"))
+    return render(request, "events/console.html", {
+        "form": form, "page": page, "queues": queues, "overdue": overdue,
+        "map_url": reverse("events:map"), "query": request.GET.urlencode()})
+
+
+@require_GET
+@login_required
+def map_data(request):
+    """Open cases with a place, as GeoJSON points (state and overdue for the colours)."""
+    qs = selectors.event_visible(request.user).filter(state__in=list(OPEN_STATES), lng__isnull=False)[:2000]
+    features = [{"type": "Feature", "geometry": {"type": "Point", "coordinates": [e.lng, e.lat]},
+                 "properties": {"id": e.pk, "number": e.number, "title": e.title, "state": e.state,
+                                "state_label": e.get_state_display(), "overdue": e.overdue_at is not None,
+                                "url": reverse("events:case", args=[e.pk])}} for e in qs]
+    return JsonResponse({"type": "FeatureCollection", "features": features}, json_dumps_params={"ensure_ascii": False})
+
+
+@require_GET
+@login_required
+@page_errors
+def case_page(request, pk: int):
+    actor = request.user
+    event = selectors.event_get(actor=actor, pk=pk)
+    actions = [a for a in selectors.event_actions(actor=actor, event=event) if a in PAGE_ACTIONS]
+    if "verify" in actions:
+        actions.append("verify_fail")
+    return render(request, "events/case.html", {
+        "event": event, "timeline": _steps(selectors.event_timeline(actor=actor, event=event)),
+        "photos": _photos(event),
+        "actions": [(a, workflow.transition(a).label) for a in actions], "form": ActionForm()})
+
+
+def _act(request, event: Event, action: str, form: ActionForm) -> None:
+    actor, note = request.user, form.cleaned_data.get("note", "")
+    if action == "register":
+        services.event_register(actor=actor, event=event, note=note, dispatch=True)
+    elif action == "dispatch":
+        services.event_dispatch(actor=actor, event=event, note=note)
+    elif action in ("sign", "start", "resume"):
+        getattr(services, f"event_{action}")(actor=actor, event=event, note=note)
+    elif action in ("reject", "escalate", "return", "suspend", "reopen", "void"):
+        getattr(services, f"event_{action}")(actor=actor, event=event, reason=note)
+    elif action == "submit":
+        services.event_submit(actor=actor, event=event, note=note,
+                              photos=_store_photo(request, form, event, "submit"))
+    elif action in ("verify", "verify_fail"):
+        services.event_verify(actor=actor, event=event, passed=action == "verify", note=note,
+                              photos=_store_photo(request, form, event, "verify"))
+    elif action == "supervise":
+        services.event_supervise(actor=actor, event=event, note=note)
+    elif action == "rate":
+        services.event_rate_callback(actor=actor, event=event, rating=form.cleaned_data.get("rating") or "",
+                                     comment=note)
+    else:
+        raise Http404
+
+
+@require_POST
+@login_required
+@page_errors
+def case_act(request, pk: int, action: str):
+    if action not in PAGE_ACTIONS:
+        raise Http404
+    event = selectors.event_get(actor=request.user, pk=pk)
+    form = ActionForm(request.POST, request.FILES)
+    if not form.is_valid():
+        messages.error(request, "；".join(str(e) for errs in form.errors.values() for e in errs))
+    else:
+        try:
+            _act(request, event, action, form)
+        except ApplicationError as exc:
+            if exc.status in (403, 404):
+                raise
+            messages.error(request, exc.message)
+        else:
+            label = workflow.transition(action).label
+            messages.success(request, f"已{label}。")
+    return redirect(request.POST.get("next") or reverse("events:case", args=[pk]))
+
+
+@require_GET
+@login_required
+def mine(request):
+    """我的待办: open cases on which the viewer can act now (a fixed window of the newest 300)."""
+    actor = request.user
+    rows = []
+    for event in selectors.event_visible(actor).filter(state__in=list(OPEN_STATES))[:300]:
+        actions = [a for a in selectors.event_actions(actor=actor, event=event) if a in PAGE_ACTIONS]
+        if actions:
+            rows.append((event, [(a, workflow.transition(a).label) for a in actions]))
+    return render(request, "events/mine.html", {"rows": rows, "form": ActionForm()})
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+@page_errors
+def patrol(request):
+    """网格员手机页: report on patrol, and the cases waiting for this worker's verification."""
+    actor = request.user
+    form = ReportForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            event = services.event_create(channel=Channel.PATROL, category=data["category"],
+                                          description=data["description"], lng=data["lng"], lat=data["lat"],
+                                          address=data["address"], actor=actor)
+        except ApplicationError as exc:
+            if exc.status == 403:
+                raise
+            form.add_error(None, exc.message)
+        else:
+            _store_photo(request, form, event, "report")
+            messages.success(request, f"已上报，案件编号 {event.number}。")
+            return redirect("events:patrol")
+    to_verify = [e for e in selectors.event_visible(actor).filter(state=EventState.TO_VERIFY)[:100]
+                 if "verify" in selectors.event_actions(actor=actor, event=e)]
+    return render(request, "events/patrol.html", {"form": form, "to_verify": to_verify,
+                                                  "is_worker": actor.role == Role.GRID_WORKER,
+                                                  "action_form": ActionForm()})
+
+
+# --- residents (no login) ---------------------------------------------------------------------
+
+
+def limited(view):
+    """A public page over its rate limit answers 429 with a page saying so."""
+
+    @functools.wraps(view)
+    def wrapper(request, *args, **kwargs):
+        try:
+            return view(request, *args, **kwargs)
+        except RateLimitedError as exc:
+            return render(request, "events/public_limited.html", {"message": exc.message}, status=429)
+
+    return wrapper
+
+
+@require_http_methods(["GET", "POST"])
+@limited
+def public_report(request):
+    form = PublicReportForm(request.POST or None, request.FILES or None)
+    if request.method == "POST":
+        enforce("events.page.ip", _client_ip(request), limit=settings.JICENG_PUBLIC_RATE_PER_IP, window=60)
+        if form.is_valid():
+            data = form.cleaned_data
+            if data["website"]:
+                return HttpResponse("提交无效。", status=400)
+            enforce("events.intake.phone", data["reporter_phone"], limit=settings.JICENG_PUBLIC_RATE_PER_PHONE,
+                    window=3600, message="该电话本小时提交过多，请稍后再试。")
+            try:
+                event = services.event_create(
+                    channel=Channel.RESIDENT, category=data["category"], description=data["description"],
+                    lng=data["lng"], lat=data["lat"], address=data["address"], reporter_name=data["reporter_name"],
+                    reporter_phone=data["reporter_phone"])
+                _store_photo(request, form, event, "report")
+            except ApplicationError as exc:
+                form.add_error(None, exc.message)
+            else:
+                return redirect(f"{reverse('events:follow')}?number={event.number}&new=1")
+    return render(request, "events/public_report.html", {"form": form})
+
+
+@require_GET
+@limited
+def public_follow(request):
+    form = FollowForm(request.GET or None)
+    event = None
+    if form.is_valid():
+        enforce("events.follow.ip", _client_ip(request), limit=settings.JICENG_PUBLIC_RATE_PER_IP, window=60)
+        number = form.cleaned_data["number"]
+        event = Event.objects.select_related("category").filter(pk=int(number[8:])).first()
+        if event is not None and event.number != number:
+            event = None
+        if event is None:
+            form.add_error("number", "未找到该案件编号。")
+    return render(request, "events/public_follow.html", {"form": form, "event": event,
+                                                         "new": request.GET.get("new") == "1"})
+
+
+@require_http_methods(["GET", "POST"])
+@limited
+def public_rate(request):
+    form = RateForm(request.POST or None, initial={"token": request.GET.get("token", "")})
+    event = None
+    if request.method == "POST":
+        enforce("events.rate.ip", _client_ip(request), limit=settings.JICENG_PUBLIC_RATE_PER_IP, window=60)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                event = services.event_rate(token=data["token"], rating=data["rating"], comment=data["comment"])
+            except ApplicationError as exc:
+                form.add_error(None, exc.message)
+    return render(request, "events/public_rate.html", {"form": form, "event": event})

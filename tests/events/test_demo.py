@@ -1,0 +1,68 @@
+"""The demo generator: deterministic, consistent with the rollup and the workflow, and numbers that
+look like the reports."""
+
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from django.db import transaction
+
+from jiceng.events.choices import CLOSED_STATES
+from jiceng.events.demo import generate_demo_events
+from jiceng.events.models import Event, EventTransition, Timer, Whistle
+from jiceng.events.rollup import rollup_verify
+from jiceng.events.selectors import event_numbers, whistle_stats
+
+NOW = datetime(2026, 1, 1, tzinfo=ZoneInfo("Asia/Shanghai"))
+YEAR = (date(2025, 1, 1), date(2026, 1, 1))
+
+
+def _generate(world, seed=7, count=3000):
+    return generate_demo_events(county_region=world.c.county, year_start=date(2025, 1, 1), count=count, seed=seed,
+                                now=NOW)
+
+
+def test_a_year_of_cases_looks_like_the_reports(world):
+    result = _generate(world)
+    assert result["events"] == Event.objects.count() == 3000
+    assert rollup_verify() == []
+    n = event_numbers(actor=world.county, start=YEAR[0], end=YEAR[1])
+    assert 0.92 <= n["close_rate"].value <= 0.98, n["close_rate"].as_dict()
+    assert 0.92 <= n["satisfaction_rate"].value <= 0.98, n["satisfaction_rate"].as_dict()
+    assert 0.80 <= n["on_time_rate"].value <= 0.97, n["on_time_rate"].as_dict()
+    assert n["overdue"].numerator > 0 and n["returned"].numerator > 0 and n["reopened"].numerator > 0
+    assert n["whistled"].numerator > 0 and n["suspended"].numerator > 0
+    for key in ("registered", "closed", "closed_on_time", "rated", "overdue", "due", "returned"):
+        assert n[key].cases.count() == n[key].numerator, key
+    assert whistle_stats(actor=world.county, start=YEAR[0], end=YEAR[1])
+    assert Whistle.objects.filter(late=True).exists()
+    open_cases = Event.objects.exclude(state__in=[*CLOSED_STATES, "rejected", "void"])
+    assert Timer.objects.filter(event__in=open_cases, stopped_at__isnull=True).exists()
+
+
+def test_every_closed_case_was_verified_and_timelines_run_forward(world):
+    _generate(world, count=800)
+    closed_ids = set(Event.objects.filter(state__in=list(CLOSED_STATES)).values_list("pk", flat=True))
+    last_closing: dict[int, str] = {}
+    previous: dict[int, object] = {}
+    for event_id, action, to_state, from_state, at in EventTransition.objects.order_by("at", "id").values_list(
+            "event_id", "action", "to_state", "from_state", "at"):
+        if to_state == "closed" and from_state != "closed":
+            last_closing[event_id] = action
+        assert previous.get(event_id) is None or previous[event_id] <= at
+        previous[event_id] = at
+    assert closed_ids and all(last_closing[pk] == "verify" for pk in closed_ids)
+    for ev in Event.objects.filter(state__in=list(CLOSED_STATES)):
+        assert ev.reported_at <= ev.registered_at <= ev.first_dispatched_at <= ev.signed_at <= ev.handled_at \
+            <= ev.closed_at
+
+
+def test_the_same_seed_gives_the_same_cases(world):
+    def summary(seed):
+        with transaction.atomic():
+            result = _generate(world, seed=seed, count=400)
+            rows = list(Event.objects.order_by("id").values_list("category_id", "grid_id", "state", "reported_at"))
+            transaction.set_rollback(True)
+        return result["states"], [r[:3] for r in rows]
+
+    assert summary(3) == summary(3)
+    assert summary(3) != summary(4)

@@ -1,0 +1,124 @@
+"""Events pages: the console, a case's page and its action forms, my cases, the grid worker's
+patrol page and the residents' pages (report, follow, rate) without a login."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from django.core.cache import cache
+from django.test import Client
+from PIL import Image
+
+from jiceng.events import services
+from jiceng.events.models import Event
+from tests.events.factories import IN_A1_1, PHONE, report, to_closed, to_verify
+
+
+@pytest.fixture(autouse=True)
+def _fresh_limits(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    cache.clear()
+    yield
+    cache.clear()
+
+
+def as_user(user) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def jpeg() -> io.BytesIO:
+    out = io.BytesIO()
+    Image.new("RGB", (40, 30), (30, 120, 200)).save(out, "JPEG")
+    out.seek(0)
+    out.name = "photo.jpg"
+    return out
+
+
+def report_form(**extra) -> dict:
+    return {"category": "SRHJ-LJDF", "description": "楼下垃圾堆了三天", "lng": IN_A1_1["lng"], "lat": IN_A1_1["lat"],
+            "address": "3 号楼", "reporter_name": "张三", "reporter_phone": PHONE, "website": "", **extra}
+
+
+def test_the_console_lists_the_cases_in_scope_with_queues_and_the_map(world, clock):
+    ev = report(world)
+    page = as_user(world.alice).get("/events/")
+    assert page.status_code == 200
+    assert ev.number in page.content.decode() and 'id="events-map"' in page.content.decode()
+    assert ev.number not in as_user(world.bob).get("/events/").content.decode()
+    points = as_user(world.alice).get("/events/map.geojson").json()["features"]
+    assert [p["properties"]["number"] for p in points] == [ev.number]
+    assert as_user(world.bob).get("/events/map.geojson").json()["features"] == []
+    assert Client().get("/events/").status_code == 302
+
+
+def test_the_case_page_offers_the_actors_actions_and_they_work(world, clock):
+    ev = report(world)
+    alice = as_user(world.alice)
+    page = alice.get(f"/events/{ev.pk}/").content.decode()
+    assert 'data-action="register"' in page and "上报" in page
+    assert as_user(world.bob).get(f"/events/{ev.pk}/").status_code == 404
+    alice.post(f"/events/{ev.pk}/register/", {"note": "属实"})
+    alice.post(f"/events/{ev.pk}/sign/", {})
+    alice.post(f"/events/{ev.pk}/start/", {})
+    done = alice.post(f"/events/{ev.pk}/submit/", {"note": "已清理", "photo": jpeg()}, follow=True)
+    assert "已处置反馈" in done.content.decode()
+    ev.refresh_from_db()
+    assert ev.state == "to_verify"
+    page = alice.get(f"/events/{ev.pk}/").content.decode()
+    assert "/files/" in page and "处置反馈" in page
+    refused = alice.post(f"/events/{ev.pk}/verify/", {})
+    assert refused.status_code == 403
+
+
+def test_a_refused_step_is_a_message_not_an_error(world, clock):
+    ev = report(world)
+    answer = as_user(world.alice).post(f"/events/{ev.pk}/reject/", {"note": ""}, follow=True)
+    assert answer.status_code == 200
+    ev.refresh_from_db()
+    assert ev.state == "pending"
+
+
+def test_my_cases_and_the_patrol_page(world, clock):
+    ev = to_verify(world, report(world))
+    assert ev.number in as_user(world.wang).get("/events/mine/").content.decode()
+    patrol = as_user(world.wang).get("/events/patrol/").content.decode()
+    assert ev.number in patrol
+    as_user(world.wang).post(f"/events/{ev.pk}/verify/", {"note": "现场已清理", "next": "/events/patrol/"})
+    ev.refresh_from_db()
+    assert ev.state == "closed"
+    made = as_user(world.wang).post("/events/patrol/", {**report_form(), "description": "井盖缺失", "photo": jpeg()})
+    assert made.status_code == 302
+    assert Event.objects.filter(channel="patrol").count() == 1
+
+
+def test_a_resident_reports_follows_and_rates_without_a_login(world, clock):
+    answer = Client().post("/events/report/", {**report_form(), "photo": jpeg()})
+    assert answer.status_code == 302, answer.content.decode()[:2000]
+    ev = Event.objects.get()
+    assert ev.number in answer["Location"]
+    follow = Client().get(answer["Location"]).content.decode()
+    assert ev.number in follow and "待受理" in follow
+    to_closed(world, ev)
+    token = services.rating_token(Event.objects.get())
+    assert Client().get(f"/events/rate/?token={token}").status_code == 200
+    rated = Client().post("/events/rate/", {"token": token, "rating": "satisfied", "comment": "很快"})
+    assert "感谢您的评价" in rated.content.decode()
+    assert Event.objects.get().state == "rated"
+    bad = Client().post("/events/rate/", {"token": "x", "rating": "satisfied"})
+    assert bad.status_code == 200 and "form-errors" in bad.content.decode()
+
+
+def test_the_honeypot_and_the_rate_limit(world, clock, settings):
+    assert Client().post("/events/report/", report_form(website="http://spam")).status_code == 400
+    settings.JICENG_PUBLIC_RATE_PER_PHONE = 1
+    assert Client().post("/events/report/", report_form()).status_code == 302
+    assert Client().post("/events/report/", report_form()).status_code == 429
+    assert Event.objects.count() == 1
+
+
+def test_an_unknown_case_number_is_said_so(world):
+    page = Client().get("/events/follow/?number=202503030000099").content.decode()
+    assert "未找到该案件编号" in page
