@@ -106,6 +106,9 @@ def _register_routers() -> None:
 
     api.add_router("/regions/", regions_router)
     api.add_router("/people/", people_router)
+    api.add_router("/engagement/", "jiceng.engagement.api.router")
+    api.add_router("/assessment/", "jiceng.assessment.api.router")
+    api.add_router("/events/", "jiceng.events.api.router")
 
 
 _register_routers()

@@ -10,6 +10,10 @@ urlpatterns = [
     path("", include("jiceng.core.urls")),
     path("regions/", include("jiceng.regions.urls")),
     path("people/", include("jiceng.people.urls")),
+    path("engagement/", include("jiceng.engagement.urls")),
     path("accounts/", include("jiceng.accounts.urls")),
     path("transfer/", include("jiceng.transfer_urls")),
+    path("assessment/", include("jiceng.assessment.urls")),
+    path("events/", include("jiceng.events.urls")),
+    path("open311/v2/", include("jiceng.events.open311")),
 ]

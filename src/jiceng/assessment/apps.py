@@ -9,4 +9,4 @@ class AssessmentConfig(AppConfig):
 
     def ready(self) -> None:
         # Built-in automatic indicators register themselves on import.
-        from . import builtin_indicators  # noqa: F401
+        from . import builtin_indicators, indicators_events  # noqa: F401

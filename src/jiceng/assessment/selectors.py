@@ -168,3 +168,66 @@ def scheme_version_definition(version) -> dict:
                         "cap": None if i.cap is None else str(i.cap), "auto_key": i.auto_key,
                         "auto_target": str(i.auto_target)} for i in indicators],
     }
+
+
+# --- lookups for the pages and the API ---------------------------------------------------------
+
+
+def period_list(actor) -> QuerySet[AssessmentPeriod]:
+    """Periods of schemes in the actor's scope, plus those the actor rates in or is assessed in."""
+    from django.db.models import Q
+
+    from jiceng.core.scope import scope_q
+
+    if actor is None or not getattr(actor, "is_authenticated", False) or not actor.is_active:
+        return AssessmentPeriod.objects.none()
+    q = Q(assignments__rater=actor) | Q(subjects__user=actor)
+    scoped = scope_q(AssessmentPeriod, actor)
+    if scoped is not None:
+        q |= scoped
+    ids = AssessmentPeriod.objects.filter(q).values("pk")
+    return (AssessmentPeriod.objects.filter(pk__in=ids).select_related("scheme__region", "version")
+            .order_by("-starts_on", "-pk"))
+
+
+def period_get(actor, pk: int) -> AssessmentPeriod:
+    period = period_list(actor).filter(pk=pk).first()
+    if period is None:
+        raise NotFoundError("未找到该考核期，或您无权查看。")
+    return period
+
+
+def scheme_get(actor, pk: int) -> AssessmentScheme:
+    scheme = scheme_list(actor).filter(pk=pk).first()
+    if scheme is None:
+        raise NotFoundError("未找到该考核方案，或您无权查看。")
+    return scheme
+
+
+def result_get(actor, pk: int) -> AssessmentResult:
+    """A result the actor may read (a manager in scope, or the subject once published)."""
+    result = AssessmentResult.objects.select_related("period__scheme__region", "subject").filter(pk=pk).first()
+    if result is None or not _can_view(actor, result)[0]:
+        raise NotFoundError("未找到该记录，或您无权查看。")
+    return result
+
+
+def assignment_get(actor, pk: int) -> RaterAssignment:
+    assignment = rater_assignments(actor).filter(pk=pk).first()
+    if assignment is None:
+        raise NotFoundError("未找到该评分任务，或它不是您的任务。")
+    return assignment
+
+
+def period_ranking(actor, period: AssessmentPeriod) -> list[dict]:
+    """The ranking table: current results (published ones, or computed ones for a manager), with
+    ties marked and each subject's flags (红榜/黑榜/连续 C 档/优先入编)."""
+    results = list(period_results(actor, period, include_unpublished=True))
+    flags: dict[int, list[str]] = defaultdict(list)
+    for f in ResultFlag.objects.filter(period=period).order_by("kind"):
+        flags[f.subject_id].append(f.kind)
+    ties: dict[tuple, int] = defaultdict(int)
+    for r in results:
+        ties[(r.peer_group, r.rank)] += 1
+    return [{"result": r, "tied": ties[(r.peer_group, r.rank)] > 1, "flags": flags.get(r.subject_id, [])}
+            for r in results]

@@ -193,3 +193,82 @@ def volunteer_totals(*, actor, region: Region, since: datetime | None = None,
         person_times=Count("id"), people=Count("registration", distinct=True),
         minutes=Coalesce(Sum("minutes"), 0))
     return {**agg, "hours": round(agg["minutes"] / 60, 1)}
+
+
+# --- for the pages and the API ---------------------------------------------------------------------
+
+
+def resident_community(resident: Resident) -> Region:
+    """The community whose wall, shops and activities a resident uses (that of their grid)."""
+    from .services._common import community_of
+
+    return community_of(resident.grid)
+
+
+def with_signed_up(qs: QuerySet) -> QuerySet:
+    """Activities with the number of live sign-ups (``n_signed_up``), in the same query."""
+    return qs.annotate(n_signed_up=Count("signups", filter=Q(signups__status=SignupStatus.SIGNED_UP)))
+
+
+def activity_signed_up(activity) -> int:
+    if hasattr(activity, "n_signed_up"):
+        return activity.n_signed_up
+    return activity.signups.filter(status=SignupStatus.SIGNED_UP).count()
+
+
+def resident_signups(*, resident: Resident) -> QuerySet[Signup]:
+    """A resident's own sign-ups, newest activity first, with the hours served."""
+    return (Signup.objects.filter(registration__resident=resident).select_related("activity", "points_entry")
+            .order_by("-activity__starts_at", "-id"))
+
+
+def staff_communities(*, actor) -> QuerySet[Region]:
+    """The communities a staff account acts in (``services._common.staff_covers``): those under a region
+    staff's node, or those that contain a grid worker's grids."""
+    from jiceng.regions.choices import RegionLevel
+
+    from .services._common import is_staff
+
+    qs = Region.objects.filter(level=RegionLevel.COMMUNITY)
+    if not is_staff(actor):
+        return qs.none()
+    paths = actor.scope_paths(personal=True)
+    if "/" in paths:
+        return qs
+    q = Q(pk__in=[])
+    for path in paths:
+        q |= Q(path__startswith=path)
+        q |= Q(path__in=Region(path=path).ancestor_paths())
+    return qs.filter(q).order_by("path")
+
+
+def checkin_token_activity(token: str) -> int | None:
+    """The activity a (fresh, valid) check-in token names, or None: the check-in page shows which
+    activity a scanned code is for; the service checks the token again when it writes."""
+    from django.core import signing
+
+    from .services.volunteering import CHECKIN_SALT, CHECKIN_TOKEN_MAX_AGE
+
+    try:
+        data = signing.loads(token, salt=CHECKIN_SALT, max_age=CHECKIN_TOKEN_MAX_AGE)
+    except signing.BadSignature:
+        return None
+    activity = data.get("a") if isinstance(data, dict) else None
+    return activity if isinstance(activity, int) else None
+
+
+def for_staff(qs: QuerySet, actor, community_lookup: str = "community") -> QuerySet:
+    """Records of the communities a staff account acts in. Unlike ``restrict`` this lets a grid worker
+    see their community's activities, wishes and shops (stored per community, not per grid), as the
+    services let them act there."""
+    return qs.filter(**{f"{community_lookup}__in": staff_communities(actor=actor)})
+
+
+def staff_get(qs: QuerySet, actor, pk: int, community_lookup: str = "community"):
+    """One record for a staff page; out of the actor's communities is indistinguishable from missing."""
+    from jiceng.core.errors import NotFoundError
+
+    obj = for_staff(qs, actor, community_lookup).filter(pk=pk).first()
+    if obj is None:
+        raise NotFoundError("未找到该记录，或您无权查看。")
+    return obj

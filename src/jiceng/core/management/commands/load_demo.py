@@ -52,6 +52,6 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS(
             f"已载入演示县“{result.plan.county.name}”：{c['regions']} 个区域与网格，{c['grid_workers']} 名网格员，"
             f"{c['residents']} 名居民，{c['buildings']} 栋楼（{c['houses']} 户），{c['organisations']} 个单位，"
-            f"用时 {result.timings['total']:.1f} 秒。"))
+            f"一年 {c.get('events', 0)} 件事件，用时 {result.timings['total']:.1f} 秒。"))
         self.stdout.write(f"账号与密码已保存到 {accounts.credentials_path()}（仅本机账户可读）。\n")
         self.stdout.write(accounts.format_table(result.credentials, url=url, county=result.plan.county.name))
