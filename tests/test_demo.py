@@ -184,7 +184,8 @@ def test_the_credentials_file_lists_one_account_per_role_that_can_log_in(demo, c
     path = settings.DATA_DIR / accounts.FILENAME
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     credentials = accounts.read_credentials(path)
-    assert [c.username for c in credentials] == [u for u, _ in accounts.ACCOUNTS]
+    # the staff accounts, then the resident login made by the engagement demo
+    assert [c.username for c in credentials] == [u for u, _ in accounts.ACCOUNTS] + ["resident"]
     for c in credentials:
         assert c.password in demo  # printed on the console too
         assert len(c.password) >= 12 and any(ch.isupper() for ch in c.password)
@@ -198,6 +199,7 @@ def test_the_credentials_file_lists_one_account_per_role_that_can_log_in(demo, c
     assert users["community"].region.kind == RegionKind.COMMUNITY
     assert users["village"].region.kind == RegionKind.VILLAGE
     assert users["dept"].department.kind == "housing"
+    assert users["resident"].role == "resident" and users["resident"].resident is not None
     assert users["grid"].role == Role.GRID_WORKER and users["grid"].grid_worker.kind == WorkerKind.FULL_TIME
     assert users["grid"].grid_worker.community == users["community"].region
     assert all(u.full_name and not u.full_name.isascii() for u in users.values())

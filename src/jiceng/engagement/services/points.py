@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.utils import timezone
 
 from jiceng.core.errors import ApplicationError, ConflictError, PermissionDeniedError
@@ -237,12 +238,17 @@ def points_expire(*, now: datetime | None = None, actor=None) -> int:
     """Write expiry entries for the unspent part of awards past their rule's validity. One transaction
     per account (a long run never holds many locks). Returns the number of entries written."""
     now = now or timezone.now()
-    # An award expires at most once (the whole remainder), so awards with an expiry entry are done.
-    account_ids = (PointEntry.objects.filter(kind=EntryKind.AWARD, expires_at__lte=now, expirations__isnull=True,
-                                             reversed_by__isnull=True)
-                   .order_by().values_list("account_id", flat=True).distinct())
+    # An award expires once (the whole remainder), so awards with an expiry entry are done — unless points
+    # came back to the account after that expiry (a redemption cancelled, a deduction corrected): they
+    # refill the oldest awards first, which may be expired ones, so those accounts are looked at again.
+    account_ids = set(PointEntry.objects.filter(kind=EntryKind.AWARD, expires_at__lte=now, expirations__isnull=True,
+                                                reversed_by__isnull=True)
+                      .order_by().values_list("account_id", flat=True).distinct())
+    account_ids |= set(PointEntry.objects.filter(
+        kind__in=(EntryKind.CANCEL_REDEEM, EntryKind.CORRECTION), account__entries__kind=EntryKind.EXPIRE,
+        created_at__gte=F("account__entries__created_at")).order_by().values_list("account_id", flat=True).distinct())
     written = 0
-    for account_id in sorted(set(account_ids)):
+    for account_id in sorted(account_ids):
         with transaction.atomic():
             account = PointAccount.objects.select_for_update().get(pk=account_id)
             for credit, left in unspent_credits(account):

@@ -1,0 +1,58 @@
+"""The engagement demo: plausible volumes that keep every rule the services keep."""
+
+from __future__ import annotations
+
+import pytest
+from django.db.models import Count, Sum
+from django.urls import reverse
+
+from jiceng.demo.loader import demo_load
+from jiceng.engagement.choices import WishStatus
+from jiceng.engagement.demo import RESIDENT_USERNAME, generate_demo_engagement
+from jiceng.engagement.models import PointAccount, Redemption, ShopItem, Signup, Wish, WishClaim
+from jiceng.engagement.selectors import points_ledger_mismatches
+from jiceng.engagement.services import unspent_credits
+from jiceng.regions.choices import RegionLevel
+from jiceng.regions.models import Region
+
+
+@pytest.fixture
+def demo(db, settings, tmp_path):
+    settings.DATA_DIR = tmp_path
+    demo_load(scale=0.02, seed=7)
+    county = Region.objects.get(level=RegionLevel.COUNTY)
+    return generate_demo_engagement(county=county, seed=7, scale=0.3)
+
+
+def test_ledgers_sum_to_balances_and_nothing_is_negative(demo):
+    assert PointAccount.objects.count() > 0
+    assert points_ledger_mismatches() == []
+    assert not PointAccount.objects.filter(balance__lt=0).exists()
+    assert not ShopItem.objects.filter(stock__lt=0).exists()
+    for account in PointAccount.objects.order_by("?")[:20]:
+        assert sum(left for _, left in unspent_credits(account)) == account.balance
+
+
+def test_wishes_in_every_state_with_one_live_claim_each(demo):
+    states = set(Wish.objects.values_list("status", flat=True))
+    assert states == set(WishStatus.values)
+    live = WishClaim.objects.filter(status__in=("active", "fulfilled")).values("wish").annotate(n=Count("id"))
+    assert all(row["n"] == 1 for row in live)
+    assert not Wish.objects.filter(status__in=("claimed", "fulfilled", "thanked"), claims__isnull=True).exists()
+
+
+def test_signups_stay_within_capacity_and_served_ones_have_points(demo):
+    over = Signup.objects.filter(status="signed_up").values("activity", "activity__capacity").annotate(n=Count("id"))
+    assert all(row["n"] <= row["activity__capacity"] for row in over)
+    served = Signup.objects.filter(checked_out_at__isnull=False, minutes__gt=0, registration__resident__isnull=False)
+    assert served.exists() and not served.filter(points_entry__isnull=True).exists()
+    assert Redemption.objects.exists()
+    assert Redemption.objects.aggregate(p=Sum("points"))["p"] > 0
+
+
+def test_the_resident_login_works(demo, client):
+    assert demo.credential.username == RESIDENT_USERNAME
+    assert client.login(username=RESIDENT_USERNAME, password=demo.credential.password)
+    page = client.get(reverse("engagement-me"))
+    assert page.status_code == 200 and "积分余额" in page.content.decode()
+    assert client.get(reverse("engagement-me-activities")).status_code == 200
