@@ -8,6 +8,7 @@ workflow table (workflow.py) decides who may act, the services enforce it. The p
 
 from __future__ import annotations
 
+import hashlib
 from datetime import date, datetime
 from typing import Annotated
 
@@ -328,6 +329,11 @@ def _unit(actor, data: UnitIn | None) -> Unit | None:
     return Unit.of_region(region)
 
 
+def phone_key(phone: str) -> str:
+    """The rate-limit key of a phone: hashed (no raw number in the cache, no odd characters)."""
+    return hashlib.sha256(phone.strip().encode("utf-8", "replace")).hexdigest()[:24]
+
+
 def _client_ip(request) -> str:
     return request.META.get("REMOTE_ADDR", "") or "unknown"
 
@@ -335,7 +341,7 @@ def _client_ip(request) -> str:
 def _public_limit(request, scope: str, phone: str = "") -> None:
     enforce(f"events.{scope}.ip", _client_ip(request), limit=settings.JICENG_PUBLIC_RATE_PER_IP, window=60)
     if phone:
-        enforce(f"events.{scope}.phone", phone, limit=settings.JICENG_PUBLIC_RATE_PER_PHONE, window=3600,
+        enforce(f"events.{scope}.phone", phone_key(phone), limit=settings.JICENG_PUBLIC_RATE_PER_PHONE, window=3600,
                 message="该电话本小时提交过多，请稍后再试。")
 
 

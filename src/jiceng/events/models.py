@@ -227,6 +227,13 @@ class Event(models.Model):
     def __str__(self) -> str:
         return f"{self.number} {self.title}"
 
+    @classmethod
+    def attachment_owner_visible(cls, actor):
+        """Photos of a case are seen by whoever sees the case (incl. handling departments)."""
+        from .selectors import event_visible
+
+        return event_visible(actor)
+
     @property
     def number(self) -> str:
         """案件编号: the report date and the id (no separate counter to race on)."""

@@ -28,6 +28,7 @@ from jiceng.core.views import page_errors
 from jiceng.people.choices import Role
 
 from . import selectors, services, workflow
+from .api import phone_key
 from .choices import OPEN_STATES, Channel, EventState
 from .forms import ActionForm, CaseFilterForm, FollowForm, PublicReportForm, RateForm, ReportForm
 from .models import Event, EventCategory
@@ -239,7 +240,7 @@ def public_report(request):
             data = form.cleaned_data
             if data["website"]:
                 return HttpResponse("提交无效。", status=400)
-            enforce("events.intake.phone", data["reporter_phone"], limit=settings.JICENG_PUBLIC_RATE_PER_PHONE,
+            enforce("events.intake.phone", phone_key(data["reporter_phone"]), limit=settings.JICENG_PUBLIC_RATE_PER_PHONE,
                     window=3600, message="该电话本小时提交过多，请稍后再试。")
             try:
                 event = services.event_create(

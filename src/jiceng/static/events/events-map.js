@@ -1,0 +1,60 @@
+/* Events maps, no tile layer, no inline script (CSP): the console's map of open cases coloured by
+ * state with overdue ringed in red (data from data-url), and the report forms' location picker
+ * (a click fills the longitude/latitude inputs named by data-lng / data-lat). */
+(function () {
+  "use strict";
+
+  var COLOURS = {
+    pending: "#6b7280", registered: "#6b7280", returned: "#d97706", ruling: "#d97706",
+    dispatched: "#2563eb", signed: "#2563eb", handling: "#7c3aed", to_verify: "#059669", suspended: "#9ca3af"
+  };
+
+  function consoleMap(el) {
+    fetch(el.dataset.url, { credentials: "same-origin" })
+      .then(function (r) { return r.json(); })
+      .then(function (data) {
+        var features = data.features || [];
+        if (!features.length) {
+          el.classList.add("map-empty");
+          el.textContent = el.dataset.emptyText || "";
+          return;
+        }
+        var map = L.map(el, { attributionControl: false, scrollWheelZoom: false });
+        L.control.scale({ imperial: false }).addTo(map);
+        var group = L.featureGroup().addTo(map);
+        features.forEach(function (f) {
+          var p = f.properties, c = f.geometry.coordinates;
+          var marker = L.circleMarker([c[1], c[0]], {
+            radius: p.overdue ? 9 : 7, color: p.overdue ? "#dc2626" : "#fff", weight: p.overdue ? 3 : 1.5,
+            fillColor: COLOURS[p.state] || "#111827", fillOpacity: 0.9
+          });
+          marker.bindTooltip(p.number + " " + p.title + "（" + p.state_label + (p.overdue ? "，超期" : "") + "）");
+          marker.on("click", function () { window.location.href = p.url; });
+          marker.addTo(group);
+        });
+        map.fitBounds(group.getBounds().pad(0.2), { maxZoom: 15 });
+      });
+  }
+
+  function picker(el) {
+    var lng = document.querySelector(el.dataset.lng), lat = document.querySelector(el.dataset.lat);
+    if (!lng || !lat) { return; }
+    var map = L.map(el, { attributionControl: false, scrollWheelZoom: false });
+    var start = lng.value && lat.value ? [parseFloat(lat.value), parseFloat(lng.value)] : [27.0, 118.5];
+    map.setView(start, lng.value ? 15 : 9);
+    var marker = null;
+    map.on("click", function (e) {
+      lng.value = e.latlng.lng.toFixed(6);
+      lat.value = e.latlng.lat.toFixed(6);
+      if (marker) { marker.setLatLng(e.latlng); } else { marker = L.marker(e.latlng).addTo(map); }
+    });
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    if (typeof L === "undefined") { return; }
+    var el = document.getElementById("events-map");
+    if (el) { consoleMap(el); }
+    var pick = document.getElementById("pick-map");
+    if (pick) { picker(pick); }
+  });
+})();

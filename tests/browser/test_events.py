@@ -1,0 +1,142 @@
+"""A resident reports a pile of rubbish with a photo (no login); 甲社区's command centre (alice)
+registers it and it is dispatched to 甲社区; alice handles it with a photo; the grid worker (wang)
+verifies it on his phone and it is closed; the resident rates it through the link. The case page
+shows every step."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from django.core.cache import cache
+from PIL import Image
+from playwright.sync_api import expect
+
+from jiceng.events import services
+from jiceng.events.models import Event
+from tests.browser.conftest import STRICT_CSP, PageProbe
+from tests.events.factories import IN_A1_1, PHONE, build_world
+from tests.factories import PASSWORD
+
+pytestmark = [pytest.mark.browser]
+
+
+def _context(chromium, live_server, **kwargs):
+    context = chromium.new_context(locale="zh-CN", **kwargs)
+    context.set_default_timeout(10_000)
+
+    def with_csp(route):
+        if route.request.method == "POST":
+            # route.fetch drops multipart file bodies; a POST answers with a redirect (no CSP needed)
+            route.continue_()
+            return
+        response = route.fetch(max_redirects=0)
+        route.fulfill(response=response, headers={**response.headers, "content-security-policy": STRICT_CSP})
+
+    context.route(f"{live_server.url}/**", with_csp)
+    return context
+
+
+def _login(page, base: str, username: str, next_url: str) -> None:
+    page.goto(f"{base}/login/?next={next_url}")
+    page.fill("#id_username", username)
+    page.fill("#id_password", PASSWORD)
+    page.click("button[type=submit]:has-text('登录')")
+    expect(page).to_have_url(f"{base}{next_url}")
+
+
+def _photo(tmp_path, name: str, colour) -> str:
+    path = tmp_path / name
+    out = io.BytesIO()
+    Image.new("RGB", (320, 240), colour).save(out, "JPEG")
+    path.write_bytes(out.getvalue())
+    return str(path)
+
+
+def _act(page, action: str, note: str = "", photo: str | None = None) -> None:
+    form = page.locator(f"form.ev-action[data-action={action}]").first
+    if note:
+        form.locator("textarea[name=note]").fill(note)
+    if photo:
+        form.locator("input[name=photo]").set_input_files(photo)
+    form.locator("button[type=submit]").click()
+    page.wait_for_load_state()
+
+
+def test_a_report_goes_from_the_resident_to_the_rating(live_server, transactional_db, chromium, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    cache.clear()
+    world = build_world()
+    base = live_server.url
+
+    # 1. the resident, on a phone, without a login
+    phone = _context(chromium, live_server, viewport={"width": 390, "height": 844})
+    resident = PageProbe(phone.new_page(), base)
+    resident.page.goto(f"{base}/events/report/")
+    resident.page.select_option("#id_category", "SRHJ-LJDF")
+    resident.page.fill("#id_description", "3 号楼下垃圾堆了三天没人清理，味道很大")
+    resident.page.fill("#id_lng", str(IN_A1_1["lng"]))
+    resident.page.fill("#id_lat", str(IN_A1_1["lat"]))
+    resident.page.fill("#id_address", "甲社区 3 号楼")
+    resident.page.fill("#id_reporter_name", "张三")
+    resident.page.fill("#id_reporter_phone", PHONE)
+    resident.page.set_input_files("#id_photo", _photo(tmp_path, "before.jpg", (120, 90, 40)))
+    resident.shot("events-1-report")
+    resident.page.click("button[type=submit]:has-text('提交')")
+    expect(resident.page.locator("#ev-new")).to_be_visible()
+    resident.shot("events-2-follow")
+    event = Event.objects.get()
+    assert event.number in resident.page.content()
+
+    # 2. the command centre registers it: dispatched to 甲社区 by the category's rule
+    pc = _context(chromium, live_server, viewport={"width": 1280, "height": 900})
+    alice = PageProbe(pc.new_page(), base)
+    _login(alice.page, base, world.alice.username, "/events/")
+    expect(alice.page.locator("table.table")).to_contain_text(event.number)
+    alice.page.wait_for_selector("#events-map .leaflet-interactive")
+    alice.shot("events-3-console")
+    alice.page.goto(f"{base}/events/{event.pk}/")
+    _act(alice.page, "register", "情况属实，派社区处置")
+    event.refresh_from_db()
+    assert event.state == "dispatched" and event.handler_region_id == world.c.a.pk
+
+    # 3. 甲社区 handles it
+    _act(alice.page, "sign")
+    _act(alice.page, "start", "已安排保洁员")
+    _act(alice.page, "submit", "已清理完毕", photo=_photo(tmp_path, "after.jpg", (40, 160, 60)))
+    event.refresh_from_db()
+    assert event.state == "to_verify"
+
+    # 4. the grid worker verifies on his phone: closed
+    worker_ctx = _context(chromium, live_server, viewport={"width": 390, "height": 844})
+    wang = PageProbe(worker_ctx.new_page(), base)
+    _login(wang.page, base, world.wang.username, "/events/patrol/")
+    expect(wang.page.locator(".ev-queue-item")).to_contain_text(event.number)
+    wang.shot("events-4-patrol")
+    _act(wang.page, "verify", "现场已清理干净")
+    event.refresh_from_db()
+    assert event.state == "closed"
+
+    # 5. the resident rates through the link
+    resident.page.goto(f"{base}/events/rate/?token={services.rating_token(event)}")
+    resident.page.check("input[name=rating][value=satisfied]")
+    resident.page.fill("#id_comment", "处理很快")
+    resident.page.click("button[type=submit]:has-text('提交评价')")
+    expect(resident.page.locator("#ev-rated")).to_be_visible()
+    resident.shot("events-5-rated")
+    event.refresh_from_db()
+    assert event.state == "rated"
+
+    # 6. the case page shows each step, with the photos
+    alice.page.goto(f"{base}/events/{event.pk}/")
+    steps = alice.page.locator(".ev-timeline li")
+    assert [steps.nth(i).get_attribute("data-action") for i in range(steps.count())] == [
+        "report", "register", "dispatch", "sign", "start", "submit", "verify", "rate"]
+    expect(alice.page.locator(".ev-photos img")).to_have_count(2)
+    alice.shot("events-6-case")
+
+    for probe in (resident, alice, wang):
+        assert probe.external == []
+        assert [e for e in probe.errors if "favicon" not in e] == []
+    for ctx in (phone, pc, worker_ctx):
+        ctx.close()
