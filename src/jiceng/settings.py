@@ -131,6 +131,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "jiceng.core.middleware.RequestContextMiddleware",
+    "jiceng.core.middleware.ApplicationErrorMiddleware",
     "jiceng.accounts.middleware.SessionSecurityMiddleware",
 ]
 

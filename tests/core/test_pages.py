@@ -164,3 +164,20 @@ def test_the_interface_is_chinese_even_for_an_english_browser_until_english_is_c
     client.cookies["django_language"] = "en"
     response = client.get("/login/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9")
     assert response.headers["Content-Language"] == "en"
+
+
+def test_an_application_error_escaping_a_page_answers_with_its_status_not_500(rf, county):
+    from django.http import Http404
+
+    from jiceng.core.errors import NotFoundError, PermissionDeniedError, RateLimitedError
+    from jiceng.core.middleware import ApplicationErrorMiddleware
+
+    middleware = ApplicationErrorMiddleware(lambda request: None)
+    request = rf.get("/events/report/")
+    request.user = county.alice
+    assert middleware.process_exception(request, RateLimitedError("请求过于频繁")).status_code == 429
+    assert middleware.process_exception(request, PermissionDeniedError("不行")).status_code == 403
+    with pytest.raises(Http404):
+        middleware.process_exception(request, NotFoundError("没有"))
+    assert middleware.process_exception(rf.get("/api/x"), RateLimitedError("x")) is None
+    assert middleware.process_exception(request, ValueError("x")) is None

@@ -14,3 +14,28 @@ class RequestContextMiddleware:
             return self.get_response(request)
         finally:
             reset_request_context(tokens)
+
+
+class ApplicationErrorMiddleware:
+    """A page view that lets an ApplicationError escape still answers with its status and a
+    readable page (404, 403, 429 …) instead of a 500. The API has its own handler."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        from django.http import Http404
+        from django.shortcuts import render
+
+        from .errors import ApplicationError, NotFoundError
+
+        if not isinstance(exception, ApplicationError) or request.path.startswith("/api/"):
+            return None
+        if isinstance(exception, NotFoundError):
+            raise Http404(exception.message)
+        template = "403.html" if exception.status == 403 else "error.html"
+        return render(request, template, {"message": exception.message, "exception": exception.message},
+                      status=exception.status)
