@@ -79,6 +79,7 @@ class _Loader:
         self.step("工作人员账号", lambda: self._staff(passwords))
         self.step("居民", self._residents)
         self.step("事件（一年）", self._events)
+        self.step("考核", self._assessment)
         self.step("微心愿、积分与志愿", self._engagement)
         audit_record(actor=None, action="demo.load", object_type="demo", object_id=self.plan.county.code,
                      object_repr=f"演示县 {self.plan.county.name}",
@@ -242,6 +243,13 @@ class _Loader:
             count=max(300, round(100_000 * self.plan.scale)), seed=self.plan.seed,
         )
         self.counts["events"] = result["events"]
+
+    def _assessment(self) -> None:
+        from jiceng.assessment.demo import generate_demo_assessment
+
+        counts = generate_demo_assessment(county=self.regions[self.plan.county.code], seed=self.plan.seed,
+                                          scale=self.plan.scale)
+        self.counts |= {f"assessment_{key}": value for key, value in counts.items()}
 
     def _engagement(self) -> None:
         from jiceng.engagement.demo import generate_demo_engagement

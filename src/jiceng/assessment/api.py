@@ -1,0 +1,424 @@
+"""Assessment API: schemes, periods and their ranking, explanations and history of results, a
+rater's own assignments and ratings, 加减分 entries and the period workflow.
+
+Parse, call the services and selectors, render. Every read goes through the selectors (data
+scope: managers see the periods of their region subtree; raters only their own assignments; a
+subject only its own published results).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import Annotated, Any, Literal
+
+from ninja import Field, Query, Router, Schema
+from pydantic import BeforeValidator
+
+from jiceng.core.api_schemas import (
+    LIST_ERRORS,
+    READ_ERRORS,
+    WRITE_ERRORS,
+    Error,
+    ObjectId,
+    PageParams,
+    paginate,
+    strict_bool,
+    text,
+)
+from jiceng.core.errors import ApplicationError
+
+from . import selectors, services, workflow
+from .compute import fmt
+from .models import AssessmentPeriod, AssessmentResult, AssessmentScheme, PeriodSubject, RaterAssignment
+
+router = Router(tags=["考核"])
+
+
+def _reject_bool(value: Any) -> Any:
+    if isinstance(value, bool):
+        raise ValueError("须为数字，不能是布尔值")
+    return value
+
+
+Points = Annotated[Decimal, Field(ge=0, le=99999, max_digits=7, decimal_places=2, allow_inf_nan=False,
+                                  description="分值（0～99999，最多两位小数）"), BeforeValidator(_reject_bool)]
+Code = text(32, min_length=1, pattern=r"^[0-9A-Za-z_-]{1,32}$", description="编码")
+Note = text(500, description="说明")
+Date = Annotated[date, Field(ge=date(1900, 1, 1), le=date(2100, 12, 31), description="日期 YYYY-MM-DD")]
+
+
+# --- schemas ----------------------------------------------------------------------------------
+
+
+class SchemeOut(Schema):
+    id: int
+    name: str
+    subject_type: str
+    subject_type_label: str
+    period_type: str
+    period_type_label: str
+    region_id: int
+    region_name: str
+    description: str
+
+
+class SchemeDetailOut(SchemeOut):
+    versions: list[dict[str, Any]] = Field(..., description="各版本：版本号、是否冻结、评分组、指标、等次分档")
+
+
+class SchemePage(Schema):
+    count: int
+    limit: int
+    offset: int
+    items: list[SchemeOut]
+
+
+class PeriodOut(Schema):
+    id: int
+    scheme_id: int
+    scheme_name: str
+    version: int = Field(..., description="方案版本号")
+    label: str
+    starts_on: date
+    ends_on: date
+    state: str
+    state_label: str
+    published_on: date | None
+    actions: list[str] = Field(..., description="调用者现在可执行的流程操作")
+
+
+class PeriodPage(Schema):
+    count: int
+    limit: int
+    offset: int
+    items: list[PeriodOut]
+
+
+class RankingRow(Schema):
+    result_id: int
+    subject_id: int
+    subject: str
+    peer_group: str
+    total: str
+    grade: str
+    rank: int
+    rank_of: int
+    tied: bool = Field(..., description="与他人并列")
+    flags: list[str] = Field(..., description="red 红榜、black 黑榜、adjust 连续等次建议调整、permanent 优先入编")
+    published: bool
+    version_no: int
+
+
+class RankingOut(Schema):
+    period: PeriodOut
+    rows: list[RankingRow]
+
+
+class ResultVersionOut(Schema):
+    result_id: int
+    version_no: int
+    current: bool
+    total: str
+    grade: str
+    rank: int
+    rank_of: int
+    reason: str
+    published_at: str | None
+
+
+class AssignmentOut(Schema):
+    id: int
+    period_id: int
+    period: str
+    period_state: str
+    group: str
+    group_name: str
+    group_kind: str
+    subject_id: int
+    subject: str
+    rating_state: str = Field(..., description="空：未评；draft 草稿；submitted 已提交")
+    score: str | None
+    answers: dict[str, str]
+    indicator_scores: dict[str, str]
+    note: str
+
+
+class AssignmentPage(Schema):
+    count: int
+    limit: int
+    offset: int
+    items: list[AssignmentOut]
+
+
+class AssignmentFilter(PageParams):
+    period: ObjectId | None = None  # type: ignore[valid-type]
+
+
+class PeriodFilter(PageParams):
+    scheme: ObjectId | None = None  # type: ignore[valid-type]
+
+
+class IndicatorScoreIn(Schema):
+    points: Points
+    note: Note = ""  # type: ignore[valid-type]
+    evidence_ref: Note = ""  # type: ignore[valid-type]
+
+
+class RatingIn(Schema):
+    score: Points | None = Field(None, description="综合评分（评委打分、互评、单位评价）")
+    answers: dict[Code, Code] = Field(default_factory=dict, description="问卷：项目编码 → 评价等级编码")  # type: ignore[valid-type]
+    indicator_scores: dict[Code, IndicatorScoreIn] = Field(  # type: ignore[valid-type]
+        default_factory=dict, description="指标评分：指标编码 → 得分")
+    note: Note = ""  # type: ignore[valid-type]
+    evidence_ref: Note = ""  # type: ignore[valid-type]
+    submit: strict_bool("true 提交（提交后不能修改），false 保存草稿") = False  # type: ignore[valid-type]
+
+
+class AdjustmentIn(Schema):
+    subject_id: ObjectId  # type: ignore[valid-type]
+    indicator: Code  # type: ignore[valid-type]
+    points: Points
+    note: text(500, min_length=1, description="事由")  # type: ignore[valid-type]
+    evidence_ref: Note = ""  # type: ignore[valid-type]
+
+
+class AdjustmentOut(Schema):
+    id: int
+    subject_id: int
+    indicator: str
+    points: str
+    note: str
+    withdrawn: bool
+
+
+class WithdrawIn(Schema):
+    reason: text(500, min_length=1, description="撤销原因")  # type: ignore[valid-type]
+
+
+class TransitionIn(Schema):
+    reason: text(500, description="重算原因（复核重算时必填）") = ""  # type: ignore[valid-type]
+    decision: text(1000, description="复核意见（复核后公布时可填）") = ""  # type: ignore[valid-type]
+    published_on: Date | None = Field(None, description="公布日期（公布时可填，默认今天）")
+
+
+class AppealIn(Schema):
+    subject_id: ObjectId  # type: ignore[valid-type]
+    reason: text(1000, min_length=1, description="申诉理由")  # type: ignore[valid-type]
+
+
+class AppealOut(Schema):
+    id: int
+    subject_id: int
+    state: str
+    period: PeriodOut
+
+
+Action = Literal["open_scoring", "close_scoring", "compute", "publish", "start_rereview", "recompute", "republish"]
+
+
+# --- rendering ----------------------------------------------------------------------------------
+
+
+def scheme_out(s: AssessmentScheme) -> dict:
+    return {"id": s.pk, "name": s.name, "subject_type": s.subject_type, "subject_type_label": s.get_subject_type_display(),
+            "period_type": s.period_type, "period_type_label": s.get_period_type_display(),
+            "region_id": s.region_id, "region_name": s.region.name, "description": s.description}
+
+
+def period_out(p: AssessmentPeriod, actor) -> dict:
+    return {"id": p.pk, "scheme_id": p.scheme_id, "scheme_name": p.scheme.name, "version": p.version.number,
+            "label": p.label, "starts_on": p.starts_on, "ends_on": p.ends_on, "state": p.state,
+            "state_label": p.get_state_display(), "published_on": p.published_on,
+            "actions": [t.action for t in workflow.available(p, actor)]}
+
+
+def version_out(r: AssessmentResult) -> dict:
+    return {"result_id": r.pk, "version_no": r.version_no, "current": r.current, "total": format(r.total, "f"),
+            "grade": r.grade, "rank": r.rank, "rank_of": r.rank_of, "reason": r.reason,
+            "published_at": r.published_at.isoformat() if r.published_at else None}
+
+
+def assignment_out(a: RaterAssignment) -> dict:
+    rating = getattr(a, "rating", None)
+    return {"id": a.pk, "period_id": a.period_id, "period": a.period.label, "period_state": a.period.state,
+            "group": a.group.code, "group_name": a.group.name, "group_kind": a.group.kind,
+            "subject_id": a.subject_id, "subject": a.subject.display_name,
+            "rating_state": rating.state if rating else "",
+            "score": None if rating is None or rating.score is None else fmt(rating.score),
+            "answers": dict(rating.answers) if rating else {},
+            "indicator_scores": {s.indicator.code: fmt(s.points)
+                                 for s in rating.indicator_scores.select_related("indicator")} if rating else {},
+            "note": rating.note if rating else ""}
+
+
+def _jsonable(value):
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, Decimal):
+        return format(value, "f")
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return value
+
+
+def _subject(period: AssessmentPeriod, pk: int) -> PeriodSubject:
+    subject = period.subjects.filter(pk=pk).first()
+    if subject is None:
+        raise ApplicationError(f"考核对象（ID {pk}）不属于本考核期。", field="subject_id")
+    return subject
+
+
+# --- schemes ------------------------------------------------------------------------------------
+
+
+@router.get("/schemes", response={200: SchemePage, LIST_ERRORS: Error}, summary="考核方案列表",
+            description="调用者管辖区域内的考核方案。")
+def scheme_list(request, params: Query[PageParams]):
+    return paginate(selectors.scheme_list(request.auth).order_by("name", "pk"), params, scheme_out)
+
+
+@router.get("/schemes/{id}", response={200: SchemeDetailOut, READ_ERRORS: Error}, summary="考核方案详情",
+            description="方案及其各版本的评分组、指标、等次分档和规则。")
+def scheme_detail(request, id: ObjectId):  # type: ignore[valid-type]
+    scheme = selectors.scheme_get(request.auth, id)
+    versions = [{"number": v.number, "frozen": v.frozen, **_jsonable(selectors.scheme_version_definition(v))}
+                for v in scheme.versions.order_by("number")]
+    return {**scheme_out(scheme), "versions": versions}
+
+
+# --- periods ------------------------------------------------------------------------------------
+
+
+@router.get("/periods", response={200: PeriodPage, LIST_ERRORS: Error}, summary="考核期列表",
+            description="管辖区域内方案的考核期，以及调用者参与评分或被考核的考核期。")
+def period_list(request, filters: Query[PeriodFilter]):
+    qs = selectors.period_list(request.auth)
+    if filters.scheme is not None:
+        qs = qs.filter(scheme_id=filters.scheme)
+    return paginate(qs, filters, lambda p: period_out(p, request.auth))
+
+
+@router.get("/periods/{id}", response={200: PeriodOut, READ_ERRORS: Error}, summary="考核期详情")
+def period_detail(request, id: ObjectId):  # type: ignore[valid-type]
+    return period_out(selectors.period_get(request.auth, id), request.auth)
+
+
+@router.get("/periods/{id}/ranking", response={200: RankingOut, READ_ERRORS: Error}, summary="考核期排名表",
+            description="现行结果的总分、等次、名次（并列标出）和红黑榜、连续等次等标记。"
+                        "管理者可看已计算未公布的结果；其他人只看已公布的、范围内的结果。")
+def period_ranking(request, id: ObjectId):  # type: ignore[valid-type]
+    period = selectors.period_get(request.auth, id)
+    rows = [{"result_id": row["result"].pk, "subject_id": row["result"].subject_id,
+             "subject": row["result"].subject.display_name, "peer_group": row["result"].peer_group,
+             "total": format(row["result"].total, "f"), "grade": row["result"].grade, "rank": row["result"].rank,
+             "rank_of": row["result"].rank_of, "tied": row["tied"], "flags": row["flags"],
+             "published": row["result"].published_at is not None, "version_no": row["result"].version_no}
+            for row in selectors.period_ranking(request.auth, period)]
+    return {"period": period_out(period, request.auth), "rows": rows}
+
+
+@router.post("/periods/{id}/transitions/{action}", response={200: PeriodOut, WRITE_ERRORS: Error},
+             summary="考核期流程操作",
+             description="open_scoring 开始评分，close_scoring 结束评分，compute 计算，publish 公布，"
+                         "start_rereview 复核，recompute 复核重算（须填 reason），republish 复核后公布。")
+def period_transition(request, id: ObjectId, action: Action, payload: TransitionIn):  # type: ignore[valid-type]
+    actor = request.auth
+    period = selectors.period_get(actor, id)
+    if action == "open_scoring":
+        services.period_open_scoring(actor=actor, period=period)
+    elif action == "close_scoring":
+        services.period_close_scoring(actor=actor, period=period)
+    elif action == "compute":
+        services.period_compute(actor=actor, period=period)
+    elif action == "publish":
+        services.period_publish(actor=actor, period=period, published_on=payload.published_on)
+    elif action == "start_rereview":
+        services.period_start_rereview(actor=actor, period=period)
+    elif action == "recompute":
+        services.period_recompute(actor=actor, period=period, reason=payload.reason)
+    else:
+        services.period_republish(actor=actor, period=period, decision=payload.decision)
+    return period_out(selectors.period_get(actor, id), actor)
+
+
+@router.post("/periods/{id}/appeals", response={200: AppealOut, WRITE_ERRORS: Error}, summary="提出申诉",
+             description="被考核人本人（或管理者代为）对已公布的结果提出申诉。")
+def appeal_create(request, id: ObjectId, payload: AppealIn):  # type: ignore[valid-type]
+    actor = request.auth
+    period = selectors.period_get(actor, id)
+    appeal = services.appeal_file(actor=actor, period=period, subject=_subject(period, payload.subject_id),
+                                  reason=payload.reason)
+    return {"id": appeal.pk, "subject_id": appeal.subject_id, "state": appeal.state,
+            "period": period_out(selectors.period_get(actor, id), actor)}
+
+
+@router.post("/periods/{id}/adjustments", response={200: AdjustmentOut, WRITE_ERRORS: Error}, summary="登记加减分",
+             description="管理者在评分中（或复核中对申诉对象）登记一条加分或减分。")
+def adjustment_create(request, id: ObjectId, payload: AdjustmentIn):  # type: ignore[valid-type]
+    actor = request.auth
+    period = selectors.period_get(actor, id)
+    adj = services.adjustment_record(actor=actor, period=period, subject=_subject(period, payload.subject_id),
+                                     indicator=payload.indicator, points=payload.points, note=payload.note,
+                                     evidence_ref=payload.evidence_ref)
+    return {"id": adj.pk, "subject_id": adj.subject_id, "indicator": adj.indicator.code,
+            "points": fmt(adj.points), "note": adj.note, "withdrawn": False}
+
+
+@router.post("/periods/{id}/adjustments/{adjustment_id}/withdraw", response={200: AdjustmentOut, WRITE_ERRORS: Error},
+             summary="撤销加减分", description="撤销的条目保留并标记，不再计入。")
+def adjustment_withdraw(request, id: ObjectId, adjustment_id: ObjectId, payload: WithdrawIn):  # type: ignore[valid-type]
+    actor = request.auth
+    period = selectors.period_get(actor, id)
+    adj = period.adjustments.filter(pk=adjustment_id).first()
+    if adj is None:
+        raise ApplicationError(f"加减分条目（ID {adjustment_id}）不属于本考核期。", field="adjustment_id")
+    adj = services.adjustment_withdraw(actor=actor, adjustment=adj, reason=payload.reason)
+    return {"id": adj.pk, "subject_id": adj.subject_id, "indicator": adj.indicator.code,
+            "points": fmt(adj.points), "note": adj.note, "withdrawn": True}
+
+
+# --- results ------------------------------------------------------------------------------------
+
+
+@router.get("/results/{id}/explain", response={200: dict[str, Any], READ_ERRORS: Error}, summary="得分说明",
+            description="一个得分背后的一切：各指标原始输入、评分组小计与权重、加减分、逐行算式、等次和名次，"
+                        "以及按存档输入重算的核对结果（verified）。匿名组不含评分人。")
+def result_explain(request, id: ObjectId):  # type: ignore[valid-type]
+    result = selectors.result_get(request.auth, id)
+    return _jsonable(selectors.result_explain(request.auth, result))
+
+
+@router.get("/results/{id}/history", response={200: list[ResultVersionOut], READ_ERRORS: Error},
+            summary="得分版本历史", description="同一考核对象在该考核期的全部结果版本（含申诉复核后被取代的版本）。")
+def result_history(request, id: ObjectId):  # type: ignore[valid-type]
+    result = selectors.result_get(request.auth, id)
+    return [version_out(r) for r in selectors.result_history(request.auth, result)]
+
+
+# --- rater assignments ------------------------------------------------------------------------
+
+
+@router.get("/assignments", response={200: AssignmentPage, LIST_ERRORS: Error}, summary="我的评分任务",
+            description="只列出调用者本人的评分任务。")
+def assignment_list(request, filters: Query[AssignmentFilter]):
+    qs = selectors.rater_assignments(request.auth).order_by("-period__starts_on", "group__order", "subject__display_name",
+                                                            "pk")
+    if filters.period is not None:
+        qs = qs.filter(period_id=filters.period)
+    return paginate(qs, filters, assignment_out)
+
+
+@router.post("/assignments/{id}/rating", response={200: AssignmentOut, WRITE_ERRORS: Error},
+             summary="保存或提交评分", description="submit=false 保存草稿；submit=true 提交，提交后不能修改。")
+def rating_save(request, id: ObjectId, payload: RatingIn):  # type: ignore[valid-type]
+    actor = request.auth
+    assignment = selectors.assignment_get(actor, id)
+    services.rating_save(
+        actor=actor, period=assignment.period, group=assignment.group, subject=assignment.subject,
+        score=payload.score, answers=dict(payload.answers) or None,
+        indicator_scores={k: v.model_dump() for k, v in payload.indicator_scores.items()} or None,
+        note=payload.note, evidence_ref=payload.evidence_ref, submit=payload.submit)
+    return assignment_out(selectors.assignment_get(actor, id))

@@ -1,0 +1,61 @@
+"""Excel exports of assessment results (ranking tables, individual score sheets), with Chinese
+headers; every export is audited with the number of rows written."""
+
+from __future__ import annotations
+
+from jiceng.core.audit import audit_record
+from jiceng.core.excel import Column, build_workbook
+
+from . import selectors
+from .choices import FlagKind
+from .models import AssessmentPeriod, AssessmentResult
+
+FLAG_LABELS = dict(FlagKind.choices)
+
+RANKING_COLUMNS = [
+    Column("rank", "名次", width=8), Column("subject", "考核对象", width=24), Column("peer_group", "排名组", width=12),
+    Column("total", "总分", width=10), Column("grade", "等次", width=10), Column("rank_of", "参评数", width=8),
+    Column("tied", "并列", width=6), Column("flags", "结果运用", width=24), Column("state", "状态", width=10),
+    Column("version", "结果版本", width=8),
+]
+
+SHEET_COLUMNS = [Column("section", "项目", width=24), Column("item", "内容", width=40), Column("value", "数值", width=16),
+                 Column("note", "说明", width=60)]
+
+
+def ranking_export(*, actor, period: AssessmentPeriod) -> tuple[bytes, int]:
+    rows = selectors.period_ranking(actor, period)
+
+    def lines():
+        for row in rows:
+            r = row["result"]
+            yield [r.rank, r.subject.display_name, r.peer_group, r.total, r.grade, r.rank_of,
+                   "是" if row["tied"] else "", "、".join(str(FLAG_LABELS.get(f, f)) for f in row["flags"]),
+                   "已公布" if r.published_at else "未公布", r.version_no]
+
+    content, count = build_workbook(RANKING_COLUMNS, lines(), sheet_title="排名表")
+    audit_record(actor=actor, action="export.assessment_ranking", obj=period, changes={"rows": count})
+    return content, count
+
+
+def score_sheet_rows(explained: dict) -> list[list]:
+    rows: list[list] = [["考核对象", explained["subject"], "", ""], ["考核期", explained["period"], "", ""],
+                        ["方案版本", f"第 {explained['scheme_version']} 版", "", ""],
+                        ["结果版本", f"第 {explained['version_no']} 版", "", explained["reason"]]]
+    for g in explained["groups"]:
+        rows.append(["评分组", g["name"], g["contribution"],
+                     f"得分 {g['raw']} / {g['max_points']}，权重 {g['weight']}%"])
+    for code, ind in explained["indicators"].items():
+        rows.append(["指标", f"{ind['name']}（{code}）", ind["value"], f"满分 {ind['max_points']}"])
+    rows += [["加权合计", "", explained["base"], ""], ["加分", "", explained["bonus"], ""],
+             ["减分", "", explained["deduction"], ""], ["总分", "", explained["total"], ""],
+             ["等次", explained["grade"], "", explained["grade_text"]], ["名次", explained["rank_text"], "", ""]]
+    rows += [["算式", line, "", ""] for line in explained["lines"]]
+    return rows
+
+
+def score_sheet_export(*, actor, result: AssessmentResult) -> tuple[bytes, int]:
+    explained = selectors.result_explain(actor, result)
+    content, count = build_workbook(SHEET_COLUMNS, score_sheet_rows(explained), sheet_title="评分表")
+    audit_record(actor=actor, action="export.assessment_score_sheet", obj=result, changes={"rows": count})
+    return content, count

@@ -1,0 +1,64 @@
+"""The rating form of one assignment, shaped by the rater group's kind (综合评分, 问卷, 指标)."""
+
+from __future__ import annotations
+
+from django import forms
+
+from .choices import GroupKind, IndicatorKind
+from .compute import fmt
+from .models import RaterAssignment
+
+
+class RatingForm(forms.Form):
+    note = forms.CharField(label="说明", max_length=500, required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    evidence_ref = forms.CharField(label="佐证材料", max_length=500, required=False)
+
+    def __init__(self, *args, assignment: RaterAssignment, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.assignment = assignment
+        group = assignment.group
+        rating = getattr(assignment, "rating", None)
+        self.kind = group.kind
+        self.leaf_codes: list[str] = []
+        self.item_codes: list[str] = []
+        number = {"inputmode": "decimal", "step": "0.01", "min": "0"}
+        if group.kind == GroupKind.SINGLE:
+            self.fields["score"] = forms.DecimalField(
+                label=f"评分（0～{fmt(group.max_points)}）", required=False, min_value=0, max_value=group.max_points,
+                decimal_places=2, widget=forms.NumberInput(attrs=number))
+            if rating is not None and rating.score is not None:
+                self.initial["score"] = fmt(rating.score)
+        elif group.kind == GroupKind.QUESTIONNAIRE:
+            levels = [("", "—")] + [(lv["code"], f"{lv['name']}（{lv['points']} 分）")
+                                    for lv in group.questionnaire["levels"]]
+            for item in group.questionnaire["items"]:
+                name = f"q_{item['code']}"
+                self.fields[name] = forms.ChoiceField(label=item["name"], choices=levels, required=False)
+                self.item_codes.append(item["code"])
+                if rating is not None:
+                    self.initial[name] = rating.answers.get(item["code"], "")
+        else:
+            given = ({s.indicator.code: fmt(s.points) for s in rating.indicator_scores.select_related("indicator")}
+                     if rating is not None else {})
+            for ind in group.indicators.filter(kind=IndicatorKind.MANUAL, children__isnull=True).order_by("order"):
+                name = f"i_{ind.code}"
+                self.fields[name] = forms.DecimalField(
+                    label=f"{ind.name}（0～{fmt(ind.max_points)}）", required=False, min_value=0, max_value=ind.max_points,
+                    decimal_places=2, widget=forms.NumberInput(attrs=number))
+                self.leaf_codes.append(ind.code)
+                self.initial[name] = given.get(ind.code)
+        if rating is not None:
+            self.initial.setdefault("note", rating.note)
+            self.initial.setdefault("evidence_ref", rating.evidence_ref)
+
+    def service_kwargs(self) -> dict:
+        data = self.cleaned_data
+        kwargs = {"note": data.get("note") or "", "evidence_ref": data.get("evidence_ref") or ""}
+        if self.kind == GroupKind.SINGLE:
+            kwargs["score"] = data.get("score")
+        elif self.kind == GroupKind.QUESTIONNAIRE:
+            kwargs["answers"] = {c: data[f"q_{c}"] for c in self.item_codes if data.get(f"q_{c}")}
+        else:
+            kwargs["indicator_scores"] = {c: data[f"i_{c}"] for c in self.leaf_codes
+                                          if data.get(f"i_{c}") is not None}
+        return kwargs

@@ -1,0 +1,17 @@
+from django.urls import path
+
+from . import views
+
+app_name = "assessment"
+
+urlpatterns = [
+    path("", views.period_list, name="periods"),
+    path("periods/<int:pk>/", views.period_ranking, name="ranking"),
+    path("periods/<int:pk>/transition/", views.period_transition, name="transition"),
+    path("periods/<int:pk>/export/", views.ranking_export, name="ranking-export"),
+    path("results/<int:pk>/", views.result_explain, name="result"),
+    path("results/<int:pk>/sheet/", views.result_sheet, name="sheet"),
+    path("results/<int:pk>/export/", views.result_export, name="sheet-export"),
+    path("mine/", views.my_assignments, name="mine"),
+    path("assignments/<int:pk>/", views.assignment_rate, name="rate"),
+]

@@ -1,0 +1,173 @@
+"""Assessment pages: periods, the ranking table, a score's explanation and printable sheet, the
+rater's own assignments (phone-friendly), and the Excel exports. Thin: parse, call, render."""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from jiceng.core.errors import ApplicationError
+from jiceng.core.excel import xlsx_response
+from jiceng.core.views import page_errors
+
+from . import exports, selectors, services, workflow
+from .choices import FlagKind
+from .compute import fmt
+from .forms import RatingForm
+
+FLAG_LABELS = dict(FlagKind.choices)
+TRANSITIONS = {
+    "open_scoring": services.period_open_scoring, "close_scoring": services.period_close_scoring,
+    "compute": services.period_compute, "start_rereview": services.period_start_rereview,
+}
+
+
+@login_required
+@require_GET
+def period_list(request: HttpRequest) -> HttpResponse:
+    periods = list(selectors.period_list(request.user)[:200])
+    return render(request, "assessment/period_list.html", {
+        "periods": periods, "assignments": selectors.rater_assignments(request.user).count()})
+
+
+@login_required
+@require_GET
+@page_errors
+def period_ranking(request: HttpRequest, pk: int) -> HttpResponse:
+    period = selectors.period_get(request.user, pk)
+    rows = selectors.period_ranking(request.user, period)
+    for row in rows:
+        row["flag_labels"] = [(f, FLAG_LABELS.get(f, f)) for f in row["flags"]]
+    return render(request, "assessment/ranking.html", {
+        "period": period, "rows": rows, "is_manager": workflow.is_manager(request.user, period.scheme),
+        "actions": workflow.available(period, request.user),
+        "published_count": sum(1 for r in rows if r["result"].published_at)})
+
+
+@login_required
+@require_POST
+@page_errors
+def period_transition(request: HttpRequest, pk: int) -> HttpResponse:
+    period = selectors.period_get(request.user, pk)
+    action = request.POST.get("action", "")
+    try:
+        if action in TRANSITIONS:
+            TRANSITIONS[action](actor=request.user, period=period)
+        elif action == "publish":
+            services.period_publish(actor=request.user, period=period)
+        elif action == "recompute":
+            services.period_recompute(actor=request.user, period=period, reason=request.POST.get("reason", ""))
+        elif action == "republish":
+            services.period_republish(actor=request.user, period=period, decision=request.POST.get("reason", ""))
+        else:
+            raise ApplicationError("未知的操作。", field="action")
+    except ApplicationError as exc:
+        if exc.status in (403, 404):
+            raise
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, "已完成。")
+    return redirect("assessment:ranking", pk=period.pk)
+
+
+@login_required
+@require_GET
+@page_errors
+def ranking_export(request: HttpRequest, pk: int) -> HttpResponse:
+    period = selectors.period_get(request.user, pk)
+    content, _ = exports.ranking_export(actor=request.user, period=period)
+    return xlsx_response(content, filename=f"{period.label}排名表.xlsx", fallback=f"ranking-{period.pk}.xlsx")
+
+
+def _short(value) -> str:
+    """Stored numbers carry 2 or 4 decimals; the page shows them as the arithmetic lines do."""
+    try:
+        return fmt(Decimal(str(value)))
+    except (InvalidOperation, ValueError):
+        return str(value)
+
+
+def _explained(request: HttpRequest, pk: int) -> tuple:
+    result = selectors.result_get(request.user, pk)
+    explained = selectors.result_explain(request.user, result)
+    rows = [*explained["groups"], *explained["indicators"].values()]
+    for row in rows:
+        for key in ("weight", "max_points"):
+            if row.get(key) is not None:
+                row[key] = _short(row[key])
+        for entry in row.get("inputs") or []:
+            if "points" in entry:
+                entry["points"] = _short(entry["points"])
+    indicators = [{"code": code, **ind} for code, ind in explained["indicators"].items()]
+    return result, explained, indicators
+
+
+@login_required
+@require_GET
+@page_errors
+def result_explain(request: HttpRequest, pk: int) -> HttpResponse:
+    result, explained, indicators = _explained(request, pk)
+    return render(request, "assessment/result_explain.html", {
+        "result": result, "e": explained, "indicators": indicators,
+        "history": selectors.result_history(request.user, result),
+        "flags": [(f.kind, f.get_kind_display()) for f in result.flags.all()]})
+
+
+@login_required
+@require_GET
+@page_errors
+def result_sheet(request: HttpRequest, pk: int) -> HttpResponse:
+    result, explained, indicators = _explained(request, pk)
+    return render(request, "assessment/result_sheet.html", {"result": result, "e": explained,
+                                                            "indicators": indicators})
+
+
+@login_required
+@require_GET
+@page_errors
+def result_export(request: HttpRequest, pk: int) -> HttpResponse:
+    result = selectors.result_get(request.user, pk)
+    content, _ = exports.score_sheet_export(actor=request.user, result=result)
+    name = f"{result.period.label}{result.subject.display_name}评分表.xlsx"
+    return xlsx_response(content, filename=name, fallback=f"score-sheet-{result.pk}.xlsx")
+
+
+@login_required
+@require_GET
+@never_cache
+def my_assignments(request: HttpRequest) -> HttpResponse:
+    rows = (selectors.rater_assignments(request.user)
+            .order_by("-period__starts_on", "period_id", "group__order", "subject__display_name"))
+    return render(request, "assessment/my_assignments.html", {"assignments": rows})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+@never_cache
+@page_errors
+def assignment_rate(request: HttpRequest, pk: int) -> HttpResponse:
+    assignment = selectors.assignment_get(request.user, pk)
+    form = RatingForm(request.POST or None, assignment=assignment)
+    if request.method == "POST" and form.is_valid():
+        submit = request.POST.get("submit") == "1"
+        try:
+            services.rating_save(actor=request.user, period=assignment.period, group=assignment.group,
+                                 subject=assignment.subject, submit=submit, **form.service_kwargs())
+        except ApplicationError as exc:
+            if exc.status in (403, 404):
+                raise
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, "已提交。" if submit else "草稿已保存。")
+            return redirect("assessment:mine")
+    rating = getattr(assignment, "rating", None)
+    return render(request, "assessment/assignment_rate.html", {
+        "a": assignment, "form": form,
+        "locked": bool(rating and rating.state == "submitted" and assignment.period.state in workflow.RATING_STATES),
+    })

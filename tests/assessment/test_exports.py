@@ -1,0 +1,63 @@
+"""Excel exports of a ranking table and a score sheet: Chinese headers, the rows shown on the page,
+and one audit record each with the row count."""
+
+from __future__ import annotations
+
+import io
+
+import openpyxl
+import pytest
+
+from jiceng.core.models import AuditLog
+from jiceng.people.choices import Role
+from tests.assessment.test_pages import build_quarters
+from tests.factories import make_user
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def world(county):
+    return build_quarters(county)
+
+
+def sheet(response) -> list[tuple]:
+    wb = openpyxl.load_workbook(io.BytesIO(response.content), read_only=True)
+    return [tuple(r) for r in wb.worksheets[0].iter_rows(values_only=True)]
+
+
+def test_the_ranking_export_has_chinese_headers_and_is_audited(world, login):
+    response = login(world.manager).get(f"/assessment/periods/{world.q1.pk}/export/")
+    assert response.status_code == 200
+    assert "filename*=UTF-8''" in response["Content-Disposition"]
+    rows = sheet(response)
+    assert rows[0][:5] == ("名次", "考核对象", "排名组", "总分", "等次")
+    assert [(r[0], r[1], r[4], r[6]) for r in rows[1:]] == [
+        (1, "alice", "A", None), (2, "bob", "B", "是"), (2, "dave", "B", "是"), (4, "carol", "C", None)]
+    assert rows[1][7] == "优先入编"
+    entry = AuditLog.objects.get(action="export.assessment_ranking")
+    assert entry.changes == {"rows": 4} and entry.actor_id == world.manager.pk
+
+
+def test_a_ranking_export_holds_only_what_the_viewer_may_see(world, login):
+    response = login(world.secretaries["bob"]).get(f"/assessment/periods/{world.q1.pk}/export/")
+    assert [r[1] for r in sheet(response)[1:]] == ["bob"]
+    assert AuditLog.objects.get(action="export.assessment_ranking").changes == {"rows": 1}
+
+
+def test_the_score_sheet_export_lists_the_arithmetic(world, login):
+    alice = world.results["alice"]
+    response = login(world.manager).get(f"/assessment/results/{alice.pk}/export/")
+    rows = sheet(response)
+    assert rows[0] == ("项目", "内容", "数值", "说明")
+    assert ("总分", None, "95.00", None) in rows
+    assert any(r[0] == "算式" and r[1] == "总分 = 95.00" for r in rows)
+    entry = AuditLog.objects.get(action="export.assessment_score_sheet")
+    assert entry.changes == {"rows": len(rows) - 1}
+
+
+def test_out_of_scope_exports_are_404_and_not_audited(world, county, login):
+    client = login(make_user("erin", Role.STREET_STAFF, county.west))
+    assert client.get(f"/assessment/periods/{world.q1.pk}/export/").status_code == 404
+    assert client.get(f"/assessment/results/{world.results['alice'].pk}/export/").status_code == 404
+    assert not AuditLog.objects.filter(action__startswith="export.assessment").exists()

@@ -1,0 +1,179 @@
+"""Assessment pages: the ranking table, a score's explanation with its version history, the printable
+sheet and the rater's own assignments, worked on a 张家口-style quarter computed by hand.
+
+Q1 (4 secretaries; leader score, three judges with highest and lowest dropped, peers' score):
+alice 95 → 38 + 38 + 19 = 95 A rank 1; bob 80 B rank 2; dave 80 B rank 2 (tie); carol 60 C rank 4.
+Carol appeals; her leader score is corrected 60 → 70: 28 + 24 + 12 = 64 → C, still rank 4, v2.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from types import SimpleNamespace
+
+import pytest
+
+from jiceng.assessment import services
+from jiceng.assessment.models import AssessmentResult, Rating
+from jiceng.assessment.templates import zhangjiakou_secretary_scheme_create
+from jiceng.people.choices import Role
+from tests.assessment.helpers import close_compute_publish, period, raters
+from tests.factories import make_user
+
+pytestmark = pytest.mark.django_db
+
+Q1 = {"alice": (95, (90, 95, 100), 95), "bob": (80, (70, 80, 90), 80),
+      "dave": (80, (80, 80, 80), 80), "carol": (60, (60, 70, 50), 60)}
+
+
+def build_quarters(county) -> SimpleNamespace:
+    """A published quarter with one appeal re-reviewed, and a second quarter open for scoring."""
+    m = county.county_staff
+    secretaries = {"alice": county.alice, "bob": county.bob, "carol": county.carol,
+                   "dave": make_user("dave", Role.COMMUNITY_STAFF, county.a)}
+    leader = make_user("street_leader", Role.STREET_STAFF, county.east)
+    judges = raters("judge", 3, county.c)
+    scheme = zhangjiakou_secretary_scheme_create(actor=m, region=county.county)
+
+    def setup(label, start, end):
+        p = period(m, scheme, label, start, end)
+        subjects = {n: services.period_subject_add(actor=m, period=p, obj=u) for n, u in secretaries.items()}
+        services.assignment_create(actor=m, period=p, group="leaders", rater=leader, subjects=list(subjects.values()))
+        for j in judges:
+            services.assignment_create(actor=m, period=p, group="judges", rater=j, subjects=list(subjects.values()))
+        services.peer_assignments_create(actor=m, period=p, group="peers")
+        services.period_open_scoring(actor=m, period=p)
+        return p, subjects
+
+    q1, subjects = setup("2026Q1", date(2026, 1, 1), date(2026, 3, 31))
+    for name, s in subjects.items():
+        lead, js, peer = Q1[name]
+        services.rating_save(actor=leader, period=q1, group="leaders", subject=s, score=lead, submit=True)
+        for j, score in zip(judges, js, strict=True):
+            services.rating_save(actor=j, period=q1, group="judges", subject=s, score=score, submit=True)
+        for other, user in secretaries.items():
+            if other != name:
+                services.rating_save(actor=user, period=q1, group="peers", subject=s, score=peer, submit=True)
+    close_compute_publish(m, q1, date(2026, 4, 10))
+    services.appeal_file(actor=county.carol, period=q1, subject=subjects["carol"], reason="镇街评价分有误")
+    services.period_start_rereview(actor=m, period=q1)
+    services.rating_save(actor=leader, period=q1, group="leaders", subject=subjects["carol"], score=70, submit=True)
+    services.period_recompute(actor=m, period=q1, reason="更正镇街评价分")
+    services.period_republish(actor=m, period=q1, decision="申诉成立")
+    q2, q2_subjects = setup("2026Q2", date(2026, 4, 1), date(2026, 6, 30))
+    results = {r.subject.display_name: r for r in AssessmentResult.objects.filter(period=q1, current=True)}
+    old_carol = AssessmentResult.objects.get(period=q1, subject=subjects["carol"], version_no=1)
+    return SimpleNamespace(manager=m, leader=leader, judges=judges, q1=q1, q2=q2, subjects=subjects,
+                           q2_subjects=q2_subjects, results=results, old_carol=old_carol, scheme=scheme,
+                           secretaries=secretaries)
+
+
+@pytest.fixture
+def world(county):
+    return build_quarters(county)
+
+
+def test_the_ranking_table_shows_totals_grades_ties_and_flags(world, login):
+    page = login(world.manager).get(f"/assessment/periods/{world.q1.pk}/")
+    assert page.status_code == 200
+    rows = [(r["result"].subject.display_name, str(r["result"].total), r["result"].grade, r["result"].rank, r["tied"])
+            for r in page.context["rows"]]
+    assert rows == [("alice", "95.00", "A", 1, False), ("bob", "80.00", "B", 2, True),
+                    ("dave", "80.00", "B", 2, True), ("carol", "64.00", "C", 4, False)]
+    html = page.content.decode()
+    assert html.count('class="as-tie"') == 2
+    assert "优先入编" in html  # alice is A
+    assert "<script>" not in html and "style=" not in html  # strict CSP: no inline script or style
+
+
+def test_staff_see_only_their_subtree_in_the_ranking(world, login):
+    page = login(world.secretaries["bob"]).get(f"/assessment/periods/{world.q1.pk}/")
+    assert [r["result"].subject.display_name for r in page.context["rows"]] == ["bob"]
+
+
+def test_a_stranger_gets_404_for_the_period_and_the_explanation(world, county, login):
+    stranger = make_user("erin", Role.STREET_STAFF, county.west)
+    client = login(stranger)
+    assert client.get(f"/assessment/periods/{world.q1.pk}/").status_code == 404
+    assert client.get(f"/assessment/results/{world.results['alice'].pk}/").status_code == 404
+
+
+def test_the_explanation_page_shows_the_whole_arithmetic(world, login):
+    alice = world.results["alice"]
+    page = login(world.manager).get(f"/assessment/results/{alice.pk}/")
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "第 1 名（共 4 名）" in html
+    assert "95 ÷ 100 × 40% × 100 = 38" in html  # 镇街党政正职评价
+    assert "评委打分：3 个评分，去掉 90、100，平均 95" in html  # judges, extremes dropped
+    assert "95 + 0 − 0 = 95" in html and "总分 = 95.00" in html
+    assert page.context["e"]["verified"] is True
+    # peers are anonymous: no secretary's name among the peer inputs
+    peers = next(g for g in page.context["e"]["groups"] if g["code"] == "peers")
+    assert all("rater" not in s for s in peers["inputs"])
+
+
+def test_a_superseded_version_stays_readable_with_its_history(world, login):
+    client = login(world.manager)
+    new = world.results["carol"]
+    page = client.get(f"/assessment/results/{new.pk}/")
+    assert [(h.version_no, str(h.total), h.current) for h in page.context["history"]] == [
+        (1, "60.00", False), (2, "64.00", True)]
+    assert "更正镇街评价分" in page.content.decode()
+    old = client.get(f"/assessment/results/{world.old_carol.pk}/")
+    assert old.status_code == 200 and "这是已被取代的旧版本结果" in old.content.decode()
+    assert "总分 = 60.00" in old.content.decode()
+
+
+def test_the_subject_reads_their_own_published_score_only(world, login):
+    client = login(world.secretaries["carol"])
+    assert client.get(f"/assessment/results/{world.results['carol'].pk}/").status_code == 200
+    assert client.get(f"/assessment/results/{world.results['alice'].pk}/").status_code == 404
+
+
+def test_the_printable_sheet_uses_its_print_stylesheet(world, login):
+    page = login(world.manager).get(f"/assessment/results/{world.results['alice'].pk}/sheet/")
+    html = page.content.decode()
+    assert page.status_code == 200 and "assessment/sheet.css" in html and "95.00" in html
+    assert "<script" not in html
+
+
+def test_my_assignments_lists_only_my_own(world, login):
+    page = login(world.judges[0]).get("/assessment/mine/")
+    assignments = list(page.context["assignments"])
+    assert {a.rater_id for a in assignments} == {world.judges[0].pk}
+    assert len(assignments) == 8  # 4 secretaries × 2 quarters
+    assert 'name="viewport"' in page.content.decode()
+
+
+def test_a_rater_saves_a_draft_then_submits_from_the_phone_form(world, login):
+    client = login(world.leader)
+    subject = world.q2_subjects["bob"]
+    assignment = subject.assignments.get(group__code="leaders")
+    url = f"/assessment/assignments/{assignment.pk}/"
+    assert client.get(url).status_code == 200
+    assert client.post(url, {"score": "88", "note": "草稿", "submit": "0"}).status_code == 302
+    rating = Rating.objects.get(assignment=assignment)
+    assert (rating.state, rating.score) == ("draft", 88)
+    assert client.post(url, {"score": "87.5", "submit": "1"}).status_code == 302
+    rating.refresh_from_db()
+    assert (rating.state, rating.score) == ("submitted", Decimal("87.5"))
+    again = client.post(url, {"score": "10", "submit": "1"})
+    assert again.status_code == 200 and "评分已提交，不能修改" in again.content.decode()
+
+
+def test_someone_elses_assignment_is_404(world, login):
+    assignment = world.q2_subjects["bob"].assignments.get(group__code="leaders")
+    assert login(world.judges[0]).get(f"/assessment/assignments/{assignment.pk}/").status_code == 404
+
+
+def test_managers_move_the_workflow_from_the_ranking_page(world, login):
+    client = login(world.manager)
+    response = client.post(f"/assessment/periods/{world.q2.pk}/transition/", {"action": "close_scoring"})
+    assert response.status_code == 302
+    world.q2.refresh_from_db()
+    assert world.q2.state == "scoring_closed"
+    refused = login(world.secretaries["bob"]).post(f"/assessment/periods/{world.q2.pk}/transition/",
+                                                   {"action": "compute"})
+    assert refused.status_code == 403
