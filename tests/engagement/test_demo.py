@@ -8,20 +8,18 @@ from django.urls import reverse
 
 from jiceng.demo.loader import demo_load
 from jiceng.engagement.choices import WishStatus
-from jiceng.engagement.demo import RESIDENT_USERNAME, generate_demo_engagement
+from jiceng.engagement.demo import RESIDENT_USERNAME
 from jiceng.engagement.models import PointAccount, Redemption, ShopItem, Signup, Wish, WishClaim
 from jiceng.engagement.selectors import points_ledger_mismatches
 from jiceng.engagement.services import unspent_credits
-from jiceng.regions.choices import RegionLevel
-from jiceng.regions.models import Region
 
 
 @pytest.fixture
 def demo(db, settings, tmp_path):
+    """The demo county; its loader runs generate_demo_engagement (the 微心愿、积分与志愿 step)."""
     settings.DATA_DIR = tmp_path
-    demo_load(scale=0.02, seed=7)
-    county = Region.objects.get(level=RegionLevel.COUNTY)
-    return generate_demo_engagement(county=county, seed=7, scale=0.3)
+    result = demo_load(scale=0.1, seed=7)
+    return next(c for c in result.credentials if c.username == RESIDENT_USERNAME)
 
 
 def test_ledgers_sum_to_balances_and_nothing_is_negative(demo):
@@ -51,8 +49,8 @@ def test_signups_stay_within_capacity_and_served_ones_have_points(demo):
 
 
 def test_the_resident_login_works(demo, client):
-    assert demo.credential.username == RESIDENT_USERNAME
-    assert client.login(username=RESIDENT_USERNAME, password=demo.credential.password)
+    assert demo.username == RESIDENT_USERNAME
+    assert client.login(username=RESIDENT_USERNAME, password=demo.password)
     page = client.get(reverse("engagement-me"))
     assert page.status_code == 200 and "积分余额" in page.content.decode()
     assert client.get(reverse("engagement-me-activities")).status_code == 200
