@@ -15,7 +15,10 @@ import os
 from functools import lru_cache
 
 from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from django.conf import settings
 
 PREFIX = "enc:v1:"
@@ -39,16 +42,53 @@ def _key(key_id: str) -> bytes:
 
 def clear_key_cache() -> None:
     _key.cache_clear()
+    _sm4_key.cache_clear()
     _hash_key.cache_clear()
 
 
-def encrypt(plaintext: str, *, key_id: str | None = None) -> str:
+CIPHERS = ("aes-gcm", "sm4-gcm")
+
+
+@lru_cache(maxsize=16)
+def _sm4_key(key_id: str) -> bytes:
+    """SM4 takes 16-byte keys: a 16-byte key is used as is, a 32-byte one is narrowed with
+    HKDF over SM3 (国密 hash), so one keyring serves both ciphers."""
+    key = _key(key_id)
+    if len(key) == 16:
+        return key
+    return HKDF(algorithm=hashes.SM3(), length=16, salt=None, info=b"jiceng-sm4-gcm").derive(key)
+
+
+def _seal(cipher: str, key_id: str, nonce: bytes, data: bytes) -> bytes:
+    aad = key_id.encode()
+    if cipher == "aes-gcm":
+        return AESGCM(_key(key_id)).encrypt(nonce, data, aad)
+    if cipher == "sm4-gcm":
+        encryptor = Cipher(algorithms.SM4(_sm4_key(key_id)), modes.GCM(nonce)).encryptor()
+        encryptor.authenticate_additional_data(aad)
+        return encryptor.update(data) + encryptor.finalize() + encryptor.tag
+    raise DecryptionError(f"unsupported field cipher {cipher!r}")
+
+
+def _open(cipher: str, key_id: str, nonce: bytes, sealed: bytes) -> bytes:
+    aad = key_id.encode()
+    if cipher == "aes-gcm":
+        return AESGCM(_key(key_id)).decrypt(nonce, sealed, aad)
+    if cipher == "sm4-gcm":
+        if len(sealed) < 16:
+            raise InvalidTag
+        decryptor = Cipher(algorithms.SM4(_sm4_key(key_id)), modes.GCM(nonce, sealed[-16:])).decryptor()
+        decryptor.authenticate_additional_data(aad)
+        return decryptor.update(sealed[:-16]) + decryptor.finalize()
+    raise DecryptionError(f"unsupported field cipher {cipher!r}")
+
+
+def encrypt(plaintext: str, *, key_id: str | None = None, cipher: str | None = None) -> str:
+    """Seal with the configured cipher (AES-256-GCM by default; SM4-GCM for 密评 deployments)."""
     key_id = key_id or settings.FIELD_KEY_ID
-    cipher = settings.FIELD_CIPHER
-    if cipher != "aes-gcm":
-        raise DecryptionError(f"unsupported field cipher {cipher!r}")
+    cipher = cipher or settings.FIELD_CIPHER
     nonce = os.urandom(12)
-    sealed = AESGCM(_key(key_id)).encrypt(nonce, plaintext.encode("utf-8"), key_id.encode())
+    sealed = _seal(cipher, key_id, nonce, plaintext.encode("utf-8"))
     return f"{PREFIX}{cipher}:{key_id}:{base64.b64encode(nonce + sealed).decode()}"
 
 
@@ -60,10 +100,10 @@ def decrypt(token: str) -> str:
         blob = base64.b64decode(payload)
     except ValueError as exc:
         raise DecryptionError("malformed encrypted token") from exc
-    if cipher != "aes-gcm":
+    if cipher not in CIPHERS:
         raise DecryptionError(f"unsupported field cipher {cipher!r}")
     try:
-        return AESGCM(_key(key_id)).decrypt(blob[:12], blob[12:], key_id.encode()).decode("utf-8")
+        return _open(cipher, key_id, blob[:12], blob[12:]).decode("utf-8")
     except (InvalidTag, UnicodeDecodeError, ValueError) as exc:  # never echo the value
         raise DecryptionError("encrypted value failed authentication") from exc
 
@@ -72,6 +112,12 @@ def key_id_of(token: str) -> str | None:
     if not token or not token.startswith(PREFIX):
         return None
     return token[len(PREFIX):].split(":", 2)[1]
+
+
+def cipher_of(token: str) -> str | None:
+    if not token or not token.startswith(PREFIX):
+        return None
+    return token[len(PREFIX):].split(":", 2)[0]
 
 
 @lru_cache(maxsize=1)
