@@ -24,5 +24,5 @@ echo "== django checks (database: ${DATABASE_URL:-sqlite})"
 DJANGO_SETTINGS_MODULE=jiceng.settings .venv/bin/python -m django check
 DJANGO_SETTINGS_MODULE=jiceng.settings .venv/bin/python -m django makemigrations --check --dry-run >/dev/null \
   || { echo "models changed without a migration: run 'jiceng makemigrations'"; exit 1; }
-echo "== pytest (database: ${DATABASE_URL:-sqlite})"
-.venv/bin/pytest "$@"
+echo "== pytest (database: ${DATABASE_URL:-sqlite}, ${JICENG_TEST_WORKERS:-2} processes)"
+.venv/bin/pytest -n "${JICENG_TEST_WORKERS:-2}" "$@"
