@@ -58,20 +58,41 @@ class PageProbe:
         return path
 
 
+def csp_context(chromium, live_server, *, csp: str = STRICT_CSP, pass_posts: bool = False, **kwargs):
+    """A Chinese-language browser context whose every response from the test server carries the
+    strict CSP. ``pass_posts``: POSTs go through untouched (route.fetch drops multipart bodies).
+    Close it with ``close_context``."""
+    from playwright.sync_api import Error as PlaywrightError
+
+    context = chromium.new_context(locale="zh-CN", **kwargs)
+    context.set_default_timeout(10_000)
+
+    def with_csp(route):
+        try:
+            if pass_posts and route.request.method == "POST":
+                route.continue_()
+                return
+            response = route.fetch(max_redirects=0)
+            route.fulfill(response=response, headers={**response.headers, "content-security-policy": csp})
+        except PlaywrightError:
+            return  # the page or context went away while this request was in flight
+
+    context.route(f"{live_server.url}/**", with_csp)
+    return context
+
+
+def close_context(context) -> None:
+    context.unroute_all(behavior="ignoreErrors")
+    context.close()
+
+
 @pytest.fixture
 def browser_page(chromium, live_server):
     """A fresh Chinese-language context per test (zh-CN, as on a county office's PC)."""
     from django.conf import settings
 
-    csp = getattr(settings, "JICENG_CSP", None) or STRICT_CSP
-    context = chromium.new_context(locale="zh-CN", viewport={"width": 1280, "height": 900})
-    context.set_default_timeout(10_000)
-
-    def with_csp(route):
-        response = route.fetch(max_redirects=0)
-        route.fulfill(response=response, headers={**response.headers, "content-security-policy": csp})
-
-    context.route(f"{live_server.url}/**", with_csp)
+    context = csp_context(chromium, live_server, csp=getattr(settings, "JICENG_CSP", None) or STRICT_CSP,
+                          viewport={"width": 1280, "height": 900})
     probe = PageProbe(context.new_page(), live_server.url)
     yield probe
-    context.close()
+    close_context(context)

@@ -14,22 +14,14 @@ from jiceng.engagement.choices import RuleSource
 from jiceng.engagement.models import Redemption, Signup
 from jiceng.engagement.selectors import points_ledger_mismatches
 from jiceng.people.services import resident_account_create, resident_create
-from tests.browser.conftest import STRICT_CSP, PageProbe
+from tests.browser.conftest import PageProbe, close_context, csp_context
 from tests.factories import PASSWORD, small_county
 
 pytestmark = [pytest.mark.browser]
 
 
 def _context(chromium, live_server, **kwargs):
-    context = chromium.new_context(locale="zh-CN", **kwargs)
-    context.set_default_timeout(10_000)
-
-    def with_csp(route):
-        response = route.fetch(max_redirects=0)
-        route.fulfill(response=response, headers={**response.headers, "content-security-policy": STRICT_CSP})
-
-    context.route(f"{live_server.url}/**", with_csp)
-    return context
+    return csp_context(chromium, live_server, pass_posts=False, **kwargs)
 
 
 def _login(page, base: str, username: str, next_url: str) -> None:
@@ -130,6 +122,6 @@ def test_a_resident_volunteers_earns_points_and_redeems(live_server, transaction
             assert not [e for e in probe.errors if "HTTP" not in e], probe.errors
             assert not probe.external, probe.external
     finally:
-        phone.close()
-        desk.close()
-        public.close()
+        close_context(phone)
+        close_context(desk)
+        close_context(public)

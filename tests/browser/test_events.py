@@ -14,7 +14,7 @@ from playwright.sync_api import expect
 
 from jiceng.events import services
 from jiceng.events.models import Event
-from tests.browser.conftest import STRICT_CSP, PageProbe
+from tests.browser.conftest import PageProbe, close_context, csp_context
 from tests.events.factories import IN_A1_1, PHONE, build_world
 from tests.factories import PASSWORD
 
@@ -22,19 +22,7 @@ pytestmark = [pytest.mark.browser]
 
 
 def _context(chromium, live_server, **kwargs):
-    context = chromium.new_context(locale="zh-CN", **kwargs)
-    context.set_default_timeout(10_000)
-
-    def with_csp(route):
-        if route.request.method == "POST":
-            # route.fetch drops multipart file bodies; a POST answers with a redirect (no CSP needed)
-            route.continue_()
-            return
-        response = route.fetch(max_redirects=0)
-        route.fulfill(response=response, headers={**response.headers, "content-security-policy": STRICT_CSP})
-
-    context.route(f"{live_server.url}/**", with_csp)
-    return context
+    return csp_context(chromium, live_server, pass_posts=True, **kwargs)
 
 
 def _login(page, base: str, username: str, next_url: str) -> None:
@@ -139,4 +127,4 @@ def test_a_report_goes_from_the_resident_to_the_rating(live_server, transactiona
         assert probe.external == []
         assert [e for e in probe.errors if "favicon" not in e] == []
     for ctx in (phone, pc, worker_ctx):
-        ctx.close()
+        close_context(ctx)
