@@ -181,3 +181,15 @@ def test_an_application_error_escaping_a_page_answers_with_its_status_not_500(rf
         middleware.process_exception(request, NotFoundError("没有"))
     assert middleware.process_exception(rf.get("/api/x"), RateLimitedError("x")) is None
     assert middleware.process_exception(request, ValueError("x")) is None
+
+
+def test_a_resident_lands_on_their_own_pages_and_sees_no_staff_menu(county, client):
+    from jiceng.people.services import resident_account_create, resident_create
+
+    resident = resident_create(actor=county.alice, name="居民甲", grid=county.a1_1)
+    resident_account_create(actor=county.alice, resident=resident, username="jumin", password="Wq-7731-Zk")
+    assert client.login(username="jumin", password="Wq-7731-Zk")
+    response = client.get(reverse("home"))
+    assert response.status_code == 302 and response["Location"] == reverse("engagement-me")
+    html = client.get(reverse("engagement-me")).content.decode()
+    assert reverse("resident-list") not in html and reverse("events:console") not in html

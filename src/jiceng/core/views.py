@@ -12,7 +12,7 @@ import functools
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 
 from jiceng.people.selectors import region_people_counts
 from jiceng.regions.choices import RegionLevel
@@ -62,6 +62,8 @@ def region_summary(*, actor, region) -> dict:
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
     user = request.user
+    if user.role == "resident":  # residents have their own pages, not the region tree
+        return redirect("engagement-me")
     roots = region_roots(actor=user)
     trees = [
         {**region_summary(actor=user, region=root), "children": list(region_children_counted(actor=user, region=root))}

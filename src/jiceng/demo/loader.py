@@ -14,7 +14,7 @@ import random
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 
 import shapely
 from django.db import transaction
@@ -274,9 +274,9 @@ class _Loader:
 
 
 def _year_start() -> date:
-    """The first day of the month a year ago: the demo carries a year of cases up to now."""
-    today = timezone.localdate()
-    return date(today.year - 1, today.month, 1)
+    """A year ago today: the demo carries a year of cases up to now, so the cases still in hand
+    are recent ones, as in a real command centre."""
+    return timezone.localdate() - timedelta(days=365)
 
 
 def demo_load(*, seed: int = DEFAULT_SEED, scale: float = 1.0,
