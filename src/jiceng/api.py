@@ -109,6 +109,7 @@ def _register_routers() -> None:
     api.add_router("/engagement/", "jiceng.engagement.api.router")
     api.add_router("/assessment/", "jiceng.assessment.api.router")
     api.add_router("/events/", "jiceng.events.api.router")
+    api.add_router("/exports/", "jiceng.core.api.router")
 
 
 _register_routers()

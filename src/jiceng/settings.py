@@ -257,6 +257,7 @@ CELERY_TIMEZONE = TIME_ZONE
 # same work in-process instead (jiceng.gunicorn_conf).
 CELERY_BEAT_SCHEDULE = {
     "events-process-due-timers": {"task": "jiceng.events.process_due_timers", "schedule": 60.0},
+    "core-purge-expired-exports": {"task": "jiceng.core.purge_expired_exports", "schedule": 600.0},
 }
 
 # Domain settings.
@@ -264,6 +265,8 @@ JICENG_STAFFING_STANDARD = envint("JICENG_STAFFING_STANDARD", 18)  # grid worker
 JICENG_PAGE_SIZE = envint("JICENG_PAGE_SIZE", 50)
 JICENG_WORK_HOURS = env("JICENG_WORK_HOURS", "08:30-12:00,14:00-17:30")  # the working calendar's hours
 JICENG_EVENT_RATING_DAYS = envint("JICENG_EVENT_RATING_DAYS", 30)  # how long a rating link stays valid
+JICENG_EXPORT_LINK_SECONDS = envint("JICENG_EXPORT_LINK_SECONDS", 600)  # an export's download link lives this long
+JICENG_EVENT_TRACKING_DAYS = envint("JICENG_EVENT_TRACKING_DAYS", 365)  # how long a reporter's tracking link works
 JICENG_UPLOAD_MAX_BYTES = envint("JICENG_UPLOAD_MAX_BYTES", 10 * 1024 * 1024)
 JICENG_UPLOAD_MAX_PIXELS = envint("JICENG_UPLOAD_MAX_PIXELS", 40_000_000)
 JICENG_PUBLIC_RATE_PER_IP = envint("JICENG_PUBLIC_RATE_PER_IP", 100)  # requests per minute, public endpoints

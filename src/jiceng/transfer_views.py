@@ -9,11 +9,12 @@ from __future__ import annotations
 from django import forms
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
 from jiceng.core.errors import ApplicationError, PermissionDeniedError
 from jiceng.core.excel import BadWorkbook, ImportRejected, Transfer
+from jiceng.core.exports import export_page_url
 from jiceng.people.transfer import TRANSFERS as PEOPLE_TRANSFERS
 from jiceng.regions.transfer import TRANSFERS as REGION_TRANSFERS
 
@@ -78,7 +79,8 @@ def template_view(request: HttpRequest, kind: str) -> HttpResponse:
 def export_view(request: HttpRequest, kind: str) -> HttpResponse:
     transfer = _transfer(kind)
     try:
-        return transfer.export_response(actor=request.user, params=request.GET)
+        export = transfer.export_file(actor=request.user, params=request.GET)
     except ApplicationError as exc:
         return render(request, "transfer/export_error.html", {"message": exc.message, "transfer": transfer},
                       status=exc.status)
+    return redirect(export_page_url(export))

@@ -195,18 +195,20 @@ def test_a_png_renamed_xlsx_is_refused_with_a_clear_message(county, login):
 
 
 def test_export_holds_what_the_user_sees_and_is_audited(county, login):
-    response = login(county.alice).get("/transfer/export/grids/")
-    assert response.status_code == 200
+    response = login(county.alice).get("/transfer/export/grids/", follow=True)
+    assert response.status_code == 200 and response.redirect_chain[0][0].startswith("/exports/")
     rows = sheet_rows(response)
     assert rows[0][:4] == ["网格编码", "网格名称", "层级", "上级编码"]
     assert sorted(r[0] for r in rows[1:]) == ["A1", "A1-1", "A1-2"]
     entry = AuditLog.objects.get(action="export.grids")
-    assert (entry.actor_id, entry.changes) == (county.alice.pk, {"rows": 3})
+    assert (entry.actor_id, entry.changes["rows"]) == (county.alice.pk, 3)
 
 
 def test_region_export_reimports_elsewhere(county):
     client = token_client(county.sysadmin)
-    response = client.get("/api/regions/export/regions", {"region": county.west.pk})
+    made = client.get("/api/regions/export/regions", {"region": county.west.pk})
+    assert made.status_code == 200 and made.json()["rows"] == 2
+    response = client.get(made.json()["url"])
     assert response.status_code == 200
     rows = sheet_rows(response)
     assert [r[0] for r in rows[1:]] == ["350724002", "350724002001"]

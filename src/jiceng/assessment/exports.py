@@ -1,10 +1,12 @@
 """Excel exports of assessment results (ranking tables, individual score sheets), with Chinese
-headers; every export is audited with the number of rows written."""
+headers; every export is audited with the number of rows written and downloaded
+through a short-lived link bound to the user who made it (core.exports)."""
 
 from __future__ import annotations
 
-from jiceng.core.audit import audit_record
 from jiceng.core.excel import Column, build_workbook
+from jiceng.core.exports import export_create
+from jiceng.core.models import ExportFile
 
 from . import selectors
 from .choices import FlagKind
@@ -23,7 +25,7 @@ SHEET_COLUMNS = [Column("section", "项目", width=24), Column("item", "内容",
                  Column("note", "说明", width=60)]
 
 
-def ranking_export(*, actor, period: AssessmentPeriod) -> tuple[bytes, int]:
+def ranking_export(*, actor, period: AssessmentPeriod) -> ExportFile:
     rows = selectors.period_ranking(actor, period)
 
     def lines():
@@ -34,8 +36,8 @@ def ranking_export(*, actor, period: AssessmentPeriod) -> tuple[bytes, int]:
                    "已公布" if r.published_at else "未公布", r.version_no]
 
     content, count = build_workbook(RANKING_COLUMNS, lines(), sheet_title="排名表")
-    audit_record(actor=actor, action="export.assessment_ranking", obj=period, changes={"rows": count})
-    return content, count
+    return export_create(actor=actor, kind="assessment_ranking", content=content, rows=count, obj=period,
+                         filename=f"{period.label}排名表.xlsx", fallback=f"ranking-{period.pk}.xlsx")
 
 
 def score_sheet_rows(explained: dict) -> list[list]:
@@ -54,8 +56,9 @@ def score_sheet_rows(explained: dict) -> list[list]:
     return rows
 
 
-def score_sheet_export(*, actor, result: AssessmentResult) -> tuple[bytes, int]:
+def score_sheet_export(*, actor, result: AssessmentResult) -> ExportFile:
     explained = selectors.result_explain(actor, result)
     content, count = build_workbook(SHEET_COLUMNS, score_sheet_rows(explained), sheet_title="评分表")
-    audit_record(actor=actor, action="export.assessment_score_sheet", obj=result, changes={"rows": count})
-    return content, count
+    return export_create(actor=actor, kind="assessment_score_sheet", content=content, rows=count, obj=result,
+                         filename=f"{result.period.label}{result.subject.display_name}评分表.xlsx",
+                         fallback=f"score-sheet-{result.pk}.xlsx")

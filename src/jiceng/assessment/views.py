@@ -13,7 +13,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from jiceng.core.errors import ApplicationError
-from jiceng.core.excel import xlsx_response
+from jiceng.core.exports import export_page_url
 from jiceng.core.views import page_errors
 
 from . import exports, selectors, services, workflow
@@ -81,8 +81,7 @@ def period_transition(request: HttpRequest, pk: int) -> HttpResponse:
 @page_errors
 def ranking_export(request: HttpRequest, pk: int) -> HttpResponse:
     period = selectors.period_get(request.user, pk)
-    content, _ = exports.ranking_export(actor=request.user, period=period)
-    return xlsx_response(content, filename=f"{period.label}排名表.xlsx", fallback=f"ranking-{period.pk}.xlsx")
+    return redirect(export_page_url(exports.ranking_export(actor=request.user, period=period)))
 
 
 def _short(value) -> str:
@@ -133,9 +132,7 @@ def result_sheet(request: HttpRequest, pk: int) -> HttpResponse:
 @page_errors
 def result_export(request: HttpRequest, pk: int) -> HttpResponse:
     result = selectors.result_get(request.user, pk)
-    content, _ = exports.score_sheet_export(actor=request.user, result=result)
-    name = f"{result.period.label}{result.subject.display_name}评分表.xlsx"
-    return xlsx_response(content, filename=name, fallback=f"score-sheet-{result.pk}.xlsx")
+    return redirect(export_page_url(exports.score_sheet_export(actor=request.user, result=result)))
 
 
 @login_required

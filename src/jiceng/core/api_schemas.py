@@ -3,6 +3,7 @@ database's limits (so PostgreSQL never sees an out-of-range value), pagination a
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from django.db import IntegrityError
@@ -75,6 +76,18 @@ Level = bounded_int(1, 7, "层级：1 市，2 区县，3 街道/乡镇，4 社�
 Lng = bounded_float(-180, 180, "经度（WGS84）")
 Lat = bounded_float(-90, 90, "纬度（WGS84）")
 CODE_PATTERN = r"^[0-9A-Za-z_-]{1,32}$"
+
+
+class ExportOut(Schema):
+    id: str = Field(..., description="导出文件 ID")
+    url: str = Field(..., description="下载地址（GET，须以同一用户的令牌或会话访问，过期后 404）")
+    filename: str = Field(..., description="文件名")
+    rows: int = Field(..., description="导出的行数")
+    expires_at: datetime = Field(..., description="下载链接过期时间")
+
+
+EXPORT_CREATED_DESCRIPTION = ("导出只为调用者本人生成：返回一个短时有效的下载地址（默认 10 分钟），"
+                              "只有同一用户可以下载，其他人访问得到 404。生成和每次下载都记入审计日志（含行数）。")
 
 XLSX_DOWNLOAD = {"responses": {200: {
     "description": "Excel 文件（.xlsx）",

@@ -108,6 +108,22 @@ def decrypt(token: str) -> str:
         raise DecryptionError("encrypted value failed authentication") from exc
 
 
+def encrypt_bytes(data: bytes) -> tuple[str, str, bytes]:
+    """Seal a blob (an export file) with the configured cipher: (cipher, key id, nonce || sealed)."""
+    key_id, cipher = settings.FIELD_KEY_ID, settings.FIELD_CIPHER
+    nonce = os.urandom(12)
+    return cipher, key_id, nonce + _seal(cipher, key_id, nonce, data)
+
+
+def decrypt_bytes(cipher: str, key_id: str, blob: bytes) -> bytes:
+    if cipher not in CIPHERS:
+        raise DecryptionError(f"unsupported field cipher {cipher!r}")
+    try:
+        return _open(cipher, key_id, bytes(blob[:12]), bytes(blob[12:]))
+    except (InvalidTag, ValueError) as exc:
+        raise DecryptionError("encrypted blob failed authentication") from exc
+
+
 def key_id_of(token: str) -> str | None:
     if not token or not token.startswith(PREFIX):
         return None

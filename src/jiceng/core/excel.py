@@ -17,7 +17,6 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
-from urllib.parse import quote
 from xml.etree.ElementTree import ParseError
 
 import openpyxl
@@ -32,10 +31,10 @@ from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.exceptions import InvalidFileException
 
-from .audit import audit_record
 from .errors import ApplicationError, ConflictError
+from .exports import XLSX_CONTENT_TYPE, export_create, file_response
+from .models import ExportFile
 
-XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 _MAIN_PART = b"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"
 _MACRO_PART = b"application/vnd.ms-excel.sheet.macroEnabled.main+xml"
 COMMENT_MARK = "#"  # a row whose first cell starts with # is a comment (the template's example row)
@@ -270,11 +269,7 @@ def build_template(columns: Sequence[Column], example: Sequence[Any], *, title: 
 
 def xlsx_response(content: bytes, *, filename: str, fallback: str) -> HttpResponse:
     """Download with a Chinese file name (RFC 5987 ``filename*``) and an ASCII fallback."""
-    response = HttpResponse(content, content_type=XLSX_CONTENT_TYPE)
-    response["Content-Disposition"] = f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename, safe='')}"
-    response["Cache-Control"] = "no-store"
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    return file_response(content, filename=filename, fallback=fallback, content_type=XLSX_CONTENT_TYPE)
 
 
 # --- reading ----------------------------------------------------------------------------------
@@ -413,14 +408,15 @@ class Transfer:
         except IntegrityError as exc:  # a concurrent write took a code or ID number after the checks
             raise ConflictError("导入期间有人同时登记了相同的编码或身份证号，未导入任何数据，请重新导入。") from exc
 
-    def export_response(self, *, actor, params) -> HttpResponse:
-        """Export what the actor may see under the list's filters (masked); audited with the row count."""
+    def export_file(self, *, actor, params) -> ExportFile:
+        """Export what the actor may see under the list's filters (masked), for the actor alone
+        (a short-lived link, core.exports); audited with the row count."""
         columns, rows, described = self.export(actor=actor, params=params)
         content, count = build_workbook(columns, rows, sheet_title=self.label)
-        audit_record(actor=actor, action=f"export.{self.kind}", object_type="export", object_id=self.kind,
-                     object_repr=f"{self.label}导出 {described}".strip()[:200], changes={"rows": count})
         stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
-        return xlsx_response(content, filename=f"{self.label}导出-{stamp}.xlsx", fallback=f"{self.kind}-{stamp}.xlsx")
+        return export_create(actor=actor, kind=self.kind, content=content, rows=count,
+                             filename=f"{self.label}导出-{stamp}.xlsx", fallback=f"{self.kind}-{stamp}.xlsx",
+                             description=f"{self.label}导出 {described}".strip())
 
 
 def describe_filters(params: dict[str, Any]) -> str:

@@ -6,6 +6,8 @@ from django.apps import apps
 from django.http import Http404, HttpResponse
 from django.views.decorators.http import require_GET
 
+from .errors import NotFoundError
+from .exports import export_download
 from .models import Attachment
 from .scope import restrict
 from .uploads import attachment_read
@@ -34,3 +36,12 @@ def attachment_download(request, pk):
     response["X-Content-Type-Options"] = "nosniff"
     response["Content-Disposition"] = "inline"
     return response
+
+
+@require_GET
+def export_file_download(request, pk):
+    """An export's short-lived link: only for the user who made it, until it expires."""
+    try:
+        return export_download(actor=request.user, pk=pk)
+    except NotFoundError as exc:
+        raise Http404(exc.message) from exc

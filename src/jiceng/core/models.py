@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -112,3 +114,28 @@ class Attachment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.owner_type}#{self.owner_id} {self.purpose}"
+
+
+class ExportFile(models.Model):
+    """A generated export (xlsx), encrypted at rest, downloadable only by the user who asked for
+    it and only until it expires (``JICENG_EXPORT_LINK_SECONDS``). Expired files are deleted."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(_("类型"), max_length=64)
+    filename = models.CharField(_("文件名"), max_length=200)
+    fallback = models.CharField(max_length=200)
+    content_type = models.CharField(max_length=100)
+    cipher = models.CharField(max_length=16)
+    key_id = models.CharField(max_length=32)
+    content = models.BinaryField()
+    rows = models.PositiveIntegerField(_("行数"))
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField(_("链接过期时间"), db_index=True)
+
+    class Meta:
+        verbose_name = _("导出文件")
+        verbose_name_plural = _("导出文件")
+
+    def __str__(self) -> str:
+        return f"{self.filename} ({self.rows})"

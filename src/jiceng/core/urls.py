@@ -11,4 +11,5 @@ urlpatterns = [
                                                  redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("files/<uuid:pk>/", files.attachment_download, name="attachment"),
+    path("exports/<uuid:pk>/", files.export_file_download, name="export-download"),
 ]

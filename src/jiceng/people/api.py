@@ -17,11 +17,12 @@ from ninja.files import UploadedFile
 
 from jiceng.core.api_schemas import (
     CREATE_ERRORS,
+    EXPORT_CREATED_DESCRIPTION,
     LIST_ERRORS,
     READ_ERRORS,
     WRITE_ERRORS,
-    XLSX_DOWNLOAD,
     Error,
+    ExportOut,
     ImportOut,
     ObjectId,
     PageParams,
@@ -33,6 +34,7 @@ from jiceng.core.api_schemas import (
     write_conflict,
 )
 from jiceng.core.errors import ApplicationError
+from jiceng.core.exports import export_out
 from jiceng.core.scope import restrict
 from jiceng.regions.api import RegionRef, region_ref
 from jiceng.regions.choices import GRID_LEVELS, RegionLevel
@@ -224,15 +226,15 @@ def people_import(request, dataset: PeopleDataset, file: File[UploadedFile]):
     return Status(201, {"dataset": dataset, "created": created})
 
 
-@router.get("/export/{dataset}", response={READ_ERRORS: Error}, openapi_extra=XLSX_DOWNLOAD,
+@router.get("/export/{dataset}", response={200: ExportOut, READ_ERRORS: Error},
             summary="Excel 导出居民或网格员",
-            description="导出您范围内、符合筛选条件（与列表页相同）的记录；个人信息均为脱敏值。每次导出都记入审计日志（含行数）。")
+            description="导出您范围内、符合筛选条件（与列表页相同）的记录；个人信息均为脱敏值。" + EXPORT_CREATED_DESCRIPTION)
 def people_export(request, dataset: PeopleDataset, filters: Query[PeopleExportFilter]):
     params = {k: ("1" if v is True else "0" if v is False else str(v))
               for k, v in filters.model_dump(exclude_none=True).items() if v != ""}
     if "is_volunteer" in params:
         params["volunteer"] = params.pop("is_volunteer")
-    return TRANSFERS[dataset].export_response(actor=request.auth, params=params)
+    return export_out(TRANSFERS[dataset].export_file(actor=request.auth, params=params))
 
 
 @router.get("/residents/{id}", response={200: ResidentOut, READ_ERRORS: Error}, summary="居民详情",

@@ -14,6 +14,7 @@ from ninja.files import UploadedFile
 from jiceng.core.api_schemas import (
     CODE_PATTERN,
     CREATE_ERRORS,
+    EXPORT_CREATED_DESCRIPTION,
     INT32_MAX,
     LIST_ERRORS,
     READ_ERRORS,
@@ -21,6 +22,7 @@ from jiceng.core.api_schemas import (
     WRITE_ERRORS,
     XLSX_DOWNLOAD,
     Error,
+    ExportOut,
     ImportOut,
     Lat,
     Level,
@@ -36,6 +38,7 @@ from jiceng.core.api_schemas import (
     write_conflict,
 )
 from jiceng.core.errors import ApplicationError, NotFoundError
+from jiceng.core.exports import export_out
 from jiceng.core.masking import mask_phone
 from jiceng.core.scope import restrict
 from jiceng.people import selectors as people_selectors
@@ -414,12 +417,12 @@ def region_import(request, dataset: RegionDataset, file: File[UploadedFile]):
     return Status(201, {"dataset": dataset, "created": created})
 
 
-@router.get("/export/{dataset}", response={READ_ERRORS: Error}, openapi_extra=XLSX_DOWNLOAD,
+@router.get("/export/{dataset}", response={200: ExportOut, READ_ERRORS: Error},
             summary="Excel 导出区域或网格",
-            description="导出您范围内、符合筛选条件的区域或网格（与导入模板同列，可作为另一系统的导入文件）。每次导出都记入审计日志。")
+            description="导出您范围内、符合筛选条件的区域或网格（与导入模板同列，可作为另一系统的导入文件）。" + EXPORT_CREATED_DESCRIPTION)
 def region_export(request, dataset: RegionDataset, filters: Query[RegionExportFilter]):
     params = {k: str(v) for k, v in filters.model_dump(exclude_none=True).items() if v != ""}
-    return TRANSFERS[dataset].export_response(actor=request.auth, params=params)
+    return export_out(TRANSFERS[dataset].export_file(actor=request.auth, params=params))
 
 
 # --- one region (declared after the fixed paths above, which '/{id}' would otherwise match) ------
