@@ -12,7 +12,6 @@ from django.core.cache import cache
 from PIL import Image
 from playwright.sync_api import expect
 
-from jiceng.events import services
 from jiceng.events.models import Event
 from tests.browser.conftest import PageProbe, close_context, csp_context
 from tests.events.factories import IN_A1_1, PHONE, build_world
@@ -75,6 +74,8 @@ def test_a_report_goes_from_the_resident_to_the_rating(live_server, transactiona
     resident.shot("events-2-follow")
     event = Event.objects.get()
     assert event.number in resident.page.content()
+    track_link = resident.page.locator("#ev-track-link").inner_text()
+    assert track_link.startswith(f"{base}/events/track/?t=")
 
     # 2. the command centre registers it: dispatched to 甲社区 by the category's rule
     pc = _context(chromium, live_server, viewport={"width": 1280, "height": 900})
@@ -105,8 +106,10 @@ def test_a_report_goes_from_the_resident_to_the_rating(live_server, transactiona
     event.refresh_from_db()
     assert event.state == "closed"
 
-    # 5. the resident rates through the link
-    resident.page.goto(f"{base}/events/rate/?token={services.rating_token(event)}")
+    # 5. the resident opens the tracking link kept from step 1 and rates from there
+    resident.page.goto(track_link)
+    expect(resident.page.locator("#ev-status")).to_contain_text("已结案")
+    resident.page.click("#ev-rate-link")
     resident.page.check("input[name=rating][value=satisfied]")
     resident.page.fill("#id_comment", "处理很快")
     resident.page.click("button[type=submit]:has-text('提交评价')")

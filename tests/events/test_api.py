@@ -77,8 +77,10 @@ def test_a_resident_report_goes_through_every_step_to_the_rating(world, clock, s
     token = services.rating_token(Event.objects.get(pk=pk))
     rated = post(Client(), f"{API}/public/rate", {"token": token, "rating": "satisfied"})
     assert rated.status_code == 200 and rated.json()["state"] == "rated"
-    followed = Client().get(f"{API}/public/cases/{number}")
-    assert followed.json()["state_label"] == "已评价"
+    followed = post(Client(), f"{API}/public/follow", {"number": number, "phone": PHONE})
+    assert followed.status_code == 200 and followed.json()["state_label"] == "已评价"
+    tracked = post(Client(), f"{API}/public/track", {"token": created.json()["tracking_token"]})
+    assert tracked.json()["state"] == "rated" and tracked.json()["rating_token"] == ""
 
     detail = alice.get(f"{API}/cases/{pk}").json()
     assert [s["action"] for s in detail["timeline"]] == [

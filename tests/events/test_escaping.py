@@ -3,6 +3,8 @@ escaped on every page that shows them (templates auto-escape; no ``|safe`` on us
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 import pytest
 from django.test import Client
 from django.urls import reverse
@@ -11,6 +13,7 @@ from jiceng.engagement.choices import WishCategory
 from jiceng.engagement.services import wish_post, wish_review
 from jiceng.events import services as events
 from jiceng.events.choices import Channel
+from jiceng.events.tracking import tracking_token
 from jiceng.people.services import resident_account_create, resident_create
 from tests.accounts.helpers import login_verified
 from tests.events.factories import IN_A1_1
@@ -63,7 +66,7 @@ def pages(stored) -> list[tuple[str, str]]:
         ("alice", reverse("events:mine")),
         ("alice", reverse("engagement-staff-wishes")),
         ("anonymous", reverse("engagement-wall", args=[w.c.a.pk])),
-        ("anonymous", reverse("events:follow") + f"?number={event.number}"),
+        ("anonymous", reverse("events:track") + "?" + urlencode({"t": tracking_token(event)})),
         ("resident", reverse("engagement-me")),
     ]
 

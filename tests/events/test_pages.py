@@ -4,6 +4,7 @@ patrol page and the residents' pages (report, follow, rate) without a login."""
 from __future__ import annotations
 
 import io
+from urllib.parse import quote
 
 import pytest
 from django.core.cache import cache
@@ -98,11 +99,15 @@ def test_a_resident_reports_follows_and_rates_without_a_login(world, clock):
     answer = Client().post("/events/report/", {**report_form(), "photo": jpeg()})
     assert answer.status_code == 302, answer.content.decode()[:2000]
     ev = Event.objects.get()
-    assert ev.number in answer["Location"]
+    assert answer["Location"].startswith("/events/track/?t=") and ev.number not in answer["Location"]
     follow = Client().get(answer["Location"]).content.decode()
-    assert ev.number in follow and "待受理" in follow
+    assert ev.number in follow and "待受理" in follow and 'id="ev-new"' in follow
+    assert 'id="ev-rate-link"' not in follow
     to_closed(world, ev)
+    # the same tracking link now offers the rating link
+    follow = Client().get(answer["Location"]).content.decode()
     token = services.rating_token(Event.objects.get())
+    assert f'href="/events/rate/?token={quote(token)}"' in follow
     assert Client().get(f"/events/rate/?token={token}").status_code == 200
     rated = Client().post("/events/rate/", {"token": token, "rating": "satisfied", "comment": "很快"})
     assert "感谢您的评价" in rated.content.decode()
@@ -120,5 +125,5 @@ def test_the_honeypot_and_the_rate_limit(world, clock, settings):
 
 
 def test_an_unknown_case_number_is_said_so(world):
-    page = Client().get("/events/follow/?number=202503030000099").content.decode()
-    assert "未找到该案件编号" in page
+    page = Client().post("/events/follow/", {"number": "202503030000099", "phone": PHONE})
+    assert page.status_code == 400 and "未找到该案件，或电话与上报时不符" in page.content.decode()

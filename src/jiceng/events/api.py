@@ -11,8 +11,10 @@ from __future__ import annotations
 import hashlib
 from datetime import date, datetime
 from typing import Annotated
+from urllib.parse import urlencode
 
 from django.conf import settings
+from django.urls import reverse
 from ninja import Field, File, Path, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 from pydantic import AfterValidator
@@ -41,6 +43,14 @@ from jiceng.regions.models import Region
 from . import selectors, services
 from .choices import Channel, EventState, Rating, UnitKind
 from .models import Event, EventCategory, Whistle
+from .tracking import (
+    NUMBER_PATTERN,
+    event_by_number_and_phone,
+    event_by_number_for_join,
+    event_by_tracking_token,
+    rating_offer,
+    tracking_token,
+)
 from .units import Unit
 
 router = Router(tags=["事件"])
@@ -147,6 +157,24 @@ class PublicCaseOut(Schema):
     state_label: str
     reported_at: datetime
     closed_at: datetime | None
+
+
+class PublicCaseCreatedOut(PublicCaseOut):
+    tracking_token: str = Field(..., description="查询令牌：凭它查询进度（POST /public/track），请妥善保存")
+    tracking_url: str = Field(..., description="查询进度的网页链接（含签名，有效期默认一年）")
+
+
+class PublicFollowOut(PublicCaseOut):
+    rating_token: str = Field("", description="已结案且尚未评价时给上报人的评价令牌（POST /public/rate），否则为空")
+
+
+class FollowIn(Schema):
+    number: text(20, min_length=15, description="案件编号", pattern=NUMBER_PATTERN)  # type: ignore[valid-type]
+    phone: text(20, min_length=1, description="上报（或附议）时留的联系电话")  # type: ignore[valid-type]
+
+
+class TrackIn(Schema):
+    token: text(300, min_length=1, description="上报时得到的查询令牌（tracking_token）")  # type: ignore[valid-type]
 
 
 class NoteIn(Schema):
@@ -368,9 +396,10 @@ def case_create(request, data: StaffIntakeIn):
     return Status(201, _detail(request.auth, selectors.event_get(actor=request.auth, pk=event.pk)))
 
 
-@router.post("/public/cases", auth=None, response={201: PublicCaseOut, PUBLIC_CREATE_ERRORS: Error},
+@router.post("/public/cases", auth=None, response={201: PublicCaseCreatedOut, PUBLIC_CREATE_ERRORS: Error},
              summary="群众上报（无需登录）",
-             description="居民不登录即可上报；按 IP 和电话限流；website 字段须留空。返回案件编号，凭编号和电话查询进度。")
+             description="居民不登录即可上报；按 IP 和电话限流；website 字段须留空。返回案件编号和签名的查询令牌"
+                         "（tracking_token、tracking_url）：凭令牌，或凭编号加上报电话查询进度；仅凭编号查不到。")
 def public_case_create(request, data: PublicIntakeIn):
     _public_limit(request, "intake", data.reporter_phone)
     if data.website:
@@ -379,7 +408,9 @@ def public_case_create(request, data: PublicIntakeIn):
         channel=Channel.RESIDENT, category=data.category, description=data.description, lng=data.lng,
         lat=data.lat, address=data.address, photos=data.photos, reporter_name=data.reporter_name,
         reporter_phone=data.reporter_phone)
-    return Status(201, _public(event))
+    token = tracking_token(event)
+    return Status(201, {**_public(event), "tracking_token": token,
+                        "tracking_url": f"{reverse('events:track')}?{urlencode({'t': token})}"})
 
 
 def _public(e: Event) -> dict:
@@ -387,23 +418,30 @@ def _public(e: Event) -> dict:
             "reported_at": e.reported_at, "closed_at": e.closed_at}
 
 
-@router.get("/public/cases/{number}", auth=None, response={200: PublicCaseOut, PUBLIC_ERRORS: Error},
-            summary="按案件编号查询进度（无需登录）")
-def public_case_follow(request, number: str = Path(..., description="案件编号（15 位数字）", pattern=r"^[0-9]{15}$")):
+@router.post("/public/follow", auth=None, response={200: PublicFollowOut, PUBLIC_ERRORS: Error},
+             summary="凭案件编号和电话查询进度（无需登录）",
+             description="案件编号加上报（或附议）时留的电话。编号不存在与电话不符给出同样的 404，防止遍历编号；按 IP 限流。"
+                         "上报人查询已结案未评价的案件时返回评价令牌。")
+def public_case_follow(request, data: FollowIn):
     _public_limit(request, "follow")
-    event = Event.objects.filter(pk=int(number[8:])).first()
-    if event is None or event.number != number:
-        raise NotFoundError("未找到该案件编号。")
-    return _public(event)
+    event, is_reporter = event_by_number_and_phone(data.number, data.phone)
+    return {**_public(event), "rating_token": rating_offer(event, is_reporter=is_reporter)}
+
+
+@router.post("/public/track", auth=None, response={200: PublicFollowOut, PUBLIC_ERRORS: Error},
+             summary="凭查询令牌查询进度（无需登录）",
+             description="上报时返回的 tracking_token（签名、专用、有效期默认一年）。令牌被改动或过期时 400。")
+def public_case_track(request, data: TrackIn):
+    _public_limit(request, "follow")
+    event = event_by_tracking_token(data.token)
+    return {**_public(event), "rating_token": rating_offer(event, is_reporter=True)}
 
 
 @router.post("/public/cases/{number}/join", auth=None, response={201: PublicCaseOut, PUBLIC_ERRORS: Error},
              summary="附议（我也遇到，无需登录）")
-def public_case_join(request, data: JoinIn, number: str = Path(..., description="案件编号（15 位数字）", pattern=r"^[0-9]{15}$")):
+def public_case_join(request, data: JoinIn, number: str = Path(..., description="案件编号", pattern=NUMBER_PATTERN)):
     _public_limit(request, "join", data.phone)
-    event = Event.objects.filter(pk=int(number[8:])).first()
-    if event is None or event.number != number:
-        raise NotFoundError("未找到该案件编号。")
+    event = event_by_number_for_join(number)
     services.event_join(event=event, name=data.name, phone=data.phone, note=data.note)
     event.refresh_from_db()
     return Status(201, _public(event))

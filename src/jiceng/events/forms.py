@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from .choices import EventState, Rating
 from .selectors import category_options
+from .tracking import NUMBER_PATTERN
 
 PHOTO_HELP = _("可选，JPG/PNG，系统会去除照片中的位置信息。")
 
@@ -37,7 +38,10 @@ class PublicReportForm(ReportForm):
 
 
 class FollowForm(forms.Form):
-    number = forms.RegexField(label=_("案件编号"), regex=r"^[0-9]{15}$", max_length=15)
+    number = forms.RegexField(label=_("案件编号"), regex=NUMBER_PATTERN, max_length=20,
+                              error_messages={"invalid": _("案件编号为 15 位以上的数字。")})
+    phone = forms.CharField(label=_("上报时留的电话"), max_length=20,
+                            widget=forms.TextInput(attrs={"autocomplete": "tel", "inputmode": "tel"}))
 
 
 class RateForm(forms.Form):

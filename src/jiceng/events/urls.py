@@ -14,5 +14,6 @@ urlpatterns = [
     path("<int:pk>/<str:action>/", views.case_act, name="act"),
     path("report/", views.public_report, name="report"),
     path("follow/", views.public_follow, name="follow"),
+    path("track/", views.public_track, name="track"),
     path("rate/", views.public_rate, name="rate"),
 ]

@@ -10,6 +10,7 @@ offer the buttons ``event_actions`` lists.
 from __future__ import annotations
 
 import functools
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
@@ -32,6 +33,7 @@ from .api import phone_key
 from .choices import OPEN_STATES, Channel, EventState
 from .forms import ActionForm, CaseFilterForm, FollowForm, PublicReportForm, RateForm, ReportForm
 from .models import Event, EventCategory
+from .tracking import event_by_number_and_phone, event_by_tracking_token, rating_offer, tracking_token
 
 # Actions a page offers (the API has them all); value: does the form need a note.
 PAGE_ACTIONS = ("register", "reject", "dispatch", "escalate", "sign", "return", "start", "submit", "verify",
@@ -251,25 +253,45 @@ def public_report(request):
             except ApplicationError as exc:
                 form.add_error(None, exc.message)
             else:
-                return redirect(f"{reverse('events:follow')}?number={event.number}&new=1")
+                return redirect(f"{reverse('events:track')}?{urlencode({'t': tracking_token(event), 'new': '1'})}")
     return render(request, "events/public_report.html", {"form": form})
+
+
+@require_http_methods(["GET", "POST"])
+@limited
+def public_follow(request):
+    """Follow by case number and the phone given when reporting (POST: the phone stays out of URLs
+    and logs). A number alone opens nothing; a wrong phone reads like an unknown number."""
+    form = FollowForm(request.POST or None)
+    event, rate = None, ""
+    if request.method == "POST":
+        enforce("events.follow.ip", _client_ip(request), limit=settings.JICENG_PUBLIC_RATE_PER_IP, window=60)
+        if form.is_valid():
+            try:
+                event, is_reporter = event_by_number_and_phone(form.cleaned_data["number"], form.cleaned_data["phone"])
+            except ApplicationError as exc:
+                form.add_error("number", exc.message)
+            else:
+                rate = rating_offer(event, is_reporter=is_reporter)
+    return render(request, "events/public_follow.html", {"form": form, "event": event, "rate_token": rate},
+                  status=400 if form.errors else 200)
 
 
 @require_GET
 @limited
-def public_follow(request):
-    form = FollowForm(request.GET or None)
-    event = None
-    if form.is_valid():
-        enforce("events.follow.ip", _client_ip(request), limit=settings.JICENG_PUBLIC_RATE_PER_IP, window=60)
-        number = form.cleaned_data["number"]
-        event = Event.objects.select_related("category").filter(pk=int(number[8:])).first()
-        if event is not None and event.number != number:
-            event = None
-        if event is None:
-            form.add_error("number", "未找到该案件编号。")
-    return render(request, "events/public_follow.html", {"form": form, "event": event,
-                                                         "new": request.GET.get("new") == "1"})
+def public_track(request):
+    """The signed tracking link given when the case was filed."""
+    enforce("events.follow.ip", _client_ip(request), limit=settings.JICENG_PUBLIC_RATE_PER_IP, window=60)
+    token = request.GET.get("t", "")
+    try:
+        event = event_by_tracking_token(token)
+    except ApplicationError as exc:
+        return render(request, "events/public_follow.html", {"form": FollowForm(), "link_error": exc.message},
+                      status=exc.status)
+    return render(request, "events/public_follow.html", {
+        "form": FollowForm(), "event": event, "rate_token": rating_offer(event, is_reporter=True),
+        "new": request.GET.get("new") == "1",
+        "track_url": request.build_absolute_uri(f"{reverse('events:track')}?{urlencode({'t': token})}")})
 
 
 @require_http_methods(["GET", "POST"])

@@ -1,0 +1,146 @@
+"""Following a case without a login, without letting anyone enumerate case numbers: a signed,
+single-purpose, expiring tracking link, or the number together with the phone given when
+reporting. A number alone opens nothing; a wrong phone reads exactly like an unknown number."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from urllib.parse import urlencode
+
+import pytest
+from django.core import signing
+from django.core.cache import cache
+from django.db import connection
+from django.test import Client
+
+from jiceng.core.errors import ApplicationError, NotFoundError
+from jiceng.events import services
+from jiceng.events.models import Event
+from jiceng.events.tracking import (
+    TRACKING_SALT,
+    event_by_number_and_phone,
+    event_by_tracking_token,
+    tracking_token,
+)
+from tests.events.factories import PHONE, report, to_closed
+
+API = "/api/events"
+OTHER_PHONE = "13900139000"
+
+
+@pytest.fixture(autouse=True)
+def _fresh_limits():
+    cache.clear()
+    yield
+    cache.clear()
+
+
+def post(url, body):
+    return Client().post(url, body, content_type="application/json")
+
+
+def track_url(token: str) -> str:
+    return "/events/track/?" + urlencode({"t": token})
+
+
+def test_the_number_alone_opens_nothing(world, clock):
+    ev = report(world)
+    assert post(f"{API}/public/follow", {"number": ev.number}).status_code == 400  # the phone is required
+    page = Client().post("/events/follow/", {"number": ev.number})
+    assert page.status_code == 400 and "待受理" not in page.content.decode()
+    # the old GET by number is gone
+    assert Client().get(f"{API}/public/cases/{ev.number}").status_code in (404, 405)
+    assert ev.title not in Client().get(f"/events/follow/?number={ev.number}").content.decode()
+
+
+def test_a_wrong_phone_reads_exactly_like_an_unknown_number(world, clock):
+    ev = report(world)
+    wrong = post(f"{API}/public/follow", {"number": ev.number, "phone": OTHER_PHONE})
+    unknown = post(f"{API}/public/follow", {"number": "20250303" + "9" * 7, "phone": PHONE})
+    assert wrong.status_code == unknown.status_code == 404
+    assert wrong.json() == unknown.json()
+    right = post(f"{API}/public/follow", {"number": ev.number, "phone": " 138 0013 8000 "})
+    assert right.status_code == 200 and right.json()["number"] == ev.number
+
+
+def test_a_supporter_follows_with_their_phone_but_is_not_offered_the_rating(world, clock):
+    ev = report(world)
+    services.event_join(event=ev, name="李四", phone=OTHER_PHONE)
+    to_closed(world, ev)
+    supporter = post(f"{API}/public/follow", {"number": ev.number, "phone": OTHER_PHONE}).json()
+    reporter = post(f"{API}/public/follow", {"number": ev.number, "phone": PHONE}).json()
+    assert supporter["state"] == reporter["state"] == "closed"
+    assert supporter["rating_token"] == ""
+    assert reporter["rating_token"] == services.rating_token(Event.objects.get(pk=ev.pk))
+    # the offered token rates the case
+    rated = post(f"{API}/public/rate", {"token": reporter["rating_token"], "rating": "satisfied"})
+    assert rated.status_code == 200 and rated.json()["state"] == "rated"
+    again = post(f"{API}/public/follow", {"number": ev.number, "phone": PHONE}).json()
+    assert again["state"] == "rated" and again["rating_token"] == ""
+
+
+def test_the_report_answer_carries_a_tracking_link_that_works(world, clock):
+    from tests.events.factories import IN_A1_1
+
+    made = post(f"{API}/public/cases", {"category": "SRHJ-LJDF", "description": "路灯不亮", "reporter_phone": PHONE,
+                                        **IN_A1_1})
+    assert made.status_code == 201
+    body = made.json()
+    assert body["tracking_url"] == track_url(body["tracking_token"])
+    tracked = post(f"{API}/public/track", {"token": body["tracking_token"]})
+    assert tracked.status_code == 200 and tracked.json()["number"] == body["number"]
+    page = Client().get(body["tracking_url"])
+    assert page.status_code == 200 and body["number"] in page.content.decode()
+
+
+def test_a_tampered_or_foreign_token_is_refused(world, clock):
+    ev, other = report(world), report(world, description="另一处垃圾")
+    token = tracking_token(ev)
+    forged = token.replace(f"{ev.pk}:", f"{other.pk}:", 1)
+    for bad in (forged, token[:-2] + "xx", "", services.rating_token(to_closed(world, other))):
+        answer = post(f"{API}/public/track", {"token": bad or "x"})
+        assert answer.status_code == 400 and answer.json()["field"] == "token", bad
+        page = Client().get(track_url(bad))
+        assert page.status_code == 400 and 'id="ev-status"' not in page.content.decode()
+    # and a tracking token is no rating token (its own salt)
+    assert post(f"{API}/public/rate", {"token": tracking_token(other), "rating": "satisfied"}).status_code == 400
+
+
+def test_the_tracking_link_expires(world, clock, settings):
+    settings.JICENG_EVENT_TRACKING_DAYS = 365
+    ev = report(world)
+    token = tracking_token(ev)
+    clock.shift(timedelta(days=364))
+    assert event_by_tracking_token(token).pk == ev.pk
+    clock.shift(timedelta(days=2))
+    with pytest.raises(ApplicationError, match="已过期"):
+        event_by_tracking_token(token)
+    page = Client().get(track_url(token))
+    assert page.status_code == 400 and "已过期" in page.content.decode()
+
+
+def test_a_token_signed_with_another_salt_is_refused(world, clock):
+    ev = report(world)
+    foreign = signing.TimestampSigner(salt="something.else").sign(str(ev.pk))
+    with pytest.raises(ApplicationError):
+        event_by_tracking_token(foreign)
+    assert signing.TimestampSigner(salt=TRACKING_SALT).unsign(tracking_token(ev)) == str(ev.pk)
+
+
+def test_numbers_beyond_seven_digit_ids_still_work(world, clock):
+    """A province files more than 9,999,999 cases: the number grows a digit and stays followable."""
+    report(world)
+    big = 12_345_678
+    with connection.cursor() as cur:
+        if connection.vendor == "postgresql":
+            cur.execute("SELECT setval(pg_get_serial_sequence('events_event', 'id'), %s)", [big - 1])
+        else:
+            cur.execute("UPDATE sqlite_sequence SET seq = %s WHERE name = 'events_event'", [big - 1])
+    ev = report(world, description="另一处垃圾")
+    assert ev.pk == big
+    assert len(ev.number) == 16
+    found, is_reporter = event_by_number_and_phone(ev.number, PHONE)
+    assert found.pk == big and is_reporter
+    assert post(f"{API}/public/follow", {"number": ev.number, "phone": PHONE}).status_code == 200
+    with pytest.raises(NotFoundError):
+        event_by_number_and_phone(ev.number[:-1], PHONE)
