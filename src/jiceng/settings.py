@@ -266,6 +266,7 @@ JICENG_PAGE_SIZE = envint("JICENG_PAGE_SIZE", 50)
 JICENG_WORK_HOURS = env("JICENG_WORK_HOURS", "08:30-12:00,14:00-17:30")  # the working calendar's hours
 JICENG_EVENT_RATING_DAYS = envint("JICENG_EVENT_RATING_DAYS", 30)  # how long a rating link stays valid
 JICENG_EXPORT_LINK_SECONDS = envint("JICENG_EXPORT_LINK_SECONDS", 600)  # an export's download link lives this long
+JICENG_OPEN311_PUBLIC_READS = envbool("JICENG_OPEN311_PUBLIC_READS", False)  # Open311 GET without an api_key
 JICENG_EVENT_TRACKING_DAYS = envint("JICENG_EVENT_TRACKING_DAYS", 365)  # how long a reporter's tracking link works
 JICENG_UPLOAD_MAX_BYTES = envint("JICENG_UPLOAD_MAX_BYTES", 10 * 1024 * 1024)
 JICENG_UPLOAD_MAX_PIXELS = envint("JICENG_UPLOAD_MAX_PIXELS", 40_000_000)

@@ -58,7 +58,8 @@ def test_a_service_definition_and_an_unknown_code(world):
     assert root.tag == "errors" and root.find("error").findtext("code") == "404"
 
 
-def test_requests_map_cases_with_open_and_closed_status(world, clock):
+def test_requests_map_cases_with_open_and_closed_status(world, clock, settings):
+    settings.JICENG_OPEN311_PUBLIC_READS = True  # the county publishes a 311 feed
     closed = to_closed(world, report(world))
     pending = report(world, where=IN_B1, reporter_phone="13900139000")
     rows = Client().get(f"{BASE}/requests.json").json()
@@ -79,7 +80,29 @@ def test_requests_map_cases_with_open_and_closed_status(world, clock):
     assert Client().get(f"{BASE}/requests/{pending.number}.json").json()[0]["service_request_id"] == pending.number
 
 
-def test_bad_filters_and_unknown_requests_are_errors_in_the_spec_format(world):
+def test_reads_need_an_api_key_by_default_and_answer_its_scope(world, clock, key):
+    mine = report(world, address="甲社区 3 号楼 502 室")
+    theirs = report(world, where=IN_B1, reporter_phone="13900139000")
+    refused = Client().get(f"{BASE}/requests.json")
+    assert refused.status_code == 403 and refused.json()[0]["code"] == 403
+    assert xml(Client().get(f"{BASE}/requests/{mine.number}.xml")).tag == "errors"
+    assert Client().get(f"{BASE}/requests.json?api_key=jc_wrong").status_code == 403
+    rows = Client().get(f"{BASE}/requests.json?api_key={key}").json()  # alice's key: 甲社区 only
+    assert [r["service_request_id"] for r in rows] == [mine.number]
+    assert rows[0]["address"] == "甲社区 3 号楼 502 室"
+    assert Client().get(f"{BASE}/requests/{theirs.number}.json?api_key={key}").status_code == 404
+    assert Client().get(f"{BASE}/services.json").status_code == 200  # the catalogue stays public
+
+
+def test_the_public_feed_never_shows_the_street_address(world, clock, settings):
+    settings.JICENG_OPEN311_PUBLIC_READS = True
+    ev = report(world, address="甲社区 3 号楼 502 室")
+    row = Client().get(f"{BASE}/requests/{ev.number}.json").json()[0]
+    assert "502" not in str(row) and row["address"] == ev.grid.name
+
+
+def test_bad_filters_and_unknown_requests_are_errors_in_the_spec_format(world, settings):
+    settings.JICENG_OPEN311_PUBLIC_READS = True
     bad = Client().get(f"{BASE}/requests.json?status=maybe")
     assert bad.status_code == 400 and bad.json()[0]["code"] == 400
     assert Client().get(f"{BASE}/requests.json?start_date=yesterday").status_code == 400
@@ -120,7 +143,8 @@ def test_the_command_prints_the_key_on_its_last_line_and_only_its_hash_is_kept(w
     assert key not in str(list(ApiToken.objects.values()))
 
 
-def test_the_closed_case_can_still_be_rated(world, clock):
+def test_the_closed_case_can_still_be_rated(world, clock, settings):
+    settings.JICENG_OPEN311_PUBLIC_READS = True
     closed = to_closed(world, report(world))
     services.event_rate(token=services.rating_token(closed), rating="satisfied")
     row = Client().get(f"{BASE}/requests/{closed.number}.json").json()[0]

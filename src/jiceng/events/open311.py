@@ -2,19 +2,26 @@
 
 Categories are the services (their code is the service_code), cases are the requests (status
 ``open`` while the case is in an open state, otherwise ``closed``; the case number is the
-service_request_id). Reads are public and carry no personal data (the title, never the
-reporter); POST needs an ``api_key``, which is an API token of a hotline operator's account
-(``jiceng open311-key NAME --user USERNAME``): the case enters on the hotline channel under that
-account, so its scope and the workflow's rules apply. Errors use the spec's format.
+service_request_id). POST needs an ``api_key``, which is an API token of a hotline operator's
+account (``jiceng open311-key NAME --user USERNAME``): the case enters on the hotline channel under
+that account, so its scope and the workflow's rules apply. Errors use the spec's format.
+
+Reading requests also needs an ``api_key`` by default and answers only the cases in that key's
+scope: an open list of every case with its address and number would undo the anti-enumeration of
+the residents' follow page. A county that wants a public 311 feed sets
+``JICENG_OPEN311_PUBLIC_READS=true``; anonymous readers then get the cases without the street
+address (the grid's name instead) and never the reporter. The services list is always public.
 """
 
 from __future__ import annotations
 
 import hashlib
+import re
 from datetime import datetime, timedelta
 from xml.etree import ElementTree as ET  # noqa: S405 (we only write XML, never parse it)
 
 from django.conf import settings
+from django.db.models import QuerySet
 from django.http import HttpResponse, JsonResponse
 from django.urls import path
 from django.utils import timezone
@@ -22,13 +29,15 @@ from django.utils.dateparse import parse_datetime
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
-from jiceng.core.errors import ApplicationError, RateLimitedError
+from jiceng.core.errors import ApplicationError, PermissionDeniedError, RateLimitedError
 from jiceng.core.models import ApiToken
 from jiceng.core.ratelimit import enforce
 
 from . import services
 from .choices import OPEN_STATES, Channel
 from .models import Event, EventCategory
+from .selectors import event_visible
+from .tracking import NUMBER_PATTERN
 
 FORMATS = ("json", "xml")
 MAX_REQUESTS = 1000
@@ -74,16 +83,23 @@ def _service(cat: EventCategory) -> dict:
             "group": cat.parent.name if cat.parent_id else cat.name}
 
 
-def _request(e: Event) -> dict:
+def _request(e: Event, *, public: bool = False) -> dict:
+    """One case as a service request. The public feed carries no free text a resident typed (the
+    title may hold a home address), the grid instead of the address, and the point to ~100 m."""
     is_open = e.state in OPEN_STATES
     return {
         "service_request_id": e.number, "status": "open" if is_open else "closed",
         "status_notes": e.get_state_display(), "service_name": e.category.name, "service_code": e.category.code,
-        "description": e.title, "agency_responsible": e.handler_name, "service_notice": "",
-        "requested_datetime": _iso(e.reported_at), "updated_datetime": _iso(e.updated_at),
-        "expected_datetime": _iso(e.handle_due_at), "address": e.address or e.grid.name, "address_id": "",
-        "zipcode": "", "lat": e.lat, "long": e.lng, "media_url": "",
+        "description": e.category.name if public else e.title, "agency_responsible": e.handler_name,
+        "service_notice": "", "requested_datetime": _iso(e.reported_at), "updated_datetime": _iso(e.updated_at),
+        "expected_datetime": _iso(e.handle_due_at), "address": e.grid.name if public else (e.address or e.grid.name),
+        "address_id": "", "zipcode": "", "lat": _coarse(e.lat) if public else e.lat,
+        "long": _coarse(e.lng) if public else e.lng, "media_url": "",
     }
+
+
+def _coarse(value: float | None) -> float | None:
+    return round(value, 3) if value is not None else None
 
 
 # --- views --------------------------------------------------------------------------------------
@@ -137,12 +153,22 @@ def service_definition(request, code: str, *, fmt: str):
     return JsonResponse(body, json_dumps_params={"ensure_ascii": False})
 
 
-def _by_number(number: str) -> Event | None:
+def _readable(request) -> tuple[QuerySet[Event], bool]:
+    """(the cases this reader may see, whether the reader is anonymous). A valid ``api_key`` sees
+    its account's scope; without one, the public feed if the county enabled it, else 403."""
+    user = _key_user(request.GET.get("api_key", ""))
+    if user is not None:
+        return event_visible(user), False
+    if settings.JICENG_OPEN311_PUBLIC_READS:
+        return Event.objects.select_related("category", "grid", "handler_region", "handler_department"), True
+    raise PermissionDeniedError("查询服务请求需要有效的 api_key。")
+
+
+def _by_number(qs: QuerySet[Event], number: str) -> Event | None:
     number = (number or "").strip()
-    if not (number.isdigit() and len(number) == 15):
+    if not re.fullmatch(NUMBER_PATTERN, number):
         return None
-    event = Event.objects.select_related("category", "grid", "handler_region", "handler_department").filter(
-        pk=int(number[8:])).first()
+    event = qs.filter(pk=int(number[8:])).first()
     return event if event is not None and event.number == number else None
 
 
@@ -161,11 +187,11 @@ def _moment(value: str, name: str) -> datetime | None:
 
 
 def _requests_get(request, fmt: str) -> HttpResponse:
+    qs, public = _readable(request)
     ids = [i for i in request.GET.get("service_request_id", "").split(",") if i.strip()]
     if ids:
-        found = [e for e in (_by_number(i) for i in ids[:MAX_REQUESTS]) if e is not None]
-        return _respond(fmt, "service_requests", "request", [_request(e) for e in found])
-    qs = Event.objects.select_related("category", "grid", "handler_region", "handler_department")
+        found = [e for e in (_by_number(qs, i) for i in ids[:MAX_REQUESTS]) if e is not None]
+        return _respond(fmt, "service_requests", "request", [_request(e, public=public) for e in found])
     codes = [c for c in request.GET.get("service_code", "").split(",") if c.strip()]
     if codes:
         qs = qs.filter(category__code__in=codes)
@@ -186,7 +212,7 @@ def _requests_get(request, fmt: str) -> HttpResponse:
     elif wanted == {"closed"}:
         qs = qs.exclude(state__in=list(OPEN_STATES))
     rows = qs.order_by("-reported_at", "-id")[:MAX_REQUESTS]
-    return _respond(fmt, "service_requests", "request", [_request(e) for e in rows])
+    return _respond(fmt, "service_requests", "request", [_request(e, public=public) for e in rows])
 
 
 def _key_user(api_key: str):
@@ -232,10 +258,11 @@ def request_list(request, *, fmt: str):
 @require_http_methods(["GET"])
 @_guard
 def request_detail(request, number: str, *, fmt: str):
-    event = _by_number(number)
+    qs, public = _readable(request)
+    event = _by_number(qs, number)
     if event is None:
         return _error(fmt, 404, "未找到该服务请求。")
-    return _respond(fmt, "service_requests", "request", [_request(event)])
+    return _respond(fmt, "service_requests", "request", [_request(event, public=public)])
 
 
 app_name = "open311"
