@@ -41,3 +41,11 @@ class CodeForm(forms.Form):
     code = forms.CharField(label=_("验证码"), max_length=32, strip=True,
                            widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "text",
                                                          "autofocus": True}))
+
+
+class TokenForm(forms.Form):
+    KINDS = [("api", _("API 令牌")), ("open311", _("Open311 密钥"))]
+    kind = forms.ChoiceField(label=_("类型"), choices=KINDS, initial="api")
+    name = forms.CharField(label=_("用途 / 对接系统名称"), max_length=80)
+    username = forms.CharField(label=_("签发给账号（留空为本人）"), max_length=150, required=False)
+    days = forms.IntegerField(label=_("有效天数（留空不过期）"), min_value=1, max_value=3650, required=False)

@@ -60,3 +60,12 @@ def sessions_active(user) -> QuerySet[UserSession]:
         last_seen_at__gt=now - timedelta(seconds=settings.JICENG_SESSION_IDLE_SECONDS),
         created_at__gt=now - timedelta(seconds=settings.SESSION_COOKIE_AGE),
     ).order_by("-last_seen_at")
+
+
+def tokens_visible(user) -> QuerySet:
+    """API tokens and Open311 keys a person may list and revoke: their own; all for the security admin."""
+    from jiceng.core.models import ApiToken
+    from jiceng.people.choices import Role
+
+    qs = ApiToken.objects.all()
+    return qs if user.role == Role.SECURITY_ADMIN else qs.filter(user=user)

@@ -12,4 +12,5 @@ urlpatterns = [
     path("2fa/recovery-codes/", views.recovery_codes_regenerate, name="recovery-codes"),
     path("2fa/disable/", views.totp_disable, name="totp-disable"),
     path("sessions/", views.sessions, name="sessions"),
+    path("tokens/", views.tokens, name="tokens"),
 ]

@@ -3,6 +3,7 @@ person's own sessions. Thin: parse, call a service, render."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from urllib.parse import urlencode
 
 import segno
@@ -18,12 +19,16 @@ from django.utils.cache import add_never_cache_headers
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
 
-from jiceng.core.errors import ApplicationError
+from jiceng.core.api_tokens import api_token_create, api_token_revoke
+from jiceng.core.errors import ApplicationError, NotFoundError, PermissionDeniedError
 from jiceng.core.views import page_errors
+from jiceng.events.services.keys import open311_key_create
+from jiceng.people.choices import Role
+from jiceng.people.models import User
 
 from . import selectors, services
 from . import sessionstate as ss
-from .forms import CodeForm, PasswordChangeForm
+from .forms import CodeForm, PasswordChangeForm, TokenForm
 from .models import SessionEnd
 from .totp import provisioning_uri
 
@@ -195,3 +200,55 @@ def sessions(request: HttpRequest) -> HttpResponse:
         return redirect("accounts:sessions")
     rows = list(selectors.sessions_active(request.user))
     return render(request, "accounts/sessions.html", {"rows": rows, "current": current, "now": timezone.now()})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+@page_errors
+def tokens(request: HttpRequest) -> HttpResponse:
+    """API tokens and Open311 keys: one's own; the security admin issues them for any staff account
+    (e.g. the hotline account behind an Open311 key) and sees and revokes all. A new token is
+    shown once, on this answer only."""
+    user = request.user
+    if user.role == Role.RESIDENT:
+        raise PermissionDeniedError("居民账号不能创建 API 令牌。")
+    manages_all = user.role == Role.SECURITY_ADMIN
+    form, issued = TokenForm(), None
+    if request.method == "POST" and request.POST.get("revoke"):
+        row = selectors.tokens_visible(user).filter(pk=request.POST["revoke"]).first() \
+            if request.POST["revoke"].isdigit() else None
+        if row is None:
+            raise NotFoundError("令牌不存在。")
+        api_token_revoke(actor=user, token=row)
+        messages.success(request, f"已吊销令牌“{row.name}”。")
+        return redirect("accounts:tokens")
+    status = 200
+    if request.method == "POST":
+        form = TokenForm(request.POST)
+        if form.is_valid():
+            data = form.cleaned_data
+            owner = user
+            if data["username"] and data["username"] != user.username:
+                owner = User.objects.filter(username=data["username"], is_active=True).first() if manages_all else None
+                if owner is None:
+                    form.add_error("username" if manages_all else None, "账号不存在或已停用，或您无权为他人签发。")
+            if not form.errors:
+                expires_at = timezone.now() + timedelta(days=data["days"]) if data["days"] else None
+                try:
+                    if data["kind"] == "open311":
+                        row, token = open311_key_create(actor=user, user=owner, name=data["name"], expires_at=expires_at)
+                    else:
+                        row, token = api_token_create(actor=user, user=owner, name=data["name"], expires_at=expires_at)
+                except ApplicationError as exc:
+                    if exc.status == 403:
+                        raise
+                    _form_error(form, exc)
+                else:
+                    issued, form = {"row": row, "token": token}, TokenForm()
+        if form.errors:
+            status = 400
+    rows = selectors.tokens_visible(user).select_related("user").order_by("-created_at")[:200]
+    response = render(request, "accounts/tokens.html", {"form": form, "rows": rows, "issued": issued,
+                                                        "manages_all": manages_all, "now": timezone.now()},
+                      status=status)
+    return _private(response)

@@ -2,7 +2,8 @@
 the last line.
 
 The key is an API token (stored hashed) of a hotline operator's account: requests posted with it
-enter as hotline cases under that account, within its scope.
+enter as hotline cases under that account, within its scope. The security admin issues the same
+keys on the page /accounts/tokens/.
 """
 
 from __future__ import annotations
@@ -12,9 +13,8 @@ from datetime import timedelta
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from jiceng.core.api_tokens import api_token_create
 from jiceng.core.errors import ApplicationError
-from jiceng.people.choices import REGION_STAFF_ROLES
+from jiceng.events.services.keys import open311_key_create
 
 
 class Command(BaseCommand):
@@ -31,14 +31,11 @@ class Command(BaseCommand):
         account = User.objects.filter(username=user).first()
         if account is None:
             raise CommandError(f"账号 {user} 不存在。")
-        if account.role not in REGION_STAFF_ROLES:
-            raise CommandError("Open311 密钥须签发给县、街道或社区工作人员账号（工单按热线渠道受理）。")
         if days is not None and days < 1:
             raise CommandError("--days 须为正整数。")
         expires_at = timezone.now() + timedelta(days=days) if days else None
         try:
-            row, token = api_token_create(actor=None, user=account, name=f"Open311：{name}"[:100],
-                                          expires_at=expires_at)
+            row, token = open311_key_create(actor=None, user=account, name=name, expires_at=expires_at)
         except ApplicationError as exc:
             raise CommandError(exc.message) from exc
         self.stdout.write(f"已签发 Open311 密钥“{row.name}”（{row.prefix}…，账号 {account.username}）。只显示这一次：")
