@@ -99,6 +99,11 @@ FIELD_KEYS: dict[str, str] = json.loads(
 FIELD_KEY_ID = env("JICENG_FIELD_KEY_ID") or list(FIELD_KEYS)[-1]  # default: the last key listed
 FIELD_HASH_KEY = _required_secret("JICENG_FIELD_HASH_KEY", "field_hash_key", _b64key)
 FIELD_CIPHER = env("JICENG_FIELD_CIPHER", "aes-gcm")
+# The keyed hash for exact search: HMAC-SHA256, or HMAC-SM3 (国密) for 密评. Switching on a database
+# with data needs `jiceng rotate_field_keys --rehash` (docs/security.md).
+FIELD_HASH = env("JICENG_FIELD_HASH", "hmac-sha256")
+if FIELD_HASH not in ("hmac-sha256", "hmac-sm3"):
+    raise ImproperlyConfiguredEnv("JICENG_FIELD_HASH must be hmac-sha256 or hmac-sm3")
 
 INSTALLED_APPS = [
     "jiceng.admin_config.JicengAdminConfig",

@@ -2,8 +2,8 @@
 
 Ciphertext format: ``enc:v1:<cipher>:<key id>:<base64(nonce || ciphertext+tag)>``. The cipher and
 the key id travel with each value, so a key (or the algorithm) can be rotated by re-encrypting
-rows while old rows stay readable. The keyed hash (HMAC-SHA256 with a separate key) lets a
-caller find a resident by the exact ID number or phone without storing it in clear.
+rows while old rows stay readable. The keyed hash (HMAC-SHA256 or HMAC-SM3, with a separate key)
+lets a caller find a resident by the exact ID number or phone without storing it in clear.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from functools import lru_cache
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives import hmac as crypto_hmac
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
@@ -145,7 +146,23 @@ def normalise(value: str) -> str:
     return "".join(value.split()).upper()
 
 
-def blind_index(value: str, *, purpose: str) -> str:
-    """Keyed hash of a normalised value; equal inputs give equal outputs, nothing else leaks."""
-    digest = hmac.new(_hash_key(), f"{purpose}:{normalise(value)}".encode(), hashlib.sha256)
-    return digest.hexdigest()[:40]
+HASHES = ("hmac-sha256", "hmac-sm3")
+
+
+def blind_index(value: str, *, purpose: str, algorithm: str | None = None) -> str:
+    """Keyed hash of a normalised value; equal inputs give equal outputs, nothing else leaks.
+    HMAC-SHA256 by default, HMAC-SM3 when ``FIELD_HASH = "hmac-sm3"`` (国密, for 密评)."""
+    algorithm = algorithm or settings.FIELD_HASH
+    message = f"{purpose}:{normalise(value)}".encode()
+    if algorithm == "hmac-sm3":
+        mac = crypto_hmac.HMAC(_hash_key(), hashes.SM3())
+        mac.update(message)
+        return mac.finalize().hex()[:40]
+    if algorithm != "hmac-sha256":
+        raise ValueError(f"unsupported keyed hash {algorithm!r}")
+    return hmac.new(_hash_key(), message, hashlib.sha256).hexdigest()[:40]
+
+
+def blind_tokens(values, *, purpose: str) -> str:
+    """Several values (e.g. care tags) as one searchable column: short keyed hashes, sorted."""
+    return " ".join(sorted(blind_index(v, purpose=purpose)[:16] for v in values))

@@ -69,3 +69,64 @@ def stale_count() -> int:
             "_raw", flat=True)
         total += sum(1 for raw in raws.iterator(chunk_size=2000) if _stale(raw))
     return total
+
+
+# --- keyed hashes (switching JICENG_FIELD_HASH, or the hash key) --------------------------------
+
+
+def blind_index_models() -> list[tuple[type, dict[str, tuple[str, str]]]]:
+    """Models that declare ``BLIND_INDEXES = {hash column: (encrypted field, purpose)}``."""
+    return [(m, m.BLIND_INDEXES) for m in apps.get_models() if getattr(m, "BLIND_INDEXES", None)]
+
+
+def _index_of(value, purpose: str) -> str:
+    if not value:
+        return ""
+    if isinstance(value, list):
+        return crypto.blind_tokens(value, purpose=purpose)
+    return crypto.blind_index(value, purpose=purpose)
+
+
+def _walk_indexes(batch: int, *, write: bool) -> dict[str, int]:
+    """Recompute every keyed-hash column from its (decrypted) field with the current algorithm and
+    key; with ``write`` store those that differ, one transaction per batch. Returns rows per model."""
+    done: dict[str, int] = {}
+    for model, spec in blind_index_models():
+        sources = [source for source, _ in spec.values()]
+        count, last_pk = 0, None
+        while True:
+            qs = model._default_manager.order_by("pk").only("pk", *sources, *spec)
+            if last_pk is not None:
+                qs = qs.filter(pk__gt=last_pk)
+            rows = list(qs[:batch])
+            if not rows:
+                break
+            last_pk = rows[-1].pk
+            changed = []
+            for row in rows:
+                fresh = {column: _index_of(getattr(row, source), purpose)
+                         for column, (source, purpose) in spec.items()}
+                if any(getattr(row, column) != value for column, value in fresh.items()):
+                    changed.append((row.pk, fresh))
+            if write and changed:
+                with transaction.atomic():
+                    for pk, fresh in changed:
+                        model._default_manager.filter(pk=pk).update(**fresh)
+            count += len(changed)
+        if count:
+            done[model._meta.label_lower] = count
+    return done
+
+
+def blind_indexes_rebuild(*, actor=None, batch: int = 1000) -> dict[str, int]:
+    """After switching ``JICENG_FIELD_HASH`` (or the hash key): rebuild the search hashes. Safe to
+    stop and run again; rows already right are skipped. Audited."""
+    done = _walk_indexes(batch, write=True)
+    with transaction.atomic():
+        audit_record(actor=actor, action="crypto.rehash", object_type="crypto", object_id=settings.FIELD_HASH,
+                     object_repr=settings.FIELD_HASH, changes={"rows": done})
+    return done
+
+
+def blind_indexes_stale(*, batch: int = 1000) -> int:
+    return sum(_walk_indexes(batch, write=False).values())

@@ -130,6 +130,8 @@ class Event(models.Model):
     """One case (案件). ``version`` grows with every change: a transition made from a stale copy is
     refused with a conflict, so of two people acting on one case at once exactly one wins."""
 
+    BLIND_INDEXES = {"reporter_phone_hash": ("reporter_phone", "phone")}
+
     # Foreign keys covered by a composite index below carry no index of their own (fewer index
     # writes per case; lookups by these columns use the composites).
     category = models.ForeignKey(EventCategory, verbose_name=_("事项分类"), on_delete=models.PROTECT,
@@ -280,6 +282,8 @@ class EventTransition(models.Model):
 
 class EventSupporter(models.Model):
     """附议 ("me too"): another resident reporting a case already open."""
+
+    BLIND_INDEXES = {"phone_hash": ("phone", "phone")}
 
     event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="supporters")
     name = EncryptedTextField(_("姓名"))

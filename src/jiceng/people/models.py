@@ -111,6 +111,9 @@ class User(AbstractUser):
 class GridWorker(models.Model):
     """网格员 (专职 / 兼职 / 特聘): a person who works one or more grids of a community."""
 
+    # keyed-hash column → (the encrypted field it indexes, purpose); rebuilt by core.rotation
+    BLIND_INDEXES = {"id_number_hash": ("id_number", "id_number"), "phone_hash": ("phone", "phone")}
+
     name = models.CharField(_("姓名"), max_length=50, db_index=True)
     kind = models.CharField(_("类型"), max_length=16, choices=WorkerKind.choices)
     gender = models.CharField(_("性别"), max_length=1, choices=Gender.choices, blank=True, default="")
@@ -159,6 +162,9 @@ class GridAssignment(models.Model):
 
 class Resident(models.Model):
     """实有人口. ID number, phone, address and tags are encrypted; exact search uses keyed hashes."""
+
+    BLIND_INDEXES = {"id_number_hash": ("id_number", "id_number"), "phone_hash": ("phone", "phone"),
+                     "tag_tokens": ("tags", "tag")}
 
     name = models.CharField(_("姓名"), max_length=50, db_index=True)
     gender = models.CharField(_("性别"), max_length=1, choices=Gender.choices, blank=True, default="")

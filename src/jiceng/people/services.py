@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from jiceng.core.audit import audit_record, diff, snapshot
-from jiceng.core.crypto import blind_index
+from jiceng.core.crypto import blind_index, blind_tokens
 from jiceng.core.errors import ApplicationError, PermissionDeniedError, validation_error_to_app_error
 from jiceng.core.masking import mask_address, mask_id_number, mask_phone
 from jiceng.core.scope import in_scope
@@ -65,7 +65,7 @@ def can_edit_people_in(actor, region: Region) -> bool:
 
 
 def tag_tokens(tags: list[str]) -> str:
-    return " ".join(sorted(blind_index(t, purpose="tag")[:16] for t in tags))
+    return blind_tokens(tags, purpose="tag")
 
 
 def tag_token(tag: str) -> str:
