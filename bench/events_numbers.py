@@ -1,17 +1,24 @@
-"""Events: the demo generator's speed, and the command centre's numbers from the rollup against a
-recount from the case records (the baseline), on the same question.
+"""Events: the county's numbers over the demo year from the rollup, against a recount from the case
+records (the baseline), on the same questions, on SQLite or PostgreSQL.
 
-    .venv/bin/python bench/events_numbers.py                    # demo county, 100,000 cases
-    .venv/bin/python bench/events_numbers.py --events 20000 --scale 0.3
+    .venv/bin/python bench/events_numbers.py                    # SQLite: demo county, its year of 100,000 cases
+    .venv/bin/python bench/events_numbers.py --database-url postgres://postgres@127.0.0.1:5432/jiceng_bench_numbers
+    .venv/bin/python bench/events_numbers.py --scale 0.3        # a smaller county (30,000 cases)
     .venv/bin/python bench/events_numbers.py --use-current-db   # the cases already in your database
 
-By default it migrates a fresh SQLite database in a temporary JICENG_DATA_DIR, loads the demo county
-and generates a year of cases with ``jiceng.events.demo.generate_demo_events`` (your data is never
-touched). It then asks one question — a street × a category group × a month, as the county sees it —
-through the rollup (``selectors.event_counters``) and through a recount from the records
-(``selectors.event_numbers_from_records``), checks that both give the same counters, and prints the
-ratio; then the year's numbers for the county, a breakdown by street, and ``rollup_verify``.
-Exit status 0 when rollup and recount agree, 1 otherwise.
+By default it migrates a fresh SQLite database in a temporary JICENG_DATA_DIR and loads the demo
+county with its year of cases up to today (``jiceng.demo``: 100,000 × ``--scale`` cases, generated
+by ``jiceng.events.demo.generate_demo_events``); ``--events N`` adds N more in the same year.
+``--database-url`` uses PostgreSQL instead: that database is dropped and created first (use a
+dedicated name) and dropped afterwards. Your data is never touched.
+
+It then asks the county's questions over the demo year — the county × the year and × a month, a
+street × a category group × a month, a community × a leaf category × a month, a grid × the year —
+as the county's staff, each through the rollup (``selectors.event_counters``, the mean of
+``--repeat`` runs) and through a recount from the records (``selectors.event_numbers_from_records``),
+checks both give the same counters and prints the times and ratios; then the year's headline
+numbers, a breakdown by street, and ``rollup_verify`` over every case.
+Exit status 0 when rollup and recount agree everywhere, 1 otherwise.
 """
 
 from __future__ import annotations
@@ -24,19 +31,21 @@ import shutil
 import sys
 import tempfile
 import time
-from datetime import date
+from datetime import timedelta
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--events", type=int, default=100_000, help="cases to generate (default 100,000)")
+    parser.add_argument("--events", type=int, default=0,
+                        help="cases to add to the demo's year (default 0: the demo's own 100,000 × scale)")
     parser.add_argument("--seed", type=int, default=14580, help="seed of the demo county and of the cases")
     parser.add_argument("--scale", type=float, default=1.0, help="demo county scale (1.0: 761 deepest grids)")
-    parser.add_argument("--year", type=int, default=2025, help="the year the cases are reported in")
     parser.add_argument("--repeat", type=int, default=20, help="rollup queries to average over")
+    parser.add_argument("--database-url", default="",
+                        help="a PostgreSQL database to drop, create and use (default: SQLite in a temp dir)")
     parser.add_argument("--use-current-db", action="store_true",
                         help="measure the cases of the configured database instead of a temporary demo")
-    parser.add_argument("--keep", action="store_true", help="keep the temporary data directory")
+    parser.add_argument("--keep", action="store_true", help="keep the temporary data directory and database")
     return parser.parse_args(argv)
 
 
@@ -49,13 +58,39 @@ def main(argv: list[str] | None = None) -> int:
         os.environ.pop("DATABASE_URL", None)
         os.environ.pop("JICENG_CACHE_URL", None)
         os.environ["JICENG_ENV"] = "embedded"
+        if args.database_url:
+            if not args.database_url.startswith("postgres"):
+                print("--database-url must be a PostgreSQL URL", file=sys.stderr)
+                return 2
+            _drop_create(args.database_url, create=True)
+            os.environ["DATABASE_URL"] = args.database_url
     os.environ["DJANGO_SETTINGS_MODULE"] = "jiceng.settings"
     os.environ.setdefault("JICENG_LOG_LEVEL", "WARNING")
     try:
         return run(args)
     finally:
-        if temp_dir and not args.keep:
-            shutil.rmtree(temp_dir, ignore_errors=True)
+        if temp_dir:
+            from django.db import connections
+
+            connections.close_all()
+            if not args.keep:
+                shutil.rmtree(temp_dir, ignore_errors=True)
+                if args.database_url:
+                    _drop_create(args.database_url, create=False)
+
+
+def _drop_create(url: str, *, create: bool) -> None:
+    """Drop (and create) the benchmark's own database, through the server's maintenance database."""
+    import psycopg
+
+    base, _, name = url.rpartition("/")
+    name = name.split("?")[0]
+    if not name or not name.replace("_", "").isalnum():
+        raise SystemExit(f"unexpected database name in {url!r}")
+    with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        if create:
+            conn.execute(f'CREATE DATABASE "{name}"')
 
 
 def cpu() -> float:
@@ -69,6 +104,7 @@ def run(args: argparse.Namespace) -> int:
     django.setup()
     from django.core.management import call_command
     from django.db import connection
+    from django.utils import timezone
 
     from jiceng.events.demo import generate_demo_events
     from jiceng.events.models import Event, EventCategory
@@ -81,52 +117,75 @@ def run(args: argparse.Namespace) -> int:
     )
     from jiceng.people.choices import Role
     from jiceng.people.models import User
-    from jiceng.regions.choices import RegionLevel
+    from jiceng.regions.choices import GRID_LEVELS, RegionLevel
     from jiceng.regions.models import Region
 
     print(f"machine: {platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}, "
           f"database {connection.vendor}, load average {os.getloadavg()[0]:.1f}")
+    # The demo's year: the 365 days up to today, today included (jiceng.demo.loader).
+    year = (timezone.localdate() - timedelta(days=365), timezone.localdate() + timedelta(days=1))
     if not args.use_current_db:
         started = time.perf_counter()
         call_command("migrate", verbosity=0, interactive=False)
         from jiceng.demo.loader import demo_load
 
-        demo_load(seed=args.seed, scale=args.scale)
-        print(f"demo county (scale {args.scale}) built in {time.perf_counter() - started:.1f} s")
-        county = Region.objects.get(level=RegionLevel.COUNTY)
         wall, cpu0 = time.perf_counter(), cpu()
-        result = generate_demo_events(county_region=county, year_start=date(args.year, 1, 1), count=args.events,
-                                      seed=args.seed)
-        wall, used = time.perf_counter() - wall, cpu() - cpu0
-        print(f"generated {result['events']:,} cases, {result['transitions']:,} timeline rows in {wall:.1f} s "
-              f"({used:.1f} s CPU; {result['events'] / wall:,.0f} cases/s); steps {result['timings']}")
+        result = demo_load(seed=args.seed, scale=args.scale)
+        print(f"demo county (scale {args.scale}) with its year of {result.counts.get('events', 0):,} cases built in "
+              f"{time.perf_counter() - started:.1f} s ({cpu() - cpu0:.1f} s CPU); "
+              f"cases step {result.timings.get('事件（一年）', 0):.1f} s")
+        if args.events:
+            county = Region.objects.get(level=RegionLevel.COUNTY)
+            wall, cpu0 = time.perf_counter(), cpu()
+            result = generate_demo_events(county_region=county, year_start=year[0], count=args.events,
+                                          seed=args.seed + 1)
+            wall, used = time.perf_counter() - wall, cpu() - cpu0
+            print(f"generated {result['events']:,} more cases, {result['transitions']:,} timeline rows in {wall:.1f} s "
+                  f"({used:.1f} s CPU; {result['events'] / wall:,.0f} cases/s); steps {result['timings']}")
         print(f"peak memory {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
     county = Region.objects.filter(level=RegionLevel.COUNTY).order_by("code").first()
     actor = User.objects.filter(role=Role.COUNTY_STAFF, region=county).first()
     if county is None or actor is None or not Event.objects.exists():
         print("no county, county account or cases in this database: nothing to measure", file=sys.stderr)
         return 1
-    year = (date(args.year, 1, 1), date(args.year + 1, 1, 1))
-    month = (date(args.year, 3, 1), date(args.year, 4, 1))
+    middle = year[0] + timedelta(days=182)
+    month = (middle.replace(day=1), (middle.replace(day=1) + timedelta(days=32)).replace(day=1))
     street = Region.objects.filter(parent=county).order_by("code").first()
+    community = Region.objects.filter(path__startswith=street.path, level=RegionLevel.COMMUNITY).order_by("code").first()
+    grid = Region.objects.filter(path__startswith=county.path, level__in=GRID_LEVELS,
+                                 children__isnull=True).order_by("code").first()
     group = EventCategory.objects.filter(parent__isnull=True).order_by("path").first()
-    question = {"actor": actor, "start": month[0], "end": month[1], "region": street, "category": group}
-
-    event_counters(**question)  # warm up
-    started = time.perf_counter()
-    for _ in range(args.repeat):
-        fast = event_counters(**question)
-    fast_seconds = (time.perf_counter() - started) / args.repeat
-    started = time.perf_counter()
-    slow = event_numbers_from_records(**question)
-    slow_seconds = time.perf_counter() - started
-    print(f"question: {street.name} × {group.name} × {month[0]:%Y-%m}, {fast['registered']:,} cases registered")
-    print(f"rollup (event_counters):               {fast_seconds * 1000:9.1f} ms")
-    print(f"recount (event_numbers_from_records):  {slow_seconds * 1000:9.1f} ms")
-    print(f"ratio: the rollup is {slow_seconds / fast_seconds:,.0f}× the recount")
+    leaf = EventCategory.objects.filter(parent=group).order_by("path").first()
+    questions = [
+        (f"{county.name} × all × the year", {"region": county, "start": year[0], "end": year[1]}),
+        (f"{county.name} × all × {month[0]:%Y-%m}", {"region": county, "start": month[0], "end": month[1]}),
+        (f"{street.name} × {group.name} × {month[0]:%Y-%m}",
+         {"region": street, "category": group, "start": month[0], "end": month[1]}),
+        (f"{community.name} × {leaf.name} × {month[0]:%Y-%m}",
+         {"region": community, "category": leaf, "start": month[0], "end": month[1]}),
+        (f"{grid.name} × all × the year", {"region": grid, "start": year[0], "end": year[1]}),
+    ]
+    print(f"\nthe county's questions over the demo year {year[0]} – {year[1]} (as {actor.username}), "
+          f"rollup = mean of {args.repeat} runs:")
+    print(f"  {'question':<44} {'registered':>10} {'rollup':>9} {'recount':>10} {'ratio':>7}")
+    mismatches = []
+    for label, question in questions:
+        question = {"actor": actor, **question}
+        event_counters(**question)  # warm up
+        started = time.perf_counter()
+        for _ in range(args.repeat):
+            fast = event_counters(**question)
+        fast_seconds = (time.perf_counter() - started) / args.repeat
+        started = time.perf_counter()
+        slow = event_numbers_from_records(**question)
+        slow_seconds = time.perf_counter() - started
+        print(f"  {label:<44} {fast['registered']:>10,} {fast_seconds * 1000:7.1f}ms {slow_seconds * 1000:8.0f}ms "
+              f"{slow_seconds / fast_seconds:6,.0f}×")
+        if fast != slow:
+            mismatches.append(f"{label}: rollup {fast} recount {slow}")
 
     numbers = event_numbers(actor=actor, start=year[0], end=year[1])
-    print("the county's year: " + ", ".join(
+    print("\nthe county's year: " + ", ".join(
         f"{numbers[k].label} {numbers[k].display}" for k in
         ("registered", "close_rate", "on_time_rate", "satisfaction_rate", "return_rate", "overdue")))
     started = time.perf_counter()
@@ -137,8 +196,8 @@ def run(args: argparse.Namespace) -> int:
     problems = rollup_verify()
     print(f"rollup_verify over {Event.objects.count():,} cases in {time.perf_counter() - started:.1f} s: "
           f"{'consistent' if not problems else f'{len(problems)} differences'}")
-    if fast != slow or problems:
-        print(f"MISMATCH: rollup {fast} recount {slow}", file=sys.stderr)
+    if mismatches or problems:
+        print("MISMATCH:\n  " + "\n  ".join(mismatches + problems[:10]), file=sys.stderr)
         return 1
     print("rollup and recount agree")
     return 0

@@ -1,0 +1,299 @@
+"""Events: cases created per second through the API (point → grid lookup, 立案, auto-dispatch by the
+category's procedure, timeline, audit and rollup, in one transaction), against a bare Django endpoint
+that inserts one row (the baseline), in the same process, through the same stack, rounds alternating.
+
+    .venv/bin/python bench/events_intake.py                          # SQLite, demo county at scale 1.0
+    .venv/bin/python bench/events_intake.py --scale 0.2 --cases 500  # quicker
+    .venv/bin/python bench/events_intake.py --database-url postgres://postgres@127.0.0.1:5432/jiceng_bench_intake
+
+By default it migrates a fresh SQLite database in a temporary JICENG_DATA_DIR and loads the demo
+county (``jiceng.demo``, with its year of cases); ``--database-url`` points it at PostgreSQL
+instead, and that database is dropped and created first (use a dedicated name). Your data is never
+touched.
+
+- **The case**: ``POST /api/events/cases`` as the county's staff account with a Bearer token (what
+  a hotline or an integration uses), channel 急难呼救 (the channel that is registered and
+  dispatched at once by the procedure), a category of the 急难呼救 group and a random point inside
+  one of the county's grids. Afterwards every case is checked: in the grid holding its point,
+  dispatched, with its report / register / dispatch audit records.
+- **The baseline**: ``POST /bench/ping`` on a view defined here that parses the same JSON body and
+  inserts one row into a bench-only table (raw SQL, one INSERT, autocommit), answering 201 with the
+  row id. Same Django test client, same middleware, same urlconf (the project's, plus this view).
+
+Rounds alternate (baseline, API, baseline, API …) so machine noise falls on both. It prints both
+rates and the ratio, and exits 1 when the ratio is below ``--target`` (or a check fails).
+``--profile`` prints where an API round spends its time (cProfile).
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import json
+import os
+import platform
+import pstats
+import random
+import shutil
+import sys
+import tempfile
+import time
+import types
+
+BASELINE_TABLE = "bench_intake_ping"
+
+
+def parse_args(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--cases", type=int, default=2000, help="cases to create through the API (default 2,000)")
+    parser.add_argument("--rounds", type=int, default=10, help="alternating rounds to split them into")
+    parser.add_argument("--scale", type=float, default=1.0, help="demo county scale (1.0: 761 deepest grids)")
+    parser.add_argument("--seed", type=int, default=14580)
+    parser.add_argument("--target", type=float, default=0.5, help="lowest acceptable ratio API / baseline")
+    parser.add_argument("--database-url", default="",
+                        help="a PostgreSQL database to drop, create and use (default: SQLite in a temp dir)")
+    parser.add_argument("--profile", action="store_true", help="profile one extra API round (cProfile)")
+    parser.add_argument("--keep", action="store_true", help="keep the temporary data directory / database")
+    return parser.parse_args(argv)
+
+
+def _admin(url: str) -> tuple[str, str]:
+    base, _, name = url.rpartition("/")
+    name = name.split("?")[0]
+    if not name or not name.replace("_", "").isalnum():
+        raise SystemExit(f"unexpected database name in {url!r}")
+    return f"{base}/postgres", name
+
+
+def _drop_create(url: str, *, create: bool) -> None:
+    import psycopg
+
+    admin, name = _admin(url)
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        if create:
+            conn.execute(f'CREATE DATABASE "{name}"')
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(sys.argv[1:] if argv is None else argv)
+    temp_dir = tempfile.mkdtemp(prefix="jiceng-bench-intake-")
+    os.environ["JICENG_DATA_DIR"] = temp_dir
+    os.environ.pop("JICENG_CACHE_URL", None)
+    os.environ["JICENG_ENV"] = "embedded"
+    os.environ["DJANGO_SETTINGS_MODULE"] = "jiceng.settings"
+    os.environ.setdefault("JICENG_LOG_LEVEL", "WARNING")
+    if args.database_url:
+        if not args.database_url.startswith("postgres"):
+            print("--database-url must be a PostgreSQL URL", file=sys.stderr)
+            return 2
+        _drop_create(args.database_url, create=True)
+        os.environ["DATABASE_URL"] = args.database_url
+    else:
+        os.environ.pop("DATABASE_URL", None)
+    try:
+        return run(args)
+    finally:
+        from django.db import connections
+
+        connections.close_all()
+        if not args.keep:
+            shutil.rmtree(temp_dir, ignore_errors=True)
+            if args.database_url:
+                _drop_create(args.database_url, create=False)
+
+
+# --- the baseline endpoint --------------------------------------------------------------------------
+
+
+def install_baseline() -> None:
+    """A bench-only table and view, and a urlconf: the project's URLs plus ``bench/ping``."""
+    from django.conf import settings
+    from django.db import connection
+    from django.http import JsonResponse
+    from django.urls import clear_url_caches, path
+    from django.views.decorators.csrf import csrf_exempt
+    from django.views.decorators.http import require_POST
+
+    with connection.cursor() as cur:
+        if connection.vendor == "postgresql":
+            cur.execute(f"CREATE TABLE {BASELINE_TABLE} (id bigserial PRIMARY KEY, at timestamptz NOT NULL, "
+                        "body text NOT NULL)")
+        else:
+            cur.execute(f"CREATE TABLE {BASELINE_TABLE} (id integer PRIMARY KEY AUTOINCREMENT, at text NOT NULL, "
+                        "body text NOT NULL)")
+
+    @csrf_exempt
+    @require_POST
+    def ping(request):
+        from django.utils import timezone
+
+        data = json.loads(request.body)
+        with connection.cursor() as cur:
+            cur.execute(f"INSERT INTO {BASELINE_TABLE} (at, body) VALUES (%s, %s)",  # noqa: S608
+                        [connection.ops.adapt_datetimefield_value(timezone.now()), data["description"]])
+            row_id = cur.lastrowid if connection.vendor == "sqlite" else None
+        return JsonResponse({"id": row_id, "ok": True}, status=201)
+
+    project = __import__(settings.ROOT_URLCONF, fromlist=["urlpatterns"])
+    module = types.ModuleType("jiceng_bench_intake_urls")
+    module.urlpatterns = [path("bench/ping", ping), *project.urlpatterns]
+    for name in ("handler400", "handler403", "handler404", "handler500"):
+        if hasattr(project, name):
+            setattr(module, name, getattr(project, name))
+    sys.modules[module.__name__] = module
+    settings.ROOT_URLCONF = module.__name__
+    clear_url_caches()
+
+
+# --- the run ----------------------------------------------------------------------------------------
+
+
+def points_in_grids(rng: random.Random, n: int) -> list[tuple[float, float, int]]:
+    """``n`` random points, each inside a random deepest grid of the county, with that grid's id."""
+    import shapely
+    from shapely.geometry import shape
+
+    from jiceng.regions.choices import GRID_LEVELS
+    from jiceng.regions.models import Region
+
+    grids = list(Region.objects.filter(level__in=GRID_LEVELS, boundary__isnull=False, children__isnull=True)
+                 .values_list("id", "boundary"))
+    shapes = {gid: shape(b) for gid, b in grids}
+    out = []
+    while len(out) < n:
+        gid = rng.choice(grids)[0]
+        geom = shapes[gid]
+        minx, miny, maxx, maxy = geom.bounds
+        for _ in range(100):
+            x, y = round(rng.uniform(minx, maxx), 6), round(rng.uniform(miny, maxy), 6)
+            # Well inside (10 m), so a rounding of the point never moves it to the neighbour.
+            if shapely.contains_xy(geom.buffer(-0.0001), x, y):
+                out.append((x, y, gid))
+                break
+    return out
+
+
+def run(args: argparse.Namespace) -> int:
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.db import connection
+    from django.test import Client
+
+    from jiceng.core.api_tokens import api_token_create
+    from jiceng.core.models import AuditLog
+    from jiceng.demo.loader import demo_load
+    from jiceng.events.models import Event, EventCategory
+    from jiceng.people.choices import Role
+    from jiceng.people.models import User
+    from jiceng.regions.choices import RegionLevel
+
+    print(f"machine: {platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}, "
+          f"database {connection.vendor}, load average {os.getloadavg()[0]:.1f}", flush=True)
+    started = time.perf_counter()
+    call_command("migrate", verbosity=0, interactive=False)
+    result = demo_load(seed=args.seed, scale=args.scale)
+    print(f"demo county (scale {args.scale}, {result.counts.get('events', 0):,} cases) built in "
+          f"{time.perf_counter() - started:.1f} s", flush=True)
+
+    install_baseline()
+    staff = User.objects.get(role=Role.COUNTY_STAFF, region__level=RegionLevel.COUNTY, username="county")
+    _, token = api_token_create(actor=None, user=staff, name="bench")
+    categories = list(EventCategory.objects.filter(parent__code="JNHJ", active=True).values_list("code", flat=True))
+    rng = random.Random(args.seed)
+    per_round = max(1, args.cases // args.rounds)
+    total = per_round * args.rounds + (per_round if args.profile else 0)
+    points = points_in_grids(rng, total)
+    bodies = [{"channel": "emergency", "category": categories[i % len(categories)],
+               "description": f"基准测试：{i} 号求助，老人摔倒需要帮助。", "lng": x, "lat": y,
+               "reporter_name": "张三", "reporter_phone": f"139{i:08d}"} for i, (x, y, _) in enumerate(points)]
+    client = Client()
+    auth = {"HTTP_AUTHORIZATION": f"Bearer {token}"}
+
+    def post(url: str, body: dict, expect: int, **extra) -> dict:
+        response = client.post(url, data=json.dumps(body), content_type="application/json", **extra)
+        if response.status_code != expect:
+            raise SystemExit(f"{url}: {response.status_code} {response.content[:500]!r}")
+        return response.json()
+
+    # Warm up both paths (imports, the point → grid index, prepared caches).
+    for body in bodies[:5]:
+        post("/bench/ping", body, 201)
+    expected = {}  # case id → the grid holding its point
+    for body, point in zip(bodies[:5], points[:5], strict=True):
+        expected[post("/api/events/cases", body, 201, **auth)["id"]] = point[2]
+    api_seconds = base_seconds = 0.0
+    api_n = base_n = 0
+    cursor = 5
+    print(f"{args.rounds} rounds of {per_round} requests each way, alternating:", flush=True)
+    for r in range(args.rounds):
+        batch = bodies[cursor:cursor + per_round]
+        batch_points = points[cursor:cursor + per_round]
+        order = ("baseline", "api") if r % 2 == 0 else ("api", "baseline")
+        for kind in order:
+            started = time.perf_counter()
+            if kind == "baseline":
+                for body in batch:
+                    post("/bench/ping", body, 201)
+                base_seconds += time.perf_counter() - started
+                base_n += len(batch)
+            else:
+                for body, point in zip(batch, batch_points, strict=True):
+                    case = post("/api/events/cases", body, 201, **auth)
+                    expected[case["id"]] = point[2]
+                api_seconds += time.perf_counter() - started
+                api_n += len(batch)
+        cursor += per_round
+        print(f"  round {r + 1}: baseline {base_n / base_seconds:,.0f}/s, API {api_n / api_seconds:,.0f}/s "
+              f"(cumulative)", flush=True)
+
+    if args.profile:
+        profile = cProfile.Profile()
+        profile.enable()
+        for body, point in zip(bodies[cursor:cursor + per_round], points[cursor:cursor + per_round], strict=True):
+            case = post("/api/events/cases", body, 201, **auth)
+            expected[case["id"]] = point[2]
+        profile.disable()
+        pstats.Stats(profile).sort_stats("cumulative").print_stats(40)
+
+    problems = verify(expected, Event, AuditLog)
+    api_rate, base_rate = api_n / api_seconds, base_n / base_seconds
+    ratio = api_rate / base_rate
+    print(f"baseline (one INSERT per request):   {base_rate:8,.0f} requests/s  ({1000 / base_rate:6.2f} ms each)")
+    print(f"case intake API (POST /api/events/cases): {api_rate:8,.0f} cases/s  ({1000 / api_rate:6.2f} ms each)")
+    print(f"ratio: the API creates cases at {ratio:.2f}× the baseline's rate (target ≥ {args.target})")
+    if problems:
+        print("CHECK FAILED:\n  " + "\n  ".join(problems[:20]), file=sys.stderr)
+        return 1
+    print(f"all {len(expected):,} cases checked: in the grid of their point, dispatched, with their audit records")
+    return 0 if ratio >= args.target else 1
+
+
+def verify(expected: dict[int, int], event_model, audit_model) -> list[str]:
+    problems = []
+    cases = {e.pk: e for e in event_model.objects.filter(pk__in=list(expected))}
+    if len(cases) != len(expected):
+        problems.append(f"{len(expected) - len(cases)} cases missing")
+    for pk, grid_id in expected.items():
+        case = cases.get(pk)
+        if case is None:
+            continue
+        if case.grid_id != grid_id:
+            problems.append(f"case {pk}: grid {case.grid_id}, its point is in grid {grid_id}")
+        if case.first_dispatched_at is None or case.state != "dispatched" or not case.handler_kind:
+            problems.append(f"case {pk}: not dispatched (state {case.state})")
+    actions = {}
+    for object_id, action in audit_model.objects.filter(
+            object_type="events.event", object_id__in=[str(pk) for pk in expected]).values_list("object_id", "action"):
+        actions.setdefault(int(object_id), set()).add(action)
+    for pk in expected:
+        missing = {"event.report", "event.register", "event.dispatch"} - actions.get(pk, set())
+        if missing:
+            problems.append(f"case {pk}: no audit record for {', '.join(sorted(missing))}")
+    return problems
+
+
+if __name__ == "__main__":
+    sys.exit(main())
