@@ -5,9 +5,12 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from .choices import EventState, Rating
+from jiceng.regions.choices import RegionLevel
+
+from .choices import EventState, Rating, UnitKind
 from .selectors import category_options
 from .tracking import NUMBER_PATTERN
+from .units import Unit
 
 PHOTO_HELP = _("可选，JPG/PNG，系统会去除照片中的位置信息。")
 
@@ -55,6 +58,75 @@ class ActionForm(forms.Form):
     note = forms.CharField(label=_("意见"), max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 2}))
     photo = forms.ImageField(label=_("照片"), required=False, help_text=PHOTO_HELP)
     rating = forms.ChoiceField(label=_("评价"), choices=Rating.choices, required=False)
+
+
+# --- the forms that pick a unit, departments or a master case ---------------------------------------
+# The view gives each the choices the actor may pick for this case; a value outside them is a form
+# error (400), and the service checks again.
+
+
+def _unit_label(unit: Unit) -> str:
+    if unit.kind == UnitKind.DEPARTMENT:
+        return unit.name
+    return f"{RegionLevel(unit.region.level).label}：{unit.name}"
+
+
+class UnitForm(forms.Form):
+    """改派 / 审定: one of the units serving the case's place."""
+
+    unit = forms.ChoiceField(label=_("处置单位"), choices=())
+    note = forms.CharField(label=_("意见"), max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args, units: list[Unit], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.units = {u.key: u for u in units}
+        regions = [(u.key, _unit_label(u)) for u in units if u.kind == UnitKind.REGION]
+        departments = [(u.key, _unit_label(u)) for u in units if u.kind == UnitKind.DEPARTMENT]
+        self.fields["unit"].choices = [("", "—")] + [
+            (group, rows) for group, rows in ((_("属地"), regions), (_("部门"), departments)) if rows]
+
+    def clean_unit(self) -> Unit:
+        return self.units[self.cleaned_data["unit"]]
+
+
+class WhistleForm(forms.Form):
+    """吹哨: one or more departments serving the case's area, and why."""
+
+    departments = forms.MultipleChoiceField(label=_("报到部门"), choices=(), widget=forms.CheckboxSelectMultiple)
+    reason = forms.CharField(label=_("事由"), max_length=500, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args, departments, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.departments = {str(d.pk): d for d in departments}
+        self.fields["departments"].choices = [(str(d.pk), d.name) for d in departments]
+
+    def clean_departments(self) -> list:
+        return [self.departments[pk] for pk in self.cleaned_data["departments"]]
+
+
+class MergeForm(forms.Form):
+    """合并: the number of the master case (one of the nearby cases offered, or any the actor sees)."""
+
+    master = forms.RegexField(label=_("主事件编号"), regex=NUMBER_PATTERN, max_length=20,
+                              error_messages={"invalid": _("案件编号为 15 位以上的数字。")})
+    note = forms.CharField(label=_("意见"), max_length=1000, required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args, masters, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.masters = masters  # the cases the actor sees
+
+    def clean_master(self):
+        number = self.cleaned_data["master"]
+        found = self.masters.filter(pk=int(number[8:])).first()
+        if found is None or found.number != number:
+            raise forms.ValidationError(_("未找到该主事件，或不在您的管辖范围内。"))
+        return found
+
+
+class WhistleNoteForm(forms.Form):
+    """报到 (the note may be empty) / 部门反馈 (what the department did)."""
+
+    note = forms.CharField(label=_("说明"), max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
 
 class CaseFilterForm(forms.Form):

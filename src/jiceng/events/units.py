@@ -99,6 +99,16 @@ def check_unit(event, unit: Unit) -> Unit:
     raise ApplicationError("请选择处置单位。", field="unit")
 
 
+def units_serving(event) -> list[Unit]:
+    """Every unit ``check_unit`` accepts for the case: its community, street and county (top down),
+    then the departments serving its place (the choices of the 改派 and 审定 forms)."""
+    regions = [Unit.of_region(r) for _, r in sorted(ancestor_regions(event.grid).items())]
+    departments = (Department.objects.select_related("region")
+                   .filter(region__path__in=[*event.grid.ancestor_paths(), event.grid.path])
+                   .order_by("region__depth", "code"))
+    return regions + [Unit.of_department(d) for d in departments]
+
+
 def escalation_target(event) -> Unit:
     """One level up: community → street → county; a department escalates to the county."""
     regions = ancestor_regions(event.grid)

@@ -12,6 +12,7 @@ urlpatterns = [
     path("patrol/", views.patrol, name="patrol"),
     path("<int:pk>/", views.case_page, name="case"),
     path("<int:pk>/<str:action>/", views.case_act, name="act"),
+    path("whistles/<int:pk>/<str:step>/", views.whistle_act, name="whistle"),
     path("report/", views.public_report, name="report"),
     path("follow/", views.public_follow, name="follow"),
     path("track/", views.public_track, name="track"),

@@ -19,6 +19,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from jiceng.core.errors import ApplicationError, RateLimitedError
@@ -31,13 +32,29 @@ from jiceng.people.choices import Role
 from . import selectors, services, workflow
 from .api import phone_key
 from .choices import OPEN_STATES, Channel, EventState
-from .forms import ActionForm, CaseFilterForm, FollowForm, PublicReportForm, RateForm, ReportForm
-from .models import Event, EventCategory
+from .forms import (
+    ActionForm,
+    CaseFilterForm,
+    FollowForm,
+    MergeForm,
+    PublicReportForm,
+    RateForm,
+    ReportForm,
+    UnitForm,
+    WhistleForm,
+    WhistleNoteForm,
+)
+from .models import Event, EventCategory, Whistle
 from .tracking import event_by_number_and_phone, event_by_tracking_token, rating_offer, tracking_token
+from .units import Unit, units_serving
 
 # Actions a page offers (the API has them all); value: does the form need a note.
 PAGE_ACTIONS = ("register", "reject", "dispatch", "escalate", "sign", "return", "start", "submit", "verify",
                 "verify_fail", "suspend", "resume", "reopen", "void", "supervise", "rate")
+# Actions whose form picks something for the case: a unit, departments, the master case.
+FORM_ACTIONS = ("redispatch", "rule", "whistle", "merge")
+# A called department's steps on one whistle: URL word → workflow action, and what to say when done.
+WHISTLE_STEPS = {"report": ("whistle_report", "已报到。"), "feedback": ("whistle_feedback", "已反馈处置情况。")}
 QUEUE_STATES = {
     "accept": (EventState.PENDING, EventState.REGISTERED, EventState.RULING, EventState.RETURNED),
     "handle": (EventState.DISPATCHED, EventState.SIGNED, EventState.HANDLING),
@@ -112,19 +129,77 @@ def map_data(request):
     return JsonResponse({"type": "FeatureCollection", "features": features}, json_dumps_params={"ensure_ascii": False})
 
 
+def _next(request, default: str) -> str:
+    """Where to go after a step: the page the form came from, if it is one of ours."""
+    target = request.POST.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()},
+                                                  require_https=request.is_secure()):
+        return target
+    return default
+
+
+def _choice_form(actor, event: Event, action: str, data=None):
+    """The form of a FORM_ACTIONS step, its choices limited to what the actor may pick on this case."""
+    auto_id = f"id_{action}_%s"
+    if action in ("redispatch", "rule"):
+        current = Unit.of_event(event) if action == "redispatch" else None
+        units = [u for u in units_serving(event) if current is None or u.key != current.key]
+        return UnitForm(data, units=units, auto_id=auto_id)
+    if action == "whistle":
+        return WhistleForm(data, departments=selectors.whistle_departments(event=event), auto_id=auto_id)
+    if action == "merge":
+        form = MergeForm(data, masters=selectors.event_visible(actor), auto_id=auto_id)
+        form.fields["master"].widget.attrs["list"] = "ev-merge-masters"
+        return form
+    raise Http404
+
+
+def _note_form(whistle: Whistle, data=None) -> WhistleNoteForm:
+    return WhistleNoteForm(data, auto_id=f"id_whistle{whistle.pk}_%s")
+
+
+def _whistle_rows(actor, event: Event, bound: dict) -> list[dict]:
+    """The case's whistles the actor sees, each with the step the actor's department may take now."""
+    pending = dict((w.pk, step) for w, step in selectors.whistle_pending(actor=actor, event=event))
+    rows = []
+    for w in selectors.whistle_visible(actor).filter(event_id=event.pk).order_by("blown_at", "id"):
+        step = pending.get(w.pk)
+        late = "" if not w.late else ("逾期报到" if w.reported_at else "逾期未报到")
+        rows.append({"w": w, "late": late, "step": step and step.removeprefix("whistle_"),
+                     "label": step and workflow.transition(step).label,
+                     "form": bound.get(f"w{w.pk}") or (_note_form(w) if step else None)})
+    return rows
+
+
+def _case_context(request, event: Event, bound: dict | None = None, refused: str = "") -> dict:
+    actor, bound = request.user, bound or {}
+    allowed = selectors.event_actions(actor=actor, event=event)
+    actions = [a for a in allowed if a in PAGE_ACTIONS]
+    if "verify" in actions:
+        actions.append("verify_fail")
+    choice = [{"action": a, "label": workflow.transition(a).label,
+               "form": bound.get(a) or _choice_form(actor, event, a)} for a in allowed if a in FORM_ACTIONS]
+    return {
+        "event": event, "timeline": _steps(selectors.event_timeline(actor=actor, event=event)),
+        "photos": _photos(event), "refused": refused,
+        "actions": [(a, workflow.transition(a).label) for a in actions], "form": ActionForm(),
+        "choice_actions": choice, "whistles": _whistle_rows(actor, event, bound),
+        "merge_candidates": selectors.merge_candidates(actor=actor, event=event) if "merge" in allowed else [],
+        "master": Event.objects.filter(pk=event.duplicate_of_id).first() if event.duplicate_of_id else None}
+
+
+def _refused(request, event: Event, bound: dict | None = None, message: str = "", status: int = 400):
+    """The case page again, with the refused form's errors (or the refusal) and nothing changed."""
+    return render(request, "events/case.html", _case_context(request, event, bound, refused=message),
+                  status=status)
+
+
 @require_GET
 @login_required
 @page_errors
 def case_page(request, pk: int):
-    actor = request.user
-    event = selectors.event_get(actor=actor, pk=pk)
-    actions = [a for a in selectors.event_actions(actor=actor, event=event) if a in PAGE_ACTIONS]
-    if "verify" in actions:
-        actions.append("verify_fail")
-    return render(request, "events/case.html", {
-        "event": event, "timeline": _steps(selectors.event_timeline(actor=actor, event=event)),
-        "photos": _photos(event),
-        "actions": [(a, workflow.transition(a).label) for a in actions], "form": ActionForm()})
+    event = selectors.event_get(actor=request.user, pk=pk)
+    return render(request, "events/case.html", _case_context(request, event))
 
 
 def _act(request, event: Event, action: str, form: ActionForm) -> None:
@@ -152,10 +227,48 @@ def _act(request, event: Event, action: str, form: ActionForm) -> None:
         raise Http404
 
 
+def _take(actor, event: Event, action: str, data: dict) -> None:
+    if action == "redispatch":
+        services.event_redispatch(actor=actor, event=event, unit=data["unit"], note=data["note"])
+    elif action == "rule":
+        services.event_rule(actor=actor, event=event, unit=data["unit"], note=data["note"])
+    elif action == "whistle":
+        services.whistle_blow(actor=actor, event=event, departments=data["departments"], reason=data["reason"])
+    elif action == "merge":
+        services.event_merge(actor=actor, duplicate=event, master=data["master"], note=data["note"])
+
+
+def _choice_act(request, pk: int, action: str):
+    """改派 / 审定 / 吹哨 / 合并: refused as the service would (the state, then the actor), then the
+    form; bad input shows the case page again with the form's errors (400) and nothing changed."""
+    actor = request.user
+    event = selectors.event_get(actor=actor, pk=pk)
+    try:
+        selectors.event_check(actor=actor, event=event, action=action)
+    except ApplicationError as exc:
+        if exc.status in (403, 404):
+            raise
+        return _refused(request, event, message=exc.message, status=exc.status)
+    form = _choice_form(actor, event, action, request.POST)
+    if form.is_valid():
+        try:
+            _take(actor, event, action, form.cleaned_data)
+        except ApplicationError as exc:
+            if exc.status in (403, 404):
+                raise
+            form.add_error(None, exc.message)
+            return _refused(request, event, {action: form}, status=exc.status)
+        messages.success(request, f"已{workflow.transition(action).label}。")
+        return redirect(_next(request, reverse("events:case", args=[pk])))
+    return _refused(request, event, {action: form})
+
+
 @require_POST
 @login_required
 @page_errors
 def case_act(request, pk: int, action: str):
+    if action in FORM_ACTIONS:
+        return _choice_act(request, pk, action)
     if action not in PAGE_ACTIONS:
         raise Http404
     event = selectors.event_get(actor=request.user, pk=pk)
@@ -172,20 +285,56 @@ def case_act(request, pk: int, action: str):
         else:
             label = workflow.transition(action).label
             messages.success(request, f"已{label}。")
-    return redirect(request.POST.get("next") or reverse("events:case", args=[pk]))
+    return redirect(_next(request, reverse("events:case", args=[pk])))
+
+
+@require_POST
+@login_required
+@page_errors
+def whistle_act(request, pk: int, step: str):
+    """报到 / 部门反馈 by staff of the called department, from the case page or 我的待办."""
+    if step not in WHISTLE_STEPS:
+        raise Http404
+    actor = request.user
+    whistle = selectors.whistle_visible(actor).filter(pk=pk).first()
+    if whistle is None:
+        raise Http404
+    event = selectors.event_get(actor=actor, pk=whistle.event_id)
+    form = _note_form(whistle, request.POST)
+    if form.is_valid():
+        note = form.cleaned_data["note"]
+        try:
+            if step == "report":
+                services.whistle_report(actor=actor, whistle=whistle, note=note)
+            else:
+                services.whistle_feedback(actor=actor, whistle=whistle, feedback=note)
+        except ApplicationError as exc:
+            if exc.status in (403, 404):
+                raise
+            form.add_error("note" if exc.field == "note" else None, exc.message)
+            return _refused(request, event, {f"w{whistle.pk}": form}, status=exc.status)
+        messages.success(request, WHISTLE_STEPS[step][1])
+        return redirect(_next(request, reverse("events:case", args=[event.pk])))
+    return _refused(request, event, {f"w{whistle.pk}": form})
 
 
 @require_GET
 @login_required
 def mine(request):
-    """我的待办: open cases on which the viewer can act now (a fixed window of the newest 300)."""
+    """我的待办: open cases on which the viewer can act now (a fixed window of the newest 300), with
+    links to the case page for the steps whose form picks something (改派, 审定, 吹哨, 合并); for
+    department staff, the whistles waiting for their department's 报到 or 反馈."""
     actor = request.user
     rows = []
     for event in selectors.event_visible(actor).filter(state__in=list(OPEN_STATES))[:300]:
-        actions = [a for a in selectors.event_actions(actor=actor, event=event) if a in PAGE_ACTIONS]
-        if actions:
-            rows.append((event, [(a, workflow.transition(a).label) for a in actions]))
-    return render(request, "events/mine.html", {"rows": rows, "form": ActionForm()})
+        allowed = selectors.event_actions(actor=actor, event=event)
+        actions = [a for a in allowed if a in PAGE_ACTIONS]
+        choice = [(a, workflow.transition(a).label) for a in allowed if a in FORM_ACTIONS]
+        if actions or choice:
+            rows.append((event, [(a, workflow.transition(a).label) for a in actions], choice))
+    whistles = [{"w": w, "step": step.removeprefix("whistle_"), "label": workflow.transition(step).label,
+                 "form": _note_form(w)} for w, step in selectors.whistle_pending(actor=actor)]
+    return render(request, "events/mine.html", {"rows": rows, "form": ActionForm(), "whistles": whistles})
 
 
 @require_http_methods(["GET", "POST"])

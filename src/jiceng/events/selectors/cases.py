@@ -157,6 +157,50 @@ def whistle_visible(actor) -> QuerySet[Whistle]:
     return qs.filter(event__in=event_visible(actor).values("pk"))
 
 
+def whistle_pending(*, actor, event: Event | None = None) -> list[tuple[Whistle, str]]:
+    """Calls waiting for the actor's department, each with the step it awaits: 报到
+    (``whistle_report``) while called, 部门反馈 (``whistle_feedback``) once reported — only on cases
+    in a state where the workflow allows either. Only department staff have any."""
+    if not _active(actor) or actor.role != Role.DEPARTMENT_STAFF or not actor.department_id:
+        return []
+    step = {WhistleState.CALLED: "whistle_report", WhistleState.REPORTED: "whistle_feedback"}
+    qs = whistle_visible(actor).filter(state__in=list(step), event__state__in=list(
+        workflow.transition("whistle_report").sources)).select_related("event__grid", "event__community")
+    if event is not None:
+        qs = qs.filter(event_id=event.pk)
+    return [(w, step[w.state]) for w in qs.order_by("due_at", "id")[:300]]
+
+
+def whistle_departments(*, event: Event) -> list[Department]:
+    """Departments a whistle on ``event`` may call: those serving its place without an open call."""
+    from ..units import units_serving
+
+    open_calls = set(Whistle.objects.filter(event_id=event.pk, state__in=[
+        WhistleState.CALLED, WhistleState.REPORTED]).values_list("department_id", flat=True))
+    return [u.department for u in units_serving(event)
+            if u.department is not None and u.department.pk not in open_calls]
+
+
+def event_check(*, actor, event: Event, action: str) -> None:
+    """Refuse as the service will (the state first, then the actor) before a page parses a form."""
+    from ..services._engine import relations_of
+
+    workflow.check(action, state=event.state, relations=relations_of(event, actor))
+
+
+def merge_candidates(*, actor, event: Event) -> list[Event]:
+    """Open cases the actor sees that could be the master of ``event`` (合并): the same category,
+    near it and recent (the category's duplicate radius and window), nearest first."""
+    from ..services.intake import event_find_duplicates
+
+    if event.lng is None or event.lat is None or not event.category.active:
+        return []
+    near = event_find_duplicates(category=event.category, lng=event.lng, lat=event.lat, exclude=event, limit=20)
+    seen = set(event_visible(actor).filter(pk__in=[d.event.pk for d in near], duplicate_of__isnull=True)
+               .values_list("pk", flat=True))
+    return [d.event for d in near if d.event.pk in seen]
+
+
 def whistle_stats(*, actor, start: date, end: date, region: Region | None = None) -> list[WhistleRow]:
     """吹哨报到 per department for whistles blown in [start, end): the county sees every department;
     a flagged (late) call counts against the department whether or not it reported afterwards."""
