@@ -125,7 +125,7 @@ def test_adjustments_are_refused_for_items_the_scheme_lacks(world):
     assert response.status_code == 400 and response.json()["field"] == "indicator"
     elsewhere = {**body, "subject_id": world.subjects["bob"].pk}
     response = manager.post(f"{API}/periods/{world.q2.pk}/adjustments", elsewhere, content_type="application/json")
-    assert response.status_code == 400 and response.json()["field"] == "subject_id"
+    assert response.status_code == 404 and response.json()["field"] == "subject_id"
 
 
 def test_event_indicators_are_registered_and_explain_a_region_without_cases(county):

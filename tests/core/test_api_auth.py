@@ -14,12 +14,8 @@ from django.core.management import call_command
 from django.test import Client
 from django.utils import timezone
 from hypothesis import HealthCheck, settings
-from schemathesis.checks import not_a_server_error
-from schemathesis.specs.openapi.checks import (
-    content_type_conformance,
-    response_schema_conformance,
-    status_code_conformance,
-)
+from schemathesis import GenerationMode
+from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from jiceng.core.api_tokens import api_token_create, api_token_revoke
 from jiceng.core.errors import PermissionDeniedError
@@ -163,10 +159,45 @@ def _load_schema():
     # ``from_fixture`` loader does not run under pytest 9 (it sets ``node._nodeid``).
     from jiceng.wsgi import application
 
-    return schemathesis.openapi.from_wsgi("/api/openapi.json", application)
+    loaded = schemathesis.openapi.from_wsgi("/api/openapi.json", application)
+    # Both schema-valid data (must be accepted) and schema-violating data (must be refused).
+    loaded.config.generation.update(modes=[GenerationMode.POSITIVE, GenerationMode.NEGATIVE])
+    return loaded
 
 
 schema = _load_schema()
+
+# Rules JSON Schema cannot state: who the caller is, two fields taken together, what a file holds.
+# On these operations only, a 400 that names exactly this field does not fail positive_data_acceptance
+# (schema-valid data refused); every other check, and every other 400 there, still counts.
+RULES_THE_SCHEMA_CANNOT_STATE = {
+    "POST /api/regions/": ("boundary", "a valid polygon inside the parent's boundary, overlapping no sibling"),
+    "PATCH /api/regions/{id}": ("boundary", "a valid polygon inside the parent's boundary, overlapping no sibling"),
+    "POST /api/engagement/wishes": ("resident", "required when staff file for a resident; a resident omits it"),
+    "POST /api/engagement/redemptions": ("account", "required when staff redeem for an account; a resident omits it"),
+    "GET /api/events/numbers": ("end", "the end date must come after the start date"),
+    "GET /api/events/numbers/{key}/cases": ("end", "the end date must come after the start date"),
+    "POST /api/events/cases": ("location", "the point must lie inside one of the county's grids"),
+    "POST /api/events/public/cases": ("location", "the point must lie inside one of the county's grids"),
+    "POST /api/events/public/rate": ("token", "a token the server signed (and not tampered with)"),
+    "POST /api/events/public/track": ("token", "a token the server signed (and not tampered with)"),
+    "POST /api/regions/import/{dataset}": ("file", "an .xlsx workbook with rows filled from the template"),
+    "POST /api/people/import/{dataset}": ("file", "an .xlsx workbook with rows filled from the template"),
+    # Not rules but defects, left to the exports' owner (reported): a 19-digit region id is refused as
+    # malformed, and a region outside the scope is 400 where every list answers 404. Remove when fixed.
+    "GET /api/regions/export/{dataset}": ("region", "DEFECT: ids up to 2^63-1 and 404 out of scope"),
+    "GET /api/people/export/{dataset}": ("region", "DEFECT: 404 for a region outside the scope"),
+}
+
+
+def _states_a_rule_the_schema_cannot(case, response) -> bool:
+    rule = RULES_THE_SCHEMA_CANNOT_STATE.get(case.operation.label)
+    if rule is None or response.status_code != 400:
+        return False
+    try:
+        return response.json().get("field") == rule[0]
+    except ValueError:
+        return False
 
 
 @schema.parametrize()
@@ -174,13 +205,14 @@ schema = _load_schema()
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow,
                                  HealthCheck.filter_too_much, HealthCheck.data_too_large])
 def test_api_conforms_to_its_schema(case, county, keep_connection_open):
-    """As alice (community staff, by token): no 500s; every status, content type and body as declared."""
+    """As alice (community staff, by token), with schemathesis's default checks: no 500, every status,
+    content type, header and body as declared, schema-valid data accepted, invalid data refused, and
+    the same request without or with a wrong token refused (ignored_auth)."""
     token = getattr(county, "_token", None)
     if token is None:
         _, token = api_token_create(actor=None, user=county.alice, name="schemathesis")
         county._token = token
-    case.call_and_validate(
-        headers={"Authorization": f"Bearer {token}"},
-        checks=[not_a_server_error, status_code_conformance, content_type_conformance,
-                response_schema_conformance],
-    )
+    headers = {"Authorization": f"Bearer {token}"}
+    response = case.call(headers=headers)
+    excluded = [positive_data_acceptance] if _states_a_rule_the_schema_cannot(case, response) else []
+    case.validate_response(response, headers=headers, excluded_checks=excluded, transport_kwargs={"headers": headers})

@@ -98,11 +98,11 @@ def test_filters_are_the_pages_filters(county, people, api_as):
     assert names(region=county.a1_2.pk) == {"李四"}
 
 
-def test_unknown_filter_values_are_400(county, people, api_as):
+def test_unknown_filter_values_are_400_and_a_region_outside_the_scope_404(county, people, api_as):
     client = api_as(county.alice)
     assert client.get(RES, {"tag": "未知"}).json()["field"] == "tag"
     response = client.get(RES, {"region": county.b.pk})  # a region outside the scope
-    assert response.status_code == 400 and response.json()["field"] == "region"
+    assert response.status_code == 404 and response.json()["field"] == "region"
 
 
 # --- residents: masking and encryption ---------------------------------------------------------
@@ -181,9 +181,9 @@ def test_duplicate_id_number_is_400(county, people, api_as):
     assert response.json()["field"] == "id_number"
 
 
-def test_creating_in_a_grid_outside_the_scope_is_400_on_grid(county, api_as):
+def test_creating_in_a_grid_outside_the_scope_is_404_on_grid(county, api_as):
     response = post(api_as(county.alice), RES, {"name": "赵六", "grid": county.b1.pk})
-    assert response.status_code == 400
+    assert response.status_code == 404
     assert response.json()["field"] == "grid"
 
 
@@ -204,7 +204,7 @@ def test_patch_updates_and_masks(county, people, api_as):
 def test_patch_into_a_grid_outside_the_scope_is_refused(county, people, api_as):
     response = api_as(county.alice).patch(f"{RES}/{people['li'].pk}", {"grid": county.b1.pk},
                                          content_type="application/json")
-    assert response.status_code == 400
+    assert response.status_code == 404
     assert response.json()["field"] == "grid"
 
 

@@ -252,10 +252,10 @@ def test_buildings_are_created_in_scope_and_listed_to_their_scope_only(county, a
     assert get(api_as(county.bob), f"{URL}buildings").json()["count"] == 0
 
 
-def test_building_in_a_grid_outside_the_scope_is_400_on_grid(county, api_as):
+def test_building_in_a_grid_outside_the_scope_is_404_on_grid(county, api_as):
     response = post(api_as(county.alice), f"{URL}buildings", {"grid": county.b1.pk, "code": "B-001",
                                                              "name": "1号楼", "address": "乙社区1号"})
-    assert response.status_code == 400
+    assert response.status_code == 404
     assert response.json()["field"] == "grid"
 
 

@@ -10,10 +10,9 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
 from ninja import Field, Query, Router, Schema
-from pydantic import BeforeValidator
 
 from jiceng.core.api_schemas import (
     LIST_ERRORS,
@@ -22,11 +21,13 @@ from jiceng.core.api_schemas import (
     Error,
     ObjectId,
     PageParams,
+    bounded_date,
+    bounded_decimal,
     paginate,
     strict_bool,
     text,
 )
-from jiceng.core.errors import ApplicationError
+from jiceng.core.errors import NotFoundError
 
 from . import selectors, services, workflow
 from .compute import fmt
@@ -35,17 +36,11 @@ from .models import AssessmentPeriod, AssessmentResult, AssessmentScheme, Period
 router = Router(tags=["考核"])
 
 
-def _reject_bool(value: Any) -> Any:
-    if isinstance(value, bool):
-        raise ValueError("须为数字，不能是布尔值")
-    return value
-
-
-Points = Annotated[Decimal, Field(ge=0, le=99999, max_digits=7, decimal_places=2, allow_inf_nan=False,
-                                  description="分值（0～99999，最多两位小数）"), BeforeValidator(_reject_bool)]
+Points = bounded_decimal(5, places=2, description="分值（0～99999.99，最多两位小数；数字或数字字符串）")
 Code = text(32, min_length=1, pattern=r"^[0-9A-Za-z_-]{1,32}$", description="编码")
 Note = text(500, description="说明")
-Date = Annotated[date, Field(ge=date(1900, 1, 1), le=date(2100, 12, 31), description="日期 YYYY-MM-DD")]
+CODE_KEYS_ONLY = {"additionalProperties": False}
+Date = bounded_date(1900, 2100, "日期 YYYY-MM-DD")
 
 
 # --- schemas ----------------------------------------------------------------------------------
@@ -167,9 +162,11 @@ class IndicatorScoreIn(Schema):
 
 class RatingIn(Schema):
     score: Points | None = Field(None, description="综合评分（评委打分、互评、单位评价）")
-    answers: dict[Code, Code] = Field(default_factory=dict, description="问卷：项目编码 → 评价等级编码")  # type: ignore[valid-type]
+    # additionalProperties: the keys are codes too (pydantic states their pattern for matching keys only).
+    answers: dict[Code, Code] = Field(default_factory=dict, json_schema_extra=CODE_KEYS_ONLY,  # type: ignore[valid-type]
+                                      description="问卷：项目编码 → 评价等级编码")
     indicator_scores: dict[Code, IndicatorScoreIn] = Field(  # type: ignore[valid-type]
-        default_factory=dict, description="指标评分：指标编码 → 得分")
+        default_factory=dict, json_schema_extra=CODE_KEYS_ONLY, description="指标评分：指标编码 → 得分")
     note: Note = ""  # type: ignore[valid-type]
     evidence_ref: Note = ""  # type: ignore[valid-type]
     submit: strict_bool("true 提交（提交后不能修改），false 保存草稿") = False  # type: ignore[valid-type]
@@ -267,7 +264,7 @@ def _jsonable(value):
 def _subject(period: AssessmentPeriod, pk: int) -> PeriodSubject:
     subject = period.subjects.filter(pk=pk).first()
     if subject is None:
-        raise ApplicationError(f"考核对象（ID {pk}）不属于本考核期。", field="subject_id")
+        raise NotFoundError(f"考核对象（ID {pk}）不属于本考核期。", field="subject_id")
     return subject
 
 
@@ -374,7 +371,7 @@ def adjustment_withdraw(request, id: ObjectId, adjustment_id: ObjectId, payload:
     period = selectors.period_get(actor, id)
     adj = period.adjustments.filter(pk=adjustment_id).first()
     if adj is None:
-        raise ApplicationError(f"加减分条目（ID {adjustment_id}）不属于本考核期。", field="adjustment_id")
+        raise NotFoundError(f"加减分条目（ID {adjustment_id}）不属于本考核期。", field="adjustment_id")
     adj = services.adjustment_withdraw(actor=actor, adjustment=adj, reason=payload.reason)
     return {"id": adj.pk, "subject_id": adj.subject_id, "indicator": adj.indicator.code,
             "points": fmt(adj.points), "note": adj.note, "withdrawn": True}

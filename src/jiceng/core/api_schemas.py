@@ -3,15 +3,17 @@ database's limits (so PostgreSQL never sees an out-of-range value), pagination a
 
 from __future__ import annotations
 
-from datetime import datetime
+import re
+from datetime import date, datetime
+from decimal import Decimal
 from typing import Annotated, Any, Literal
 
 from django.db import IntegrityError
 from django.db.models import QuerySet
 from ninja import Field, Schema
-from pydantic import AfterValidator, BeforeValidator
+from pydantic import AfterValidator, BeforeValidator, WithJsonSchema
 
-from .errors import ApplicationError, ConflictError
+from .errors import ConflictError, NotFoundError
 from .scope import restrict
 
 INT32_MAX = 2_147_483_647
@@ -45,10 +47,14 @@ def _clean_text(value: str) -> str:
     return value
 
 
+# Said in the schema too, so clients (and the fuzzer) know NUL is refused before they send it.
+NO_NUL_PATTERN = r"^[^\x00]*$"
+
+
 def text(max_length: int, *, min_length: int = 0, description: str = "", pattern: str | None = None):
     """A string with a database-sized length limit and no NUL (PostgreSQL refuses NUL in text)."""
     return Annotated[str, Field(min_length=min_length, max_length=max_length, description=description,
-                                pattern=pattern), AfterValidator(_clean_text)]
+                                pattern=pattern or NO_NUL_PATTERN), AfterValidator(_clean_text)]
 
 
 def bounded_int(ge: int, le: int, description: str = ""):
@@ -59,6 +65,67 @@ def bounded_int(ge: int, le: int, description: str = ""):
 def bounded_float(ge: float, le: float, description: str = ""):
     return Annotated[float, Field(ge=ge, le=le, allow_inf_nan=False, description=description),
                      BeforeValidator(_reject_bool)]
+
+
+def _years_pattern(first: int, last: int) -> str:
+    """A regex for ISO dates whose year lies in [first, last]: JSON Schema's minimum/maximum only
+    apply to numbers, so the schema states a date's range through the year it starts with."""
+    parts, year = [], first
+    while year <= last:
+        if year % 100 == 0 and year + 99 <= last:
+            parts.append(f"{year // 100}\\d\\d")
+            year += 100
+        else:
+            parts.append(str(year))
+            year += 1
+    return f"^({'|'.join(parts)})-"
+
+
+def bounded_date(first_year: int, last_year: int, description: str = ""):
+    """A date in years the product can hold (PostgreSQL and Python's date both end somewhere)."""
+    return Annotated[date, Field(ge=date(first_year, 1, 1), le=date(last_year, 12, 31), description=description,
+                                 json_schema_extra={"pattern": _years_pattern(first_year, last_year)})]
+
+
+def _year_between(first: int, last: int):
+    def check(value: datetime) -> datetime:
+        if not first <= value.year <= last:
+            raise ValueError(f"时间须在 {first}～{last} 年之间")
+        return value
+    return check
+
+
+def bounded_datetime(first_year: int, last_year: int, description: str = ""):
+    """A moment in years the product can hold (no overflow converting to UTC at the ends of time)."""
+    return Annotated[datetime, Field(description=description,
+                                     json_schema_extra={"pattern": _years_pattern(first_year, last_year)}),
+                     AfterValidator(_year_between(first_year, last_year))]
+
+
+def _decimal_input(pattern: str):
+    def check(value: Any) -> Any:
+        if isinstance(value, bool):
+            raise ValueError("须为数字，不能是布尔值")
+        if isinstance(value, str) and re.fullmatch(pattern, value) is None:
+            raise ValueError("须为数字，或写成数字的字符串（如 \"12.5\"）")
+        return value
+    return check
+
+
+def bounded_decimal(whole_digits: int, *, places: int, description: str = ""):
+    """A non-negative amount stored exactly (Decimal): up to ``whole_digits`` digits before the point
+    and ``places`` after it, as a JSON number or as a string of digits (no float rounding). The schema
+    states both spellings exactly, so what it admits is what the server accepts."""
+    largest = Decimal(10) ** whole_digits - Decimal(1).scaleb(-places)
+    pattern = rf"^\d{{1,{whole_digits}}}(\.\d{{1,{places}}})?$"
+    return Annotated[Decimal, Field(ge=0, le=largest, max_digits=whole_digits + places, decimal_places=places,
+                                    allow_inf_nan=False, description=description),
+                     BeforeValidator(_decimal_input(pattern)),
+                     WithJsonSchema({"anyOf": [
+                         {"type": "number", "minimum": 0, "maximum": float(largest),
+                          "multipleOf": float(Decimal(1).scaleb(-places))},
+                         {"type": "string", "pattern": pattern},
+                     ], "description": description})]
 
 
 def strict_bool(description: str = ""):
@@ -89,16 +156,21 @@ class ExportOut(Schema):
 EXPORT_CREATED_DESCRIPTION = ("导出只为调用者本人生成：返回一个短时有效的下载地址（默认 10 分钟），"
                               "只有同一用户可以下载，其他人访问得到 404。生成和每次下载都记入审计日志（含行数）。")
 
+XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+XLSX_UPLOAD = {"requestBody": {"content": {"multipart/form-data": {
+    "encoding": {"file": {"contentType": XLSX_MEDIA_TYPE}}}}}}
+
 XLSX_DOWNLOAD = {"responses": {200: {
     "description": "Excel 文件（.xlsx）",
     "content": {"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {
         "schema": {"type": "string", "format": "binary"}}},
 }}}
 
-# 403 can answer any session request (an expired password); 401 any request without valid credentials.
-LIST_ERRORS = frozenset({400, 401, 403})
+# 403 can answer any session request (an expired password); 401 any request without valid credentials;
+# 404 a record named in the path, the query or the body that is outside the caller's scope (or absent).
+LIST_ERRORS = frozenset({400, 401, 403, 404})
 READ_ERRORS = frozenset({400, 401, 403, 404})
-CREATE_ERRORS = frozenset({400, 401, 403, 409})
+CREATE_ERRORS = frozenset({400, 401, 403, 404, 409})
 WRITE_ERRORS = frozenset({400, 401, 403, 404, 409})
 
 
@@ -124,11 +196,12 @@ def write_conflict(exc: IntegrityError) -> ConflictError:
     return ConflictError("数据已被他人同时修改或编码重复，请刷新后重试。")
 
 
-def lookup_or_400(qs: QuerySet, actor, pk: int | None, *, field: str, label: str):
-    """An id given in a request body: out of scope or missing is a bad input, not a 404 of the URL."""
+def lookup_or_404(qs: QuerySet, actor, pk: int | None, *, field: str, label: str):
+    """An id given in the query or the body: out of scope or missing answers 404, as it would in the
+    path (the API's one rule for scope), with ``field`` naming the input that pointed at it."""
     if pk is None:
         return None
     obj = restrict(qs, actor).filter(pk=pk).first()
     if obj is None:
-        raise ApplicationError(f"{label}（ID {pk}）不存在，或不在您的管辖范围内。", field=field)
+        raise NotFoundError(f"{label}（ID {pk}）不存在，或不在您的管辖范围内。", field=field)
     return obj

@@ -8,12 +8,10 @@ sign-ups). Responses carry no personal data beyond names; the wall masks even th
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
 
 from django.db import IntegrityError
 from django.utils import timezone
 from ninja import Field, Query, Router, Schema, Status
-from pydantic import AfterValidator
 
 from jiceng.core.api_schemas import (
     CREATE_ERRORS,
@@ -23,9 +21,10 @@ from jiceng.core.api_schemas import (
     Error,
     ObjectId,
     PageParams,
+    bounded_datetime,
     bounded_int,
     choice,
-    lookup_or_400,
+    lookup_or_404,
     paginate,
     strict_bool,
     text,
@@ -62,15 +61,7 @@ Quantity = bounded_int(1, 10_000, "数量")
 Yuan = bounded_int(0, 9_999_999, "预估金额（元）")
 
 
-def _sane_moment(value: datetime) -> datetime:
-    """Years a county's activities can have (and no overflow converting to UTC at the ends of time)."""
-    if not 2000 <= value.year <= 2100:
-        raise ValueError("时间须在 2000～2100 年之间")
-    return value
-
-
-Moment = Annotated[datetime, Field(description="时间（ISO 8601，含时区；无时区按北京时间）"),
-                   AfterValidator(_sane_moment)]
+Moment = bounded_datetime(2000, 2100, "时间（ISO 8601，含时区；无时区按北京时间）")
 
 
 def actor_of(request):
@@ -91,14 +82,14 @@ def _aware(value: datetime) -> datetime:
 
 
 def _community(actor, pk: int, field: str = "community") -> Region:
-    region = lookup_or_400(Region.objects.all(), actor, pk, field=field, label="社区/村")
+    region = lookup_or_404(Region.objects.all(), actor, pk, field=field, label="社区/村")
     if region.level != RegionLevel.COMMUNITY:
         raise ApplicationError(f"“{region.name}”不是社区/村。", field=field)
     return region
 
 
 def _region(actor, pk: int | None) -> Region | None:
-    return lookup_or_400(Region.objects.all(), actor, pk, field="region", label="区域")
+    return lookup_or_404(Region.objects.all(), actor, pk, field="region", label="区域")
 
 
 def _own_or_scoped(qs, actor, pk: int, resident_lookup: str):
@@ -245,7 +236,7 @@ def wish_create(request, payload: WishIn):
     else:
         if payload.resident is None:
             raise ApplicationError("请选择许愿居民。", field="resident")
-        resident = lookup_or_400(Resident.objects.select_related("grid"), actor, payload.resident,
+        resident = lookup_or_404(Resident.objects.select_related("grid"), actor, payload.resident,
                                  field="resident", label="居民")
     wish = services.wish_post(actor=actor, resident=resident, category=payload.category,
                               description=payload.description, estimated_cost=payload.estimated_cost)
@@ -274,10 +265,10 @@ def wish_claim(request, wish_id: ObjectId, payload: ClaimIn):  # type: ignore[va
         resident, organisation, team = actor, None, None
     else:
         wish = get_scoped_or_404(Wish.objects.select_related("community"), actor, pk=wish_id)
-        resident = lookup_or_400(Resident.objects.all(), actor, payload.resident, field="resident", label="居民")
-        organisation = lookup_or_400(Organisation.objects.all(), actor, payload.organisation,
+        resident = lookup_or_404(Resident.objects.all(), actor, payload.resident, field="resident", label="居民")
+        organisation = lookup_or_404(Organisation.objects.all(), actor, payload.organisation,
                                      field="organisation", label="单位")
-        team = lookup_or_400(VolunteerTeam.objects.all(), actor, payload.team, field="team", label="服务队")
+        team = lookup_or_404(VolunteerTeam.objects.all(), actor, payload.team, field="team", label="服务队")
     claim = services.wish_claim(actor=actor, wish=wish, resident=resident, organisation=organisation, team=team,
                                 days=payload.days)
     return Status(201, claim_out(claim))
@@ -460,11 +451,11 @@ def award(request, payload: AwardIn):
     actor = actor_of(request)
     if isinstance(actor, Resident):
         raise PermissionDeniedError("居民不能评定积分。")
-    rule = lookup_or_400(PointRule.objects.select_related("community"), actor, payload.rule, field="rule",
+    rule = lookup_or_404(PointRule.objects.select_related("community"), actor, payload.rule, field="rule",
                          label="积分规则")
-    resident = lookup_or_400(Resident.objects.select_related("grid"), actor, payload.resident, field="resident",
+    resident = lookup_or_404(Resident.objects.select_related("grid"), actor, payload.resident, field="resident",
                              label="居民")
-    organisation = lookup_or_400(Organisation.objects.all(), actor, payload.organisation, field="organisation",
+    organisation = lookup_or_404(Organisation.objects.all(), actor, payload.organisation, field="organisation",
                                  label="单位")
     if (resident is None) == (organisation is None):
         raise ApplicationError("请选择一位居民或一个单位。", field="resident")
@@ -660,13 +651,13 @@ def redemption_create(request, payload: RedemptionIn):
         item = ShopItem.objects.select_related("shop__community").filter(
             pk=payload.item, shop__community=account.community).first()
         if item is None:
-            raise ApplicationError(f"商品（ID {payload.item}）不存在，或不在本社区/村的超市。", field="item")
+            raise NotFoundError(f"商品（ID {payload.item}）不存在，或不在本社区/村的超市。", field="item")
     else:
         if payload.account is None:
             raise ApplicationError("请选择积分账户。", field="account")
-        account = lookup_or_400(PointAccount.objects.select_related("community"), actor, payload.account,
+        account = lookup_or_404(PointAccount.objects.select_related("community"), actor, payload.account,
                                 field="account", label="积分账户")
-        item = lookup_or_400(ShopItem.objects.select_related("shop__community"), actor, payload.item,
+        item = lookup_or_404(ShopItem.objects.select_related("shop__community"), actor, payload.item,
                              field="item", label="商品")
     redemption = services.redemption_create(actor=actor, account=account, item=item, quantity=payload.quantity)
     return Status(201, redemption_out(_REDEMPTIONS.get(pk=redemption.pk)))
@@ -812,9 +803,9 @@ def signup_create(request, activity_id: ObjectId, payload: SignupIn):  # type: i
         activity = get_scoped_or_404(Activity.objects.select_related("community"), actor, pk=activity_id)
         if payload.registration is None:
             raise ApplicationError("请选择报到登记。", field="registration")
-        registration = lookup_or_400(Registration.objects.all(), actor, payload.registration, field="registration",
+        registration = lookup_or_404(Registration.objects.all(), actor, payload.registration, field="registration",
                                      label="报到登记")
-    organisation = lookup_or_400(Organisation.objects.all(), actor, payload.organisation, field="organisation",
+    organisation = lookup_or_404(Organisation.objects.all(), actor, payload.organisation, field="organisation",
                                  label="单位") if not isinstance(actor, Resident) else (
         Organisation.objects.filter(pk=payload.organisation).first() if payload.organisation else None)
     try:
@@ -908,11 +899,11 @@ def registration_create(request, payload: RegistrationIn):
             raise ApplicationError("居民只能本人报到。", field="organisation")
     else:
         community = _community(actor, payload.community)
-        resident = lookup_or_400(Resident.objects.all(), actor, payload.resident, field="resident", label="居民")
-        organisation = lookup_or_400(Organisation.objects.all(), actor, payload.organisation, field="organisation",
+        resident = lookup_or_404(Resident.objects.all(), actor, payload.resident, field="resident", label="居民")
+        organisation = lookup_or_404(Organisation.objects.all(), actor, payload.organisation, field="organisation",
                                      label="单位")
-        worker = lookup_or_400(GridWorker.objects.all(), actor, payload.worker, field="worker", label="网格员")
-        team = lookup_or_400(VolunteerTeam.objects.all(), actor, payload.team, field="team", label="服务队")
+        worker = lookup_or_404(GridWorker.objects.all(), actor, payload.worker, field="worker", label="网格员")
+        team = lookup_or_404(VolunteerTeam.objects.all(), actor, payload.team, field="team", label="服务队")
     try:
         registration = services.registration_create(
             actor=actor, community=community, kind=payload.kind, organisation=organisation, resident=resident,

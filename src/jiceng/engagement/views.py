@@ -22,7 +22,7 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from jiceng.core.api_schemas import lookup_or_400
+from jiceng.core.api_schemas import lookup_or_404
 from jiceng.core.errors import ApplicationError
 from jiceng.core.scope import restrict
 from jiceng.core.views import page_errors
@@ -333,7 +333,7 @@ def staff_award(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            resident = lookup_or_400(Resident.objects.select_related("grid"), actor, data["resident"],
+            resident = lookup_or_404(Resident.objects.select_related("grid"), actor, data["resident"],
                                      field="resident", label="居民")
             entry = services.points_award(actor=actor, rule=data["rule"], resident=resident,
                                           evidence=data["evidence"], note=data["note"])

@@ -9,15 +9,13 @@ workflow table (workflow.py) decides who may act, the services enforce it. The p
 from __future__ import annotations
 
 import hashlib
-from datetime import date, datetime
-from typing import Annotated
+from datetime import datetime
 from urllib.parse import urlencode
 
 from django.conf import settings
 from django.urls import reverse
 from ninja import Field, File, Path, Query, Router, Schema, Status
 from ninja.files import UploadedFile
-from pydantic import AfterValidator
 
 from jiceng.core.api_schemas import (
     LIST_ERRORS,
@@ -28,8 +26,9 @@ from jiceng.core.api_schemas import (
     Lng,
     ObjectId,
     PageParams,
+    bounded_date,
     choice,
-    lookup_or_400,
+    lookup_or_404,
     paginate,
     strict_bool,
     text,
@@ -56,7 +55,7 @@ from .units import Unit
 router = Router(tags=["事件"])
 
 PUBLIC_ERRORS = frozenset({400, 404, 409, 429})
-PUBLIC_CREATE_ERRORS = frozenset({400, 409, 429})
+PUBLIC_CREATE_ERRORS = frozenset({400, 404, 409, 429})
 Note = text(2000, description="意见/说明")
 Reason = text(500, min_length=1, description="原因或意见（必填）")
 Photos = list[text(300, min_length=1, description="已上传照片的地址（/files/<uuid>/）")]
@@ -147,7 +146,7 @@ class PublicIntakeIn(Schema):
     photos: Photos = []  # type: ignore[valid-type]
     reporter_name: text(50, description="姓名（可不填）") = ""  # type: ignore[valid-type]
     reporter_phone: text(20, min_length=1, description="联系电话（用于回复和评价）")  # type: ignore[valid-type]
-    website: text(200, description="请留空（防机器人）") = ""  # type: ignore[valid-type]
+    website: text(0, description="须留空（防机器人）") = ""  # type: ignore[valid-type]
 
 
 class PublicCaseOut(Schema):
@@ -269,13 +268,7 @@ class PhotoOut(Schema):
     url: str
 
 
-def _sane_day(value: date) -> date:
-    if not 2000 <= value.year <= 2100:
-        raise ValueError("日期须在 2000～2100 年之间")
-    return value
-
-
-Day = Annotated[date, AfterValidator(_sane_day)]
+Day = bounded_date(2000, 2100, "日期 YYYY-MM-DD")
 
 
 class ListFilters(Schema):
@@ -339,7 +332,16 @@ def _category(code: str) -> EventCategory | None:
         return None
     found = EventCategory.objects.filter(code=code).first()
     if found is None:
-        raise ApplicationError("未知的事项分类。", field="category")
+        raise NotFoundError("未知的事项分类。", field="category")
+    return found
+
+
+def _intake_category(code: str) -> EventCategory:
+    """Administrators edit the catalogue, so the schema cannot list its codes: an unknown or retired
+    code names a record that is not there (404, like an id)."""
+    found = EventCategory.objects.filter(code=code.strip(), active=True).first()
+    if found is None:
+        raise NotFoundError("未知或已停用的事项分类。", field="category")
     return found
 
 
@@ -349,11 +351,11 @@ def _unit(actor, data: UnitIn | None) -> Unit | None:
     if data.kind == UnitKind.DEPARTMENT:
         dept = Department.objects.filter(pk=data.id).first()
         if dept is None:
-            raise ApplicationError(f"部门（ID {data.id}）不存在。", field="unit")
+            raise NotFoundError(f"部门（ID {data.id}）不存在。", field="unit")
         return Unit.of_department(dept)
     region = Region.objects.filter(pk=data.id).first()
     if region is None:
-        raise ApplicationError(f"区域（ID {data.id}）不存在。", field="unit")
+        raise NotFoundError(f"区域（ID {data.id}）不存在。", field="unit")
     return Unit.of_region(region)
 
 
@@ -387,10 +389,10 @@ def _done(request, pk: int) -> dict:
 @router.post("/cases", response={201: CaseDetail, WRITE_ERRORS: Error}, summary="采集（工作人员渠道）",
              description="网格员巡查、热线受理、物联告警等渠道上报事件；有坐标时按坐标定位网格。")
 def case_create(request, data: StaffIntakeIn):
-    grid = lookup_or_400(Region.objects.all(), request.auth, data.grid, field="grid", label="网格")
+    grid = lookup_or_404(Region.objects.all(), request.auth, data.grid, field="grid", label="网格")
     event = services.event_create(
-        channel=data.channel, category=data.category, description=data.description, title=data.title,
-        lng=data.lng, lat=data.lat, grid=grid, address=data.address, photos=data.photos,
+        channel=data.channel, category=_intake_category(data.category), description=data.description,
+        title=data.title, lng=data.lng, lat=data.lat, grid=grid, address=data.address, photos=data.photos,
         reporter_name=data.reporter_name, reporter_phone=data.reporter_phone, actor=request.auth,
         source_ref=data.source_ref, idempotency_key=data.idempotency_key or None)
     return Status(201, _detail(request.auth, selectors.event_get(actor=request.auth, pk=event.pk)))
@@ -405,7 +407,7 @@ def public_case_create(request, data: PublicIntakeIn):
     if data.website:
         raise ApplicationError("提交无效。", field="website")
     event = services.event_create(
-        channel=Channel.RESIDENT, category=data.category, description=data.description, lng=data.lng,
+        channel=Channel.RESIDENT, category=_intake_category(data.category), description=data.description, lng=data.lng,
         lat=data.lat, address=data.address, photos=data.photos, reporter_name=data.reporter_name,
         reporter_phone=data.reporter_phone)
     token = tracking_token(event)
@@ -461,7 +463,7 @@ def public_rate(request, data: RateIn):
             description="按状态、分类、区域、是否超期、上报日期筛选；只列当前用户管辖范围内的事件。")
 def case_list(request, filters: Query[ListFilters], page: Query[PageParams]):
     actor = request.auth
-    region = lookup_or_400(Region.objects.all(), actor, filters.region, field="region", label="区域")
+    region = lookup_or_404(Region.objects.all(), actor, filters.region, field="region", label="区域")
     qs = selectors.event_filter(
         selectors.event_visible(actor), state=filters.state or "", category=_category(filters.category),
         region=region, overdue=filters.overdue, open_only=filters.open_only, q=filters.q,
@@ -591,7 +593,7 @@ def case_merge(request, pk: ObjectId, data: MergeIn):
     actor = request.auth
     master = selectors.event_visible(actor).filter(pk=data.master).first()
     if master is None:
-        raise ApplicationError(f"主事件（ID {data.master}）不存在，或不在您的管辖范围内。", field="master")
+        raise NotFoundError(f"主事件（ID {data.master}）不存在，或不在您的管辖范围内。", field="master")
     services.event_merge(actor=actor, duplicate=_case(request, pk), master=master, note=data.note)
     return _done(request, pk)
 
@@ -628,7 +630,7 @@ def _whistle_out(w: Whistle) -> dict:
 def case_whistle(request, pk: ObjectId, data: WhistleIn):
     departments = list(Department.objects.filter(pk__in=data.departments))
     if len(departments) != len(set(data.departments)):
-        raise ApplicationError("部分部门不存在。", field="departments")
+        raise NotFoundError("部分部门不存在。", field="departments")
     rows = services.whistle_blow(actor=request.auth, event=_case(request, pk), departments=departments,
                                  reason=data.reason)
     return Status(201, [_whistle_out(w) for w in rows])
@@ -659,7 +661,7 @@ def whistle_feedback(request, pk: ObjectId, data: ReasonIn):
             description="每个指标给出分子、分母和构成分子的事件清单地址。")
 def numbers(request, params: Query[NumbersIn]):
     actor = request.auth
-    region = lookup_or_400(Region.objects.all(), actor, params.region, field="region", label="区域")
+    region = lookup_or_404(Region.objects.all(), actor, params.region, field="region", label="区域")
     found = selectors.event_numbers(actor=actor, start=params.start, end=params.end, region=region,
                                     category=_category(params.category))
     query = f"start={params.start}&end={params.end}"
@@ -676,7 +678,7 @@ def number_cases(request, key: str, params: Query[NumbersIn], page: Query[PagePa
     if key not in selectors.DEFINITIONS:
         raise NotFoundError("未知指标。")
     actor = request.auth
-    region = lookup_or_400(Region.objects.all(), actor, params.region, field="region", label="区域")
+    region = lookup_or_404(Region.objects.all(), actor, params.region, field="region", label="区域")
     found = selectors.event_numbers(actor=actor, start=params.start, end=params.end, region=region,
                                     category=_category(params.category), keys=[key])
     return paginate(found[key].cases.order_by("-reported_at", "-id"), page, _render)

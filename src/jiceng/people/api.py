@@ -21,19 +21,21 @@ from jiceng.core.api_schemas import (
     LIST_ERRORS,
     READ_ERRORS,
     WRITE_ERRORS,
+    XLSX_UPLOAD,
     Error,
     ExportOut,
     ImportOut,
     ObjectId,
     PageParams,
+    bounded_date,
     choice,
-    lookup_or_400,
+    lookup_or_404,
     paginate,
     strict_bool,
     text,
     write_conflict,
 )
-from jiceng.core.errors import ApplicationError
+from jiceng.core.errors import ApplicationError, NotFoundError
 from jiceng.core.exports import export_out
 from jiceng.core.scope import restrict
 from jiceng.regions.api import RegionRef, region_ref
@@ -50,7 +52,7 @@ router = Router(tags=["人员"])
 MAX_TAGS = len(ResidentTag.values)
 IdNumber = text(18, description="身份证号（18位，末位可为X；校验位须正确）")
 Phone = text(11, description="11位手机号")
-Date = Annotated[date, Field(ge=date(1900, 1, 1), le=date(2100, 12, 31), description="日期 YYYY-MM-DD")]
+Date = bounded_date(1900, 2100, "日期 YYYY-MM-DD")
 Tag = choice(ResidentTag, "关爱标签")
 
 
@@ -157,18 +159,18 @@ def resident_out(r: Resident) -> dict:
 
 
 def _filter_region(actor, region_id: int | None) -> Region | None:
-    return lookup_or_400(Region.objects.all(), actor, region_id, field="region", label="区域")
+    return lookup_or_404(Region.objects.all(), actor, region_id, field="region", label="区域")
 
 
 def _grid(actor, pk: int) -> Region:
-    grid = lookup_or_400(Region.objects.all(), actor, pk, field="grid", label="网格")
+    grid = lookup_or_404(Region.objects.all(), actor, pk, field="grid", label="网格")
     if grid.level not in GRID_LEVELS:
         raise ApplicationError(f"“{grid.name}”不是网格，居民须登记到网格。", field="grid")
     return grid
 
 
 def _house(actor, pk: int | None) -> House | None:
-    return lookup_or_400(House.objects.select_related("unit__building"), actor, pk, field="house", label="房屋")
+    return lookup_or_404(House.objects.select_related("unit__building"), actor, pk, field="house", label="房屋")
 
 
 @router.get("/residents", response={200: ResidentPage, LIST_ERRORS: Error}, summary="居民列表",
@@ -216,7 +218,7 @@ class PeopleExportFilter(Schema):
     active: bool | None = Field(None, description="是否在岗（网格员）")
 
 
-@router.post("/import/{dataset}", response={201: ImportOut, CREATE_ERRORS: Error},
+@router.post("/import/{dataset}", response={201: ImportOut, CREATE_ERRORS: Error}, openapi_extra=XLSX_UPLOAD,
              summary="Excel 导入居民或网格员",
              description="上传按导入模板填写的 .xlsx（multipart 字段 file）。全部或全不：任何一行有错都不导入，"
                          "errors 列出每个错误的行号、列名和原因（code 为 import_rejected）；文件不是 xlsx 时 code 为 bad_file。"
@@ -313,6 +315,7 @@ class WorkerIn(Schema):
     kind: choice(WorkerKind, "网格员类型")  # type: ignore[valid-type]
     community: ObjectId = Field(..., description="所属社区/村 ID")  # type: ignore[valid-type]
     grids: list[ObjectId] = Field(default_factory=list, max_length=50,  # type: ignore[valid-type]
+                                  json_schema_extra={"uniqueItems": True},
                                   description="负责网格 ID（第一个为主责网格）；专职、兼职网格员的网格须属于本社区")
     id_number: IdNumber = ""  # type: ignore[valid-type]
     phone: Phone = ""  # type: ignore[valid-type]
@@ -335,7 +338,8 @@ class WorkerPatch(Schema):
 
 
 class WorkerGridsIn(Schema):
-    grids: list[ObjectId] = Field(..., max_length=50, description="负责网格 ID（整体替换，第一个为主责网格）")  # type: ignore[valid-type]
+    grids: list[ObjectId] = Field(..., max_length=50, json_schema_extra={"uniqueItems": True},  # type: ignore[valid-type]
+                                  description="负责网格 ID（整体替换，第一个为主责网格，不能重复）")
 
 
 def worker_out(w: GridWorker) -> dict:
@@ -360,7 +364,7 @@ def _grids(actor, ids: list[int]) -> list[Region]:
     found = {g.pk: g for g in restrict(Region.objects.filter(pk__in=ids), actor)}
     missing = [str(i) for i in ids if i not in found]
     if missing:
-        raise ApplicationError(f"网格（ID {', '.join(missing)}）不存在，或不在您的管辖范围内。", field="grids")
+        raise NotFoundError(f"网格（ID {', '.join(missing)}）不存在，或不在您的管辖范围内。", field="grids")
     return [found[i] for i in ids]
 
 
@@ -377,7 +381,7 @@ def worker_list(request, filters: Query[WorkerFilter]):
              description="在您范围内的社区/村登记网格员（区县、街道、社区工作人员）。")
 def worker_create(request, payload: WorkerIn):
     actor = request.auth
-    community = lookup_or_400(Region.objects.all(), actor, payload.community, field="community", label="社区/村")
+    community = lookup_or_404(Region.objects.all(), actor, payload.community, field="community", label="社区/村")
     if community.level != RegionLevel.COMMUNITY:
         raise ApplicationError(f"“{community.name}”不是社区/村。", field="community")
     try:

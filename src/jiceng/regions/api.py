@@ -21,6 +21,7 @@ from jiceng.core.api_schemas import (
     SMALLINT_MAX,
     WRITE_ERRORS,
     XLSX_DOWNLOAD,
+    XLSX_UPLOAD,
     Error,
     ExportOut,
     ImportOut,
@@ -31,7 +32,7 @@ from jiceng.core.api_schemas import (
     PageParams,
     bounded_int,
     choice,
-    lookup_or_400,
+    lookup_or_404,
     paginate,
     strict_bool,
     text,
@@ -218,9 +219,11 @@ class BuildingIn(Schema):
     lat: Lat | None = None  # type: ignore[valid-type]
     floors: bounded_int(1, 300, "层数") = 1  # type: ignore[valid-type]
     units: list[text(40, min_length=1)] = Field(default_factory=list, max_length=50,  # type: ignore[valid-type]
-                                                description="单元名称，如 1单元")
+                                                json_schema_extra={"uniqueItems": True},
+                                                description="单元名称，如 1单元（不能重复）")
     rooms_per_unit: list[text(20, min_length=1)] = Field(default_factory=list, max_length=500,  # type: ignore[valid-type]
-                                                         description="每个单元都建的房号，如 101")
+                                                         json_schema_extra={"uniqueItems": True},
+                                                         description="每个单元都建的房号，如 101（不能重复）")
 
 
 class OrganisationOut(Schema):
@@ -309,7 +312,7 @@ def region_locate(request, lng: Lng, lat: Lat):  # type: ignore[valid-type]
                          "层级须比上级低一级；网格必须有上级；编码不能重复；边界须在上级边界内且不与同级重叠。")
 def region_create(request, payload: RegionIn):
     actor = request.auth
-    parent = lookup_or_400(Region.objects.all(), actor, payload.parent, field="parent", label="上级区域")
+    parent = lookup_or_404(Region.objects.all(), actor, payload.parent, field="parent", label="上级区域")
     if payload.boundary is not None:
         check_geojson_numbers(payload.boundary)
     try:
@@ -329,7 +332,7 @@ def region_create(request, payload: RegionIn):
 def _region_filter_path(actor, region_id: int | None) -> str | None:
     if region_id is None:
         return None
-    region = lookup_or_400(Region.objects.all(), actor, region_id, field="region", label="区域")
+    region = lookup_or_404(Region.objects.all(), actor, region_id, field="region", label="区域")
     return region.path
 
 
@@ -349,7 +352,7 @@ def building_list(request, filters: Query[BuildingFilter]):
              description="在网格中登记楼栋，可同时建单元和房号。系统管理员，或辖区含该网格的区域工作人员可登记。")
 def building_create(request, payload: BuildingIn):
     actor = request.auth
-    grid = lookup_or_400(Region.objects.all(), actor, payload.grid, field="grid", label="网格")
+    grid = lookup_or_404(Region.objects.all(), actor, payload.grid, field="grid", label="网格")
     if len(set(payload.units)) != len(payload.units):
         raise ApplicationError("单元名称重复。", field="units")
     if len(set(payload.rooms_per_unit)) != len(payload.rooms_per_unit):
@@ -383,7 +386,7 @@ def organisation_list(request, filters: Query[OrganisationFilter]):
              description="在网格中登记单位（商铺、企业、物业等）。统一社会信用代码须通过校验且不重复。")
 def organisation_create(request, payload: OrganisationIn):
     actor = request.auth
-    grid = lookup_or_400(Region.objects.all(), actor, payload.grid, field="grid", label="网格")
+    grid = lookup_or_404(Region.objects.all(), actor, payload.grid, field="grid", label="网格")
     if grid.level not in GRID_LEVELS:
         raise ApplicationError("单位须登记在网格中。", field="grid")
     try:
@@ -407,7 +410,7 @@ class RegionExportFilter(Schema):
     level: Level | None = None  # type: ignore[valid-type]
 
 
-@router.post("/import/{dataset}", response={201: ImportOut, CREATE_ERRORS: Error},
+@router.post("/import/{dataset}", response={201: ImportOut, CREATE_ERRORS: Error}, openapi_extra=XLSX_UPLOAD,
              summary="Excel 导入区域或网格",
              description="上传按导入模板填写的 .xlsx（multipart 字段 file）。全部或全不：任何一行有错都不导入，"
                          "errors 列出每个错误的行号、列名和原因。上级须已存在或在文件中更靠前的行；"
@@ -485,4 +488,4 @@ def region_staffing(request, id: ObjectId):  # type: ignore[valid-type]
 
 __all__ = ["router", "Error", "PageParams", "paginate", "text", "bounded_int", "choice", "strict_bool",
            "ObjectId", "LIST_ERRORS", "READ_ERRORS", "CREATE_ERRORS", "WRITE_ERRORS", "XLSX_DOWNLOAD", "ImportOut",
-           "lookup_or_400", "region_ref", "write_conflict"]
+           "lookup_or_404", "region_ref", "write_conflict"]
