@@ -77,6 +77,21 @@ def test_a_report_goes_from_the_resident_to_the_rating(live_server, transactiona
     track_link = resident.page.locator("#ev-track-link").inner_text()
     assert track_link.startswith(f"{base}/events/track/?t=")
 
+    # 1b. a neighbour starts reporting the same thing: the page offers "me too" instead
+    neighbour = PageProbe(phone.new_page(), base)
+    neighbour.page.goto(f"{base}/events/report/")
+    neighbour.page.select_option("#id_category", "SRHJ-LJDF")
+    neighbour.page.fill("#id_lng", str(IN_A1_1["lng"]))
+    neighbour.page.fill("#id_lat", str(IN_A1_1["lat"]))
+    neighbour.page.dispatch_event("#id_lat", "change")
+    expect(neighbour.page.locator("#ev-nearby-list")).to_contain_text("正在办理")
+    neighbour.page.check(f"#ev-nearby-list input[value='{event.number}']")
+    neighbour.page.fill("#ev-nearby-list input[name=phone]", "13900139000")
+    neighbour.shot("events-1b-me-too")
+    neighbour.page.click("#ev-join")
+    expect(neighbour.page.locator("#ev-joined")).to_be_visible()
+    assert event.supporters.count() == 1
+
     # 2. the command centre registers it: dispatched to 甲社区 by the category's rule
     pc = _context(chromium, live_server, viewport={"width": 1280, "height": 900})
     alice = PageProbe(pc.new_page(), base)
@@ -122,11 +137,11 @@ def test_a_report_goes_from_the_resident_to_the_rating(live_server, transactiona
     alice.page.goto(f"{base}/events/{event.pk}/")
     steps = alice.page.locator(".ev-timeline li")
     assert [steps.nth(i).get_attribute("data-action") for i in range(steps.count())] == [
-        "report", "register", "dispatch", "sign", "start", "submit", "verify", "rate"]
+        "report", "join", "register", "dispatch", "sign", "start", "submit", "verify", "rate"]
     expect(alice.page.locator(".ev-photos img")).to_have_count(2)
     alice.shot("events-6-case")
 
-    for probe in (resident, alice, wang):
+    for probe in (resident, neighbour, alice, wang):
         assert probe.external == []
         assert [e for e in probe.errors if "favicon" not in e] == []
     for ctx in (phone, pc, worker_ctx):

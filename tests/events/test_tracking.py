@@ -111,7 +111,7 @@ def test_the_tracking_link_expires(world, clock, settings):
     ev = report(world)
     token = tracking_token(ev)
     clock.shift(timedelta(days=364))
-    assert event_by_tracking_token(token).pk == ev.pk
+    assert event_by_tracking_token(token) == (ev, True)
     clock.shift(timedelta(days=2))
     with pytest.raises(ApplicationError, match="已过期"):
         event_by_tracking_token(token)
@@ -144,3 +144,40 @@ def test_numbers_beyond_seven_digit_ids_still_work(world, clock):
     assert post(f"{API}/public/follow", {"number": ev.number, "phone": PHONE}).status_code == 200
     with pytest.raises(NotFoundError):
         event_by_number_and_phone(ev.number[:-1], PHONE)
+
+
+# --- "me too" from the report page ---------------------------------------------------------------
+
+
+def test_the_report_page_offers_open_cases_nearby_without_their_text(world, clock):
+    from tests.events.factories import IN_A1_1, IN_B1
+
+    ev = report(world, description="3号楼下垃圾堆了三天，张三家门口")
+    page = Client().get("/events/report/").content.decode()
+    assert 'hx-get="/events/report/nearby/"' in page
+    near = Client().get("/events/report/nearby/", {"category": "SRHJ-LJDF", **IN_A1_1}).content.decode()
+    assert ev.number in near and "我也遇到" in near
+    assert "张三" not in near and "3号楼" not in near  # the category, state, time and distance only
+    assert ev.number not in Client().get("/events/report/nearby/", {"category": "SRHJ-LJDF", **IN_B1}).content.decode()
+    assert Client().get("/events/report/nearby/", {"category": "NOPE", **IN_A1_1}).content.decode().strip() == ""
+    assert Client().get("/events/report/nearby/", {"category": "SRHJ-LJDF", "lng": "x"}).status_code == 200
+
+
+def test_joining_from_the_report_page_follows_the_case_as_a_supporter(world, clock):
+    ev = report(world)
+    answer = Client().post("/events/report/join/", {"number": ev.number, "phone": OTHER_PHONE, "name": "李四"})
+    assert answer.status_code == 302 and answer["Location"].startswith("/events/track/?t=")
+    assert ev.supporters.get().name == "李四"
+    page = Client().get(answer["Location"]).content.decode()
+    assert 'id="ev-joined"' in page and ev.number in page
+    to_closed(world, ev)
+    assert 'id="ev-rate-link"' not in Client().get(answer["Location"]).content.decode()  # the rating is the reporter's
+
+
+def test_a_bad_join_is_a_form_error_and_records_nothing(world, clock):
+    ev = report(world)
+    bad_phone = Client().post("/events/report/join/", {"number": ev.number, "phone": "123"})
+    assert bad_phone.status_code == 400 and 'class="field-error"' in bad_phone.content.decode()
+    unknown = Client().post("/events/report/join/", {"number": "20250303" + "9" * 7, "phone": OTHER_PHONE})
+    assert unknown.status_code == 400 and "未找到该案件编号" in unknown.content.decode()
+    assert not ev.supporters.exists()

@@ -435,8 +435,8 @@ def public_case_follow(request, data: FollowIn):
              description="上报时返回的 tracking_token（签名、专用、有效期默认一年）。令牌被改动或过期时 400。")
 def public_case_track(request, data: TrackIn):
     _public_limit(request, "follow")
-    event = event_by_tracking_token(data.token)
-    return {**_public(event), "rating_token": rating_offer(event, is_reporter=True)}
+    event, is_reporter = event_by_tracking_token(data.token)
+    return {**_public(event), "rating_token": rating_offer(event, is_reporter=is_reporter)}
 
 
 @router.post("/public/cases/{number}/join", auth=None, response={201: PublicCaseOut, PUBLIC_ERRORS: Error},

@@ -40,6 +40,22 @@ class PublicReportForm(ReportForm):
     website = forms.CharField(label=_("请留空"), max_length=200, required=False)  # honeypot
 
 
+class NearbyForm(forms.Form):
+    category = forms.CharField(max_length=32)
+    lng = forms.FloatField(min_value=-180, max_value=180)
+    lat = forms.FloatField(min_value=-90, max_value=90)
+
+
+class JoinForm(forms.Form):
+    number = forms.RegexField(label=_("案件编号"), regex=NUMBER_PATTERN, max_length=20,
+                              error_messages={"required": _("请选择是哪一件。"), "invalid": _("案件编号无效。")})
+    name = forms.CharField(label=_("姓名（可不填）"), max_length=50, required=False)
+    phone = forms.CharField(label=_("联系电话"), max_length=20,
+                            widget=forms.TextInput(attrs={"autocomplete": "tel", "inputmode": "tel"}))
+    note = forms.CharField(label=_("补充说明（可不填）"), max_length=500, required=False,
+                           widget=forms.Textarea(attrs={"rows": 2}))
+
+
 class FollowForm(forms.Form):
     number = forms.RegexField(label=_("案件编号"), regex=NUMBER_PATTERN, max_length=20,
                               error_messages={"invalid": _("案件编号为 15 位以上的数字。")})

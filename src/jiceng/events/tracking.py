@@ -31,18 +31,22 @@ NUMBER_PATTERN = r"^[0-9]{15,20}$"  # 8-digit date + the id, zero-padded to at l
 NOT_FOUND = "未找到该案件，或电话与上报时不符。"
 
 
-def tracking_token(event: Event) -> str:
-    return signing.TimestampSigner(salt=TRACKING_SALT).sign(str(event.pk))
+def tracking_token(event: Event, *, supporter: bool = False) -> str:
+    """The reporter's link, or a supporter's ("me too": follows the case, is not offered the rating)."""
+    return signing.TimestampSigner(salt=TRACKING_SALT).sign(f"{event.pk}:s" if supporter else str(event.pk))
 
 
 def _max_age() -> timedelta:
     return timedelta(days=settings.JICENG_EVENT_TRACKING_DAYS)
 
 
-def event_by_tracking_token(token: str) -> Event:
-    """The case a tracking link stands for; a clear error when the link is tampered with or old."""
+def event_by_tracking_token(token: str) -> tuple[Event, bool]:
+    """(the case a tracking link stands for, whether it is the reporter's link); a clear error when
+    the link is tampered with or old."""
     try:
-        pk = int(signing.TimestampSigner(salt=TRACKING_SALT).unsign(token or "", max_age=_max_age()))
+        value = signing.TimestampSigner(salt=TRACKING_SALT).unsign(token or "", max_age=_max_age())
+        is_reporter = not value.endswith(":s")
+        pk = int(value.removesuffix(":s"))
     except signing.SignatureExpired as exc:
         raise ApplicationError("查询链接已过期，请用案件编号和上报电话查询。", field="token") from exc
     except (signing.BadSignature, ValueError) as exc:
@@ -50,7 +54,7 @@ def event_by_tracking_token(token: str) -> Event:
     event = Event.objects.select_related("category").filter(pk=pk).first()
     if event is None:
         raise NotFoundError("未找到该案件。")
-    return event
+    return event, is_reporter
 
 
 def _event_by_number(number: str) -> Event | None:

@@ -36,7 +36,9 @@ from .forms import (
     ActionForm,
     CaseFilterForm,
     FollowForm,
+    JoinForm,
     MergeForm,
+    NearbyForm,
     PublicReportForm,
     RateForm,
     ReportForm,
@@ -45,7 +47,13 @@ from .forms import (
     WhistleNoteForm,
 )
 from .models import Event, EventCategory, Whistle
-from .tracking import event_by_number_and_phone, event_by_tracking_token, rating_offer, tracking_token
+from .tracking import (
+    event_by_number_and_phone,
+    event_by_number_for_join,
+    event_by_tracking_token,
+    rating_offer,
+    tracking_token,
+)
 from .units import Unit, units_serving
 
 # Actions a page offers (the API has them all); value: does the form need a note.
@@ -381,6 +389,46 @@ def limited(view):
     return wrapper
 
 
+@require_GET
+@limited
+def public_nearby(request):
+    """"Me too" before a new report: open cases of the chosen category near the chosen point (the
+    category's radius and window), as a fragment the report page loads when both are set. Shows
+    the category, state, day and distance — never a resident's text."""
+    enforce("events.nearby.ip", _client_ip(request), limit=settings.JICENG_PUBLIC_RATE_PER_IP, window=60)
+    form = NearbyForm(request.GET)
+    nearby = []
+    if form.is_valid():
+        try:
+            nearby = services.event_find_duplicates(category=form.cleaned_data["category"], lng=form.cleaned_data["lng"],
+                                                    lat=form.cleaned_data["lat"], limit=5)
+        except ApplicationError:
+            nearby = []
+    return render(request, "events/_nearby.html", {"nearby": nearby, "form": JoinForm()})
+
+
+@require_POST
+@limited
+def public_join(request):
+    """附议 from the report page: the resident joins an open case instead of filing it again, and
+    follows it through a supporter's tracking link (no rating offer: the rating is the reporter's)."""
+    enforce("events.page.ip", _client_ip(request), limit=settings.JICENG_PUBLIC_RATE_PER_IP, window=60)
+    form = JoinForm(request.POST)
+    if form.is_valid():
+        data = form.cleaned_data
+        enforce("events.intake.phone", phone_key(data["phone"]), limit=settings.JICENG_PUBLIC_RATE_PER_PHONE,
+                window=3600, message="该电话本小时提交过多，请稍后再试。")
+        try:
+            event = event_by_number_for_join(data["number"])
+            services.event_join(event=event, name=data["name"], phone=data["phone"], note=data["note"])
+        except ApplicationError as exc:
+            form.add_error("phone" if exc.field == "phone" else None, exc.message)
+        else:
+            query = urlencode({"t": tracking_token(event, supporter=True), "joined": "1"})
+            return redirect(f"{reverse('events:track')}?{query}")
+    return render(request, "events/public_join.html", {"form": form}, status=400)
+
+
 @require_http_methods(["GET", "POST"])
 @limited
 def public_report(request):
@@ -433,12 +481,13 @@ def public_track(request):
     enforce("events.follow.ip", _client_ip(request), limit=settings.JICENG_PUBLIC_RATE_PER_IP, window=60)
     token = request.GET.get("t", "")
     try:
-        event = event_by_tracking_token(token)
+        event, is_reporter = event_by_tracking_token(token)
     except ApplicationError as exc:
         return render(request, "events/public_follow.html", {"form": FollowForm(), "link_error": exc.message},
                       status=exc.status)
     return render(request, "events/public_follow.html", {
-        "form": FollowForm(), "event": event, "rate_token": rating_offer(event, is_reporter=True),
+        "form": FollowForm(), "event": event, "rate_token": rating_offer(event, is_reporter=is_reporter),
+        "joined": request.GET.get("joined") == "1",
         "new": request.GET.get("new") == "1",
         "track_url": request.build_absolute_uri(f"{reverse('events:track')}?{urlencode({'t': token})}")})
 

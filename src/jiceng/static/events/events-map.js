@@ -46,6 +46,8 @@
     map.on("click", function (e) {
       lng.value = e.latlng.lng.toFixed(6);
       lat.value = e.latlng.lat.toFixed(6);
+      // let the page react (the report page asks for open cases nearby: "me too")
+      lat.dispatchEvent(new Event("change", { bubbles: true }));
       if (marker) { marker.setLatLng(e.latlng); } else { marker = L.marker(e.latlng).addTo(map); }
     });
   }
