@@ -183,10 +183,6 @@ RULES_THE_SCHEMA_CANNOT_STATE = {
     "POST /api/events/public/track": ("token", "a token the server signed (and not tampered with)"),
     "POST /api/regions/import/{dataset}": ("file", "an .xlsx workbook with rows filled from the template"),
     "POST /api/people/import/{dataset}": ("file", "an .xlsx workbook with rows filled from the template"),
-    # Not rules but defects, left to the exports' owner (reported): a 19-digit region id is refused as
-    # malformed, and a region outside the scope is 400 where every list answers 404. Remove when fixed.
-    "GET /api/regions/export/{dataset}": ("region", "DEFECT: ids up to 2^63-1 and 404 out of scope"),
-    "GET /api/people/export/{dataset}": ("region", "DEFECT: 404 for a region outside the scope"),
 }
 
 

@@ -242,7 +242,9 @@ def test_export_uses_the_list_filters(county, people, login):
 
 def test_export_with_a_region_outside_the_scope_is_refused(county, people, login):
     response = login(county.alice).get("/transfer/export/residents/", {"region": county.b.pk})
-    assert response.status_code == 400
+    assert response.status_code == 404
+    made = token_client(county.alice).get("/api/people/export/residents", {"region": county.b.pk})
+    assert made.status_code == 404 and made.json()["field"] == "region"
     assert not AuditLog.objects.filter(action="export.residents").exists()
 
 

@@ -214,3 +214,10 @@ def test_region_export_reimports_elsewhere(county):
     assert [r[0] for r in rows[1:]] == ["350724002", "350724002001"]
     assert rows[2][2] == "社区/村" and rows[2][4] == "村"
     assert json.loads(rows[2][8])["type"] == "Polygon"
+
+
+def test_export_of_a_region_out_of_scope_or_past_any_id_is_404(county):
+    client = token_client(county.alice)
+    assert client.get("/api/regions/export/grids", {"region": county.b.pk}).status_code == 404
+    assert client.get("/api/regions/export/grids", {"region": str(2**63 - 1)}).status_code == 404
+    assert client.get("/api/regions/export/grids", {"region": county.a.pk}).status_code == 200

@@ -6,6 +6,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from jiceng.core.api_schemas import BIGINT_MAX
 from jiceng.core.errors import ApplicationError, NotFoundError
 from jiceng.regions.choices import GRID_LEVELS, RegionLevel
 from jiceng.regions.selectors import region_get, region_options
@@ -63,9 +64,11 @@ class _FilterForm(RegionLabelMixin, forms.Form):
         if pk is None:
             return None
         try:
+            if pk > BIGINT_MAX:
+                raise NotFoundError("")
             return region_get(actor=self.actor, pk=pk)
         except NotFoundError as exc:
-            raise forms.ValidationError(_("区域不存在，或不在您的范围内。")) from exc
+            raise forms.ValidationError(_("区域不存在，或不在您的范围内。"), code="not_found") from exc
 
     @staticmethod
     def yes_no(value: str) -> bool | None:

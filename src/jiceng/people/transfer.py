@@ -17,7 +17,7 @@ from typing import Any
 from django.db import transaction
 
 from jiceng.core.crypto import blind_index
-from jiceng.core.errors import ApplicationError, PermissionDeniedError
+from jiceng.core.errors import ApplicationError, NotFoundError, PermissionDeniedError
 from jiceng.core.excel import (
     Column,
     ImportRejected,
@@ -218,7 +218,8 @@ def _filter_form(form_class, actor, params):
     form = form_class(data, actor=actor)
     if not form.is_valid():
         field, messages = next(iter(form.errors.items()))
-        raise ApplicationError(f"筛选条件无效：{field}：{messages[0]}", field=field)
+        error = NotFoundError if form.has_error(field, code="not_found") else ApplicationError
+        raise error(f"筛选条件无效：{field}：{messages[0]}", field=field)
     filters = form.filters()
     described = describe_filters({k: (v.code if isinstance(v, Region) else v) for k, v in filters.items()})
     return filters, described

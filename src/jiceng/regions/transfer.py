@@ -18,7 +18,8 @@ from typing import Any
 from django.db import transaction
 from django.db.models import Q
 
-from jiceng.core.errors import ApplicationError, PermissionDeniedError
+from jiceng.core.api_schemas import BIGINT_MAX
+from jiceng.core.errors import ApplicationError, NotFoundError, PermissionDeniedError
 from jiceng.core.excel import (
     Column,
     ImportRejected,
@@ -327,8 +328,10 @@ def region_export(*, actor, params, grids: bool):
         qs = qs.filter(Q(name__contains=q) | Q(code__contains=q))
     region_id = cell_text(params.get("region", ""))
     if region_id:
-        if not region_id.isdigit() or len(region_id) > 18:
+        if not region_id.isdigit():
             raise ApplicationError("区域参数无效。", field="region")
+        if int(region_id) > BIGINT_MAX:  # a well-formed id no record can have
+            raise NotFoundError("未找到该区域，或您无权查看。", field="region")
         root = selectors.region_get(actor=actor, pk=int(region_id))
         qs = qs.filter(path__startswith=root.path)
     level = cell_text(params.get("level", ""))
