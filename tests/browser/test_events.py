@@ -100,6 +100,9 @@ def test_a_report_goes_from_the_resident_to_the_rating(live_server, transactiona
     alice.page.wait_for_selector("#events-map .leaflet-interactive")
     alice.shot("events-3-console")
     alice.page.goto(f"{base}/events/{event.pk}/")
+    register = alice.page.locator("form.ev-action[data-action=register]")
+    register.locator("button.ev-tpl:has-text('受理立案')").click()  # 常用语 fills the note
+    expect(register.locator("textarea[name=note]")).to_have_value("您反映的问题已受理立案，我们将按规定时限安排处置，请保持电话畅通。")
     _act(alice.page, "register", "情况属实，派社区处置")
     event.refresh_from_db()
     assert event.state == "dispatched" and event.handler_region_id == world.c.a.pk

@@ -190,7 +190,8 @@ def _case_context(request, event: Event, bound: dict | None = None, refused: str
     return {
         "event": event, "timeline": _steps(selectors.event_timeline(actor=actor, event=event)),
         "photos": _photos(event), "refused": refused,
-        "actions": [(a, workflow.transition(a).label) for a in actions], "form": ActionForm(),
+        "actions": [(a, workflow.transition(a).label, selectors.response_templates(action=a, category=event.category))
+                    for a in actions], "form": ActionForm(),
         "choice_actions": choice, "whistles": _whistle_rows(actor, event, bound),
         "merge_candidates": selectors.merge_candidates(actor=actor, event=event) if "merge" in allowed else [],
         "master": Event.objects.filter(pk=event.duplicate_of_id).first() if event.duplicate_of_id else None}

@@ -1,0 +1,60 @@
+"""常用语 on the case page: each action's form offers the category's own templates first, then the
+general ones, as buttons that fill the note (static script, no inline code)."""
+
+from __future__ import annotations
+
+import html
+
+import pytest
+from django.test import Client
+
+from jiceng.events.models import ResponseTemplate
+from tests.events.factories import report, to_dispatched, to_verify
+
+pytestmark = pytest.mark.django_db
+
+
+def as_user(user) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def buttons(page: str, action: str) -> list[str]:
+    """The template titles inside the form of one action, in order."""
+    start = page.index(f'data-action="{action}"')
+    form = page[start:page.index("</form>", start)]
+    return [html.unescape(part.split(">", 1)[1].split("<", 1)[0])
+            for part in form.split('class="btn ev-tpl"')[1:]]
+
+
+def test_the_register_form_offers_the_general_templates(world, clock):
+    ev = report(world)
+    page = as_user(world.alice).get(f"/events/{ev.pk}/").content.decode()
+    assert buttons(page, "register") == ["受理立案"]
+    assert "您反映的问题已受理立案" in page and "events/events-case.js" in page
+
+
+def test_the_category_templates_come_first_then_the_general_ones(world, clock):
+    ev = report(world, category="AQYH-DDCCD")
+    to_dispatched(world, ev)
+    from jiceng.events import services
+
+    services.event_sign(actor=world.alice, event=ev)
+    services.event_start(actor=world.alice, event=ev)
+    page = as_user(world.alice).get(f"/events/{ev.pk}/").content.decode()
+    assert buttons(page, "submit") == ["已清理", "已处置完毕"]
+
+
+def test_a_template_text_is_escaped(world, clock):
+    ResponseTemplate.objects.create(action="register", title="<b>x</b>", text='"><script>alert(1)</script>')
+    ev = report(world)
+    page = as_user(world.alice).get(f"/events/{ev.pk}/").content.decode()
+    assert "<script>alert(1)</script>" not in page and "&lt;script&gt;" in page
+
+
+def test_the_handler_sees_the_verify_templates_only_when_verifying(world, clock):
+    ev = report(world)
+    to_verify(world, ev)
+    page = as_user(world.wang).get(f"/events/{ev.pk}/").content.decode()
+    assert buttons(page, "verify") == ["核查通过"] and buttons(page, "verify_fail") == ["核查未通过"]
