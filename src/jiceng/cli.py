@@ -32,6 +32,8 @@ def main(argv: list[str] | None = None) -> None:
     _setup()
     from django.core.management import call_command, execute_from_command_line
 
+    if command in ("demo", "serve") and len(argv) > 2 and argv[2].startswith("-"):
+        command = "help"  # "jiceng demo --help" asks for help, not for a server at "--help"
     if command == "demo":
         bind = argv[2] if len(argv) > 2 else os.environ.get("JICENG_BIND", "127.0.0.1:8000")
         os.environ["JICENG_BIND"] = bind  # the printed logins name this address
