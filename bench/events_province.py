@@ -425,7 +425,7 @@ def table_size(cur, table: str) -> str:
                 "pg_size_pretty(pg_indexes_size(%s::regclass)), pg_size_pretty(pg_total_relation_size(%s::regclass)), "
                 "(SELECT reltuples::bigint FROM pg_class WHERE oid = %s::regclass)", [table] * 4)
     heap, idx, total, rows = cur.fetchone()
-    return f"{table}: {rows:,} rows, heap {heap}, indexes {idx}, total {total}"
+    return f"{table}: ~{rows:,} rows (estimate), heap {heap}, indexes {idx}, total {total}"
 
 
 def load(args, timings: dict[str, float]) -> tuple[date, date]:
