@@ -1,5 +1,6 @@
-"""常用语 on the case page: each action's form offers the category's own templates first, then the
-general ones, as buttons that fill the note (static script, no inline code)."""
+"""The case page's 常用语 (each action's form offers the category's own templates first, then the
+general ones, as buttons that fill the note; static script, no inline code), and "my cases" in
+pages of twenty, overdue first."""
 
 from __future__ import annotations
 
@@ -58,3 +59,22 @@ def test_the_handler_sees_the_verify_templates_only_when_verifying(world, clock)
     to_verify(world, ev)
     page = as_user(world.wang).get(f"/events/{ev.pk}/").content.decode()
     assert buttons(page, "verify") == ["核查通过"] and buttons(page, "verify_fail") == ["核查未通过"]
+
+
+def test_my_cases_come_twenty_a_page_overdue_first(world, clock):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from jiceng.events.models import Event
+
+    cases = [report(world, description=f"第{i}处垃圾") for i in range(25)]
+    late = cases[7]
+    Event.objects.filter(pk=late.pk).update(overdue_at=timezone.now() - timedelta(hours=1))
+    client = as_user(world.alice)
+    first = client.get("/events/mine/").content.decode()
+    assert first.count('class="card ev-queue-item"') == 20
+    assert first.index(late.number) < min(first.index(c.number) for c in cases if c.number in first and c != late)
+    assert "第 1 / 2 页，共 25 件" in first
+    second = client.get("/events/mine/?page=2").content.decode()
+    assert second.count('class="card ev-queue-item"') == 5
