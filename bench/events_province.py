@@ -37,6 +37,7 @@ import io
 import os
 import platform
 import random
+import shutil
 import statistics
 import sys
 import tempfile
@@ -104,7 +105,8 @@ def main(argv: list[str] | None = None) -> int:
     else:
         recreate_database(args.database_url)
     os.environ["DATABASE_URL"] = args.database_url
-    os.environ["JICENG_DATA_DIR"] = tempfile.mkdtemp(prefix="jiceng-bench-province-")
+    data_dir = tempfile.mkdtemp(prefix="jiceng-bench-province-")
+    os.environ["JICENG_DATA_DIR"] = data_dir
     os.environ.pop("JICENG_CACHE_URL", None)
     os.environ["DJANGO_SETTINGS_MODULE"] = "jiceng.settings"
     os.environ.setdefault("JICENG_LOG_LEVEL", "WARNING")
@@ -117,6 +119,7 @@ def main(argv: list[str] | None = None) -> int:
         from django.db import connections
 
         connections.close_all()
+        shutil.rmtree(data_dir, ignore_errors=True)
         if not args.keep:
             drop_database(args.database_url)
 
