@@ -21,7 +21,8 @@ created and migrated: use a dedicated name. Then, without the ORM:
 - the rollup (``events_eventrollup``) by one ``INSERT … SELECT … GROUP BY`` that spells out
   ``rollup.contributions`` in SQL (the product's ``rollup_rebuild`` recounts in Python, hours at
   this size); it is checked equal to ``rollup.recount`` over every case of ``--check-grids`` random
-  grids (exit 1 otherwise).
+  grids (exit 1 otherwise); and, when the product has one, the month × street rollup
+  (``EventRollupMonth``) folded from it, checked to sum to it.
 
 Then it asks ``--questions`` random questions — a region of any level × a category (all, a group or
 a leaf) × a whole month — through ``event_counters`` as the staff of the region's city, and prints
@@ -509,15 +510,54 @@ def load(args, timings: dict[str, float]) -> tuple[date, date]:
         for _drop, create in rollup_indexes:
             cur.execute(create)
         timings["rollup indexes rebuilt"] = time.perf_counter() - started
+        month_table = build_monthly(cur, timings)
         started = time.perf_counter()
         cur.execute(f"VACUUM (ANALYZE) {event_table}")
         cur.execute(f"VACUUM (ANALYZE) {rollup_table}")
+        if month_table:
+            cur.execute(f"VACUUM (ANALYZE) {month_table}")
         cur.execute("VACUUM (ANALYZE) regions_region")
         cur.execute("VACUUM (ANALYZE) events_eventcategory")
         timings["vacuum analyze"] = time.perf_counter() - started
-        for table in (event_table, rollup_table, "regions_region"):
-            log(table_size(cur, table))
+        for table in (event_table, rollup_table, month_table, "regions_region"):
+            if table:
+                log(table_size(cur, table))
     return start_day, end_day
+
+
+def build_monthly(cur, timings: dict[str, float]) -> str:
+    """When the product keeps a month × street rollup beside the daily one (``EventRollupMonth``),
+    fill it from the daily rows (the street of each grid is known from the tree built here) and
+    check it sums to the daily table. Returns its table name ("" when there is no such table)."""
+    from jiceng.events import models as event_models
+    from jiceng.events.rollup import COUNTERS
+
+    model = getattr(event_models, "EventRollupMonth", None)
+    if model is None:
+        return ""
+    table = model._meta.db_table
+    indexes = secondary_indexes(cur, table)
+    for drop, _create in indexes:
+        cur.execute(drop)
+    started = time.perf_counter()
+    cur.execute("SET session_replication_role = replica")
+    cur.execute(f"INSERT INTO {table} (month, street_id, category_id, department_key, {', '.join(COUNTERS)}) "  # noqa: S608
+                f"SELECT date_trunc('month', r.day)::date, g.street_id, r.category_id, r.department_key, "
+                f"{', '.join(f'sum(r.{c})' for c in COUNTERS)} FROM events_eventrollup r "
+                "JOIN bench_grid g ON g.id = r.grid_id GROUP BY 1, 2, 3, 4")
+    cur.execute("SET session_replication_role = DEFAULT")
+    for _drop, create in indexes:
+        cur.execute(create)
+    timings["monthly rollup (from the daily)"] = time.perf_counter() - started
+    sums = ", ".join(f"sum({c})" for c in COUNTERS)
+    cur.execute(f"SELECT {sums} FROM events_eventrollup")  # noqa: S608
+    daily = cur.fetchone()
+    cur.execute(f"SELECT {sums} FROM {table}")  # noqa: S608
+    if cur.fetchone() != daily:
+        raise SystemExit("the monthly rollup does not sum to the daily one")
+    log(f"monthly rollup ({table}) built in {timings['monthly rollup (from the daily)']:.1f} s, "
+        "sums equal to the daily rollup's")
+    return table
 
 
 def check_rollup(args) -> list[str]:
