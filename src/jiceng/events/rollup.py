@@ -1,9 +1,11 @@
-"""The rollup behind the command centre's numbers (``EventRollup``).
+"""The rollup behind the command centre's numbers (``EventRollup``, and ``EventRollupMonth`` above it).
 
 A case's contribution to the rollup is a pure function of the case row (``contributions``). Every
 service that changes a case computes the contribution before and after the change and adds the
 difference (``apply``) in the same transaction, so the table can never drift from the records;
 ``rollup_verify`` recounts from the records to prove it, ``rollup_rebuild`` recounts into it.
+The same delta, folded by month × street (``monthly``), goes to ``EventRollupMonth`` in the same
+transaction, so a month row is the sum of its days by construction (and ``rollup_verify`` checks it).
 
 Each counter is dated by its own day (local date, ``settings.TIME_ZONE``):
 
@@ -26,8 +28,11 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.db import connection, transaction
 
+from jiceng.regions.choices import RegionLevel
+from jiceng.regions.models import Region
+
 from .choices import CLOSED_STATES, EXCLUDED_STATES, Rating
-from .models import Event, EventRollup
+from .models import Event, EventRollup, EventRollupMonth
 
 COUNTERS = [
     "registered", "dispatched", "returned", "reopened", "suspended", "whistled", "closed", "closed_on_time",
@@ -43,6 +48,7 @@ CONTRIBUTION_FIELDS = [
 _RATING_COUNTER = {Rating.SATISFIED: "satisfied", Rating.BASIC: "basic", Rating.UNSATISFIED: "unsatisfied"}
 
 Key = tuple[date, int, int, int]  # day, grid id, category id, department id (0: none)
+MonthKey = tuple[date, int, int, int]  # month (its first day), street id, category id, department id
 
 
 @lru_cache(maxsize=4)
@@ -114,41 +120,71 @@ def delta(before: dict[Key, Counter], after: dict[Key, Counter]) -> dict[Key, Co
     return out
 
 
-def _upsert_sql() -> str:
-    """Built only from the model's own table and column names (constants), values as parameters."""
-    table = connection.ops.quote_name(EventRollup._meta.db_table)
-    cols = ["day", "grid_id", "category_id", "department_key", *COUNTERS]
+# (model, key columns): the daily table and the monthly one, written by the same ``apply``.
+_DAILY = (EventRollup, ("day", "grid_id", "category_id", "department_key"))
+_MONTHLY = (EventRollupMonth, ("month", "street_id", "category_id", "department_key"))
+
+
+def streets_of(grid_ids: Iterable[int]) -> dict[int, int]:
+    """The street (level-3 ancestor) of each grid, in one query. A region at or above the street
+    level stands for itself, which keeps every path-prefix question answered alike by both tables."""
+    rows = Region.objects.filter(pk__in=set(grid_ids)).values_list(
+        "pk", "level", "parent_id", "parent__parent_id", "parent__parent__parent_id", "parent__parent__parent__parent_id")
+    out = {}
+    for pk, level, *ancestors in rows:  # ancestors[i] is i + 1 levels up
+        steps = level - RegionLevel.STREET
+        out[pk] = ancestors[steps - 1] if steps > 0 else pk
+    return out
+
+
+def monthly(change: dict[Key, Counter]) -> dict[MonthKey, Counter]:
+    """A daily delta (or recount) folded by month × street × category × department."""
+    streets = streets_of({grid for _day, grid, _cat, _dept in change})
+    out: dict[MonthKey, Counter] = defaultdict(Counter)
+    for (day, grid, category, dept), counts in change.items():
+        out[(day.replace(day=1), streets[grid], category, dept)].update(counts)
+    return {k: v for k, v in out.items() if any(v.values())}
+
+
+def _upsert_sql(model, keys: tuple[str, ...], source: str | None = None) -> str:
+    """Built only from the model's own table and column names (constants), values as parameters
+    (or ``source``, a temporary table of the same columns)."""
+    table = connection.ops.quote_name(model._meta.db_table)
+    cols = ", ".join([*keys, *COUNTERS])
     updates = ", ".join(f"{c} = {table}.{c} + excluded.{c}" for c in COUNTERS)
-    insert = f"INSERT INTO {table} ({', '.join(cols)}) VALUES ({', '.join(['%s'] * len(cols))})"  # noqa: S608
-    return f"{insert} ON CONFLICT (day, grid_id, category_id, department_key) DO UPDATE SET {updates}"
+    if source is None:
+        insert = f"INSERT INTO {table} ({cols}) VALUES ({', '.join(['%s'] * (len(keys) + len(COUNTERS)))})"  # noqa: S608
+    else:
+        insert = f"INSERT INTO {table} ({cols}) SELECT {cols} FROM {source}"  # noqa: S608
+    return f"{insert} ON CONFLICT ({', '.join(keys)}) DO UPDATE SET {updates}"
 
 
 def apply(change: dict[Key, Counter]) -> None:
-    """Add a delta to the rollup (an additive upsert: concurrent writers add, never overwrite)."""
+    """Add a delta to the rollup, daily and monthly (additive upserts: concurrent writers add, never
+    overwrite; one statement batch per table, inside the caller's transaction)."""
     if not change:
         return
     adapt = connection.ops.adapt_datefield_value
-    rows = [(adapt(day), grid, category, dept, *[counts.get(c, 0) for c in COUNTERS])
-            for (day, grid, category, dept), counts in sorted(change.items())]
-    if connection.vendor == "postgresql" and len(rows) > 500:
-        _apply_copy(rows)
-        return
-    with connection.cursor() as cur:
-        cur.executemany(_upsert_sql(), rows)
+    for (model, keys), part in ((_DAILY, change), (_MONTHLY, monthly(change))):
+        rows = [(adapt(when), place, category, dept, *[counts.get(c, 0) for c in COUNTERS])
+                for (when, place, category, dept), counts in sorted(part.items())]
+        if connection.vendor == "postgresql" and len(rows) > 500:
+            _apply_copy(model, keys, rows)
+        elif rows:
+            with connection.cursor() as cur:
+                cur.executemany(_upsert_sql(model, keys), rows)
 
 
-def _apply_copy(rows: list[tuple]) -> None:
+def _apply_copy(model, keys: tuple[str, ...], rows: list[tuple]) -> None:
     """Many keys at once (bulk loads) on PostgreSQL: COPY into a temporary table, then one upsert."""
-    table = connection.ops.quote_name(EventRollup._meta.db_table)
-    cols = ", ".join(["day", "grid_id", "category_id", "department_key", *COUNTERS])
-    updates = ", ".join(f"{c} = {table}.{c} + excluded.{c}" for c in COUNTERS)
+    table = connection.ops.quote_name(model._meta.db_table)
+    cols = ", ".join([*keys, *COUNTERS])
     with connection.cursor() as cur:
         cur.execute(f"CREATE TEMPORARY TABLE jiceng_rollup_delta AS SELECT {cols} FROM {table} WITH NO DATA")  # noqa: S608
         with cur.cursor.copy(f"COPY jiceng_rollup_delta ({cols}) FROM STDIN") as copy:
             for row in rows:
                 copy.write_row(row)
-        cur.execute(f"INSERT INTO {table} ({cols}) SELECT {cols} FROM jiceng_rollup_delta "  # noqa: S608
-                    f"ON CONFLICT (day, grid_id, category_id, department_key) DO UPDATE SET {updates}")
+        cur.execute(_upsert_sql(model, keys, source="jiceng_rollup_delta"))
         cur.execute("DROP TABLE jiceng_rollup_delta")
 
 
@@ -163,42 +199,56 @@ def recount(events: Iterable | None = None) -> dict[Key, Counter]:
     return total
 
 
-def _table() -> dict[Key, Counter]:
-    out: dict[Key, Counter] = {}
-    for row in EventRollup.objects.values("day", "grid_id", "category_id", "department_key", *COUNTERS).iterator():
+def _table(model, keys: tuple[str, ...]) -> dict[tuple, Counter]:
+    out: dict[tuple, Counter] = {}
+    for row in model.objects.values(*keys, *COUNTERS).iterator():
         counts = Counter({c: row[c] for c in COUNTERS if row[c]})
         if counts:
-            out[(row["day"], row["grid_id"], row["category_id"], row["department_key"])] = counts
+            out[tuple(row[k] for k in keys)] = counts
     return out
 
 
-def rollup_verify() -> list[str]:
-    """Differences between the rollup table and a recount from the records (empty when equal)."""
-    expected = {k: Counter({c: n for c, n in v.items() if n}) for k, v in recount().items()}
+def _differences(label: str, names: tuple[str, ...], expected: dict, actual: dict) -> list[str]:
+    expected = {k: Counter({c: n for c, n in v.items() if n}) for k, v in expected.items()}
     expected = {k: v for k, v in expected.items() if v}
-    actual = _table()
     problems = []
     for key in sorted(set(expected) | set(actual)):
         want, have = expected.get(key, Counter()), actual.get(key, Counter())
         if want != have:
             diffs = {c: (have.get(c, 0), want.get(c, 0)) for c in COUNTERS if have.get(c, 0) != want.get(c, 0)}
-            problems.append(f"{key[0]} grid={key[1]} category={key[2]} department={key[3]}: "
-                            + ", ".join(f"{c} 表中 {h} 应为 {w}" for c, (h, w) in diffs.items()))
+            where = " ".join(f"{n}={v}" for n, v in zip(names, key[1:], strict=True))
+            problems.append(f"{label}{key[0]} {where}: " + ", ".join(f"{c} 表中 {h} 应为 {w}" for c, (h, w) in diffs.items()))
     return problems
+
+
+def rollup_verify() -> list[str]:
+    """Differences between the rollup tables (daily, monthly) and a recount from the records
+    (empty when equal)."""
+    expected = recount()
+    return (_differences("", ("grid", "category", "department"), expected, _table(*_DAILY))
+            + _differences("月 ", ("street", "category", "department"), monthly(expected), _table(*_MONTHLY)))
 
 
 @transaction.atomic
 def rollup_rebuild(*, batch: int = 5000) -> int:
-    """Replace the rollup with a recount from the records; returns the number of rows written."""
+    """Replace the rollup (daily and monthly) with a recount from the records; returns the number of
+    daily rows written."""
     if connection.vendor == "postgresql":
         with connection.cursor() as cur:
             cur.execute(f"LOCK TABLE {connection.ops.quote_name(Event._meta.db_table)} IN SHARE MODE")
     EventRollup.objects.all().delete()
+    EventRollupMonth.objects.all().delete()
+    total = recount()
     rows = [
         EventRollup(day=day, grid_id=grid, category_id=category, department_key=dept,
                     **{c: counts.get(c, 0) for c in COUNTERS})
-        for (day, grid, category, dept), counts in sorted(recount().items())
+        for (day, grid, category, dept), counts in sorted(total.items())
         if any(counts.values())
     ]
     EventRollup.objects.bulk_create(rows, batch_size=batch)
+    EventRollupMonth.objects.bulk_create([
+        EventRollupMonth(month=month, street_id=street, category_id=category, department_key=dept,
+                         **{c: counts.get(c, 0) for c in COUNTERS})
+        for (month, street, category, dept), counts in sorted(monthly(total).items())
+    ], batch_size=batch)
     return len(rows)
