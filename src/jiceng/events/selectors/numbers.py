@@ -1,7 +1,9 @@
 """The command centre's numbers (立案数, 结案率, 按期结案率, 满意率 …).
 
 Every number is summed from the rollup (a path-prefix + date-range aggregate, fast at province
-scale) and carries its definition, numerator, denominator and the queryset of the cases it
+scale): the whole months of a question about a street or a larger region from the monthly rollup
+(month × street rows), the days left over and every finer question from the daily one (day × grid
+rows); both are kept exact by the same delta, so the split never changes an answer. Each number carries its definition, numerator, denominator and the queryset of the cases it
 counts, so a page or the API can link to them; the same question gives the same number
 everywhere. The definitions are in ``DEFINITIONS`` and docs/events.md.
 
@@ -21,10 +23,11 @@ from django.db.models import F, Q, QuerySet, Sum
 from jiceng.core.errors import ApplicationError
 from jiceng.people.choices import Role
 from jiceng.people.models import Department
+from jiceng.regions.choices import RegionLevel
 from jiceng.regions.models import Region
 
 from ..choices import CLOSED_STATES, EXCLUDED_STATES, Period, Rating
-from ..models import Event, EventCategory, EventRollup
+from ..models import Event, EventCategory, EventRollup, EventRollupMonth
 from ..rollup import COUNTERS
 
 COUNT, RATIO, HOURS = "count", "ratio", "hours"
@@ -186,13 +189,10 @@ class Question:
             q |= Q(**{f"{path}__startswith": p})
         return q
 
-    def rollup_q(self) -> Q | None:
-        scope = self._scope(path="grid__path", department="department_key")
-        if scope is None:
-            return None
-        q = scope & Q(day__gte=self.start, day__lt=self.end)
+    def _dims(self, path: str) -> Q:
+        q = Q()
         if self.region is not None:
-            q &= Q(grid__path__startswith=self.region.path)
+            q &= Q(**{f"{path}__startswith": self.region.path})
         if self.category is not None:
             q &= Q(category__path__startswith=self.category.path)
         if self.department is not None:
@@ -200,6 +200,43 @@ class Question:
         if self.unassigned:
             q &= Q(department_key=0)
         return q
+
+    def rollup_q(self) -> Q | None:
+        """The daily rollup rows of the whole question (None: the actor may see nothing)."""
+        scope = self._scope(path="grid__path", department="department_key")
+        if scope is None:
+            return None
+        return scope & Q(day__gte=self.start, day__lt=self.end) & self._dims("grid__path")
+
+    def whole_months(self) -> tuple[date, date] | None:
+        """[first, last) whole months inside the period that the monthly rollup (month × street rows)
+        can answer: the region is a street or above, and so is every subtree of the actor's scope
+        (a street's row cannot be cut by a community or grid prefix)."""
+        first = self.start if self.start.day == 1 else period_range(Period.MONTH, self.start)[1]
+        last = self.end.replace(day=1)
+        if first >= last or (self.region is not None and self.region.level > RegionLevel.STREET):
+            return None
+        actor = self.actor
+        if actor is not None and getattr(actor, "is_authenticated", False) and actor.role != Role.DEPARTMENT_STAFF:
+            paths = [p for p in actor.scope_paths(personal=True) if p != "/"]
+            if paths and Region.objects.filter(path__in=paths, level__gt=RegionLevel.STREET).exists():
+                return None
+        return first, last
+
+    def rollup_parts(self) -> tuple[Q | None, Q | None]:
+        """(daily rows, monthly rows) that together cover the question exactly once; either may be None."""
+        months = self.whole_months()
+        if months is None:
+            return self.rollup_q(), None
+        scope = self._scope(path="street__path", department="department_key")
+        if scope is None:
+            return None, None
+        first, last = months
+        monthly = scope & Q(month__gte=first, month__lt=last) & self._dims("street__path")
+        if (self.start, self.end) == (first, last):
+            return None, monthly
+        days = Q(day__gte=self.start, day__lt=first) | Q(day__gte=last, day__lt=self.end)
+        return self._scope(path="grid__path", department="department_key") & days & self._dims("grid__path"), monthly
 
     def case_qs(self) -> QuerySet[Event]:
         """Cases in scope and dimensions (any date); the numbers add their own date condition."""
@@ -260,11 +297,15 @@ def _cases_for(q: Question, counters: tuple[str, ...]) -> QuerySet[Event]:
     raise KeyError(counters)
 
 
-def _sums(rows_q: Q | None) -> dict[str, int]:
-    if rows_q is None:
-        return dict.fromkeys(COUNTERS, 0)
-    sums = EventRollup.objects.filter(rows_q).aggregate(**{c: Sum(c) for c in COUNTERS})
-    return {c: int(sums[c] or 0) for c in COUNTERS}
+def _sums(q: Question) -> dict[str, int]:
+    """The counters of a question: at most two aggregate queries (whole months, leftover days)."""
+    out = dict.fromkeys(COUNTERS, 0)
+    for model, rows_q in zip((EventRollup, EventRollupMonth), q.rollup_parts(), strict=True):
+        if rows_q is not None:
+            sums = model.objects.filter(rows_q).aggregate(**{c: Sum(c) for c in COUNTERS})
+            for c in COUNTERS:
+                out[c] += int(sums[c] or 0)
+    return out
 
 
 def _build(q: Question, sums: dict[str, int], keys=None) -> dict[str, Number]:
@@ -292,14 +333,14 @@ def event_numbers(*, actor, start: date, end: date, region: Region | None = None
     if unknown:
         raise ApplicationError(f"未知指标：{', '.join(sorted(unknown))}", field="keys")
     q = Question(actor=actor, start=start, end=end, region=region, category=category, department=department)
-    return _build(q, _sums(q.rollup_q()), keys)
+    return _build(q, _sums(q), keys)
 
 
 def event_counters(*, actor, start: date, end: date, region: Region | None = None,
                    category: EventCategory | None = None, department: Department | None = None) -> dict[str, int]:
     """The raw rollup counters for a question (what every number is computed from)."""
     q = Question(actor=actor, start=start, end=end, region=region, category=category, department=department)
-    return _sums(q.rollup_q())
+    return _sums(q)
 
 
 def event_numbers_for_period(*, actor, period: str, day: date, **dims) -> dict[str, Number]:
@@ -317,16 +358,18 @@ class Row:
     numbers: dict[str, Number]
 
 
-def _group_sums(q: Question, field_name: str) -> dict[object, dict[str, int]]:
-    rows_q = q.rollup_q()
-    if rows_q is None:
-        return {}
-    out = {}
-    for row in EventRollup.objects.filter(rows_q).values(field_name).annotate(**{c: Sum(c) for c in COUNTERS}):
-        sums = {c: int(row[c] or 0) for c in COUNTERS}
-        if any(sums.values()):  # rows emptied by a case moving elsewhere are no group
-            out[row[field_name]] = sums
-    return out
+def _group_sums(q: Question, field_name: str, month_field: str | None = None) -> dict[object, dict[str, int]]:
+    """Counters grouped by a daily-rollup column; with ``month_field`` (the monthly rollup's column
+    in the same key space: street for grid, month for day, …) the whole months come from the
+    monthly rollup and are merged in."""
+    daily_q, monthly_q = q.rollup_parts() if month_field else (q.rollup_q(), None)
+    out: dict[object, dict[str, int]] = {}
+    for model, rows_q, name in ((EventRollup, daily_q, field_name), (EventRollupMonth, monthly_q, month_field)):
+        if rows_q is None:
+            continue
+        for row in model.objects.filter(rows_q).values(name).annotate(**{c: Sum(c) for c in COUNTERS}):
+            _add(out.setdefault(row[name], {}), {c: int(row[c] or 0) for c in COUNTERS})
+    return {k: sums for k, sums in out.items() if any(sums.values())}  # rows emptied by a case moving elsewhere are no group
 
 
 def _add(into: dict[str, int], more: dict[str, int]) -> None:
@@ -347,7 +390,8 @@ def event_numbers_by(*, actor, by: str, start: date, end: date, region: Region |
         if region is None:
             raise ApplicationError("按区域分组须指定上级区域。", field="region")
         children = list(Region.objects.filter(parent=region).order_by("code"))
-        grid_sums = _group_sums(q, "grid_id")
+        # a county's or city's children are streets or above: the month rows (by street) serve
+        grid_sums = _group_sums(q, "grid_id", "street_id" if region.level < RegionLevel.STREET else None)
         paths = dict(Region.objects.filter(pk__in=list(grid_sums)).values_list("pk", "path"))
         rows = []
         for child in children:
@@ -361,7 +405,7 @@ def event_numbers_by(*, actor, by: str, start: date, end: date, region: Region |
     if by == "category":
         nodes = list(EventCategory.objects.filter(parent=category).order_by("path")) if category is not None \
             else list(EventCategory.objects.filter(parent__isnull=True).order_by("path"))
-        cat_sums = _group_sums(q, "category_id")
+        cat_sums = _group_sums(q, "category_id", "category_id")
         paths = dict(EventCategory.objects.filter(pk__in=list(cat_sums)).values_list("pk", "path"))
         rows = []
         for node in nodes:
@@ -373,7 +417,7 @@ def event_numbers_by(*, actor, by: str, start: date, end: date, region: Region |
             rows.append(Row(node, node.name, _build(sub, total or dict.fromkeys(COUNTERS, 0), keys)))
         return rows
     if by == "department":
-        dept_sums = _group_sums(q, "department_key")
+        dept_sums = _group_sums(q, "department_key", "department_key")
         depts = Department.objects.in_bulk([k for k in dept_sums if k])
         rows = []
         for key in sorted(dept_sums, key=lambda k: (k != 0, depts[k].code if k else "")):
@@ -383,7 +427,7 @@ def event_numbers_by(*, actor, by: str, start: date, end: date, region: Region |
             rows.append(Row(dept, dept.name if dept else "属地处置", _build(sub, dept_sums[key], keys)))
         return rows
     if by in ("day", "month"):
-        day_sums = _group_sums(q, "day")
+        day_sums = _group_sums(q, "day", "month" if by == "month" else None)
         buckets: dict[date, dict[str, int]] = defaultdict(dict)
         for day, sums in day_sums.items():
             bucket = day if by == "day" else day.replace(day=1)
