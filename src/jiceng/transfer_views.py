@@ -1,6 +1,8 @@
-"""Excel import, templates and export pages for regions, grids, grid workers and residents.
+"""Excel import, templates and export pages for regions, grids, grid workers, residents and the
+event category catalogue.
 
-Thin: parse the form, call the kind's transfer (``regions.transfer`` / ``people.transfer``),
+Thin: parse the form, call the kind's transfer (``regions.transfer`` / ``people.transfer`` /
+``events.transfer``),
 render. Every rule (scope, permissions, row checks, masking, audit) lives in those modules.
 """
 
@@ -15,10 +17,11 @@ from django.views.decorators.http import require_GET, require_http_methods
 from jiceng.core.errors import ApplicationError, PermissionDeniedError
 from jiceng.core.excel import BadWorkbook, ImportRejected, Transfer
 from jiceng.core.exports import export_page_url
+from jiceng.events.transfer import TRANSFERS as EVENT_TRANSFERS
 from jiceng.people.transfer import TRANSFERS as PEOPLE_TRANSFERS
 from jiceng.regions.transfer import TRANSFERS as REGION_TRANSFERS
 
-TRANSFERS: dict[str, Transfer] = {**REGION_TRANSFERS, **PEOPLE_TRANSFERS}
+TRANSFERS: dict[str, Transfer] = {**REGION_TRANSFERS, **PEOPLE_TRANSFERS, **EVENT_TRANSFERS}
 
 
 class ImportForm(forms.Form):
@@ -59,6 +62,7 @@ def import_view(request: HttpRequest) -> HttpResponse:
             else:
                 context["created"] = created
                 context["created_label"] = transfer.label
+                context["created_verb"] = transfer.import_verb
                 form = ImportForm(initial={"kind": transfer.kind})
         else:
             status = 400

@@ -157,7 +157,9 @@ EXPORT_CREATED_DESCRIPTION = ("导出只为调用者本人生成：返回一个�
                               "只有同一用户可以下载，其他人访问得到 404。生成和每次下载都记入审计日志（含行数）。")
 
 XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+# An empty file is refused (bad_file) like any non-workbook, so the schema says it cannot be empty.
 XLSX_UPLOAD = {"requestBody": {"content": {"multipart/form-data": {
+    "schema": {"properties": {"file": {"minLength": 1}}},
     "encoding": {"file": {"contentType": XLSX_MEDIA_TYPE}}}}}}
 
 XLSX_DOWNLOAD = {"responses": {200: {

@@ -393,13 +393,19 @@ class Transfer:
     columns: Sequence[Column]  # import columns (the template)
     example: Callable[[Any], Sequence[Any]]  # actor → one example row, in column order
     export: Callable[..., tuple[Sequence[Column], Iterable[Sequence[Any]], str]]  # (actor, params) → columns, rows, filters
-    importer: Callable[..., int]  # (actor, rows) → number of records created
+    importer: Callable[..., int]  # (actor, rows) → number of records created (or changed, see import_verb)
+    import_verb: str = "新增"  # what the count counts, on the import page: 新增, or 新增或更新 for a catalogue
+    # actor → raises PermissionDeniedError, before the file is read, when the right to import does not
+    # depend on the rows (no need to tell someone who may not import what is wrong with their file)
+    guard: Callable[[Any], None] | None = None
 
     def template_response(self, actor) -> HttpResponse:
         content = build_template(self.columns, self.example(actor), title=f"{self.label}导入模板")
         return xlsx_response(content, filename=f"{self.label}导入模板.xlsx", fallback=f"{self.kind}-template.xlsx")
 
     def run_import(self, *, actor, upload) -> int:
+        if self.guard is not None:
+            self.guard(actor)
         rows = read_workbook(upload, self.columns)
         if not rows:
             raise BadWorkbook("文件里没有数据行（示例行以 # 开头，导入时跳过）。")

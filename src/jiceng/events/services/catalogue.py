@@ -1,5 +1,5 @@
-"""Writes to the catalogue: a category's procedure and the working calendar (system admin or
-county staff)."""
+"""Writes to the catalogue: categories and their procedure, and the working calendar (system admin
+or county staff)."""
 
 from __future__ import annotations
 
@@ -18,6 +18,8 @@ from ..models import CalendarDay, EventCategory
 PROCEDURE_FIELDS = ["name", "active", "description", "handler_level", "department_kind", "priority", "clock",
                     "accept_hours", "sign_hours", "handle_hours", "verify_hours", "whistle_hours", "warn_percent",
                     "photo_required", "max_returns", "unsatisfied_action", "duplicate_radius_m", "duplicate_days"]
+# What the services set: the procedure (the admin's form) and the place among siblings (Excel import).
+CATEGORY_FIELDS = [*PROCEDURE_FIELDS, "sort"]
 
 
 def can_manage_catalogue(actor) -> bool:
@@ -25,16 +27,45 @@ def can_manage_catalogue(actor) -> bool:
             and actor.role in (Role.SYSTEM_ADMIN, Role.COUNTY_STAFF))
 
 
+def _require_catalogue_manager(actor) -> None:
+    if not can_manage_catalogue(actor):
+        raise PermissionDeniedError("只有系统管理员或区县工作人员可以调整处置程序。")
+
+
+def _check_fields(changes: dict[str, Any]) -> None:
+    unknown = set(changes) - set(CATEGORY_FIELDS)
+    if unknown:
+        raise ApplicationError(f"不能修改字段：{', '.join(sorted(unknown))}", field=sorted(unknown)[0])
+
+
+@transaction.atomic
+def category_create(*, actor, code: str, parent: EventCategory | None = None, **fields: Any) -> EventCategory:
+    """Add a category under ``parent`` (a top-level group when None); unset procedure fields take
+    the model's defaults."""
+    _require_catalogue_manager(actor)
+    _check_fields(fields)
+    path = f"{parent.path if parent else '/'}{code}/"
+    if len(path) > EventCategory._meta.get_field("path").max_length:
+        raise ApplicationError("分类层级过深或编码过长。", field="parent")
+    category = EventCategory(code=code, parent=parent, path=path, depth=parent.depth + 1 if parent else 0, **fields)
+    try:
+        category.full_clean()
+    except ValidationError as exc:
+        raise validation_error_to_app_error(exc) from exc
+    category.save()
+    audit_record(actor=actor, action="event_category.create", obj=category,
+                 changes=diff({}, {"code": code, "parent": parent.code if parent else "",
+                                   **snapshot(category, CATEGORY_FIELDS)}))
+    return category
+
+
 @transaction.atomic
 def category_update(*, actor, category: EventCategory, **changes: Any) -> EventCategory:
     """Change a category's procedure. Cases already running keep the deadlines they were given."""
-    if not can_manage_catalogue(actor):
-        raise PermissionDeniedError("只有系统管理员或区县工作人员可以调整处置程序。")
-    unknown = set(changes) - set(PROCEDURE_FIELDS)
-    if unknown:
-        raise ApplicationError(f"不能修改字段：{', '.join(sorted(unknown))}", field=sorted(unknown)[0])
+    _require_catalogue_manager(actor)
+    _check_fields(changes)
     category = EventCategory.objects.select_for_update().get(pk=category.pk)
-    before = snapshot(category, PROCEDURE_FIELDS)
+    before = snapshot(category, CATEGORY_FIELDS)
     for key, value in changes.items():
         setattr(category, key, value)
     try:
@@ -43,7 +74,7 @@ def category_update(*, actor, category: EventCategory, **changes: Any) -> EventC
         raise validation_error_to_app_error(exc) from exc
     category.save()
     audit_record(actor=actor, action="event_category.update", obj=category,
-                 changes=diff(before, snapshot(category, PROCEDURE_FIELDS)))
+                 changes=diff(before, snapshot(category, CATEGORY_FIELDS)))
     return category
 
 
