@@ -22,7 +22,8 @@ created and migrated: use a dedicated name. Then, without the ORM:
   ``rollup.contributions`` in SQL (the product's ``rollup_rebuild`` recounts in Python, hours at
   this size); it is checked equal to ``rollup.recount`` over every case of ``--check-grids`` random
   grids (exit 1 otherwise); and, when the product has one, the month × street rollup
-  (``EventRollupMonth``) folded from it, checked to sum to it.
+  (``EventRollupMonth``) folded from it, checked to sum to it and, for a few random streets, equal
+  to the product's fold (``rollup.monthly`` of their daily rows).
 
 Then it asks ``--questions`` random questions — a region of any level × a category (all, a group or
 a leaf) × a whole month — through ``event_counters`` as the staff of the region's city, and prints
@@ -583,6 +584,40 @@ def check_rollup(args) -> list[str]:
                 for key in sorted(set(expected) | set(actual)) if expected.get(key) != actual.get(key)]
     log(f"rollup check: {len(sample)} grids, {events.count():,} cases, {len(expected):,} rollup rows: "
         f"{'equal to the recount' if not problems else f'{len(problems)} differences'}")
+    return problems + check_monthly(rng)
+
+
+def check_monthly(rng: random.Random, streets: int = 3) -> list[str]:
+    """The SQL-folded month rows of a few random streets equal the product's definition
+    (``rollup.monthly`` over their daily rows, the fold ``rollup.apply`` writes)."""
+    from collections import Counter
+
+    from jiceng.events.models import EventRollup, EventRollupMonth
+    from jiceng.events.rollup import COUNTERS, monthly
+    from jiceng.regions.choices import RegionLevel
+    from jiceng.regions.models import Region
+
+    problems = []
+    picked = rng.sample(list(Region.objects.filter(level=RegionLevel.STREET)), streets)
+    rows = 0
+    for street in picked:
+        daily = {}
+        for row in EventRollup.objects.filter(grid__path__startswith=street.path).values(
+                "day", "grid_id", "category_id", "department_key", *COUNTERS).iterator():
+            daily[(row["day"], row["grid_id"], row["category_id"], row["department_key"])] = Counter(
+                {c: row[c] for c in COUNTERS})
+        expected = {k: {c: n for c, n in v.items() if n} for k, v in monthly(daily).items()}
+        actual = {}
+        for row in EventRollupMonth.objects.filter(street=street).values(
+                "month", "street_id", "category_id", "department_key", *COUNTERS):
+            counts = {c: row[c] for c in COUNTERS if row[c]}
+            if counts:
+                actual[(row["month"], row["street_id"], row["category_id"], row["department_key"])] = counts
+        rows += len(actual)
+        problems += [f"month {key}: table {actual.get(key)} folded {expected.get(key)}"
+                     for key in sorted(set(expected) | set(actual)) if expected.get(key) != actual.get(key)]
+    log(f"monthly check: {streets} streets, {rows:,} month rows: "
+        f"{'equal to rollup.monthly of their days' if not problems else f'{len(problems)} differences'}")
     return problems
 
 
