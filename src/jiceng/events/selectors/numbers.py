@@ -224,14 +224,16 @@ class Question:
                 return None
         return first, last
 
-    def rollup_parts(self) -> tuple[Q | None, Q | None]:
-        """(daily rows, monthly rows) that together cover the question exactly once; either may be None."""
+    def rollup_parts(self) -> tuple[list[Q], Q | None]:
+        """Daily row conditions (one date range each: an OR of two ranges plans badly) and monthly row
+        conditions (or None) that together cover the question exactly once."""
         months = self.whole_months()
         if months is None:
-            return self.rollup_q(), None
+            daily = self.rollup_q()
+            return ([] if daily is None else [daily]), None
         scope = self._scope(path="path", department="department_key")
         if scope is None:
-            return None, None
+            return [], None
         first, last = months
         monthly = Q(month__gte=first, month__lt=last) & self._dims(None)
         if self.actor.role == Role.DEPARTMENT_STAFF:
@@ -243,10 +245,9 @@ class Question:
             if self.region is not None:
                 places = places.filter(path__startswith=self.region.path)
             monthly &= Q(street_id__in=list(places.values_list("pk", flat=True)))
-        if (self.start, self.end) == (first, last):
-            return None, monthly
-        days = Q(day__gte=self.start, day__lt=first) | Q(day__gte=last, day__lt=self.end)
-        return self._scope(path="grid__path", department="department_key") & days & self._dims("grid__path"), monthly
+        days = self._scope(path="grid__path", department="department_key") & self._dims("grid__path")
+        ranges = [(self.start, first), (last, self.end)]
+        return [days & Q(day__gte=lo, day__lt=hi) for lo, hi in ranges if lo < hi], monthly
 
     def case_qs(self) -> QuerySet[Event]:
         """Cases in scope and dimensions (any date); the numbers add their own date condition."""
@@ -308,13 +309,15 @@ def _cases_for(q: Question, counters: tuple[str, ...]) -> QuerySet[Event]:
 
 
 def _sums(q: Question) -> dict[str, int]:
-    """The counters of a question: at most two aggregate queries (whole months, leftover days)."""
+    """The counters of a question: at most three aggregate queries (whole months, the days before and
+    after them)."""
     out = dict.fromkeys(COUNTERS, 0)
-    for model, rows_q in zip((EventRollup, EventRollupMonth), q.rollup_parts(), strict=True):
-        if rows_q is not None:
-            sums = model.objects.filter(rows_q).aggregate(**{c: Sum(c) for c in COUNTERS})
-            for c in COUNTERS:
-                out[c] += int(sums[c] or 0)
+    daily, monthly = q.rollup_parts()
+    parts = [(EventRollup, rows_q) for rows_q in daily] + ([(EventRollupMonth, monthly)] if monthly is not None else [])
+    for model, rows_q in parts:
+        sums = model.objects.filter(rows_q).aggregate(**{c: Sum(c) for c in COUNTERS})
+        for c in COUNTERS:
+            out[c] += int(sums[c] or 0)
     return out
 
 
@@ -372,11 +375,16 @@ def _group_sums(q: Question, field_name: str, month_field: str | None = None) ->
     """Counters grouped by a daily-rollup column; with ``month_field`` (the monthly rollup's column
     in the same key space: street for grid, month for day, …) the whole months come from the
     monthly rollup and are merged in."""
-    daily_q, monthly_q = q.rollup_parts() if month_field else (q.rollup_q(), None)
+    if month_field:
+        daily, monthly = q.rollup_parts()
+    else:
+        whole = q.rollup_q()
+        daily, monthly = ([] if whole is None else [whole]), None
+    parts = [(EventRollup, rows_q, field_name) for rows_q in daily]
+    if monthly is not None:
+        parts.append((EventRollupMonth, monthly, month_field))
     out: dict[object, dict[str, int]] = {}
-    for model, rows_q, name in ((EventRollup, daily_q, field_name), (EventRollupMonth, monthly_q, month_field)):
-        if rows_q is None:
-            continue
+    for model, rows_q, name in parts:
         for row in model.objects.filter(rows_q).values(name).annotate(**{c: Sum(c) for c in COUNTERS}):
             _add(out.setdefault(row[name], {}), {c: int(row[c] or 0) for c in COUNTERS})
     return {k: sums for k, sums in out.items() if any(sums.values())}  # rows emptied by a case moving elsewhere are no group
