@@ -81,10 +81,14 @@ def test_a_report_goes_from_the_resident_to_the_rating(live_server, transactiona
     neighbour = PageProbe(phone.new_page(), base)
     neighbour.page.goto(f"{base}/events/report/")
     neighbour.page.select_option("#id_category", "SRHJ-LJDF")
-    neighbour.page.fill("#id_lng", str(IN_A1_1["lng"]))
-    neighbour.page.fill("#id_lat", str(IN_A1_1["lat"]))
-    neighbour.page.dispatch_event("#id_lat", "change")
+    # as a click on the map picker does: both inputs set by script, one change event
+    neighbour.page.evaluate("""([lng, lat]) => {
+        document.querySelector("#id_lng").value = lng;
+        document.querySelector("#id_lat").value = lat;
+        document.querySelector("#id_lat").dispatchEvent(new Event("change", { bubbles: true }));
+    }""", [str(IN_A1_1["lng"]), str(IN_A1_1["lat"])])
     expect(neighbour.page.locator("#ev-nearby-list")).to_contain_text("正在办理")
+    neighbour.page.wait_for_load_state("networkidle")
     neighbour.page.check(f"#ev-nearby-list input[value='{event.number}']")
     neighbour.page.fill("#ev-nearby-list input[name=phone]", "13900139000")
     neighbour.shot("events-1b-me-too")
