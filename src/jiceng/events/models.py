@@ -422,16 +422,9 @@ class Timer(models.Model):
         return f"{self.event_id} {self.stage} {self.due_at:%Y-%m-%d %H:%M}"
 
 
-class EventRollup(models.Model):
-    """Counters per day × deepest grid × category × handling department (``department_key`` 0 = none),
-    kept in the same transaction as every change to a case (``rollup.apply``), so a region ×
-    category × month question is a path-prefix + date-range sum. Each counter is dated by its own
-    day (立案日, 应结日 or 结案日; docs/events.md)."""
+class RollupCounters(models.Model):
+    """The counters both rollups keep (``rollup.COUNTERS``), each summed over the cases of a key."""
 
-    day = models.DateField()
-    grid = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="+", db_index=False)
-    category = models.ForeignKey(EventCategory, on_delete=models.PROTECT, related_name="+", db_index=False)
-    department_key = models.BigIntegerField(default=0)
     registered = models.IntegerField(default=0)
     dispatched = models.IntegerField(default=0)
     returned = models.IntegerField(default=0)
@@ -456,6 +449,21 @@ class EventRollup(models.Model):
     total_seconds = models.BigIntegerField(default=0)
 
     class Meta:
+        abstract = True
+
+
+class EventRollup(RollupCounters):
+    """Counters per day × deepest grid × category × handling department (``department_key`` 0 = none),
+    kept in the same transaction as every change to a case (``rollup.apply``), so a region ×
+    category × month question is a path-prefix + date-range sum. Each counter is dated by its own
+    day (立案日, 应结日 or 结案日; docs/events.md)."""
+
+    day = models.DateField()
+    grid = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="+", db_index=False)
+    category = models.ForeignKey(EventCategory, on_delete=models.PROTECT, related_name="+", db_index=False)
+    department_key = models.BigIntegerField(default=0)
+
+    class Meta:
         verbose_name = _("事件统计汇总")
         verbose_name_plural = _("事件统计汇总")
         constraints = [models.UniqueConstraint(fields=["day", "grid", "category", "department_key"],
@@ -470,7 +478,7 @@ class EventRollup(models.Model):
         return f"{self.day} {self.grid_id} {self.category_id} {self.department_key}"
 
 
-class EventRollupMonth(models.Model):
+class EventRollupMonth(RollupCounters):
     """The same counters per month (its first day) × street (the level-3 ancestor of the grid) ×
     category × handling department: a city or county month sums a few thousand rows instead of
     the ~250,000 daily grid rows. Kept by ``rollup.apply`` from the same delta, in the same statement
@@ -481,28 +489,6 @@ class EventRollupMonth(models.Model):
     street = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="+", db_index=False)
     category = models.ForeignKey(EventCategory, on_delete=models.PROTECT, related_name="+", db_index=False)
     department_key = models.BigIntegerField(default=0)
-    registered = models.IntegerField(default=0)
-    dispatched = models.IntegerField(default=0)
-    returned = models.IntegerField(default=0)
-    reopened = models.IntegerField(default=0)
-    suspended = models.IntegerField(default=0)
-    whistled = models.IntegerField(default=0)
-    closed = models.IntegerField(default=0)
-    closed_on_time = models.IntegerField(default=0)
-    rated = models.IntegerField(default=0)
-    satisfied = models.IntegerField(default=0)
-    basic = models.IntegerField(default=0)
-    unsatisfied = models.IntegerField(default=0)
-    overdue = models.IntegerField(default=0)
-    overdue_handle = models.IntegerField(default=0)
-    due = models.IntegerField(default=0)
-    closed_flow = models.IntegerField(default=0)
-    accept_seconds = models.BigIntegerField(default=0)
-    dispatch_seconds = models.BigIntegerField(default=0)
-    sign_seconds = models.BigIntegerField(default=0)
-    handle_seconds = models.BigIntegerField(default=0)
-    verify_seconds = models.BigIntegerField(default=0)
-    total_seconds = models.BigIntegerField(default=0)
 
     class Meta:
         verbose_name = _("事件统计月汇总")
