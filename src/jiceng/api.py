@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import hashlib
 
+from django.contrib.auth import get_user_model
 from django.http import HttpRequest
 from django.utils import timezone
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.security import APIKeyCookie, HttpBearer
 
+from jiceng.core import rows
 from jiceng.core.errors import ApplicationError
 from jiceng.core.models import ApiToken
 
@@ -21,16 +23,21 @@ from jiceng.core.models import ApiToken
 class TokenAuth(HttpBearer):
     def authenticate(self, request: HttpRequest, token: str):
         digest = hashlib.sha256(token.encode()).hexdigest()
-        row = ApiToken.objects.select_related("user").filter(token_hash=digest, revoked=False).first()
-        if row is None or not row.user.is_active:
+        # Every API call of an integration comes through here: two reads by key without the ORM's
+        # compilation (``core.rows``), instead of one compiled join.
+        found = rows.row(ApiToken, token_hash=digest, revoked=False)
+        if found is None:
             return None
         now = timezone.now()
-        if row.expires_at is not None and row.expires_at <= now:
+        if found.expires_at is not None and found.expires_at <= now:
             return None
-        if row.last_used_at is None or (now - row.last_used_at).total_seconds() > 60:
-            ApiToken.objects.filter(pk=row.pk).update(last_used_at=now)
-        request.user = row.user
-        return row.user
+        user = rows.row(get_user_model(), pk=found.user_id)
+        if user is None or not user.is_active:
+            return None
+        if found.last_used_at is None or (now - found.last_used_at).total_seconds() > 60:
+            ApiToken.objects.filter(pk=found.pk).update(last_used_at=now)
+        request.user = user
+        return user
 
 
 class SessionAuth(APIKeyCookie):

@@ -5,12 +5,16 @@ from datetime import timedelta
 import pytest
 from django.db import connection
 
+from jiceng.core.audit import verify_chain
 from jiceng.core.crypto import blind_index
 from jiceng.core.errors import ApplicationError, PermissionDeniedError
 from jiceng.core.models import AuditLog
 from jiceng.events import services
 from jiceng.events.choices import Channel, EventState, Priority, Stage
 from jiceng.events.models import Event, EventSupporter, EventTransition, Timer
+from jiceng.events.rollup import rollup_verify
+from jiceng.people.choices import DepartmentKind
+from jiceng.people.models import Department
 from tests.events.conftest import at
 from tests.events.factories import IN_A1_1, IN_A1_2, IN_B1, IN_C1, OUTSIDE, PHONE, pt, report
 
@@ -130,6 +134,44 @@ def test_an_emergency_call_is_registered_and_dispatched_at_once(world):
     assert sign.due_at - sign.started_at == timedelta(minutes=15)
     assert list(EventTransition.objects.filter(event=ev).values_list("action", flat=True)) == [
         "report", "register", "dispatch"]
+
+
+def test_an_emergency_call_is_written_at_once_with_every_record_of_its_steps(world, django_assert_max_num_queries):
+    # 采集 + 立案 + 派遣 run on the unsaved case and are written together: one insert per table.
+    with django_assert_max_num_queries(14):
+        ev = services.event_create(channel=Channel.EMERGENCY, category="JNHJ-DJQZ", description="独居老人摔倒",
+                                   reporter_phone=PHONE, **IN_A1_1)
+    audits = list(AuditLog.objects.filter(object_type="events.event", object_id=str(ev.pk)).order_by("id"))
+    assert [a.action for a in audits] == ["event.report", "event.register", "event.dispatch"]
+    assert audits[1].changes["state"] == ["pending", "registered"]
+    assert audits[2].changes["unit"]["id"] == world.c.a.pk
+    assert verify_chain() == []  # chained to each other and to what came before
+    steps = list(EventTransition.objects.filter(event=ev).order_by("id"))
+    assert [(s.action, s.from_state, s.to_state, s.audit_id) for s in steps] == [
+        ("report", "", "pending", audits[0].pk), ("register", "pending", "registered", audits[1].pk),
+        ("dispatch", "registered", "dispatched", audits[2].pk)]
+    timers = {t.stage: t for t in Timer.objects.filter(event=ev)}
+    assert set(timers) == {Stage.ACCEPT, Stage.SIGN}
+    assert timers[Stage.ACCEPT].stopped_at is not None and timers[Stage.SIGN].stopped_at is None
+    saved = Event.objects.get(pk=ev.pk)
+    assert (saved.state, saved.handler_region_id) == (EventState.DISPATCHED, world.c.a.pk)
+    assert saved.registered_at is not None and saved.first_dispatched_at is not None
+    assert rollup_verify() == []
+
+
+def test_an_emergency_call_with_no_unit_by_the_procedure_waits_registered(world):
+    # 意外伤害 goes to the emergency department, and this county has none: the dispatch step fails
+    # and leaves the unsaved case as it was before it; the case is registered for the command centre.
+    assert not Department.objects.filter(kind=DepartmentKind.EMERGENCY).exists()
+    ev = services.event_create(channel=Channel.EMERGENCY, category="JNHJ-YWSG", description="路口有人受伤",
+                               reporter_phone=PHONE, **IN_A1_1)
+    saved = Event.objects.get(pk=ev.pk)
+    assert (saved.state, saved.handler_kind, saved.first_dispatched_at) == (EventState.REGISTERED, "", None)
+    assert list(EventTransition.objects.filter(event=ev).order_by("id").values_list("action", flat=True)) == [
+        "report", "register"]
+    assert list(Timer.objects.filter(event=ev).values_list("stage", flat=True)) == [Stage.ACCEPT]
+    assert AuditLog.objects.filter(object_id=str(ev.pk), action="event.dispatch").count() == 0
+    assert rollup_verify() == []
 
 
 def test_likely_duplicates_are_offered(world, clock):

@@ -17,6 +17,7 @@ from django.urls import reverse
 from ninja import Field, File, Path, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 
+from jiceng.core import rows
 from jiceng.core.api_schemas import (
     CREATE_ERRORS,
     EXPORT_CREATED_DESCRIPTION,
@@ -345,7 +346,7 @@ def _category(code: str) -> EventCategory | None:
 def _intake_category(code: str) -> EventCategory:
     """Administrators edit the catalogue, so the schema cannot list its codes: an unknown or retired
     code names a record that is not there (404, like an id)."""
-    found = EventCategory.objects.filter(code=code.strip(), active=True).first()
+    found = rows.row(EventCategory, code=code.strip(), active=True)  # every intake reads it: see core.rows
     if found is None:
         raise NotFoundError("未知或已停用的事项分类。", field="category")
     return found
@@ -392,8 +393,10 @@ def _done(request, pk: int) -> dict:
 # --- intake -------------------------------------------------------------------------------------
 
 
-@router.post("/cases", response={201: CaseDetail, WRITE_ERRORS: Error}, summary="采集（工作人员渠道）",
-             description="网格员巡查、热线受理、物联告警等渠道上报事件；有坐标时按坐标定位网格。")
+@router.post("/cases", response={201: CaseOut, WRITE_ERRORS: Error}, summary="采集（工作人员渠道）",
+             description="网格员巡查、热线受理、物联告警、急难呼救等渠道上报事件；有坐标时按坐标定位网格。"
+                         "急难呼救自动立案并按处置程序派遣。返回新事件的摘要（与列表中的一行相同，不含流转记录）；"
+                         "完整流转记录与可办操作见 GET /cases/{pk}。")
 def case_create(request, data: StaffIntakeIn):
     grid = lookup_or_404(Region.objects.all(), request.auth, data.grid, field="grid", label="网格")
     event = services.event_create(
@@ -401,7 +404,7 @@ def case_create(request, data: StaffIntakeIn):
         title=data.title, lng=data.lng, lat=data.lat, grid=grid, address=data.address, photos=data.photos,
         reporter_name=data.reporter_name, reporter_phone=data.reporter_phone, actor=request.auth,
         source_ref=data.source_ref, idempotency_key=data.idempotency_key or None)
-    return Status(201, _detail(request.auth, selectors.event_get(actor=request.auth, pk=event.pk)))
+    return Status(201, _render(event))
 
 
 @router.post("/public/cases", auth=None, response={201: PublicCaseCreatedOut, PUBLIC_CREATE_ERRORS: Error},

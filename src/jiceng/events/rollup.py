@@ -137,9 +137,12 @@ def streets_of(grid_ids: Iterable[int]) -> dict[int, int]:
     return out
 
 
-def monthly(change: dict[Key, Counter]) -> dict[MonthKey, Counter]:
-    """A daily delta (or recount) folded by month × street × category × department."""
-    streets = streets_of({grid for _day, grid, _cat, _dept in change})
+def monthly(change: dict[Key, Counter], streets: dict[int, int] | None = None) -> dict[MonthKey, Counter]:
+    """A daily delta (or recount) folded by month × street × category × department. ``streets``:
+    the street of each grid when the caller knows it (read otherwise)."""
+    grids = {grid for _day, grid, _cat, _dept in change}
+    if streets is None or not grids <= streets.keys():
+        streets = streets_of(grids)
     out: dict[MonthKey, Counter] = defaultdict(Counter)
     for (day, grid, category, dept), counts in change.items():
         out[(day.replace(day=1), streets[grid], category, dept)].update(counts)
@@ -159,13 +162,14 @@ def _upsert_sql(model, keys: tuple[str, ...], source: str | None = None) -> str:
     return f"{insert} ON CONFLICT ({', '.join(keys)}) DO UPDATE SET {updates}"
 
 
-def apply(change: dict[Key, Counter]) -> None:
+def apply(change: dict[Key, Counter], streets: dict[int, int] | None = None) -> None:
     """Add a delta to the rollup, daily and monthly (additive upserts: concurrent writers add, never
-    overwrite; one statement batch per table, inside the caller's transaction)."""
+    overwrite; one statement batch per table, inside the caller's transaction). ``streets`` as for
+    ``monthly``."""
     if not change:
         return
     adapt = connection.ops.adapt_datefield_value
-    for (model, keys), part in ((_DAILY, change), (_MONTHLY, monthly(change))):
+    for (model, keys), part in ((_DAILY, change), (_MONTHLY, monthly(change, streets))):
         rows = [(adapt(when), place, category, dept, *[counts.get(c, 0) for c in COUNTERS])
                 for (when, place, category, dept), counts in sorted(part.items())]
         if connection.vendor == "postgresql" and len(rows) > 500:

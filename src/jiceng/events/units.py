@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from jiceng.core import rows
 from jiceng.core.errors import ApplicationError
 from jiceng.people.choices import DepartmentKind
 from jiceng.people.models import Department
@@ -57,20 +58,29 @@ class Unit:
         return {"kind": self.kind, "id": (self.department or self.region).pk, "name": self.name}
 
 
+def _ancestors(grid: Region) -> list[Region]:
+    """Every region above the grid, read once per grid instance (intake reads them to place the case;
+    dispatch and the rollup use them again)."""
+    found = getattr(grid, "_ancestors", None)
+    if found is None:
+        found = grid._ancestors = rows.rows(Region, path__in=grid.ancestor_paths())
+    return found
+
+
 def ancestor_regions(grid: Region) -> dict[int, Region]:
     """The case's community, street and county by level."""
-    rows = Region.objects.filter(path__in=grid.ancestor_paths(), level__in=UNIT_LEVELS)
-    return {r.level: r for r in rows}
+    return {r.level: r for r in _ancestors(grid) if r.level in UNIT_LEVELS}
 
 
 def department_for(kind: str, grid: Region) -> Department:
     """The department of ``kind`` serving the grid: the one on the nearest region above it."""
-    dept = (Department.objects.select_related("region")
-            .filter(kind=kind, region__path__in=[*grid.ancestor_paths(), grid.path])
-            .order_by("-region__depth", "code").first())
-    if dept is None:
+    regions = {r.pk: r for r in [*_ancestors(grid), grid]}
+    found = rows.rows(Department, kind=kind, region__in=list(regions))
+    if not found:
         label = DepartmentKind(kind).label if kind in DepartmentKind.values else kind
         raise ApplicationError(f"本地未设置“{label}”类部门，无法自动派遣，请选择处置单位。", field="unit")
+    dept = min(found, key=lambda d: (-regions[d.region_id].depth, d.code))
+    dept.region = regions[dept.region_id]
     return dept
 
 

@@ -6,20 +6,23 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
 
-from jiceng.core.audit import audit_record
+from jiceng.core.audit import AuditEntry, audit_record, audit_records
 from jiceng.core.errors import ApplicationError, ConflictError
+from jiceng.regions.choices import RegionLevel
 
 from .. import rollup, workflow
 from ..choices import WhistleState
-from ..models import Event, EventTransition, Whistle
+from ..models import Event, EventTransition, Timer, Whistle
+from ..units import ancestor_regions
 from ..worktime import WorkCalendar
+from . import timers
 
 # Fields a transition may write (personal fields and the idempotency key never change here).
 _FROZEN = {"id", "reporter_name", "reporter_phone", "reporter_phone_hash", "idempotency_key", "version",
@@ -39,6 +42,7 @@ class Ctx:
     from_state: str = ""
     note: str = ""
     photos: list[str] = field(default_factory=list)
+    new_case: NewCase | None = None
     _calendar: WorkCalendar | None = None
 
     @property
@@ -50,6 +54,24 @@ class Ctx:
     @property
     def category(self):
         return self.event.category
+
+    def start_timer(self, stage: str, *, hours=None, due_at: datetime | None = None) -> Timer:
+        """Start a stage clock (by the category's procedure, or to a kept deadline)."""
+        timer = timers.timer_new(self.event, stage, now=self.now, calendar=self.calendar, hours=hours, due_at=due_at)
+        if self.new_case is not None:
+            self.new_case.timers.append(timer)
+        else:
+            timer.save(force_insert=True)
+        return timer
+
+    def stop_timers(self, stages) -> None:
+        stages = {str(s) for s in stages}
+        if self.new_case is None:
+            timers.timers_stop(self.event, stages, now=self.now)
+            return
+        for timer in self.new_case.timers:
+            if timer.stage in stages and timer.stopped_at is None:
+                timer.stopped_at, timer.paused_at = self.now, None
 
 
 def clean_photos(photos) -> list[str]:
@@ -152,24 +174,30 @@ def run(
     label: str = "",
     bump: bool = True,
     now: datetime | None = None,
+    new_case: NewCase | None = None,
 ) -> Event:
     """Take ``action`` on ``event`` as ``actor``. ``mutate`` changes the locked case (its return
     value goes into the timeline row and the audit record). ``bump`` is False for notes, which
     neither change the state nor make other people's copies stale. The caller's instance is
-    updated in place and returned."""
+    updated in place and returned.
+
+    With ``new_case`` the step applies to a case not yet saved (``new_case.event``): nothing is
+    locked or written; the timeline row, the audit record and the timers wait in ``new_case`` for
+    its one ``save``. A step that fails leaves the unsaved case as it was before the step."""
     now = now or timezone.now()
     photos = clean_photos(photos)
     lng, lat = clean_point(lng, lat)
     note = (note or "").strip()
     if len(note) > 2000:
         raise ApplicationError("意见不超过2000字。", field="note")
+    if new_case is not None:
+        return new_case.step(action, actor, note=note, photos=photos, lng=lng, lat=lat, mutate=mutate,
+                             relations=relations, label=label, now=now)
     with transaction.atomic():
         system = relations is not None and workflow.SYSTEM in relations
         fresh = lock(event, expected_version=event.version if bump and not system else None)
         rels = relations if relations is not None else relations_of(fresh, actor)
-        t = workflow.check(action, state=fresh.state, relations=rels)
-        if t.needs_reason and not note:
-            raise ApplicationError(f"请填写{t.label}的原因或意见。", field="note")
+        t = _check(action, fresh, rels, note)
         before = rollup.contributions(fresh)
         from_state = fresh.state
         old_version = fresh.version
@@ -179,13 +207,8 @@ def run(
                   photos=photos)
         extra = (mutate(ctx) if mutate is not None else None) or {}
         _write(fresh, old_version=old_version if bump else None, now=now)
-        changes: dict[str, Any] = {"state": [from_state, fresh.state]} if fresh.state != from_state else {}
-        if note:
-            changes["note"] = note[:500]
-        changes.update(extra)
-        if actor is None:
-            changes["by"] = label or "系统"
-        entry = audit_record(actor=actor, action=f"event.{action}", obj=fresh, changes=changes)
+        entry = audit_record(actor=actor, action=f"event.{action}", obj=fresh,
+                             changes=_changes(from_state, fresh.state, note, extra, actor, label))
         EventTransition.objects.create(
             event=fresh, action=action, from_state=from_state, to_state=fresh.state, actor=actor,
             actor_label=label or actor_label(actor), at=now, note=note, photos=photos, lng=lng, lat=lat,
@@ -194,6 +217,93 @@ def run(
         rollup.apply(rollup.delta(before, rollup.contributions(fresh)))
         _copy_back(fresh, event)
     return event
+
+
+def _check(action: str, event: Event, relations: frozenset[str], note: str):
+    t = workflow.check(action, state=event.state, relations=relations)
+    if t.needs_reason and not note:
+        raise ApplicationError(f"请填写{t.label}的原因或意见。", field="note")
+    return t
+
+
+def _changes(from_state: str, to_state: str, note: str, extra: dict, actor, label: str) -> dict[str, Any]:
+    changes: dict[str, Any] = {"state": [from_state, to_state]} if to_state != from_state else {}
+    if note:
+        changes["note"] = note[:500]
+    changes.update(extra)
+    if actor is None:
+        changes["by"] = label or "系统"
+    return changes
+
+
+@dataclass
+class NewCase:
+    """A case being created (采集), with the steps of its first moment — for an emergency call, 立案
+    and 派遣 by the procedure — taken on the unsaved row through the same workflow table and the
+    same step functions as any later change, then written at once by ``save``: one insert of the
+    case, one of its timeline rows, one of its timers, one chained batch of audit records and one
+    rollup delta (from nothing to the case as saved)."""
+
+    event: Event
+    steps: list[tuple[EventTransition, AuditEntry]] = field(default_factory=list)
+    timers: list[Timer] = field(default_factory=list)
+    _calendar: WorkCalendar | None = None
+
+    def record(self, action: str, actor, *, from_state: str, note: str = "", photos=(), lng=None, lat=None,
+               data: dict | None = None, changes: dict | None = None, label: str = "", now: datetime) -> None:
+        """A timeline row and its audit record, to be written by ``save``."""
+        self.steps.append((
+            EventTransition(action=action, from_state=from_state, to_state=self.event.state, actor=actor,
+                            actor_label=label or actor_label(actor), at=now, note=note, photos=list(photos),
+                            lng=lng, lat=lat, data=_plain(data or {})),
+            AuditEntry(actor=actor, action=f"event.{action}", changes=changes or {}),
+        ))
+
+    def step(self, action: str, actor, *, note: str, photos: list[str], lng, lat, mutate, relations, label: str,
+             now: datetime) -> Event:
+        if relations is None:
+            raise ValueError("a step on a new case names its relations (the case has no history yet)")
+        ev = self.event
+        t = _check(action, ev, relations, note)
+        saved = {f.attname: getattr(ev, f.attname) for f in Event._meta.concrete_fields}
+        saved_timers = [(timer, timer.stopped_at, timer.paused_at) for timer in self.timers]
+        from_state = ev.state
+        if t.target not in (None, "="):
+            ev.state = t.target
+        ctx = Ctx(event=ev, actor=actor, now=now, relations=relations, from_state=from_state, note=note,
+                  photos=photos, new_case=self, _calendar=self._calendar)
+        try:
+            extra = (mutate(ctx) if mutate is not None else None) or {}
+        except Exception:
+            for name, value in saved.items():
+                setattr(ev, name, value)
+            self.timers = [timer for timer, *_ in saved_timers]
+            for timer, stopped_at, paused_at in saved_timers:
+                timer.stopped_at, timer.paused_at = stopped_at, paused_at
+            raise
+        self._calendar = ctx._calendar
+        ev.updated_at = now
+        self.record(action, actor, from_state=from_state, note=note, photos=photos, lng=lng, lat=lat, data=extra,
+                    changes=_changes(from_state, ev.state, note, extra, actor, label), label=label, now=now)
+        return ev
+
+    def save(self) -> Event:
+        """Write the case and everything its steps produced (inside the caller's transaction)."""
+        ev = self.event
+        ev.save(force_insert=True)
+        entries = audit_records([replace(entry, obj=ev) for _, entry in self.steps])
+        transitions = []
+        for (transition, _), entry in zip(self.steps, entries, strict=True):
+            transition.event, transition.audit_id = ev, entry.pk
+            transitions.append(transition)
+        EventTransition.objects.bulk_create(transitions)
+        for timer in self.timers:
+            timer.event = ev
+        Timer.objects.bulk_create(self.timers)
+        street = ancestor_regions(ev.grid).get(RegionLevel.STREET)
+        rollup.apply(rollup.delta({}, rollup.contributions(ev)),
+                     streets={ev.grid_id: street.pk} if street is not None else None)
+        return ev
 
 
 def _plain(data: dict) -> dict:

@@ -17,7 +17,7 @@ from ..choices import EventState, Rating, RatingSource, Stage, UnsatisfiedAction
 from ..models import Event, EventCategory, EventRating, EventTransition, Whistle
 from ..units import Unit, check_unit, default_unit, escalation_target
 from ._engine import Ctx, run
-from .timers import timer_start, timers_pause, timers_resume, timers_stop
+from .timers import timers_pause, timers_resume
 
 ALL_STAGES = [s.value for s in Stage]
 RATING_SALT = "jiceng.events.rating"
@@ -31,8 +31,8 @@ def _set_unit(ctx: Ctx, unit: Unit) -> dict:
     ev.dispatched_at = ctx.now
     if ev.first_dispatched_at is None:
         ev.first_dispatched_at = ctx.now
-    timers_stop(ev, [Stage.SIGN, Stage.HANDLE], now=ctx.now)
-    timer_start(ev, Stage.SIGN, now=ctx.now, calendar=ctx.calendar, hours=ctx.category.sign_hours)
+    ctx.stop_timers([Stage.SIGN, Stage.HANDLE])
+    ctx.start_timer(Stage.SIGN, hours=ctx.category.sign_hours)
     return {"unit": unit.describe()}
 
 
@@ -66,7 +66,7 @@ def event_register(*, actor, event: Event, note: str = "", category: EventCatego
             ev.category = category
             ev.priority = min(ev.priority, category.priority)
         ev.registered_at = ctx.now
-        timers_stop(ev, [Stage.ACCEPT], now=ctx.now)
+        ctx.stop_timers([Stage.ACCEPT])
         return extra
 
     with transaction.atomic():
@@ -81,7 +81,7 @@ def event_reject(*, actor, event: Event, reason: str) -> Event:
 
     def mutate(ctx: Ctx) -> None:
         ctx.event.reason = ctx.note[:500]
-        timers_stop(ctx.event, ALL_STAGES, now=ctx.now)
+        ctx.stop_timers(ALL_STAGES)
 
     return run("reject", event, actor, note=reason, mutate=mutate)
 
@@ -89,16 +89,18 @@ def event_reject(*, actor, event: Event, reason: str) -> Event:
 # --- 派遣 / 改派 / 升级 / 审定 ------------------------------------------------------------------------
 
 
-def event_dispatch(*, actor, event: Event, unit: Unit | None = None, note: str = "", system: bool = False) -> Event:
+def event_dispatch(*, actor, event: Event, unit: Unit | None = None, note: str = "", system: bool = False,
+                   new_case=None) -> Event:
     """派遣 to ``unit``, or by the category's procedure (the case's community, street, county or the
-    department of the category's kind) when no unit is given."""
+    department of the category's kind) when no unit is given. ``new_case``: a case being created
+    (``_engine.NewCase``)."""
 
     def mutate(ctx: Ctx) -> dict:
         chosen = check_unit(ctx.event, unit) if unit is not None else default_unit(ctx.event)
         return _set_unit(ctx, chosen)
 
     return run("dispatch", event, actor, note=note, mutate=mutate,
-               relations=frozenset({workflow.SYSTEM}) if system else None)
+               relations=frozenset({workflow.SYSTEM}) if system else None, new_case=new_case)
 
 
 def event_redispatch(*, actor, event: Event, unit: Unit, note: str = "") -> Event:
@@ -143,12 +145,11 @@ def event_sign(*, actor, event: Event, note: str = "") -> Event:
     def mutate(ctx: Ctx) -> None:
         ev = ctx.event
         ev.signed_at = ctx.now
-        timers_stop(ev, [Stage.SIGN, Stage.HANDLE], now=ctx.now)
+        ctx.stop_timers([Stage.SIGN, Stage.HANDLE])
         if ev.reopen_count and ev.handle_due_at is not None:
-            timer_start(ev, Stage.HANDLE, now=ctx.now, calendar=ctx.calendar, due_at=ev.handle_due_at)
+            ctx.start_timer(Stage.HANDLE, due_at=ev.handle_due_at)
         else:
-            timer = timer_start(ev, Stage.HANDLE, now=ctx.now, calendar=ctx.calendar,
-                                hours=ctx.category.handle_hours)
+            timer = ctx.start_timer(Stage.HANDLE, hours=ctx.category.handle_hours)
             ev.handle_due_at = timer.due_at
 
     return run("sign", event, actor, note=note, mutate=mutate)
@@ -168,7 +169,7 @@ def event_return(*, actor, event: Event, reason: str) -> Event:
             ev.first_returned_at = ctx.now
         ev.state = EventState.RULING if ev.return_count >= ctx.category.max_returns else EventState.RETURNED
         ev.handler_kind, ev.handler_region, ev.handler_department = "", None, None
-        timers_stop(ev, [Stage.SIGN, Stage.HANDLE], now=ctx.now)
+        ctx.stop_timers([Stage.SIGN, Stage.HANDLE])
         return {"unit": returned_by.describe() if returned_by else None, "return_count": ev.return_count}
 
     return run("return", event, actor, note=reason, mutate=mutate)
@@ -187,8 +188,8 @@ def event_submit(*, actor, event: Event, note: str, photos=(), lng=None, lat=Non
         ev = ctx.event
         ev.handled_at = ctx.now
         ev.handled_by = ctx.actor
-        timers_stop(ev, [Stage.HANDLE], now=ctx.now)
-        timer_start(ev, Stage.VERIFY, now=ctx.now, calendar=ctx.calendar, hours=ctx.category.verify_hours)
+        ctx.stop_timers([Stage.HANDLE])
+        ctx.start_timer(Stage.VERIFY, hours=ctx.category.verify_hours)
 
     return run("submit", event, actor, note=note, photos=photos, lng=lng, lat=lat, mutate=mutate)
 
@@ -202,9 +203,9 @@ def _reopen_here(ctx: Ctx) -> None:
     ev.reopen_count += 1
     ev.reopened_at = ctx.now
     ev.closed_at = None
-    timers_stop(ev, [Stage.VERIFY, Stage.HANDLE], now=ctx.now)
+    ctx.stop_timers([Stage.VERIFY, Stage.HANDLE])
     if ev.handle_due_at is not None:
-        timer_start(ev, Stage.HANDLE, now=ctx.now, calendar=ctx.calendar, due_at=ev.handle_due_at)
+        ctx.start_timer(Stage.HANDLE, due_at=ev.handle_due_at)
 
 
 def event_verify(*, actor, event: Event, passed: bool = True, note: str = "", photos=(), lng=None,
@@ -220,7 +221,7 @@ def event_verify(*, actor, event: Event, passed: bool = True, note: str = "", ph
         if ev.category.photo_required and not ctx.photos and not _submitted_photos(ev):
             raise ApplicationError("该类事件结案须附处置后的现场照片。", field="photos")
         ev.closed_at = ctx.now
-        timers_stop(ev, ALL_STAGES, now=ctx.now)
+        ctx.stop_timers(ALL_STAGES)
         _cancel_calls(ctx)
 
     return run("verify", event, actor, note=note, photos=photos, lng=lng, lat=lat, mutate=mutate)
@@ -341,7 +342,7 @@ def event_resume(*, actor, event: Event, note: str = "") -> Event:
 def void_step(ctx: Ctx) -> None:
     ctx.event.reason = ctx.note[:500] or ctx.event.reason
     _end_suspension(ctx)
-    timers_stop(ctx.event, ALL_STAGES, now=ctx.now)
+    ctx.stop_timers(ALL_STAGES)
     _cancel_calls(ctx)
 
 

@@ -10,7 +10,6 @@ from datetime import datetime, timedelta
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from jiceng.core.audit import audit_record
 from jiceng.core.crypto import blind_index
 from jiceng.core.errors import ApplicationError, PermissionDeniedError
 from jiceng.core.masking import mask_name
@@ -22,10 +21,10 @@ from jiceng.regions.models import Region
 
 from .. import workflow
 from ..choices import OPEN_STATES, Channel, EventState, Priority, Stage
-from ..models import Event, EventCategory, EventSupporter, EventTransition
-from ._engine import actor_label, clean_photos, clean_point, run
+from ..models import Event, EventCategory, EventSupporter
+from ..units import ancestor_regions
+from ._engine import Ctx, NewCase, actor_label, clean_photos, clean_point, run
 from .flow import event_dispatch, void_step
-from .timers import timer_start, timers_stop
 
 MAX_DESCRIPTION = 2000
 
@@ -57,7 +56,7 @@ def resolve_place(*, lng, lat, grid: Region | None) -> tuple[Region, Region, flo
         raise ApplicationError("请在地图上标注位置，或选择所属网格。", field="location")
     if grid.level not in GRID_LEVELS:
         raise ApplicationError("请选择网格。", field="grid")
-    community = Region.objects.filter(path__in=grid.ancestor_paths(), level=RegionLevel.COMMUNITY).first()
+    community = ancestor_regions(grid).get(RegionLevel.COMMUNITY)
     if community is None:
         raise ApplicationError("该网格未归属社区/村。", field="grid")
     return grid, community, lng, lat
@@ -152,39 +151,30 @@ def _create(*, channel, cat, title, description, lng, lat, grid, community, addr
         reporter_phone=reporter_phone,
         reporter_phone_hash=blind_index(reporter_phone, purpose="phone") if reporter_phone else "",
         reporter=actor if _active(actor) else None, source_ref=source_ref, idempotency_key=key,
-        state=EventState.PENDING, reported_at=now,
+        state=EventState.PENDING, reported_at=now, updated_at=now,
     )
-    event.save(force_insert=True)
+    new = NewCase(event)
     label = _reporter_label(channel, actor, reporter_name, source_ref)
-    entry = audit_record(actor=actor if _active(actor) else None, action="event.report", obj=event,
-                         changes={"channel": channel, "category": cat.code, "grid": grid.code, "by": label,
-                                  "reporter_phone": "***" if reporter_phone else ""})
-    EventTransition.objects.create(event=event, action="report", from_state="", to_state=EventState.PENDING,
-                                   actor=event.reporter, actor_label=label, at=now, note=description[:500],
-                                   photos=photos, lng=lng, lat=lat, data={"channel": channel},
-                                   audit_id=entry.pk)
-    timer_start(event, Stage.ACCEPT, now=now, calendar=_calendar(), hours=cat.accept_hours)
+    new.record("report", event.reporter, from_state="", note=description[:500], photos=photos, lng=lng, lat=lat,
+               data={"channel": channel}, label=label, now=now,
+               changes={"channel": channel, "category": cat.code, "grid": grid.code, "by": label,
+                        "reporter_phone": "***" if reporter_phone else ""})
+    Ctx(event=event, actor=None, now=now, relations=frozenset(), new_case=new).start_timer(
+        Stage.ACCEPT, hours=cat.accept_hours)
     if channel == Channel.EMERGENCY:
         system = frozenset({workflow.SYSTEM})
-        run("register", event, None, note="急难呼救，自动立案。", relations=system,
-            mutate=_auto_register)
+        run("register", event, None, note="急难呼救，自动立案。", relations=system, mutate=_auto_register,
+            now=now, new_case=new)
         try:
-            with transaction.atomic():
-                event_dispatch(actor=None, event=event, note="急难呼救，按处置程序自动派遣。", system=True)
+            event_dispatch(actor=None, event=event, note="急难呼救，按处置程序自动派遣。", system=True, new_case=new)
         except ApplicationError:
             pass  # no unit by the procedure here: it waits, registered, for the command centre to dispatch
-    return event
+    return new.save()
 
 
 def _auto_register(ctx) -> None:
     ctx.event.registered_at = ctx.now
-    timers_stop(ctx.event, [Stage.ACCEPT], now=ctx.now)
-
-
-def _calendar():
-    from ..worktime import WorkCalendar
-
-    return WorkCalendar.from_db()
+    ctx.stop_timers([Stage.ACCEPT])
 
 
 def _reporter_label(channel: str, actor, name: str, source_ref: str) -> str:

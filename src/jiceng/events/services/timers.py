@@ -30,9 +30,10 @@ def hours_to_seconds(hours: Decimal | float) -> int:
     return int(Decimal(str(hours)) * 3600)
 
 
-def timer_start(event: Event, stage: str, *, now: datetime, calendar: WorkCalendar, hours=None,
-                due_at: datetime | None = None, whistle: Whistle | None = None) -> Timer:
-    """Start a stage clock by the category's procedure (or to a given deadline, without warning)."""
+def timer_new(event: Event, stage: str, *, now: datetime, calendar: WorkCalendar, hours=None,
+              due_at: datetime | None = None, whistle: Whistle | None = None) -> Timer:
+    """A stage clock by the category's procedure (or to a given deadline, without warning), not yet
+    saved."""
     category = event.category
     clock = category.clock
     if due_at is None:
@@ -42,8 +43,16 @@ def timer_start(event: Event, stage: str, *, now: datetime, calendar: WorkCalend
         warned_at = None
     else:
         warn_at, warned_at = due_at, now  # a kept deadline (重办): no second warning
-    return Timer.objects.create(event=event, stage=stage, whistle=whistle, clock=clock, started_at=now,
-                                due_at=due_at, warn_at=warn_at, warned_at=warned_at)
+    return Timer(event=event, stage=stage, whistle=whistle, clock=clock, started_at=now, due_at=due_at,
+                 warn_at=warn_at, warned_at=warned_at)
+
+
+def timer_start(event: Event, stage: str, *, now: datetime, calendar: WorkCalendar, hours=None,
+                due_at: datetime | None = None, whistle: Whistle | None = None) -> Timer:
+    """Start a stage clock by the category's procedure (or to a given deadline, without warning)."""
+    timer = timer_new(event, stage, now=now, calendar=calendar, hours=hours, due_at=due_at, whistle=whistle)
+    timer.save(force_insert=True)
+    return timer
 
 
 def timers_stop(event: Event, stages, *, now: datetime) -> int:
