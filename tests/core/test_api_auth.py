@@ -20,6 +20,8 @@ from schemathesis.specs.openapi.checks import positive_data_acceptance
 from jiceng.core.api_tokens import api_token_create, api_token_revoke
 from jiceng.core.errors import PermissionDeniedError
 from jiceng.core.models import ApiToken, AuditLog
+from jiceng.people.choices import Role
+from tests.factories import make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -88,6 +90,14 @@ def test_others_may_not_create_tokens_for_someone_else(county):
         api_token_create(actor=county.bob, user=county.alice, name="冒用")
     row, _ = api_token_create(actor=county.secadmin, user=county.alice, name="安全管理员代建")
     assert row.user == county.alice
+
+
+def test_a_resident_account_gets_no_token_from_anyone(county):
+    resident = make_user("jumin", Role.RESIDENT)
+    for actor in (resident, county.secadmin, None):  # themselves, the security admin, the command line
+        with pytest.raises(PermissionDeniedError):
+            api_token_create(actor=actor, user=resident, name="居民")
+    assert not ApiToken.objects.filter(user=resident).exists()
 
 
 def test_the_command_prints_the_token_on_its_last_line(county):

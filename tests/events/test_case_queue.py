@@ -78,3 +78,22 @@ def test_my_cases_come_twenty_a_page_overdue_first(world, clock):
     assert "第 1 / 2 页，共 25 件" in first
     second = client.get("/events/mine/?page=2").content.decode()
     assert second.count('class="card ev-queue-item"') == 5
+
+
+def test_the_queue_asks_for_everyones_actions_at_once_and_agrees_with_the_case_page(world, clock,
+                                                                                   django_assert_max_num_queries):
+    from jiceng.events import selectors, services
+    from tests.events.factories import to_closed, to_handling
+
+    w = world
+    cases = [report(w), to_dispatched(w, report(w)), to_handling(w, report(w)), to_verify(w, report(w)),
+             to_closed(w, report(w))]
+    services.whistle_blow(actor=w.alice, event=cases[2], departments=[w.d_urban], reason="需要城管到场")
+    events = list(selectors.event_visible(w.alice).order_by("id"))
+    for actor in (w.alice, w.wang, w.county, w.urban, w.east):
+        many = selectors.event_actions_many(actor=actor, events=events)
+        assert many == {e.pk: selectors.event_actions(actor=actor, event=e) for e in events}
+    assert "whistle_report" in selectors.event_actions_many(actor=w.urban, events=events)[cases[2].pk]
+    client = as_user(w.alice)
+    with django_assert_max_num_queries(12):  # not a few per case
+        assert client.get("/events/mine/").status_code == 200

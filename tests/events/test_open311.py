@@ -9,10 +9,15 @@ from xml.etree import ElementTree as ET  # noqa: S405 (parsing our own responses
 import pytest
 from django.core.cache import cache
 from django.core.management import call_command
+from django.core.management.base import CommandError
 from django.test import Client
 
+from jiceng.core.models import ApiToken, AuditLog
 from jiceng.events import services
 from jiceng.events.models import Event
+from jiceng.people.choices import Role
+from jiceng.regions.choices import RegionLevel
+from jiceng.regions.models import Region
 from tests.events.factories import IN_A1_1, IN_B1, report, to_closed
 
 BASE = "/open311/v2"
@@ -126,6 +131,31 @@ def test_post_needs_an_api_key_and_creates_a_hotline_case(world, clock, key):
     made_xml = Client().post(f"{BASE}/requests.xml", {**body, "api_key": key})
     assert made_xml.status_code == 201
     assert xml(made_xml).find("request").findtext("service_request_id")
+
+
+def test_a_key_issued_by_name_alone_acts_as_the_integrations_own_county_account(world, clock):
+    def issue(*args, **kwargs) -> str:
+        out = io.StringIO()
+        call_command("open311-key", *args, stdout=out, **kwargs)
+        return out.getvalue().strip().splitlines()[-1]
+
+    first, second = issue("12345热线"), issue("12345热线")
+    tokens = ApiToken.objects.filter(name="Open311：12345热线")
+    assert tokens.count() == 2 and len({t.user_id for t in tokens}) == 1  # one account per integration
+    account = tokens.first().user
+    assert (account.role, account.region, account.has_usable_password()) == (Role.COUNTY_STAFF, world.c.county, False)
+    assert AuditLog.objects.filter(action="user.create", object_id=str(account.pk)).count() == 1
+    body = {"service_code": "SRHJ-LJDF", "lat": IN_B1["lat"], "long": IN_B1["lng"], "description": "井盖缺失"}
+    for key in (first, second):  # the whole county, B1 included
+        assert Client().post(f"{BASE}/requests.json", {**body, "api_key": key}).status_code == 201
+    assert Event.objects.filter(channel="hotline", reporter=account).count() == 2
+    # With a second county, the command needs to be told which one.
+    other = Region.objects.create(code="350725", name="另一县", level=RegionLevel.COUNTY, parent=world.c.county.parent)
+    with pytest.raises(CommandError, match="多个区县"):
+        issue("110联动")
+    assert issue("110联动", region=other.code).startswith("jc_")
+    with pytest.raises(CommandError, match="不存在"):
+        issue("110联动", region="999999")
 
 
 def test_post_outside_the_keys_scope_or_with_a_bad_code_is_refused(world, clock, key):

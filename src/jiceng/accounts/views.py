@@ -210,7 +210,7 @@ def tokens(request: HttpRequest) -> HttpResponse:
     (e.g. the hotline account behind an Open311 key) and sees and revokes all. A new token is
     shown once, on this answer only."""
     user = request.user
-    if user.role == Role.RESIDENT:
+    if user.role == Role.RESIDENT:  # the page itself: a resident has no tokens to list (the service refuses them)
         raise PermissionDeniedError("居民账号不能创建 API 令牌。")
     manages_all = user.role == Role.SECURITY_ADMIN
     form, issued = TokenForm(), None

@@ -42,6 +42,10 @@ def api_token_create(*, actor, user, name: str, expires_at: datetime | None = No
     """Create a token for ``user``. Returns the row and the token itself (shown once, never stored)."""
     if not _may_manage_tokens_of(actor, user):
         raise PermissionDeniedError("您无权为该账号创建 API 令牌。")
+    from jiceng.people.choices import Role
+
+    if user.role == Role.RESIDENT:  # residents use the pages; integrations act as staff accounts
+        raise PermissionDeniedError("居民账号不能创建 API 令牌。", field="user")
     if not user.is_active:
         raise ApplicationError("该账号已停用，不能创建令牌。", field="user")
     name = (name or "").strip()

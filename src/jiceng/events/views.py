@@ -339,8 +339,10 @@ def mine(request):
     rows = []
     open_cases = selectors.event_visible(actor).filter(state__in=list(OPEN_STATES)).order_by(
         F("overdue_at").asc(nulls_last=True), F("handle_due_at").asc(nulls_last=True), "-reported_at")
-    for event in open_cases[:300]:
-        allowed = selectors.event_actions(actor=actor, event=event)
+    window = list(open_cases[:300])
+    allowed_by_case = selectors.event_actions_many(actor=actor, events=window)
+    for event in window:
+        allowed = allowed_by_case[event.pk]
         actions = [a for a in allowed if a in PAGE_ACTIONS]
         choice = [(a, workflow.transition(a).label) for a in allowed if a in FORM_ACTIONS]
         if actions or choice:

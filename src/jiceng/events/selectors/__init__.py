@@ -5,6 +5,7 @@ from .cases import (
     WhistleRow,
     category_options,
     event_actions,
+    event_actions_many,
     event_check,
     event_filter,
     event_get,
@@ -33,7 +34,7 @@ from .numbers import (
 )
 
 __all__ = [
-    "DEFINITIONS", "Number", "Row", "WhistleRow", "category_options", "day_bounds", "event_actions", "event_check", "event_counters", "event_filter",
+    "DEFINITIONS", "Number", "Row", "WhistleRow", "category_options", "day_bounds", "event_actions", "event_actions_many", "event_check", "event_counters", "event_filter",
     "event_get", "event_numbers", "event_numbers_by", "event_numbers_for_period", "event_numbers_from_records",
     "event_timeline", "event_timers", "event_visible", "merge_candidates", "overdue_open", "period_range", "response_templates",
     "whistle_departments", "whistle_pending", "whistle_stats", "whistle_visible",

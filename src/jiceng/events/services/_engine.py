@@ -123,6 +123,28 @@ def called_department_ids(event: Event) -> frozenset[int]:
     ).values_list("department_id", flat=True))
 
 
+def relations_of_many(events: list[Event], actor) -> dict[int, frozenset[str]]:
+    """``relations_of`` for many cases in two queries (a queue page), by case id."""
+    if actor is None or not events:
+        return {e.pk: frozenset() for e in events}
+    ids = [e.pk for e in events]
+    handlers: dict[int, set[int]] = {pk: set() for pk in ids}
+    for event_id, actor_id in EventTransition.objects.filter(
+            event_id__in=ids, action__in=workflow.HANDLER_ACTIONS, actor__isnull=False).values_list("event_id", "actor_id"):
+        handlers[event_id].add(actor_id)
+    called: dict[int, set[int]] = {pk: set() for pk in ids}
+    for event_id, department_id in Whistle.objects.filter(
+            event_id__in=ids, state__in=[WhistleState.CALLED, WhistleState.REPORTED]).values_list("event_id", "department_id"):
+        called[event_id].add(department_id)
+    out = {}
+    for e in events:
+        if e.handled_by_id:
+            handlers[e.pk].add(e.handled_by_id)
+        out[e.pk] = workflow.relations(e, actor, handler_ids=frozenset(handlers[e.pk]),
+                                       called_department_ids=frozenset(called[e.pk]))
+    return out
+
+
 def relations_of(event: Event, actor) -> frozenset[str]:
     if actor is None:
         return frozenset()
