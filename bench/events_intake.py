@@ -20,8 +20,14 @@ touched.
   inserts one row into a bench-only table (raw SQL, one INSERT, autocommit), answering 201 with the
   row id. Same Django test client, same middleware, same urlconf (the project's, plus this view).
 
-Rounds alternate (baseline, API, baseline, API …) so machine noise falls on both. It prints both
-rates and the ratio, and exits 1 when the ratio is below ``--target`` (or a check fails).
+- **The framing** (a reference, not the target): ``POST /bench/noop``, an endpoint of a second
+  NinjaAPI defined here with the same Bearer token check and the same body schema as the intake
+  endpoint, doing no work and answering 201. Its rate over the baseline's is the ceiling of the
+  ratio: what the API's own framing costs before any case is made.
+
+Rounds alternate (baseline, framing, API, then API, framing, baseline …) so machine noise falls on
+all three. It prints the rates, the ceiling and the ratio, and exits 1 when the ratio is below
+``--target`` (or a check fails).
 ``--profile`` prints where an API round spends its time (cProfile).
 """
 
