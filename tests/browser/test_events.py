@@ -15,7 +15,7 @@ from playwright.sync_api import expect
 from jiceng.events.models import Event
 from tests.browser.conftest import PageProbe, close_context, csp_context
 from tests.events.factories import IN_A1_1, PHONE, build_world
-from tests.factories import PASSWORD
+from tests.factories import LAT0, LNG0, PASSWORD
 
 pytestmark = [pytest.mark.browser]
 
@@ -60,6 +60,12 @@ def test_a_report_goes_from_the_resident_to_the_rating(live_server, transactiona
     phone = _context(chromium, live_server, viewport={"width": 390, "height": 844})
     resident = PageProbe(phone.new_page(), base)
     resident.page.goto(f"{base}/events/report/")
+    # The picker opens on the county's communities (no tiles offline) and a tap sets the point.
+    expect(resident.page.locator("#pick-map.map-ready")).to_be_visible()
+    assert resident.page.locator("#pick-map svg path").count() == 3  # 甲, 乙, 丙
+    resident.page.locator("#pick-map").click()
+    assert LNG0 < float(resident.page.input_value("#id_lng")) < LNG0 + 4
+    assert LAT0 < float(resident.page.input_value("#id_lat")) < LAT0 + 2
     resident.page.select_option("#id_category", "SRHJ-LJDF")
     resident.page.fill("#id_description", "3 号楼下垃圾堆了三天没人清理，味道很大")
     resident.page.fill("#id_lng", str(IN_A1_1["lng"]))

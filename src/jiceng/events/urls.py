@@ -16,6 +16,7 @@ urlpatterns = [
     path("report/", views.public_report, name="report"),
     path("report/nearby/", views.public_nearby, name="nearby"),
     path("report/join/", views.public_join, name="join"),
+    path("report/outline.geojson", views.public_outline, name="outline"),
     path("follow/", views.public_follow, name="follow"),
     path("track/", views.public_track, name="track"),
     path("rate/", views.public_rate, name="rate"),

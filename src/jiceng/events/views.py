@@ -416,6 +416,17 @@ def public_nearby(request):
     return render(request, "events/_nearby.html", {"nearby": nearby, "form": JoinForm()})
 
 
+@require_GET
+def public_outline(request):
+    """The report page's map background (no tiles offline): community boundaries and names."""
+    from jiceng.regions.selectors import public_outline as outline
+
+    response = JsonResponse(outline(), json_dumps_params={"ensure_ascii": False})
+    response["Content-Type"] = "application/geo+json"
+    response["Cache-Control"] = "public, max-age=300"
+    return response
+
+
 @require_POST
 @limited
 def public_join(request):

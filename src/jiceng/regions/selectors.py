@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from django.db.models import Count, QuerySet
 
 from jiceng.core.scope import get_scoped_or_404, restrict
@@ -90,3 +92,35 @@ def region_options(*, actor, levels=None) -> QuerySet[Region]:
     if levels is not None:
         qs = qs.filter(level__in=list(levels))
     return qs.order_by("path")
+
+
+OUTLINE_TOLERANCE = 0.0003  # degrees (~30 m): enough to find one's street on a phone
+
+
+def public_outline(*, max_features: int = 3000) -> dict:
+    """What a resident's location picker draws to find the place on a map with no tiles (the product
+    runs offline): the communities' boundaries (or, where none is drawn, the deepest grids') with
+    their names, simplified. Public information (names and administrative boundaries, nothing
+    about people); cached per boundary version, so a redrawn boundary shows on the next request (a
+    renamed community within five minutes)."""
+    from django.core.cache import cache
+    from shapely import set_precision, simplify, to_geojson
+    from shapely.geometry import shape
+
+    from .locator import current_version, deepest_grids
+
+    key = f"jiceng:regions:public-outline:{current_version()}:{max_features}"
+    found = cache.get(key)
+    if found is not None:
+        return found
+    rows = Region.objects.filter(level=RegionLevel.COMMUNITY, boundary__isnull=False).order_by("code")
+    if not rows.exists():
+        rows = deepest_grids()
+    features = []
+    for name, boundary in rows.values_list("name", "boundary")[:max_features]:
+        geom = set_precision(simplify(shape(boundary), OUTLINE_TOLERANCE, preserve_topology=True), 1e-5)
+        features.append({"type": "Feature", "properties": {"name": name},
+                         "geometry": json.loads(to_geojson(geom, indent=None))})
+    found = {"type": "FeatureCollection", "features": features}
+    cache.set(key, found, timeout=300)
+    return found

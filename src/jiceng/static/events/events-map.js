@@ -40,9 +40,41 @@
     var lng = document.querySelector(el.dataset.lng), lat = document.querySelector(el.dataset.lat);
     if (!lng || !lat) { return; }
     var map = L.map(el, { attributionControl: false, scrollWheelZoom: false });
-    var start = lng.value && lat.value ? [parseFloat(lat.value), parseFloat(lng.value)] : [27.0, 118.5];
-    map.setView(start, lng.value ? 15 : 9);
-    var marker = null;
+    L.control.scale({ imperial: false }).addTo(map);
+    var chosen = lng.value && lat.value ? [parseFloat(lat.value), parseFloat(lng.value)] : null;
+    var marker = chosen ? L.marker(chosen).addTo(map) : null;
+    map.setView(chosen || [27.0, 118.5], chosen ? 15 : 9);
+    // The communities' outlines and names stand in for a base map (none offline); the view opens on them.
+    if (el.dataset.outlineUrl) {
+      fetch(el.dataset.outlineUrl, { credentials: "same-origin" })
+        .then(function (r) { return r.ok ? r.json() : null; })
+        .then(function (data) {
+          if (!data || !data.features || !data.features.length) { return; }
+          var outline = L.geoJSON(data, {
+            interactive: false,
+            style: { color: "#64748b", weight: 1, fillColor: "#e2e8f0", fillOpacity: 0.35 },
+            onEachFeature: function (f, layer) {
+              layer.bindTooltip(f.properties.name, { permanent: true, direction: "center", className: "grid-label" });
+            }
+          }).addTo(map);
+          map.invalidateSize();
+          if (!chosen) { map.fitBounds(outline.getBounds(), { padding: [8, 8], animate: false }); }
+          // Names only once they can be read (a county view would bury the map under them).
+          var labels = function () { el.classList.toggle("ev-labels-off", map.getZoom() < 13); };
+          map.on("zoomend", labels);
+          labels();
+          el.classList.add("map-ready");
+        })
+        .catch(function () { /* the picker still works, on a blank background */ });
+    }
+    // Typed coordinates move the marker too.
+    var typed = function () {
+      var x = parseFloat(lng.value), y = parseFloat(lat.value);
+      if (!isFinite(x) || !isFinite(y) || Math.abs(x) > 180 || Math.abs(y) > 90) { return; }
+      if (marker) { marker.setLatLng([y, x]); } else { marker = L.marker([y, x]).addTo(map); }
+    };
+    lng.addEventListener("input", typed);
+    lat.addEventListener("input", typed);
     map.on("click", function (e) {
       lng.value = e.latlng.lng.toFixed(6);
       lat.value = e.latlng.lat.toFixed(6);
