@@ -54,3 +54,9 @@ def test_without_community_boundaries_the_grids_stand_in_and_a_redrawn_one_shows
     region_update(actor=world.c.sysadmin, region=world.c.a1_1, boundary=narrower)
     redrawn = next(f for f in public_outline()["features"] if f["properties"]["name"] == world.c.a1_1.name)
     assert _bounds(redrawn) == pytest.approx((minx, miny, maxx - 0.5, maxy))
+
+
+def test_the_outline_is_rate_limited_like_every_public_endpoint(world, settings):
+    settings.JICENG_PUBLIC_RATE_PER_IP = 2
+    client = Client()
+    assert [client.get(URL).status_code for _ in range(3)] == [200, 200, 429]

@@ -417,10 +417,12 @@ def public_nearby(request):
 
 
 @require_GET
+@limited
 def public_outline(request):
     """The report page's map background (no tiles offline): community boundaries and names."""
     from jiceng.regions.selectors import public_outline as outline
 
+    enforce("events.outline.ip", _client_ip(request), limit=settings.JICENG_PUBLIC_RATE_PER_IP, window=60)
     response = JsonResponse(outline(), json_dumps_params={"ensure_ascii": False})
     response["Content-Type"] = "application/geo+json"
     response["Cache-Control"] = "public, max-age=300"
