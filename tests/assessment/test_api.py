@@ -171,3 +171,22 @@ def test_indicator_scores_and_questionnaire_answers_through_the_api(county):
     withdrawn = as_user(m).post(f"{API}/periods/{p.pk}/adjustments/{adj.json()['id']}/withdraw", {"reason": "误录"},
                                 content_type="application/json")
     assert withdrawn.json()["withdrawn"] is True
+
+
+def test_the_next_round_through_the_api(world, county):
+    client = as_user(world.manager)
+    clash = client.post(f"{API}/periods/{world.q1.pk}/next", {}, content_type="application/json")
+    assert clash.status_code == 400 and clash.json()["field"] == "starts_on"  # Q2 exists already
+    half = client.post(f"{API}/periods/{world.q2.pk}/next", {"starts_on": "2026-10-01"}, content_type="application/json")
+    assert half.status_code == 400 and half.json()["field"] == "starts_on"
+    made = client.post(f"{API}/periods/{world.q2.pk}/next", {}, content_type="application/json")
+    assert made.status_code == 201, made.content
+    body = made.json()
+    assert (body["period"]["label"], body["period"]["starts_on"], body["period"]["ends_on"], body["period"]["state"]) == (
+        "2026年第三季度", "2026-07-01", "2026-09-30", "draft")
+    assert (body["subjects"], body["assignments"]) == (4, world.q2.assignments.count())
+    assert body["dropped_subjects"] == [] and body["dropped_raters"] == []
+    assert as_user(county.alice).post(f"{API}/periods/{world.q2.pk}/next", {},
+                                      content_type="application/json").status_code in (403, 404)
+    stranger = as_user(make_user("erin", Role.STREET_STAFF, county.west))
+    assert stranger.post(f"{API}/periods/{world.q2.pk}/next", {}, content_type="application/json").status_code == 404

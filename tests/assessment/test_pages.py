@@ -177,3 +177,20 @@ def test_managers_move_the_workflow_from_the_ranking_page(world, login):
     refused = login(world.secretaries["bob"]).post(f"/assessment/periods/{world.q2.pk}/transition/",
                                                    {"action": "compute"})
     assert refused.status_code == 403
+
+
+def test_the_manager_starts_the_next_quarter_from_the_last(world, login, county):
+    client = login(world.manager)
+    ranking = client.get(f"/assessment/periods/{world.q2.pk}/").content.decode()
+    assert f"/assessment/periods/{world.q2.pk}/next/" in ranking and "考核对象" in ranking
+    form = client.get(f"/assessment/periods/{world.q2.pk}/next/").content.decode()
+    assert 'value="2026年第三季度"' in form and 'value="2026-07-01"' in form and 'value="2026-09-30"' in form
+    wrong = client.post(f"/assessment/periods/{world.q2.pk}/next/",
+                        {"label": "三季度", "starts_on": "2026-05-01", "ends_on": "2026-09-30"})
+    assert wrong.status_code == 400 and "重叠" in wrong.content.decode()  # overlaps Q2: nothing made
+    done = client.post(f"/assessment/periods/{world.q2.pk}/next/",
+                       {"label": "2026年第三季度", "starts_on": "2026-07-01", "ends_on": "2026-09-30"}, follow=True)
+    page = done.content.decode()
+    assert "已新建“2026年第三季度”：4 个考核对象" in page
+    assert f"{world.q2.assignments.count()} 项评分任务" in page
+    assert login(county.alice).get(f"/assessment/periods/{world.q2.pk}/next/").status_code in (403, 404)

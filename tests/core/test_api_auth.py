@@ -193,6 +193,7 @@ RULES_THE_SCHEMA_CANNOT_STATE = {
     "POST /api/events/public/track": ("token", "a token the server signed (and not tampered with)"),
     "POST /api/regions/import/{dataset}": ("file", "an .xlsx workbook with rows filled from the template"),
     "POST /api/people/import/{dataset}": ("file", "an .xlsx workbook with rows filled from the template"),
+    "POST /api/assessment/periods/{id}/next": ("starts_on", "both dates or neither, in order, not overlapping a round"),
 }
 
 

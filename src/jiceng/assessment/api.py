@@ -12,7 +12,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any, Literal
 
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Query, Router, Schema, Status
 
 from jiceng.core.api_schemas import (
     LIST_ERRORS,
@@ -339,6 +339,31 @@ def period_transition(request, id: ObjectId, action: Action, payload: Transition
     else:
         services.period_republish(actor=actor, period=period, decision=payload.decision)
     return period_out(selectors.period_get(actor, id), actor)
+
+
+class NextPeriodIn(Schema):
+    label: text(100, description="名称（空则按周期自动命名，如“2026年第二季度”）") = ""  # type: ignore[valid-type]
+    starts_on: Date | None = Field(None, description="开始日期（与结束日期同时填写；都不填则紧接本期按考核周期顺延）")  # type: ignore[valid-type]
+    ends_on: Date | None = Field(None, description="结束日期")  # type: ignore[valid-type]
+
+
+class NextPeriodOut(Schema):
+    period: PeriodOut
+    subjects: int = Field(..., description="带入的考核对象数")
+    assignments: int = Field(..., description="带入的评分任务数")
+    dropped_subjects: list[str] = Field(..., description="未带入的考核对象（已离岗、停用或不再符合）")
+    dropped_raters: list[str] = Field(..., description="未带入的评分人（账号停用、评分组已取消或已不是互评对象）")
+
+
+@router.post("/periods/{id}/next", response={201: NextPeriodOut, WRITE_ERRORS: Error}, summary="新建下一期",
+             description="按方案最新版本新建一期（默认紧接本期、按考核周期顺延并自动命名），带入本期仍在的考核对象和评分任务。"
+                         "与本方案已有考核期日期重叠时 400（重复提交不会建出第二期）。仅方案管理者。")
+def period_next(request, id: ObjectId, payload: NextPeriodIn):  # type: ignore[valid-type]
+    made = services.period_next(actor=request.auth, period=selectors.period_get(request.auth, id),
+                                label=payload.label, starts_on=payload.starts_on, ends_on=payload.ends_on)
+    return Status(201, {"period": period_out(made.period, request.auth), "subjects": made.subjects,
+                        "assignments": made.assignments, "dropped_subjects": made.dropped_subjects,
+                        "dropped_raters": made.dropped_raters})
 
 
 @router.post("/periods/{id}/appeals", response={200: AppealOut, WRITE_ERRORS: Error}, summary="提出申诉",

@@ -62,3 +62,17 @@ class RatingForm(forms.Form):
             kwargs["indicator_scores"] = {c: data[f"i_{c}"] for c in self.leaf_codes
                                           if data.get(f"i_{c}") is not None}
         return kwargs
+
+
+class NextPeriodForm(forms.Form):
+    """下一期: name and dates, proposed from the last round (``services.next_dates``)."""
+
+    label = forms.CharField(label="名称", max_length=100)
+    starts_on = forms.DateField(label="开始日期", widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}))
+    ends_on = forms.DateField(label="结束日期", widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}))
+
+    def clean(self):
+        data = super().clean()
+        if data.get("starts_on") and data.get("ends_on") and data["ends_on"] < data["starts_on"]:
+            self.add_error("ends_on", "结束日期不能早于开始日期。")
+        return data

@@ -8,6 +8,7 @@ urlpatterns = [
     path("", views.period_list, name="periods"),
     path("periods/<int:pk>/", views.period_ranking, name="ranking"),
     path("periods/<int:pk>/transition/", views.period_transition, name="transition"),
+    path("periods/<int:pk>/next/", views.period_next, name="next"),
     path("periods/<int:pk>/export/", views.ranking_export, name="ranking-export"),
     path("results/<int:pk>/", views.result_explain, name="result"),
     path("results/<int:pk>/sheet/", views.result_sheet, name="sheet"),

@@ -19,7 +19,7 @@ from jiceng.core.views import page_errors
 from . import exports, selectors, services, workflow
 from .choices import FlagKind
 from .compute import fmt
-from .forms import RatingForm
+from .forms import NextPeriodForm, RatingForm
 
 FLAG_LABELS = dict(FlagKind.choices)
 TRANSITIONS = {
@@ -44,8 +44,10 @@ def period_ranking(request: HttpRequest, pk: int) -> HttpResponse:
     rows = selectors.period_ranking(request.user, period)
     for row in rows:
         row["flag_labels"] = [(f, FLAG_LABELS.get(f, f)) for f in row["flags"]]
+    is_manager = workflow.is_manager(request.user, period.scheme)
     return render(request, "assessment/ranking.html", {
-        "period": period, "rows": rows, "is_manager": workflow.is_manager(request.user, period.scheme),
+        "period": period, "rows": rows, "is_manager": is_manager,
+        "setup": {"subjects": period.subjects.count(), "assignments": period.assignments.count()} if is_manager else None,
         "actions": workflow.available(period, request.user),
         "published_count": sum(1 for r in rows if r["result"].published_at)})
 
@@ -74,6 +76,37 @@ def period_transition(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         messages.success(request, "已完成。")
     return redirect("assessment:ranking", pk=period.pk)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+@page_errors
+def period_next(request: HttpRequest, pk: int) -> HttpResponse:
+    """下一期: a new round of the scheme with this round's subjects and raters (managers only)."""
+    period = selectors.period_get(request.user, pk)
+    workflow.require_manager(request.user, period.scheme)
+    starts_on, ends_on = services.next_dates(period.scheme.period_type, period.starts_on, period.ends_on)
+    form = NextPeriodForm(request.POST or None, initial={
+        "label": services.default_label(period.scheme.period_type, starts_on, ends_on),
+        "starts_on": starts_on, "ends_on": ends_on})
+    if request.method == "POST" and form.is_valid():
+        try:
+            made = services.period_next(actor=request.user, period=period, **form.cleaned_data)
+        except ApplicationError as exc:
+            if exc.status in (403, 404):
+                raise
+            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+        else:
+            note = f"已新建“{made.period.label}”：{made.subjects} 个考核对象、{made.assignments} 项评分任务。"
+            if made.dropped_subjects:
+                note += f" 未带入（已离岗、停用或不再符合）：{'、'.join(made.dropped_subjects[:10])}。"
+            if made.dropped_raters:
+                note += f" 未带入的评分人：{'、'.join(made.dropped_raters[:10])}。"
+            messages.success(request, note)
+            return redirect("assessment:ranking", pk=made.period.pk)
+    return render(request, "assessment/period_next.html", {
+        "period": period, "form": form, "subjects": period.subjects.count(),
+        "assignments": period.assignments.count()}, status=400 if form.errors else 200)
 
 
 @login_required

@@ -139,7 +139,7 @@ class WorkerCreateForm(forms.Form):
                                  help_text=_("特聘网格员填写职业，如快递员、外卖骑手。"))
     is_party_member = forms.BooleanField(label=_("党员"), required=False)
     joined_on = forms.DateField(label=_("入职日期"), required=False,
-                                widget=forms.DateInput(attrs={"type": "date"}))
+                                widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}))
 
     def __init__(self, *args, actor, **kwargs):
         super().__init__(*args, **kwargs)
