@@ -499,102 +499,42 @@ def case_photo(request, pk: ObjectId, file: File[UploadedFile]):
 _ACT = {"response": {200: CaseDetail, WRITE_ERRORS: Error}}
 
 
-@router.post("/cases/{pk}/register", **_ACT, summary="立案（可同时派遣）")
-def case_register(request, pk: ObjectId, data: RegisterIn):
-    services.event_register(actor=request.auth, event=_case(request, pk), note=data.note,
-                            category=_category(data.category), dispatch=data.dispatch,
-                            unit=_unit(request.auth, data.unit))
-    return _done(request, pk)
+def _step(action: str, summary: str, body: type[Schema], call) -> None:
+    """``POST /cases/{pk}/<action>``: the case in the caller's scope (404 otherwise), the service
+    ``call(actor, event, data)``, then the case as it is now (its detail)."""
+
+    def endpoint(request, pk: ObjectId, data):  # type: ignore[valid-type]
+        call(request.auth, _case(request, pk), data)
+        return _done(request, pk)
+
+    endpoint.__annotations__["data"] = body  # each step's own body schema (this module's annotations are strings)
+    endpoint.__name__ = endpoint.__qualname__ = f"case_{action}"  # the operation id clients know
+    router.post(f"/cases/{{pk}}/{action}", **_ACT, summary=summary)(endpoint)
 
 
-@router.post("/cases/{pk}/reject", **_ACT, summary="不予立案")
-def case_reject(request, pk: ObjectId, data: ReasonIn):
-    services.event_reject(actor=request.auth, event=_case(request, pk), reason=data.reason)
-    return _done(request, pk)
-
-
-@router.post("/cases/{pk}/dispatch", **_ACT, summary="派遣（不指定单位时按分类规则）")
-def case_dispatch(request, pk: ObjectId, data: DispatchIn):
-    services.event_dispatch(actor=request.auth, event=_case(request, pk), unit=_unit(request.auth, data.unit),
-                            note=data.note)
-    return _done(request, pk)
-
-
-@router.post("/cases/{pk}/redispatch", **_ACT, summary="改派")
-def case_redispatch(request, pk: ObjectId, data: UnitNoteIn):
-    services.event_redispatch(actor=request.auth, event=_case(request, pk), unit=_unit(request.auth, data.unit),
-                              note=data.note)
-    return _done(request, pk)
-
-
-@router.post("/cases/{pk}/escalate", **_ACT, summary="上报升级")
-def case_escalate(request, pk: ObjectId, data: ReasonIn):
-    services.event_escalate(actor=request.auth, event=_case(request, pk), reason=data.reason)
-    return _done(request, pk)
-
-
-@router.post("/cases/{pk}/sign", **_ACT, summary="签收")
-def case_sign(request, pk: ObjectId, data: NoteIn):
-    services.event_sign(actor=request.auth, event=_case(request, pk), note=data.note)
-    return _done(request, pk)
-
-
-@router.post("/cases/{pk}/return", **_ACT, summary="退单")
-def case_return(request, pk: ObjectId, data: ReasonIn):
-    services.event_return(actor=request.auth, event=_case(request, pk), reason=data.reason)
-    return _done(request, pk)
-
-
-@router.post("/cases/{pk}/rule", **_ACT, summary="审定（指定处置单位）")
-def case_rule(request, pk: ObjectId, data: UnitNoteIn):
-    services.event_rule(actor=request.auth, event=_case(request, pk), unit=_unit(request.auth, data.unit),
-                        note=data.note)
-    return _done(request, pk)
-
-
-@router.post("/cases/{pk}/start", **_ACT, summary="开始处置")
-def case_start(request, pk: ObjectId, data: NoteIn):
-    services.event_start(actor=request.auth, event=_case(request, pk), note=data.note)
-    return _done(request, pk)
-
-
-@router.post("/cases/{pk}/submit", **_ACT, summary="处置反馈（提交核查）")
-def case_submit(request, pk: ObjectId, data: SubmitIn):
-    services.event_submit(actor=request.auth, event=_case(request, pk), note=data.note, photos=data.photos,
-                          lng=data.lng, lat=data.lat)
-    return _done(request, pk)
-
-
-@router.post("/cases/{pk}/verify", **_ACT, summary="核查（通过即结案，不通过重办）")
-def case_verify(request, pk: ObjectId, data: VerifyIn):
-    services.event_verify(actor=request.auth, event=_case(request, pk), passed=data.passed, note=data.note,
-                          photos=data.photos, lng=data.lng, lat=data.lat)
-    return _done(request, pk)
-
-
-@router.post("/cases/{pk}/suspend", **_ACT, summary="挂起")
-def case_suspend(request, pk: ObjectId, data: ReasonIn):
-    services.event_suspend(actor=request.auth, event=_case(request, pk), reason=data.reason)
-    return _done(request, pk)
-
-
-@router.post("/cases/{pk}/resume", **_ACT, summary="恢复")
-def case_resume(request, pk: ObjectId, data: NoteIn):
-    services.event_resume(actor=request.auth, event=_case(request, pk), note=data.note)
-    return _done(request, pk)
-
-
-@router.post("/cases/{pk}/reopen", **_ACT, summary="重办")
-def case_reopen(request, pk: ObjectId, data: ReopenIn):
-    services.event_reopen(actor=request.auth, event=_case(request, pk), reason=data.reason,
-                          unit=_unit(request.auth, data.unit))
-    return _done(request, pk)
-
-
-@router.post("/cases/{pk}/void", **_ACT, summary="作废")
-def case_void(request, pk: ObjectId, data: ReasonIn):
-    services.event_void(actor=request.auth, event=_case(request, pk), reason=data.reason)
-    return _done(request, pk)
+# One row per workflow step: the path, the OpenAPI summary, the body, the service call.
+_step("register", "立案（可同时派遣）", RegisterIn, lambda actor, ev, d: services.event_register(
+    actor=actor, event=ev, note=d.note, category=_category(d.category), dispatch=d.dispatch, unit=_unit(actor, d.unit)))
+_step("reject", "不予立案", ReasonIn, lambda actor, ev, d: services.event_reject(actor=actor, event=ev, reason=d.reason))
+_step("dispatch", "派遣（不指定单位时按分类规则）", DispatchIn, lambda actor, ev, d: services.event_dispatch(
+    actor=actor, event=ev, unit=_unit(actor, d.unit), note=d.note))
+_step("redispatch", "改派", UnitNoteIn, lambda actor, ev, d: services.event_redispatch(
+    actor=actor, event=ev, unit=_unit(actor, d.unit), note=d.note))
+_step("escalate", "上报升级", ReasonIn, lambda actor, ev, d: services.event_escalate(actor=actor, event=ev, reason=d.reason))
+_step("sign", "签收", NoteIn, lambda actor, ev, d: services.event_sign(actor=actor, event=ev, note=d.note))
+_step("return", "退单", ReasonIn, lambda actor, ev, d: services.event_return(actor=actor, event=ev, reason=d.reason))
+_step("rule", "审定（指定处置单位）", UnitNoteIn, lambda actor, ev, d: services.event_rule(
+    actor=actor, event=ev, unit=_unit(actor, d.unit), note=d.note))
+_step("start", "开始处置", NoteIn, lambda actor, ev, d: services.event_start(actor=actor, event=ev, note=d.note))
+_step("submit", "处置反馈（提交核查）", SubmitIn, lambda actor, ev, d: services.event_submit(
+    actor=actor, event=ev, note=d.note, photos=d.photos, lng=d.lng, lat=d.lat))
+_step("verify", "核查（通过即结案，不通过重办）", VerifyIn, lambda actor, ev, d: services.event_verify(
+    actor=actor, event=ev, passed=d.passed, note=d.note, photos=d.photos, lng=d.lng, lat=d.lat))
+_step("suspend", "挂起", ReasonIn, lambda actor, ev, d: services.event_suspend(actor=actor, event=ev, reason=d.reason))
+_step("resume", "恢复", NoteIn, lambda actor, ev, d: services.event_resume(actor=actor, event=ev, note=d.note))
+_step("reopen", "重办", ReopenIn, lambda actor, ev, d: services.event_reopen(
+    actor=actor, event=ev, reason=d.reason, unit=_unit(actor, d.unit)))
+_step("void", "作废", ReasonIn, lambda actor, ev, d: services.event_void(actor=actor, event=ev, reason=d.reason))
 
 
 @router.post("/cases/{pk}/merge", **_ACT, summary="合并到主事件（重复件作废）")
@@ -607,24 +547,11 @@ def case_merge(request, pk: ObjectId, data: MergeIn):
     return _done(request, pk)
 
 
-@router.post("/cases/{pk}/join", **_ACT, summary="附议（工作人员代录）")
-def case_join(request, pk: ObjectId, data: JoinIn):
-    services.event_join(event=_case(request, pk), name=data.name, phone=data.phone, note=data.note,
-                        channel=Channel.HOTLINE, actor=request.auth)
-    return _done(request, pk)
-
-
-@router.post("/cases/{pk}/callback", **_ACT, summary="回访评价")
-def case_callback(request, pk: ObjectId, data: CallbackIn):
-    services.event_rate_callback(actor=request.auth, event=_case(request, pk), rating=data.rating,
-                                 comment=data.comment)
-    return _done(request, pk)
-
-
-@router.post("/cases/{pk}/supervise", **_ACT, summary="督办")
-def case_supervise(request, pk: ObjectId, data: SuperviseIn):
-    services.event_supervise(actor=request.auth, event=_case(request, pk), note=data.note)
-    return _done(request, pk)
+_step("join", "附议（工作人员代录）", JoinIn, lambda actor, ev, d: services.event_join(
+    event=ev, name=d.name, phone=d.phone, note=d.note, channel=Channel.HOTLINE, actor=actor))
+_step("callback", "回访评价", CallbackIn, lambda actor, ev, d: services.event_rate_callback(
+    actor=actor, event=ev, rating=d.rating, comment=d.comment))
+_step("supervise", "督办", SuperviseIn, lambda actor, ev, d: services.event_supervise(actor=actor, event=ev, note=d.note))
 
 
 # --- 吹哨报到 ------------------------------------------------------------------------------------
