@@ -97,3 +97,19 @@ def test_the_queue_asks_for_everyones_actions_at_once_and_agrees_with_the_case_p
     client = as_user(w.alice)
     with django_assert_max_num_queries(12):  # not a few per case
         assert client.get("/events/mine/").status_code == 200
+
+
+def test_each_queued_case_has_one_note_and_a_button_per_step(world, clock):
+    w = world
+    ev = to_dispatched(w, report(w))  # 甲社区 may sign it, or return it
+    client = as_user(w.alice)
+    page = client.get("/events/mine/?page=1").content.decode()
+    start = page.index(f'href="/events/{ev.pk}/"')
+    card = page[start:page.index("</section>", start)]
+    assert card.count("<textarea") == 1 and card.count('class="ev-action ev-queue-form"') == 1
+    assert f'formaction="/events/{ev.pk}/sign/"' in card and f'formaction="/events/{ev.pk}/return/"' in card
+    assert 'name="next" value="/events/mine/?page=1"' in card
+    done = client.post(f"/events/{ev.pk}/sign/", {"note": "已签收", "next": "/events/mine/?page=1"})
+    assert done.status_code == 302 and done["Location"] == "/events/mine/?page=1"
+    ev.refresh_from_db()
+    assert ev.state == "signed"
