@@ -21,6 +21,7 @@ from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from jiceng.core.errors import ApplicationError, RateLimitedError
@@ -116,9 +117,9 @@ def console(request):
                                 overdue=True if filters.get("overdue") else None,
                                 open_only=bool(filters.get("open_only")))
     queues = [(key, label, visible.filter(state__in=list(states)).count())
-              for key, label, states in (("accept", "待受理/待派遣", QUEUE_STATES["accept"]),
-                                         ("handle", "处置中", QUEUE_STATES["handle"]),
-                                         ("verify", "待核查", QUEUE_STATES["verify"]))]
+              for key, label, states in (("accept", _("待受理/待派遣"), QUEUE_STATES["accept"]),
+                                         ("handle", _("处置中"), QUEUE_STATES["handle"]),
+                                         ("verify", _("待核查"), QUEUE_STATES["verify"]))]
     overdue = selectors.overdue_open(actor=actor).count()
     page = Paginator(qs, 30).get_page(request.GET.get("page"))
     return render(request, "events/console.html", {
