@@ -15,6 +15,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.utils.translation import pgettext_lazy
+
 from jiceng.core.errors import ApplicationError, PermissionDeniedError
 from jiceng.people.choices import Role
 
@@ -64,35 +66,35 @@ def _t(action, label, sources, target, relations, needs_reason=False) -> Transit
 
 # target "=" marks a note: the state does not change.
 TRANSITIONS: dict[str, Transition] = {t.action: t for t in [
-    _t("report", "上报", (), S.PENDING, {PUBLIC}),
-    _t("register", "立案", (S.PENDING,), S.REGISTERED, {COMMAND, SYSTEM}),
-    _t("reject", "不予立案", (S.PENDING,), S.REJECTED, {COMMAND}, needs_reason=True),
-    _t("dispatch", "派遣", (S.REGISTERED, S.RETURNED), S.DISPATCHED, {COMMAND, SYSTEM}),
-    _t("redispatch", "改派", (S.DISPATCHED, S.SIGNED, S.HANDLING), S.DISPATCHED, {COMMAND}),
-    _t("escalate", "上报升级", (S.DISPATCHED, S.SIGNED, S.HANDLING), S.DISPATCHED, {HANDLER, COMMAND},
+    _t("report", pgettext_lazy("action", "上报"), (), S.PENDING, {PUBLIC}),
+    _t("register", pgettext_lazy("action", "立案"), (S.PENDING,), S.REGISTERED, {COMMAND, SYSTEM}),
+    _t("reject", pgettext_lazy("action", "不予立案"), (S.PENDING,), S.REJECTED, {COMMAND}, needs_reason=True),
+    _t("dispatch", pgettext_lazy("action", "派遣"), (S.REGISTERED, S.RETURNED), S.DISPATCHED, {COMMAND, SYSTEM}),
+    _t("redispatch", pgettext_lazy("action", "改派"), (S.DISPATCHED, S.SIGNED, S.HANDLING), S.DISPATCHED, {COMMAND}),
+    _t("escalate", pgettext_lazy("action", "上报升级"), (S.DISPATCHED, S.SIGNED, S.HANDLING), S.DISPATCHED, {HANDLER, COMMAND},
        needs_reason=True),
-    _t("sign", "签收", (S.DISPATCHED,), S.SIGNED, {HANDLER}),
-    _t("return", "退单", (S.DISPATCHED, S.SIGNED), None, {HANDLER}, needs_reason=True),
-    _t("rule", "审定", (S.RULING,), S.DISPATCHED, {COMMAND}),
-    _t("start", "开始处置", (S.SIGNED,), S.HANDLING, {HANDLER}),
-    _t("submit", "处置反馈", (S.HANDLING,), S.TO_VERIFY, {HANDLER}, needs_reason=True),
-    _t("verify", "核查通过", (S.TO_VERIFY,), S.CLOSED, {VERIFIER}),
-    _t("verify_fail", "核查不通过（重办）", (S.TO_VERIFY,), S.HANDLING, {VERIFIER}, needs_reason=True),
-    _t("rate", "评价", (S.CLOSED,), S.RATED, {REPORTER, CALLER}),
-    _t("reopen", "重办", (S.CLOSED, S.RATED), S.HANDLING, {COMMAND, SYSTEM}, needs_reason=True),
-    _t("suspend", "挂起", WORKING, S.SUSPENDED, {COMMAND}, needs_reason=True),
-    _t("resume", "恢复", (S.SUSPENDED,), None, {COMMAND}),
-    _t("void", "作废", VOIDABLE, S.VOID, {COMMAND}, needs_reason=True),
-    _t("merge", "合并（重复）", VOIDABLE, S.VOID, {COMMAND}),
+    _t("sign", pgettext_lazy("action", "签收"), (S.DISPATCHED,), S.SIGNED, {HANDLER}),
+    _t("return", pgettext_lazy("action", "退单"), (S.DISPATCHED, S.SIGNED), None, {HANDLER}, needs_reason=True),
+    _t("rule", pgettext_lazy("action", "审定"), (S.RULING,), S.DISPATCHED, {COMMAND}),
+    _t("start", pgettext_lazy("action", "开始处置"), (S.SIGNED,), S.HANDLING, {HANDLER}),
+    _t("submit", pgettext_lazy("action", "处置反馈"), (S.HANDLING,), S.TO_VERIFY, {HANDLER}, needs_reason=True),
+    _t("verify", pgettext_lazy("action", "核查通过"), (S.TO_VERIFY,), S.CLOSED, {VERIFIER}),
+    _t("verify_fail", pgettext_lazy("action", "核查不通过（重办）"), (S.TO_VERIFY,), S.HANDLING, {VERIFIER}, needs_reason=True),
+    _t("rate", pgettext_lazy("action", "评价"), (S.CLOSED,), S.RATED, {REPORTER, CALLER}),
+    _t("reopen", pgettext_lazy("action", "重办"), (S.CLOSED, S.RATED), S.HANDLING, {COMMAND, SYSTEM}, needs_reason=True),
+    _t("suspend", pgettext_lazy("action", "挂起"), WORKING, S.SUSPENDED, {COMMAND}, needs_reason=True),
+    _t("resume", pgettext_lazy("action", "恢复"), (S.SUSPENDED,), None, {COMMAND}),
+    _t("void", pgettext_lazy("action", "作废"), VOIDABLE, S.VOID, {COMMAND}, needs_reason=True),
+    _t("merge", pgettext_lazy("action", "合并（重复）"), VOIDABLE, S.VOID, {COMMAND}),
     # notes: no change of state
-    _t("join", "附议", tuple(s for s in S if s not in (S.CLOSED, S.RATED, S.REJECTED, S.VOID)), "=", {PUBLIC}),
-    _t("whistle", "吹哨", WORKING, "=", {WHISTLER}, needs_reason=True),
-    _t("whistle_report", "报到", NOTE_STATES, "=", {CALLED}),
-    _t("whistle_feedback", "部门反馈", NOTE_STATES, "=", {CALLED}, needs_reason=True),
-    _t("supervise", "督办", NOTE_STATES + (S.PENDING,), "=", {SUPERVISOR}, needs_reason=True),
-    _t("warn", "临期预警", tuple(S), "=", {SYSTEM}),
-    _t("overdue", "超期", tuple(S), "=", {SYSTEM}),
-    _t("whistle_late", "报到超时", tuple(S), "=", {SYSTEM}),
+    _t("join", pgettext_lazy("action", "附议"), tuple(s for s in S if s not in (S.CLOSED, S.RATED, S.REJECTED, S.VOID)), "=", {PUBLIC}),
+    _t("whistle", pgettext_lazy("action", "吹哨"), WORKING, "=", {WHISTLER}, needs_reason=True),
+    _t("whistle_report", pgettext_lazy("action", "报到"), NOTE_STATES, "=", {CALLED}),
+    _t("whistle_feedback", pgettext_lazy("action", "部门反馈"), NOTE_STATES, "=", {CALLED}, needs_reason=True),
+    _t("supervise", pgettext_lazy("action", "督办"), NOTE_STATES + (S.PENDING,), "=", {SUPERVISOR}, needs_reason=True),
+    _t("warn", pgettext_lazy("action", "临期预警"), tuple(S), "=", {SYSTEM}),
+    _t("overdue", pgettext_lazy("action", "超期"), tuple(S), "=", {SYSTEM}),
+    _t("whistle_late", pgettext_lazy("action", "报到超时"), tuple(S), "=", {SYSTEM}),
 ]}
 
 # Actions whose actor counts as a handler of the case (they may then neither verify nor rate it).
