@@ -22,12 +22,13 @@ Exit status 0 when the totals agree.
 from __future__ import annotations
 
 import argparse
-import io
 import os
 import random
 import sys
 import time
 from decimal import Decimal
+
+from _pg import copy_rows
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
@@ -53,15 +54,6 @@ def main(argv: list[str] | None = None) -> int:
 
     call_command("migrate", verbosity=0)
     return run(args)
-
-
-def _copy(cursor, table: str, columns: list[str], rows) -> None:
-    buf = io.StringIO()
-    for row in rows:
-        buf.write("\t".join(str(v) for v in row))
-        buf.write("\n")
-    with cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
-        copy.write(buf.getvalue())
 
 
 def load(args) -> tuple:
@@ -117,7 +109,7 @@ def load(args) -> tuple:
         ratings = list(Rating.objects.filter(assignment__period=period).values_list("pk", flat=True))
         step = float(per)
         with connection.cursor() as cur:
-            _copy(cur.cursor, "assessment_indicatorscore", ["rating_id", "indicator_id", "points", "note", "evidence_ref"],
+            copy_rows(cur.cursor, "assessment_indicatorscore", ["rating_id", "indicator_id", "points", "note", "evidence_ref"],
                   ((r, i, f"{rng.uniform(0.5, 1.0) * step:.2f}", "", "") for r in ratings for i in indicators))
         period.state = "scoring_closed"
         period.save(update_fields=["state"])

@@ -46,6 +46,8 @@ import tempfile
 import time
 import types
 
+from _pg import drop_create
+
 BASELINE_TABLE = "bench_intake_ping"
 
 
@@ -63,24 +65,6 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def _admin(url: str) -> tuple[str, str]:
-    base, _, name = url.rpartition("/")
-    name = name.split("?")[0]
-    if not name or not name.replace("_", "").isalnum():
-        raise SystemExit(f"unexpected database name in {url!r}")
-    return f"{base}/postgres", name
-
-
-def _drop_create(url: str, *, create: bool) -> None:
-    import psycopg
-
-    admin, name = _admin(url)
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        if create:
-            conn.execute(f'CREATE DATABASE "{name}"')
-
-
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(sys.argv[1:] if argv is None else argv)
     temp_dir = tempfile.mkdtemp(prefix="jiceng-bench-intake-")
@@ -93,7 +77,7 @@ def main(argv: list[str] | None = None) -> int:
         if not args.database_url.startswith("postgres"):
             print("--database-url must be a PostgreSQL URL", file=sys.stderr)
             return 2
-        _drop_create(args.database_url, create=True)
+        drop_create(args.database_url, create=True)
         os.environ["DATABASE_URL"] = args.database_url
     else:
         os.environ.pop("DATABASE_URL", None)
@@ -106,7 +90,7 @@ def main(argv: list[str] | None = None) -> int:
         if not args.keep:
             shutil.rmtree(temp_dir, ignore_errors=True)
             if args.database_url:
-                _drop_create(args.database_url, create=False)
+                drop_create(args.database_url, create=False)
 
 
 # --- the baseline endpoint --------------------------------------------------------------------------

@@ -33,6 +33,8 @@ import tempfile
 import time
 from datetime import timedelta
 
+from _pg import drop_create
+
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -62,7 +64,7 @@ def main(argv: list[str] | None = None) -> int:
             if not args.database_url.startswith("postgres"):
                 print("--database-url must be a PostgreSQL URL", file=sys.stderr)
                 return 2
-            _drop_create(args.database_url, create=True)
+            drop_create(args.database_url, create=True)
             os.environ["DATABASE_URL"] = args.database_url
     os.environ["DJANGO_SETTINGS_MODULE"] = "jiceng.settings"
     os.environ.setdefault("JICENG_LOG_LEVEL", "WARNING")
@@ -76,21 +78,7 @@ def main(argv: list[str] | None = None) -> int:
             if not args.keep:
                 shutil.rmtree(temp_dir, ignore_errors=True)
                 if args.database_url:
-                    _drop_create(args.database_url, create=False)
-
-
-def _drop_create(url: str, *, create: bool) -> None:
-    """Drop (and create) the benchmark's own database, through the server's maintenance database."""
-    import psycopg
-
-    base, _, name = url.rpartition("/")
-    name = name.split("?")[0]
-    if not name or not name.replace("_", "").isalnum():
-        raise SystemExit(f"unexpected database name in {url!r}")
-    with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        if create:
-            conn.execute(f'CREATE DATABASE "{name}"')
+                    drop_create(args.database_url, create=False)
 
 
 def cpu() -> float:

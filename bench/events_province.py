@@ -35,7 +35,6 @@ prints the ratio. Exit status 1 when the p95 exceeds ``--target-ms`` or anything
 from __future__ import annotations
 
 import argparse
-import io
 import os
 import platform
 import random
@@ -45,6 +44,8 @@ import sys
 import tempfile
 import time
 from datetime import date, datetime, timedelta
+
+from _pg import copy_rows, drop_create
 
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/jiceng_bench_province"
 CHUNK = 1_000_000
@@ -71,32 +72,6 @@ def log(message: str) -> None:
     print(f"[{time.strftime('%H:%M:%S')}] {message}", flush=True)
 
 
-def admin_url(url: str) -> tuple[str, str]:
-    """The server's maintenance database URL and the benchmark database's name."""
-    base, _, name = url.rpartition("/")
-    name = name.split("?")[0]
-    if not name or not name.replace("_", "").isalnum():
-        raise SystemExit(f"unexpected database name in {url!r}")
-    return f"{base}/postgres", name
-
-
-def recreate_database(url: str) -> None:
-    import psycopg
-
-    admin, name = admin_url(url)
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{name}"')
-
-
-def drop_database(url: str) -> None:
-    import psycopg
-
-    admin, name = admin_url(url)
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(sys.argv[1:] if argv is None else argv)
     if not args.database_url.startswith("postgres"):
@@ -105,7 +80,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.reuse:
         args.keep = True
     else:
-        recreate_database(args.database_url)
+        drop_create(args.database_url, create=True)
     os.environ["DATABASE_URL"] = args.database_url
     data_dir = tempfile.mkdtemp(prefix="jiceng-bench-province-")
     os.environ["JICENG_DATA_DIR"] = data_dir
@@ -123,24 +98,10 @@ def main(argv: list[str] | None = None) -> int:
         connections.close_all()
         shutil.rmtree(data_dir, ignore_errors=True)
         if not args.keep:
-            drop_database(args.database_url)
+            drop_create(args.database_url, create=False)
 
 
 # --- loading ---------------------------------------------------------------------------------------
-
-
-def copy_rows(cursor, table: str, columns: list[str], rows) -> None:
-    def cell(v) -> str:
-        if v is None:
-            return r"\N"
-        return str(v).replace("\\", "\\\\").replace("\t", " ").replace("\n", " ")
-
-    buf = io.StringIO()
-    for row in rows:
-        buf.write("\t".join(cell(v) for v in row))
-        buf.write("\n")
-    with cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
-        copy.write(buf.getvalue())
 
 
 def load_regions(cur, rng: random.Random, cities: int) -> dict[str, int]:
