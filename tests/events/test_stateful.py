@@ -24,7 +24,7 @@ from jiceng.events import services, workflow
 from jiceng.events.choices import CLOSED_STATES, Channel, Rating, WhistleState
 from jiceng.events.models import Event, EventTransition, Whistle
 from jiceng.events.rollup import rollup_verify
-from jiceng.events.services._engine import called_department_ids, handler_ids
+from jiceng.events.services._engine import relations_of
 from jiceng.events.units import Unit
 from tests.events.conftest import MONDAY_9AM
 from tests.events.factories import IN_A1_1, IN_A1_2, IN_B1, IN_C1, PHOTO
@@ -142,9 +142,7 @@ def make_machine(w):
                     self.attempt(pk, action, "alice", data)
                     continue
                 needed = workflow.transition(TABLE_ACTION.get(action, action)).relations
-                handlers, called = handler_ids(ev), called_department_ids(ev)
-                able = [name for name in ACTORS if workflow.relations(
-                    ev, getattr(w, name), handler_ids=handlers, called_department_ids=called) & needed]
+                able = [name for name in ACTORS if relations_of(ev, getattr(w, name)) & needed]
                 if able:
                     self.attempt(pk, action, data.draw(st.sampled_from(able)), data)
 

@@ -57,12 +57,9 @@ class Ctx:
 
     def start_timer(self, stage: str, *, hours=None, due_at: datetime | None = None) -> Timer:
         """Start a stage clock (by the category's procedure, or to a kept deadline)."""
-        timer = timers.timer_new(self.event, stage, now=self.now, calendar=self.calendar, hours=hours, due_at=due_at)
         if self.new_case is not None:
-            self.new_case.timers.append(timer)
-        else:
-            timer.save(force_insert=True)
-        return timer
+            return self.new_case.start_timer(stage, now=self.now, hours=hours, due_at=due_at)
+        return timers.timer_start(self.event, stage, now=self.now, calendar=self.calendar, hours=hours, due_at=due_at)
 
     def stop_timers(self, stages) -> None:
         stages = {str(s) for s in stages}
@@ -109,22 +106,9 @@ def lock(event: Event, *, expected_version: int | None) -> Event:
     return fresh
 
 
-def handler_ids(event: Event) -> frozenset[int]:
-    ids = set(EventTransition.objects.filter(event_id=event.pk, action__in=workflow.HANDLER_ACTIONS,
-                                             actor__isnull=False).values_list("actor_id", flat=True))
-    if event.handled_by_id:
-        ids.add(event.handled_by_id)
-    return frozenset(ids)
-
-
-def called_department_ids(event: Event) -> frozenset[int]:
-    return frozenset(Whistle.objects.filter(
-        event_id=event.pk, state__in=[WhistleState.CALLED, WhistleState.REPORTED]
-    ).values_list("department_id", flat=True))
-
-
 def relations_of_many(events: list[Event], actor) -> dict[int, frozenset[str]]:
-    """``relations_of`` for many cases in two queries (a queue page), by case id."""
+    """The actor's relations to each case, by case id, in two queries whatever the number of cases:
+    who acted as its handler (they never verify or rate it) and which departments a whistle calls."""
     if actor is None or not events:
         return {e.pk: frozenset() for e in events}
     ids = [e.pk for e in events]
@@ -146,10 +130,7 @@ def relations_of_many(events: list[Event], actor) -> dict[int, frozenset[str]]:
 
 
 def relations_of(event: Event, actor) -> frozenset[str]:
-    if actor is None:
-        return frozenset()
-    return workflow.relations(event, actor, handler_ids=handler_ids(event),
-                              called_department_ids=called_department_ids(event))
+    return relations_of_many([event], actor)[event.pk]
 
 
 def _write(fresh: Event, *, old_version: int | None, now: datetime) -> None:
@@ -269,7 +250,13 @@ class NewCase:
     event: Event
     steps: list[tuple[EventTransition, AuditEntry]] = field(default_factory=list)
     timers: list[Timer] = field(default_factory=list)
-    _calendar: WorkCalendar | None = None
+    calendar: WorkCalendar = field(default_factory=WorkCalendar.from_db)  # reads the year only when used
+
+    def start_timer(self, stage: str, *, now: datetime, hours=None, due_at: datetime | None = None) -> Timer:
+        """A stage clock of the new case, to be written by ``save``."""
+        timer = timers.timer_new(self.event, stage, now=now, calendar=self.calendar, hours=hours, due_at=due_at)
+        self.timers.append(timer)
+        return timer
 
     def record(self, action: str, actor, *, from_state: str, note: str = "", photos=(), lng=None, lat=None,
                data: dict | None = None, changes: dict | None = None, label: str = "", now: datetime) -> None:
@@ -293,7 +280,7 @@ class NewCase:
         if t.target not in (None, "="):
             ev.state = t.target
         ctx = Ctx(event=ev, actor=actor, now=now, relations=relations, from_state=from_state, note=note,
-                  photos=photos, new_case=self, _calendar=self._calendar)
+                  photos=photos, new_case=self, _calendar=self.calendar)
         try:
             extra = (mutate(ctx) if mutate is not None else None) or {}
         except Exception:
@@ -303,7 +290,6 @@ class NewCase:
             for timer, stopped_at, paused_at in saved_timers:
                 timer.stopped_at, timer.paused_at = stopped_at, paused_at
             raise
-        self._calendar = ctx._calendar
         ev.updated_at = now
         self.record(action, actor, from_state=from_state, note=note, photos=photos, lng=lng, lat=lat, data=extra,
                     changes=_changes(from_state, ev.state, note, extra, actor, label), label=label, now=now)

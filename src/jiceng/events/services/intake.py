@@ -23,7 +23,7 @@ from .. import workflow
 from ..choices import OPEN_STATES, Channel, EventState, Priority, Stage
 from ..models import Event, EventCategory, EventSupporter
 from ..units import ancestor_regions
-from ._engine import Ctx, NewCase, actor_label, clean_photos, clean_point, run
+from ._engine import NewCase, actor_label, clean_photos, clean_point, run
 from .flow import event_dispatch, void_step
 
 MAX_DESCRIPTION = 2000
@@ -159,8 +159,7 @@ def _create(*, channel, cat, title, description, lng, lat, grid, community, addr
                data={"channel": channel}, label=label, now=now,
                changes={"channel": channel, "category": cat.code, "grid": grid.code, "by": label,
                         "reporter_phone": "***" if reporter_phone else ""})
-    Ctx(event=event, actor=None, now=now, relations=frozenset(), new_case=new).start_timer(
-        Stage.ACCEPT, hours=cat.accept_hours)
+    new.start_timer(Stage.ACCEPT, now=now, hours=cat.accept_hours)
     if channel == Channel.EMERGENCY:
         system = frozenset({workflow.SYSTEM})
         run("register", event, None, note="急难呼救，自动立案。", relations=system, mutate=_auto_register,
