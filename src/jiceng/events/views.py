@@ -30,6 +30,7 @@ from jiceng.core.ratelimit import enforce
 from jiceng.core.uploads import attachment_store
 from jiceng.core.views import page_errors
 from jiceng.people.choices import Role
+from jiceng.regions.selectors import public_outline as region_outline
 
 from . import selectors, services, workflow
 from .api import phone_key
@@ -421,10 +422,8 @@ def public_nearby(request):
 @limited
 def public_outline(request):
     """The report page's map background (no tiles offline): community boundaries and names."""
-    from jiceng.regions.selectors import public_outline as outline
-
     enforce("events.outline.ip", _client_ip(request), limit=settings.JICENG_PUBLIC_RATE_PER_IP, window=60)
-    response = JsonResponse(outline(), json_dumps_params={"ensure_ascii": False})
+    response = JsonResponse(region_outline(), json_dumps_params={"ensure_ascii": False})
     response["Content-Type"] = "application/geo+json"
     response["Cache-Control"] = "public, max-age=300"
     return response
