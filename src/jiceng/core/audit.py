@@ -99,7 +99,6 @@ def audit_records(entries: list[AuditEntry]) -> list[AuditLog]:
     one transaction, e.g. 采集 + 立案 + 派遣 of an emergency call). Call inside the write's transaction."""
     if not entries:
         return []
-    now = timezone.now()
     ip, channel = context.client_ip() or "", context.channel()
     # A transaction for the chain's lock, not a savepoint (two more round trips on PostgreSQL): the
     # records are written by one statement, which succeeds or fails whole.
@@ -108,6 +107,7 @@ def audit_records(entries: list[AuditEntry]) -> list[AuditLog]:
             with connection.cursor() as cur:
                 cur.execute("SELECT pg_advisory_xact_lock(%s)", [_LOCK_KEY])
         prev = _chain_head() or GENESIS
+        now = timezone.now()  # after the chain's lock: times never go backwards along the chain
         rows = []
         for e in entries:
             obj = e.obj
