@@ -41,12 +41,14 @@ def _photo(tmp_path, name: str, colour) -> str:
 
 
 def _act(page, action: str, note: str = "", photo: str | None = None) -> None:
-    form = page.locator(f"form.ev-action[data-action={action}]").first
+    """Take a step through its own form (case page) or a queue's form of a case (one note, a button a step)."""
+    form = page.locator(f"form.ev-action[data-action={action}], form.ev-queue-form:has(button[data-action={action}])").first
     if note:
         form.locator("textarea[name=note]").fill(note)
     if photo:
         form.locator("input[name=photo]").set_input_files(photo)
-    form.locator("button[type=submit]").click()
+    button = form.locator(f"button[data-action={action}]")
+    (button if button.count() else form.locator("button[type=submit]")).click()
     page.wait_for_load_state()
 
 

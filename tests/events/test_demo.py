@@ -66,3 +66,20 @@ def test_the_same_seed_gives_the_same_cases(world):
 
     assert summary(3) == summary(3)
     assert summary(3) != summary(4)
+
+
+def test_report_times_spread_over_the_days_up_to_the_end_and_never_pile_up_at_it():
+    import random
+    from datetime import timedelta
+
+    from jiceng.events.demo import _report_times
+
+    tz = ZoneInfo("Asia/Shanghai")
+    start = datetime(2026, 1, 1, tzinfo=tz)
+    for end in (datetime(2026, 1, 11, tzinfo=tz), datetime(2026, 1, 11, 9, 30, tzinfo=tz)):  # midnight, mid-morning
+        times = _report_times(random.Random(3), start, end, 5000)
+        assert times == sorted(times) and start <= times[0] and times[-1] < end
+        assert len({t.replace(second=0, microsecond=0) for t in times[-50:]}) > 40  # no heap at the last minute
+        night = [t for t in times if t.hour < 7 or t.hour >= 20]
+        assert 0.10 < len(night) / len(times) < 0.25  # about 18% at night, on the day drawn
+        assert times[-1] > end - timedelta(hours=6)

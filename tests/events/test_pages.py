@@ -4,6 +4,7 @@ patrol page and the residents' pages (report, follow, rate) without a login."""
 from __future__ import annotations
 
 import io
+import re
 from urllib.parse import quote
 
 import pytest
@@ -87,6 +88,12 @@ def test_my_cases_and_the_patrol_page(world, clock):
     assert ev.number in as_user(world.wang).get("/events/mine/").content.decode()
     patrol = as_user(world.wang).get("/events/patrol/").content.decode()
     assert ev.number in patrol
+    # one note for the case, a button per verdict; the map opens on wang's own grid
+    assert patrol.count('name="note"') == 1
+    assert f'formaction="/events/{ev.pk}/verify/"' in patrol and f'formaction="/events/{ev.pk}/verify_fail/"' in patrol
+    west, south, east, north = (float(v) for v in re.search(r'data-bounds="([^"]+)"', patrol).group(1).split(","))
+    assert west <= IN_A1_1["lng"] <= east and south <= IN_A1_1["lat"] <= north
+    assert 'data-bounds' not in as_user(world.county).get("/events/patrol/").content.decode()  # the county: all of it
     as_user(world.wang).post(f"/events/{ev.pk}/verify/", {"note": "现场已清理", "next": "/events/patrol/"})
     ev.refresh_from_db()
     assert ev.state == "closed"

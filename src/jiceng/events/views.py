@@ -30,7 +30,7 @@ from jiceng.core.ratelimit import enforce
 from jiceng.core.uploads import attachment_store
 from jiceng.core.views import page_errors
 from jiceng.people.choices import Role
-from jiceng.regions.selectors import public_outline as region_outline
+from jiceng.regions import selectors as region_selectors
 
 from . import selectors, services, workflow
 from .api import phone_key
@@ -377,11 +377,14 @@ def patrol(request):
             _store_photo(request, form, event, "report")
             messages.success(request, f"已上报，案件编号 {event.number}。")
             return redirect("events:patrol")
-    to_verify = [e for e in selectors.event_visible(actor).filter(state=EventState.TO_VERIFY)[:100]
-                 if "verify" in selectors.event_actions(actor=actor, event=e)]
+    window = list(selectors.event_visible(actor).filter(state=EventState.TO_VERIFY).order_by("handled_at", "id")[:100])
+    allowed = selectors.event_actions_many(actor=actor, events=window)
+    to_verify = [(e, [(a, workflow.transition(a).label) for a in ("verify", "verify_fail") if a in allowed[e.pk]])
+                 for e in window if "verify" in allowed[e.pk]]
+    bounds = region_selectors.own_bounds(actor)
     return render(request, "events/patrol.html", {"form": form, "to_verify": to_verify,
                                                   "is_worker": actor.role == Role.GRID_WORKER,
-                                                  "action_form": ActionForm()})
+                                                  "map_bounds": ",".join(f"{v:.6f}" for v in bounds) if bounds else ""})
 
 
 # --- residents (no login) ---------------------------------------------------------------------
@@ -423,7 +426,7 @@ def public_nearby(request):
 def public_outline(request):
     """The report page's map background (no tiles offline): community boundaries and names."""
     enforce("events.outline.ip", _client_ip(request), limit=settings.JICENG_PUBLIC_RATE_PER_IP, window=60)
-    response = JsonResponse(region_outline(), json_dumps_params={"ensure_ascii": False})
+    response = JsonResponse(region_selectors.public_outline(), json_dumps_params={"ensure_ascii": False})
     response["Content-Type"] = "application/geo+json"
     response["Cache-Control"] = "public, max-age=300"
     return response

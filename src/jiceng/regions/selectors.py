@@ -94,6 +94,22 @@ def region_options(*, actor, levels=None) -> QuerySet[Region]:
     return qs.order_by("path")
 
 
+def own_bounds(actor) -> tuple[float, float, float, float] | None:
+    """[west, south, east, north] of the nodes an account is bound to (a grid worker's grids, a
+    community's boundary), for a map to open on its holder's own ground; None when they have no
+    drawn boundary or the account sees the whole tree."""
+    from shapely.geometry import shape
+
+    paths = [p for p in actor.scope_paths(personal=True) if p != "/"] if getattr(actor, "is_authenticated", False) else []
+    if not paths:
+        return None
+    boxes = [shape(b).bounds for b in Region.objects.filter(path__in=paths, boundary__isnull=False)
+             .values_list("boundary", flat=True)]
+    if not boxes:
+        return None
+    return (min(b[0] for b in boxes), min(b[1] for b in boxes), max(b[2] for b in boxes), max(b[3] for b in boxes))
+
+
 OUTLINE_TOLERANCE = 0.0003  # degrees (~30 m): enough to find one's street on a phone
 
 

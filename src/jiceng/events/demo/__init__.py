@@ -76,15 +76,23 @@ def _points(world: World, rng: random.Random, counts: dict[int, int]) -> dict[in
 
 def _report_times(rng: random.Random, start: datetime, end: datetime, count: int) -> list[datetime]:
     tz = ZoneInfo(settings.TIME_ZONE)
-    days = max(1, (end.date() - start.date()).days)
-    day_weights = [0.72 if (start.date() + timedelta(days=i)).weekday() >= 5 else 1.0 for i in range(days)]
+    first, last = start.astimezone(tz).date(), end.astimezone(tz)
+    part = (last - datetime.combine(last.date(), datetime.min.time(), tzinfo=tz)) / timedelta(days=1)
+    days = max(1, (last.date() - first).days + (part > 0))
+    day_weights = [0.72 if (first + timedelta(days=i)).weekday() >= 5 else 1.0 for i in range(days)]
+    if part > 0:  # the window ends during its last day: that day gets its share
+        day_weights[-1] *= part
     picked = rng.choices(range(days), weights=day_weights, k=count)
     out = []
     for d in picked:
-        day = start.date() + timedelta(days=d)
-        hour = rng.uniform(7.5, 19.5) if rng.random() < 0.82 else rng.uniform(19.5, 31.5)
-        moment = datetime.combine(day, datetime.min.time(), tzinfo=tz) + timedelta(hours=hour)
-        out.append(min(max(moment, start), end - timedelta(minutes=1)))
+        day = first + timedelta(days=d)
+        # daytime mostly; the night's hours (19:30 to 07:30) fall on the same day
+        hour = rng.uniform(7.5, 19.5) if rng.random() < 0.82 else rng.uniform(19.5, 31.5) % 24
+        midnight = datetime.combine(day, datetime.min.time(), tzinfo=tz)
+        moment = midnight + timedelta(hours=hour)
+        if moment >= end:  # the window ends during this day: the same shape of day, squeezed before the end
+            moment = midnight + (end - midnight) * (hour / 24)
+        out.append(max(moment, start))
     return sorted(out)
 
 

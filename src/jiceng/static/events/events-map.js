@@ -58,7 +58,11 @@
             }
           }).addTo(map);
           map.invalidateSize();
-          if (!chosen) { map.fitBounds(outline.getBounds(), { padding: [8, 8], animate: false }); }
+          // A grid worker's page opens on their own grids (data-bounds: west,south,east,north).
+          var own = (el.dataset.bounds || "").split(",").map(parseFloat);
+          var view = own.length === 4 && own.every(isFinite) ? L.latLngBounds([own[1], own[0]], [own[3], own[2]])
+            : outline.getBounds();
+          if (!chosen) { map.fitBounds(view, { padding: [8, 8], animate: false }); }
           // Names only once they can be read (a county view would bury the map under them).
           var labels = function () { el.classList.toggle("ev-labels-off", map.getZoom() < 13); };
           map.on("zoomend", labels);
