@@ -25,3 +25,6 @@ def clock():
     """Time stands still at Monday 09:00 until the test moves it (``clock.move_to(at(...))``)."""
     with time_machine.travel(MONDAY_9AM, tick=False) as traveller:
         yield traveller
+
+
+from tests.events.march import march  # noqa: E402,F401  (the hand-counted March fixture, shared)

@@ -17,76 +17,10 @@ Average 上报→结案 of the cohort: (25 + 73 + 49 + 73.5 + 25) / 5 = 49.1 h.
 
 from datetime import date
 
-import pytest
-
-from jiceng.events import services
-from jiceng.events.choices import Rating
 from jiceng.events.rollup import rollup_rebuild, rollup_verify
 from jiceng.events.selectors import event_counters, event_numbers, event_numbers_by, event_numbers_for_period
 from jiceng.events.selectors.numbers import event_numbers_from_records
-from jiceng.events.units import Unit
-from tests.events.conftest import at
-from tests.events.factories import IN_A1_2, PHOTO, report
-
-MARCH = (date(2025, 3, 1), date(2025, 4, 1))
-
-
-@pytest.fixture
-def march(world, clock):
-    w = world
-    done = {"photos": [PHOTO]}
-
-    def handle(ev, *, handler=w.alice):
-        services.event_sign(actor=handler, event=ev)
-        services.event_start(actor=handler, event=ev)
-
-    def close(ev, *, verifier=w.wang):
-        services.event_submit(actor=w.alice, event=ev, note="已处置", **done)
-        services.event_verify(actor=verifier, event=ev)
-
-    clock.move_to(at(2025, 2, 28, 9, 0))
-    e0 = report(w)
-    services.event_register(actor=w.alice, event=e0, dispatch=True)
-    handle(e0)
-    clock.move_to(at(2025, 3, 3, 9, 0))
-    cases = [report(w) for _ in range(5)]
-    e6 = report(w, category="MDJF-LLJF", where=IN_A1_2)
-    e7 = report(w)
-    services.event_reject(actor=w.alice, event=e7, reason="不属于受理范围")
-    for ev in cases:
-        services.event_register(actor=w.alice, event=ev, dispatch=True)
-        handle(ev)
-    e1, e2, e3, e4, e5 = cases
-    services.event_register(actor=w.alice, event=e6)
-    services.event_dispatch(actor=w.alice, event=e6, unit=Unit.of_department(w.d_urban))
-    services.event_return(actor=w.urban, event=e6, reason="邻里纠纷不归城管")
-    services.event_dispatch(actor=w.alice, event=e6)
-    handle(e6)
-
-    clock.move_to(at(2025, 3, 3, 9, 30))
-    close(e0)
-    clock.move_to(at(2025, 3, 3, 10, 0))
-    services.event_suspend(actor=w.alice, event=e4, reason="等待业主")
-    clock.move_to(at(2025, 3, 4, 10, 0))
-    services.event_resume(actor=w.alice, event=e4)
-    close(e1)
-    services.event_rate(token=services.rating_token(e1), rating=Rating.SATISFIED)
-    close(e3)
-    services.event_rate(token=services.rating_token(e3), rating=Rating.UNSATISFIED, comment="没扫干净")
-    e3.refresh_from_db()
-    close(e6, verifier=w.amy)
-    services.event_rate_callback(actor=w.county, event=e6, rating=Rating.UNSATISFIED)
-    clock.move_to(at(2025, 3, 5, 10, 0))
-    close(e3)
-    services.event_rate(token=services.rating_token(e3), rating=Rating.SATISFIED)
-    clock.move_to(at(2025, 3, 5, 11, 0))
-    assert services.process_due_timers()["fired"] == 2  # E2 and E5
-    clock.move_to(at(2025, 3, 6, 10, 0))
-    close(e2)
-    services.event_rate_callback(actor=w.county, event=e2, rating=Rating.BASIC)
-    clock.move_to(at(2025, 3, 6, 10, 30))
-    close(e4)
-    return {"E0": e0, "E1": e1, "E2": e2, "E3": e3, "E4": e4, "E5": e5, "E6": e6, "E7": e7}
+from tests.events.march import MARCH
 
 
 def pks(*evs) -> set[int]:
