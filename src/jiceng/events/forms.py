@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date, timedelta
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -155,3 +157,80 @@ class CaseFilterForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["category"].choices = _categories()
+
+
+# --- the numbers page ---------------------------------------------------------------------------
+
+PERIOD_PRESETS = (("month", _("本月")), ("last_month", _("上月")), ("quarter", _("本季度")), ("year", _("本年")),
+                  ("last_year", _("上年")), ("12m", _("近12个月")))
+BREAKDOWNS = (("region", _("按下级区域")), ("category", _("按事项分类")), ("department", _("按处置部门")),
+              ("month", _("按月")))
+MAX_SPAN_DAYS = 366 * 5
+
+
+def preset_range(key: str, today: date) -> tuple[date, date]:
+    """[start, end) of a preset period that holds ``today`` (本月 … 本年 run to today included)."""
+    tomorrow = today + timedelta(days=1)
+    if key == "month":
+        return today.replace(day=1), tomorrow
+    if key == "last_month":
+        end = today.replace(day=1)
+        return (end - timedelta(days=1)).replace(day=1), end
+    if key == "quarter":
+        return date(today.year, 3 * ((today.month - 1) // 3) + 1, 1), tomorrow
+    if key == "year":
+        return date(today.year, 1, 1), tomorrow
+    if key == "last_year":
+        return date(today.year - 1, 1, 1), date(today.year, 1, 1)
+    if key == "12m":
+        months = today.year * 12 + today.month - 1 - 11  # the month eleven months back
+        return date(months // 12, months % 12 + 1, 1), tomorrow
+    raise KeyError(key)
+
+
+def _date_input() -> forms.DateInput:
+    return forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
+
+
+class NumbersForm(forms.Form):
+    """The question of the numbers page: a period (a preset, or start and end both included), a region
+    (chosen by drilling down; the view checks it is in scope), a category, a handling department and
+    how to break the numbers down."""
+
+    period = forms.ChoiceField(label=_("时段"), required=False, choices=PERIOD_PRESETS)
+    start = forms.DateField(label=_("开始日期"), required=False, widget=_date_input())
+    end = forms.DateField(label=_("结束日期（含）"), required=False, widget=_date_input())
+    category = forms.ChoiceField(label=_("事项分类"), required=False, choices=())
+    department = forms.ChoiceField(label=_("处置部门"), required=False, choices=())
+    by = forms.ChoiceField(label=_("分组"), required=False, choices=BREAKDOWNS)
+    region = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
+
+    def __init__(self, *args, today: date, departments, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.today = today
+        self.fields["category"].choices = _categories()
+        self.fields["department"].choices = [("", "—"), ("0", _("属地处置（社区、街道）"))] + [
+            (str(d.pk), d.name) for d in departments]
+
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("start"), data.get("end")
+        if self.errors:
+            return data
+        if start is None and end is None:
+            data["period"] = data.get("period") or "year"
+            data["start"], data["end_excl"] = preset_range(data["period"], self.today)
+            data["end"] = data["end_excl"] - timedelta(days=1)
+            return data
+        if start is None or end is None:
+            self.add_error("start" if start is None else "end", _("请同时填写开始和结束日期。"))
+            return data
+        if end < start:
+            self.add_error("end", _("结束日期不能早于开始日期。"))
+            return data
+        if (end - start).days >= MAX_SPAN_DAYS:
+            self.add_error("end", _("统计时段最长五年。"))
+            return data
+        data["end_excl"] = end + timedelta(days=1)
+        data["period"] = ""
+        return data

@@ -10,44 +10,57 @@ offer the buttons ``event_actions`` lists.
 from __future__ import annotations
 
 import functools
+from dataclasses import dataclass
+from datetime import date, timedelta
 from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import F
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from jiceng.core.errors import ApplicationError, RateLimitedError
 from jiceng.core.models import Attachment
 from jiceng.core.ratelimit import enforce
+from jiceng.core.scope import restrict
 from jiceng.core.uploads import attachment_store
 from jiceng.core.views import page_errors
 from jiceng.people.choices import Role
+from jiceng.people.models import Department
 from jiceng.regions import selectors as region_selectors
+from jiceng.regions.choices import RegionLevel
+from jiceng.regions.models import Region
 
 from . import selectors, services, workflow
 from .api import phone_key
 from .choices import OPEN_STATES, Channel, EventState
 from .forms import (
+    BREAKDOWNS,
+    PERIOD_PRESETS,
     ActionForm,
     CaseFilterForm,
     FollowForm,
     JoinForm,
     MergeForm,
     NearbyForm,
+    NumbersForm,
     PublicReportForm,
     RateForm,
     ReportForm,
     UnitForm,
     WhistleForm,
     WhistleNoteForm,
+    preset_range,
 )
 from .models import Event, EventCategory, Whistle
 from .tracking import (
@@ -123,9 +136,16 @@ def console(request):
                                          ("verify", _("待核查"), QUEUE_STATES["verify"]))]
     overdue = selectors.overdue_open(actor=actor).count()
     page = Paginator(qs, 30).get_page(request.GET.get("page"))
+    month = None
+    if actor.role in NUMBER_ROLES:  # this month's headline numbers, as the numbers page gives them
+        start, end = preset_range("month", timezone.localdate())
+        month = selectors.event_numbers(actor=actor, start=start, end=end,
+                                        keys=["registered", "close_rate", "on_time_rate", "satisfaction_rate"])
+    paging = request.GET.copy()
+    paging.pop("page", None)
     return render(request, "events/console.html", {
-        "form": form, "page": page, "queues": queues, "overdue": overdue,
-        "map_url": reverse("events:map"), "query": request.GET.urlencode()})
+        "form": form, "page": page, "queues": queues, "overdue": overdue, "month": month,
+        "map_url": reverse("events:map"), "page_query": paging.urlencode()})
 
 
 @require_GET
@@ -138,6 +158,193 @@ def map_data(request):
                                 "state_label": e.get_state_display(), "overdue": e.overdue_at is not None,
                                 "url": reverse("events:case", args=[e.pk])}} for e in qs]
     return JsonResponse({"type": "FeatureCollection", "features": features}, json_dumps_params={"ensure_ascii": False})
+
+
+# --- the numbers (指标统计) ----------------------------------------------------------------------
+
+NUMBER_ROLES = (Role.COUNTY_STAFF, Role.STREET_STAFF, Role.COMMUNITY_STAFF, Role.GRID_WORKER, Role.DEPARTMENT_STAFF)
+# The page's groups of numbers, and the columns of its breakdown table.
+NUMBER_GROUPS = (
+    (_lazy("办理"), ("registered", "due", "closed", "close_rate", "closed_on_time", "on_time_rate", "closed_flow")),
+    (_lazy("评价"), ("rated", "satisfaction_rate", "unsatisfied")),
+    (_lazy("流转与督办"), ("dispatched", "returned", "return_rate", "reopened", "suspended", "whistled", "overdue",
+                      "overdue_handle")),
+    (_lazy("平均时长"), ("avg_accept_hours", "avg_dispatch_hours", "avg_sign_hours", "avg_handle_hours",
+                     "avg_verify_hours", "avg_total_hours")),
+)
+BREAKDOWN_COLUMNS = ("registered", "closed", "close_rate", "on_time_rate", "satisfaction_rate", "return_rate",
+                     "overdue")
+
+
+@dataclass(frozen=True)
+class NumbersQuestion:
+    """The page's question, resolved against the actor's scope (a region out of scope is a 404)."""
+
+    start: date
+    end: date  # included (the selectors take [start, end + 1 day))
+    region: Region | None
+    category: EventCategory | None
+    department: Department | None
+    unassigned: bool  # 属地处置: only cases handled by a region node
+
+    @property
+    def end_excl(self) -> date:
+        return self.end + timedelta(days=1)
+
+    def query(self, **changes) -> str:
+        """This question (with ``changes``) as the page's query string."""
+        values = {"start": self.start, "end": self.end, "region": self.region, "category": self.category,
+                  "department": self.department, "unassigned": self.unassigned} | changes
+        params = {"start": values["start"].isoformat(), "end": values["end"].isoformat()}
+        if values["region"] is not None:
+            params["region"] = values["region"].pk
+        if values["category"] is not None:
+            params["category"] = values["category"].code
+        if values["unassigned"]:
+            params["department"] = "0"
+        elif values["department"] is not None:
+            params["department"] = values["department"].pk
+        for key in ("by", "of"):
+            if changes.get(key):
+                params[key] = changes[key]
+        return urlencode(params)
+
+    def numbers(self, actor, keys=None) -> dict:
+        return selectors.event_numbers(actor=actor, start=self.start, end=self.end_excl, region=self.region,
+                                       category=self.category, department=self.department,
+                                       unassigned=self.unassigned, keys=keys)
+
+
+def _numbers_actor(request):
+    actor = request.user
+    if actor.role not in NUMBER_ROLES:
+        raise PermissionDenied(_("指标统计供区县、街道、社区工作人员，网格员和部门工作人员查看。"))
+    return actor
+
+
+def _numbers_question(actor, form: NumbersForm) -> NumbersQuestion:
+    data = form.cleaned_data
+    region = (region_selectors.region_get(actor=actor, pk=data["region"]) if data.get("region") else None)
+    if region is None and actor.role != Role.DEPARTMENT_STAFF:
+        roots = region_selectors.region_roots(actor=actor)
+        region = roots[0] if len(roots) == 1 else None
+    category = EventCategory.objects.filter(code=data.get("category") or "").first()
+    dept_value = data.get("department") or ""
+    department = None if dept_value in ("", "0") else Department.objects.filter(pk=int(dept_value)).first()
+    return NumbersQuestion(start=data["start"], end=data["end"], region=region, category=category,
+                           department=department, unassigned=dept_value == "0")
+
+
+def _breakdown(actor, q: NumbersQuestion, by: str) -> list[dict]:
+    """The breakdown table: per row its label, where its label drills down to, and its numbers with the
+    query of the row's own question (for the links to their cases)."""
+    if by == "region" and (q.region is None or q.region.level >= RegionLevel.GRID3):
+        return []
+    rows = selectors.event_numbers_by(actor=actor, by=by, start=q.start, end=q.end_excl, region=q.region,
+                                      category=q.category, department=q.department, unassigned=q.unassigned,
+                                      keys=list(BREAKDOWN_COLUMNS))
+    out = []
+    for row in rows:
+        if by == "region":
+            if row.key.level >= RegionLevel.GRID1 and not row.numbers["registered"].numerator:
+                continue  # a community's quiet grids would only lengthen the table
+            sub = drill = {"region": row.key}
+        elif by == "category":
+            if not row.numbers["registered"].numerator:
+                continue  # categories nobody reported in this question
+            sub, drill = {"category": row.key}, {"category": row.key, "by": "category"}
+        elif by == "department":
+            sub = drill = {"department": row.key, "unassigned": row.key is None}
+        else:
+            b_start = row.key
+            b_end = min(selectors.period_range("month", row.key)[1] - timedelta(days=1), q.end)
+            sub = drill = {"start": max(b_start, q.start), "end": b_end}
+        out.append({"label": row.label, "drill": q.query(**drill),
+                    "cells": [(row.numbers[k], q.query(**sub)) for k in BREAKDOWN_COLUMNS]})
+    return out
+
+
+@require_GET
+@login_required
+@page_errors
+def numbers(request):
+    """指标统计: the command centre's numbers for a period, region (drilled down from the actor's own),
+    category and handling department, each with its numerator and denominator linked to the cases
+    they count and its definition; a breakdown by sub-region, category, department or month; and
+    吹哨报到 per department. The same selectors answer the API (GET /api/events/numbers…)."""
+    actor = _numbers_actor(request)
+    departments = list(restrict(Department.objects.all(), actor)) if actor.role != Role.DEPARTMENT_STAFF \
+        else list(Department.objects.filter(pk=actor.department_id))
+    today = timezone.localdate()
+    form = NumbersForm(request.GET, today=today, departments=departments)  # no parameters: this year
+    if not form.is_valid():
+        # a bad question shows its errors above this year's numbers (the default question)
+        fallback = NumbersForm({"period": "year"}, today=today, departments=departments)
+        fallback.is_valid()
+        q = _numbers_question(actor, fallback)
+        data = fallback.cleaned_data
+    else:
+        q = _numbers_question(actor, form)
+        data = form.cleaned_data
+    found = q.numbers(actor)
+    by = data.get("by") or ("region" if q.region is not None and q.region.level < RegionLevel.GRID3 else "category")
+    period = data.get("period") or ""
+    if form.is_valid():  # show the question as answered (a preset's dates, the breakdown chosen)
+        form = NumbersForm(initial={"start": q.start, "end": q.end, "category": q.category.code if q.category else "",
+                                    "department": "0" if q.unassigned else (q.department.pk if q.department else ""),
+                                    "by": by, "region": q.region.pk if q.region else None},
+                           today=today, departments=departments)
+    groups = [(label, [found[k] for k in keys]) for label, keys in NUMBER_GROUPS]
+    whistles = selectors.whistle_stats(actor=actor, start=q.start, end=q.end_excl, region=q.region)
+    return render(request, "events/numbers.html", {
+        "form": form, "period": period, "q": q, "groups": groups, "by": by, "by_label": dict(BREAKDOWNS).get(by, ""),
+        "breakdown": _breakdown(actor, q, by), "columns": [selectors.DEFINITIONS[k] for k in BREAKDOWN_COLUMNS],
+        "query": q.query(), "presets": _preset_links(q, today, by),
+        "breakdowns": [(key, label, q.query(by=key)) for key, label in BREAKDOWNS],
+        "crumbs": region_selectors.region_breadcrumb(actor=actor, region=q.region) if q.region else [],
+        "whistles": whistles, "definitions": list(selectors.DEFINITIONS.values()),
+        "api_query": urlencode({k: v for k, v in {"start": q.start.isoformat(), "end": q.end_excl.isoformat(),
+                                                 "region": q.region.pk if q.region else None,
+                                                 "category": q.category.code if q.category else None,
+                                                 "department": q.department.pk if q.department else None}.items()
+                                if v is not None}),
+    })
+
+
+def _preset_links(q: NumbersQuestion, today: date, by: str) -> list[tuple[str, str, str]]:
+    out = []
+    for key, label in PERIOD_PRESETS:
+        start, end = preset_range(key, today)
+        out.append((key, label, q.query(start=start, end=end - timedelta(days=1), by=by)))
+    return out
+
+
+@require_GET
+@login_required
+@page_errors
+def number_cases(request, key: str):
+    """The cases one number counts (its numerator, or with ``of=denominator`` its denominator): the same
+    question as the numbers page, so the count here is the figure there."""
+    actor = _numbers_actor(request)
+    definition = selectors.DEFINITIONS.get(key)
+    if definition is None:
+        raise Http404
+    departments = list(Department.objects.all())
+    form = NumbersForm(request.GET, today=timezone.localdate(), departments=departments)
+    if not form.is_valid():
+        return render(request, "events/number_cases.html", {"form": form, "definition": definition}, status=400)
+    q = _numbers_question(actor, form)
+    number = q.numbers(actor, keys=[key])[key]
+    side = request.GET.get("of") or "numerator"
+    if side not in ("numerator", "denominator") or (side == "denominator" and number.base is None):
+        raise Http404
+    cases = (number.cases if side == "numerator" else number.base).order_by("-reported_at", "-id")
+    page = Paginator(cases, 50).get_page(request.GET.get("page"))
+    return render(request, "events/number_cases.html", {
+        "form": form, "definition": definition, "number": number, "side": side, "page": page, "q": q,
+        "back": reverse("events:numbers") + "?" + q.query(),
+        "page_query": q.query(of=side if side == "denominator" else ""),
+    })
 
 
 def _next(request, default: str) -> str:

@@ -171,7 +171,7 @@ class Question:
         return {"start": self.start.isoformat(), "end": self.end.isoformat(),
                 "region": self.region.pk if self.region else None,
                 "category": self.category.pk if self.category else None,
-                "department": self.department.pk if self.department else None}
+                "department": self.department.pk if self.department else (0 if self.unassigned else None)}
 
     def _scope(self, *, path: str, department: str) -> Q | None:
         actor = self.actor
@@ -338,14 +338,16 @@ def _build(q: Question, sums: dict[str, int], keys=None) -> dict[str, Number]:
 
 def event_numbers(*, actor, start: date, end: date, region: Region | None = None,
                   category: EventCategory | None = None, department: Department | None = None,
-                  keys: list[str] | None = None) -> dict[str, Number]:
-    """The numbers for one question (one rollup aggregate query; the case lists are lazy)."""
+                  unassigned: bool = False, keys: list[str] | None = None) -> dict[str, Number]:
+    """The numbers for one question (one rollup aggregate query; the case lists are lazy).
+    ``unassigned``: only the cases handled by a region node (属地处置, no department)."""
     if end <= start:
         raise ApplicationError("统计结束日期须晚于开始日期。", field="end")
     unknown = set(keys or []) - set(DEFINITIONS)
     if unknown:
         raise ApplicationError(f"未知指标：{', '.join(sorted(unknown))}", field="keys")
-    q = Question(actor=actor, start=start, end=end, region=region, category=category, department=department)
+    q = Question(actor=actor, start=start, end=end, region=region, category=category,
+                 department=None if unassigned else department, unassigned=unassigned)
     return _build(q, _sums(q), keys)
 
 
@@ -397,13 +399,18 @@ def _add(into: dict[str, int], more: dict[str, int]) -> None:
 
 def event_numbers_by(*, actor, by: str, start: date, end: date, region: Region | None = None,
                      category: EventCategory | None = None, department: Department | None = None,
-                     keys: list[str] | None = None) -> list[Row]:
+                     unassigned: bool = False, keys: list[str] | None = None) -> list[Row]:
     """The numbers broken down ``by`` "region" (the children of ``region``), "category" (the children of
     ``category``, or the top groups), "department" (handling department; 属地 for none), "day" or
-    "month". Rows sum to the whole (except regions/categories outside the breakdown)."""
+    "month". Rows sum to the whole (except regions/categories outside the breakdown). ``unassigned``
+    as in ``event_numbers``."""
     if end <= start:
         raise ApplicationError("统计结束日期须晚于开始日期。", field="end")
-    q = Question(actor=actor, start=start, end=end, region=region, category=category, department=department)
+    unknown = set(keys or []) - set(DEFINITIONS)
+    if unknown:
+        raise ApplicationError(f"未知指标：{', '.join(sorted(unknown))}", field="keys")
+    dims = {"department": None if unassigned else department, "unassigned": unassigned}
+    q = Question(actor=actor, start=start, end=end, region=region, category=category, **dims)
     if by == "region":
         if region is None:
             raise ApplicationError("按区域分组须指定上级区域。", field="region")
@@ -417,7 +424,7 @@ def event_numbers_by(*, actor, by: str, start: date, end: date, region: Region |
             for grid_id, sums in grid_sums.items():
                 if paths[grid_id].startswith(child.path):
                     _add(total, sums)
-            sub = Question(actor=actor, start=start, end=end, region=child, category=category, department=department)
+            sub = Question(actor=actor, start=start, end=end, region=child, category=category, **dims)
             rows.append(Row(child, child.name, _build(sub, total or dict.fromkeys(COUNTERS, 0), keys)))
         return rows
     if by == "category":
@@ -431,7 +438,7 @@ def event_numbers_by(*, actor, by: str, start: date, end: date, region: Region |
             for cat_id, sums in cat_sums.items():
                 if paths[cat_id].startswith(node.path):
                     _add(total, sums)
-            sub = Question(actor=actor, start=start, end=end, region=region, category=node, department=department)
+            sub = Question(actor=actor, start=start, end=end, region=region, category=node, **dims)
             rows.append(Row(node, node.name, _build(sub, total or dict.fromkeys(COUNTERS, 0), keys)))
         return rows
     if by == "department":
@@ -454,8 +461,7 @@ def event_numbers_by(*, actor, by: str, start: date, end: date, region: Region |
         for bucket in sorted(buckets):
             b_start, b_end = (bucket, bucket + timedelta(days=1)) if by == "day" else period_range(Period.MONTH, bucket)
             b_start, b_end = max(b_start, start), min(b_end, end)
-            sub = Question(actor=actor, start=b_start, end=b_end, region=region, category=category,
-                           department=department)
+            sub = Question(actor=actor, start=b_start, end=b_end, region=region, category=category, **dims)
             label = bucket.isoformat() if by == "day" else f"{bucket:%Y-%m}"
             rows.append(Row(bucket, label, _build(sub, buckets[bucket], keys)))
         return rows
