@@ -156,6 +156,17 @@ def test_a_report_goes_from_the_resident_to_the_rating(live_server, transactiona
     expect(alice.page.locator(".ev-photos img")).to_have_count(2)
     alice.shot("events-6-case")
 
+    # 7. 指标统计 counts it: registered, closed, rated satisfied — and the figure opens the case
+    alice.page.click("nav.actions >> text=指标统计")
+    expect(alice.page.locator("h1")).to_have_text("事件指标统计")
+    expect(alice.page.locator(".nb-metric[data-metric=registered] .num")).to_have_text("1")
+    expect(alice.page.locator(".nb-metric[data-metric=close_rate]")).to_contain_text("100.0%")
+    expect(alice.page.locator(".nb-metric[data-metric=satisfaction_rate] .nb-frac")).to_have_text("1 / 1")
+    alice.shot("events-7-numbers")
+    alice.page.click(".nb-metric[data-metric=close_rate] a.nb-num")
+    expect(alice.page.locator("#nb-count")).to_contain_text("共 1 件")
+    expect(alice.page.locator("table.table")).to_contain_text(event.number)
+
     for probe in (resident, neighbour, alice, wang):
         assert probe.external == []
         assert [e for e in probe.errors if "favicon" not in e] == []
