@@ -190,3 +190,32 @@ def test_the_console_keeps_its_filters_from_page_to_page(world, clock):
         report(world)
     page = as_user(world.county).get("/events/?state=pending").content.decode()
     assert 'href="?state=pending&amp;page=2"' in page
+
+
+def test_the_breakdown_exports_to_excel_with_a_total_and_is_audited(world, march):
+    import io
+
+    import openpyxl
+
+    from jiceng.core.models import AuditLog
+
+    client = as_user(world.county)
+    page = client.get(f"/events/numbers/?{MARCH}&region={world.c.a1.pk}").content.decode()
+    link = html.unescape(re.search(r'id="nb-export" href="([^"]+)"', page).group(1))
+    answer = client.get(link, follow=True)
+    assert answer.status_code == 200 and "filename*=UTF-8''" in answer["Content-Disposition"]
+    rows = [tuple(r) for r in openpyxl.load_workbook(io.BytesIO(answer.content), read_only=True).worksheets[0]
+            .iter_rows(values_only=True)]
+    header = rows[0]
+    assert header[:5] == ("下级区域", "立案数", "应结案数", "结案数", "结案率（%）")
+    by_name = {r[0]: dict(zip(header, r, strict=True)) for r in rows[1:]}
+    assert list(by_name) == ["甲一网格南片", "甲一网格北片", "合计"]
+    total = by_name["合计"]  # the March example: 6 registered, 5 closed, 4 on time, 3 of 4 satisfied
+    assert (total["立案数"], total["结案数"], total["结案率（%）"], total["按期结案率（%）"]) == (6, 5, 83.3, 80.0)
+    assert (total["评价数"], total["满意及基本满意数"], total["满意率（%）"], total["退单率（%）"]) == (4, 3, 75.0, 16.7)
+    assert total["平均办结时长（小时）"] == 49.1
+    assert by_name["甲一网格南片"]["立案数"] == 5 and by_name["甲一网格北片"]["立案数"] == 1
+    entry = AuditLog.objects.get(action="export.event_numbers")
+    assert entry.changes["rows"] == 3 and entry.actor_id == world.county.pk
+    # another community's account cannot export 甲's numbers
+    assert as_user(world.bob).get(f"/events/numbers/export/?{MARCH}&region={world.c.a1.pk}").status_code == 404

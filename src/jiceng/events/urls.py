@@ -11,6 +11,7 @@ urlpatterns = [
     path("mine/", views.mine, name="mine"),
     path("patrol/", views.patrol, name="patrol"),
     path("numbers/", views.numbers, name="numbers"),
+    path("numbers/export/", views.numbers_export, name="numbers-export"),
     path("numbers/<str:key>/cases/", views.number_cases, name="number-cases"),
     path("<int:pk>/", views.case_page, name="case"),
     path("<int:pk>/<str:action>/", views.case_act, name="act"),

@@ -30,6 +30,7 @@ from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from jiceng.core.errors import ApplicationError, RateLimitedError
+from jiceng.core.exports import export_page_url
 from jiceng.core.models import Attachment
 from jiceng.core.ratelimit import enforce
 from jiceng.core.scope import restrict
@@ -41,7 +42,7 @@ from jiceng.regions import selectors as region_selectors
 from jiceng.regions.choices import RegionLevel
 from jiceng.regions.models import Region
 
-from . import selectors, services, workflow
+from . import exports, selectors, services, workflow
 from .api import phone_key
 from .choices import OPEN_STATES, Channel, EventState
 from .forms import (
@@ -222,6 +223,10 @@ def _numbers_actor(request):
     return actor
 
 
+def _default_by(q: NumbersQuestion) -> str:
+    return "region" if q.region is not None and q.region.level < RegionLevel.GRID3 else "category"
+
+
 def _numbers_question(actor, form: NumbersForm) -> NumbersQuestion:
     data = form.cleaned_data
     region = (region_selectors.region_get(actor=actor, pk=data["region"]) if data.get("region") else None)
@@ -287,7 +292,7 @@ def numbers(request):
         q = _numbers_question(actor, form)
         data = form.cleaned_data
     found = q.numbers(actor)
-    by = data.get("by") or ("region" if q.region is not None and q.region.level < RegionLevel.GRID3 else "category")
+    by = data.get("by") or _default_by(q)
     period = data.get("period") or ""
     if form.is_valid():  # show the question as answered (a preset's dates, the breakdown chosen)
         form = NumbersForm(initial={"start": q.start, "end": q.end, "category": q.category.code if q.category else "",
@@ -300,7 +305,7 @@ def numbers(request):
         "form": form, "period": period, "q": q, "groups": groups, "by": by, "by_label": dict(BREAKDOWNS).get(by, ""),
         "breakdown": _breakdown(actor, q, by), "columns": [selectors.DEFINITIONS[k] for k in BREAKDOWN_COLUMNS],
         "query": q.query(), "presets": _preset_links(q, today, by),
-        "breakdowns": [(key, label, q.query(by=key)) for key, label in BREAKDOWNS],
+        "breakdowns": [(key, label, q.query(by=key)) for key, label in BREAKDOWNS], "by_query": q.query(by=by),
         "crumbs": region_selectors.region_breadcrumb(actor=actor, region=q.region) if q.region else [],
         "whistles": whistles, "definitions": list(selectors.DEFINITIONS.values()),
         "api_query": urlencode({k: v for k, v in {"start": q.start.isoformat(), "end": q.end_excl.isoformat(),
@@ -317,6 +322,24 @@ def _preset_links(q: NumbersQuestion, today: date, by: str) -> list[tuple[str, s
         start, end = preset_range(key, today)
         out.append((key, label, q.query(start=start, end=end - timedelta(days=1), by=by)))
     return out
+
+
+@require_GET
+@login_required
+@page_errors
+def numbers_export(request):
+    """The numbers page's breakdown and its 合计 as Excel (an audited export; redirects to its link)."""
+    actor = _numbers_actor(request)
+    departments = list(Department.objects.all())
+    form = NumbersForm(request.GET, today=timezone.localdate(), departments=departments)
+    if not form.is_valid():
+        messages.error(request, _("统计条件有误，未导出。"))
+        return redirect(reverse("events:numbers") + "?" + request.GET.urlencode())
+    q = _numbers_question(actor, form)
+    by = form.cleaned_data.get("by") or _default_by(q)
+    made = exports.numbers_export(actor=actor, start=q.start, end=q.end_excl, by=by, region=q.region,
+                                  category=q.category, department=q.department, unassigned=q.unassigned)
+    return redirect(export_page_url(made))
 
 
 @require_GET
