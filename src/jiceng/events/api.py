@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 from datetime import datetime
+from typing import Literal
 from urllib.parse import urlencode
 
 from django.conf import settings
@@ -19,6 +20,7 @@ from ninja.files import UploadedFile
 
 from jiceng.core import rows
 from jiceng.core.api_schemas import (
+    BIGINT_MAX,
     CREATE_ERRORS,
     EXPORT_CREATED_DESCRIPTION,
     LIST_ERRORS,
@@ -32,6 +34,7 @@ from jiceng.core.api_schemas import (
     ObjectId,
     PageParams,
     bounded_date,
+    bounded_int,
     choice,
     lookup_or_404,
     paginate,
@@ -276,6 +279,10 @@ class PhotoOut(Schema):
 
 
 Day = bounded_date(2000, 2100, "日期 YYYY-MM-DD")
+DepartmentKey = bounded_int(0, BIGINT_MAX, "处置部门 ID；0 表示属地处置（由区域处置、没有处置部门的事件）")
+_KEY = "(" + "|".join(selectors.DEFINITIONS) + ")"
+MetricKeys = text(1000, description="要哪些指标：指标键，逗号分隔（" + "、".join(selectors.DEFINITIONS) + "）；空为全部",
+                  pattern=f"^({_KEY}(,{_KEY})*)?$")
 
 
 class ListFilters(Schema):
@@ -292,20 +299,63 @@ class ListFilters(Schema):
 class NumbersIn(Schema):
     start: Day = Field(..., description="统计开始日期（含）")
     end: Day = Field(..., description="统计结束日期（不含）")
-    region: ObjectId | None = None  # type: ignore[valid-type]
-    category: text(32, description="事项分类编码") = ""  # type: ignore[valid-type]
+    region: ObjectId | None = Field(None, description="区域 ID（含下级）")  # type: ignore[valid-type]
+    category: text(32, description="事项分类编码（含下级）") = ""  # type: ignore[valid-type]
+    department: DepartmentKey | None = Field(  # type: ignore[valid-type]
+        None, description="处置部门 ID（目前或最终处置的部门）；0 为属地处置（没有处置部门的事件）")
+
+
+class NumberCasesIn(NumbersIn):
+    of: Literal["numerator", "denominator"] = Field(
+        "numerator", description="numerator：构成分子的事件；denominator：构成分母的事件（只有比率和平均时长有分母）")
+
+
+BREAKDOWN_BY = ("region", "category", "department", "month", "day")
+MAX_BREAKDOWN_DAYS = 366  # by=day: at most a year of rows in one answer
+
+
+class BreakdownIn(NumbersIn):
+    by: Literal[BREAKDOWN_BY] = Field(  # type: ignore[valid-type]
+        ..., description="分组方式：region 按 region 的下级区域（须指定 region）；category 按 category 的下级分类"
+                         "（未指定时按一级分类）；department 按处置部门（属地处置为一行）；month 按月；"
+                         f"day 按日（时段最长 {MAX_BREAKDOWN_DAYS} 天）")
+    keys: MetricKeys = ""  # type: ignore[valid-type]
 
 
 class NumberOut(Schema):
     key: str
     label: str
     definition: str
-    kind: str
+    kind: str = Field(..., description="count 计数；ratio 比率；hours 平均时长（小时）")
     numerator: int
     denominator: int | None
     value: float | None
     display: str
-    cases: str = Field(..., description="构成分子的事件清单（API 地址）")
+    cases: str = Field(..., description="构成分子的事件清单（API 地址，带上本指标的全部统计条件）")
+    base: str | None = Field(..., description="构成分母的事件清单（API 地址）；没有分母的指标为 null")
+
+
+class BreakdownRowOut(Schema):
+    key: str = Field(..., description="分组键：区域 ID、事项分类编码、部门 ID（属地处置为空串）、YYYY-MM 或 YYYY-MM-DD")
+    label: str
+    numbers: list[NumberOut] = Field(..., description="本行的指标；cases、base 链接按本行自己的统计条件")
+
+
+class WhistleStatsIn(Schema):
+    start: Day = Field(..., description="吹哨日期起（含）")
+    end: Day = Field(..., description="吹哨日期止（不含）")
+    region: ObjectId | None = Field(None, description="事件所在区域 ID（含下级）")  # type: ignore[valid-type]
+
+
+class WhistleStatOut(Schema):
+    department_id: int
+    department: str = Field(..., description="部门名称")
+    called: int = Field(..., description="被吹哨次数")
+    reported_in_time: int = Field(..., description="按时报到次数")
+    reported_late: int = Field(..., description="超时后才报到的次数")
+    unanswered_late: int = Field(..., description="超时仍未报到的次数")
+    late: int = Field(..., description="超时次数（超时后报到 + 超时未报到）")
+    in_time_rate: float | None = Field(..., description="按时报到率（按时报到 ÷ 被吹哨次数）")
 
 
 # --- helpers ------------------------------------------------------------------------------------
@@ -593,31 +643,107 @@ def whistle_feedback(request, pk: ObjectId, data: ReasonIn):
 # --- numbers ------------------------------------------------------------------------------------
 
 
+def _department(pk: int | None) -> tuple[Department | None, bool]:
+    """The department a question names, and whether it asks for 属地处置 (0). Any staff may name any
+    department: departments are not personal data, and the numbers stay within the caller's scope."""
+    if not pk:
+        return None, pk == 0
+    found = Department.objects.filter(pk=pk).first()
+    if found is None:
+        raise NotFoundError(f"部门（ID {pk}）不存在。", field="department")
+    return found, False
+
+
+class _Question:
+    """A question of the numbers parsed from the query: the selectors' keyword arguments (``dims``)
+    and the same question as query parameters (``query``), for the links to the cases."""
+
+    def __init__(self, actor, params: NumbersIn):
+        region = lookup_or_404(Region.objects.all(), actor, params.region, field="region", label="区域")
+        category = _category(params.category)
+        department, unassigned = _department(params.department)
+        self.dims = {"start": params.start, "end": params.end, "region": region, "category": category,
+                     "department": department, "unassigned": unassigned}
+        self.query = {"region": region.pk if region else None, "category": category.code if category else None,
+                      "department": params.department}
+
+
+def _number_out(n: selectors.Number, query: dict) -> dict:
+    """One number with the addresses of its cases: the question's own parameters (the period is the
+    number's own, so a month's or a day's row links to that month or day)."""
+    params = {k: v for k, v in {"start": n.params["start"], "end": n.params["end"], **query}.items()
+              if v is not None}
+    cases = reverse("api:number_cases", kwargs={"key": n.key})
+    return {**{k: v for k, v in n.as_dict().items() if k != "params"},
+            "cases": f"{cases}?{urlencode(params)}",
+            "base": f"{cases}?{urlencode({**params, 'of': 'denominator'})}" if n.base is not None else None}
+
+
 @router.get("/numbers", response={200: list[NumberOut], LIST_ERRORS: Error}, summary="指挥中心指标",
-            description="每个指标给出分子、分母和构成分子的事件清单地址。")
+            description="期内（start 起、end 止，不含 end）的全部指标，可按区域、事项分类、处置部门筛选；"
+                        "每个指标给出分子、分母、定义，以及构成分子（cases）和分母（base）的事件清单地址。"
+                        "只统计当前用户管辖范围内的事件。")
 def numbers(request, params: Query[NumbersIn]):
-    actor = request.auth
-    region = lookup_or_404(Region.objects.all(), actor, params.region, field="region", label="区域")
-    found = selectors.event_numbers(actor=actor, start=params.start, end=params.end, region=region,
-                                    category=_category(params.category))
-    query = f"start={params.start}&end={params.end}"
-    if region is not None:
-        query += f"&region={region.pk}"
-    if params.category:
-        query += f"&category={params.category}"
-    return [{**{k: v for k, v in n.as_dict().items() if k != "params"},
-             "cases": f"/api/events/numbers/{n.key}/cases?{query}"} for n in found.values()]
+    q = _Question(request.auth, params)
+    found = selectors.event_numbers(actor=request.auth, **q.dims)
+    return [_number_out(n, q.query) for n in found.values()]
 
 
-@router.get("/numbers/{key}/cases", response={200: CasePage, READ_ERRORS: Error}, summary="构成某指标分子的事件")
-def number_cases(request, key: str, params: Query[NumbersIn], page: Query[PageParams]):
-    if key not in selectors.DEFINITIONS:
+@router.get("/numbers/breakdown", response={200: list[BreakdownRowOut], LIST_ERRORS: Error},
+            summary="指挥中心指标分组统计",
+            description="同一问题的指标按下级区域、下级事项分类、处置部门、月或日分组，每组一行；"
+                        "每行指标的 cases、base 链接按该行自己的条件（该下级区域、该分类、该部门、该月或该日）。"
+                        "按区域、分类分组时每个下级一行（无事件也列出），按部门、月、日分组时只列有事件的组。"
+                        "keys 限定指标（逗号分隔，默认全部）。")
+def number_breakdown(request, params: Query[BreakdownIn]):
+    if params.by == "day" and (params.end - params.start).days > MAX_BREAKDOWN_DAYS:
+        raise ApplicationError(f"按日分组的统计时段最长 {MAX_BREAKDOWN_DAYS} 天。", field="end")
+    q = _Question(request.auth, params)
+    keys = list(dict.fromkeys(params.keys.split(","))) if params.keys else None
+    out = []
+    for row in selectors.event_numbers_by(actor=request.auth, by=params.by, keys=keys, **q.dims):
+        key, own = _row_question(params.by, row)
+        out.append({"key": key, "label": row.label,
+                    "numbers": [_number_out(n, {**q.query, **own}) for n in row.numbers.values()]})
+    return out
+
+
+def _row_question(by: str, row: selectors.Row) -> tuple[str, dict]:
+    """A breakdown row's key, and the query parameters that make its question (the period of a month's
+    or a day's row is its numbers' own)."""
+    if by == "region":
+        return str(row.key.pk), {"region": row.key.pk}
+    if by == "category":
+        return row.key.code, {"category": row.key.code}
+    if by == "department":
+        return (str(row.key.pk), {"department": row.key.pk}) if row.key is not None else ("", {"department": 0})
+    return row.label, {}
+
+
+@router.get("/numbers/{key}/cases", response={200: CasePage, READ_ERRORS: Error}, summary="构成某指标分子或分母的事件",
+            description="与 GET /numbers 同样的条件；of=numerator（默认）列出构成分子的事件，of=denominator 列出构成分母的"
+                        "事件（没有分母的指标 400）。按上报时间倒序分页。")
+def number_cases(request, key: str, params: Query[NumberCasesIn], page: Query[PageParams]):
+    definition = selectors.DEFINITIONS.get(key)
+    if definition is None:
         raise NotFoundError("未知指标。")
-    actor = request.auth
-    region = lookup_or_404(Region.objects.all(), actor, params.region, field="region", label="区域")
-    found = selectors.event_numbers(actor=actor, start=params.start, end=params.end, region=region,
-                                    category=_category(params.category), keys=[key])
-    return paginate(found[key].cases.order_by("-reported_at", "-id"), page, _render)
+    if params.of == "denominator" and definition.denominator is None:
+        raise ApplicationError(f"指标“{definition.label}”没有分母。", field="of")
+    q = _Question(request.auth, params)
+    found = selectors.event_numbers(actor=request.auth, keys=[key], **q.dims)[key]
+    cases = found.base if params.of == "denominator" else found.cases
+    return paginate(cases.order_by("-reported_at", "-id"), page, _render)
+
+
+@router.get("/whistles/stats", response={200: list[WhistleStatOut], LIST_ERRORS: Error}, summary="吹哨报到统计",
+            description="期内（按吹哨时间，start 起、end 止，不含 end）每个被吹哨部门的被吹哨次数、按时报到、超时后报到、"
+                        "超时未报到和按时报到率；超时的先列。只统计当前用户能看到的吹哨（部门工作人员只看本部门）。")
+def whistle_stats(request, params: Query[WhistleStatsIn]):
+    region = lookup_or_404(Region.objects.all(), request.auth, params.region, field="region", label="区域")
+    rows = selectors.whistle_stats(actor=request.auth, start=params.start, end=params.end, region=region)
+    return [{"department_id": r.department.pk, "department": r.department.name, "called": r.called,
+             "reported_in_time": r.reported_in_time, "reported_late": r.reported_late,
+             "unanswered_late": r.unanswered_late, "late": r.late, "in_time_rate": r.in_time_rate} for r in rows]
 
 
 # --- the category catalogue in Excel (events/transfer.py) -----------------------------------------

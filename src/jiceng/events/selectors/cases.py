@@ -8,7 +8,7 @@ from datetime import date, datetime
 from django.db.models import Count, F, Q, QuerySet
 from django.utils import timezone
 
-from jiceng.core.errors import NotFoundError
+from jiceng.core.errors import ApplicationError, NotFoundError
 from jiceng.core.scope import restrict
 from jiceng.people.choices import Role
 from jiceng.people.models import Department
@@ -212,6 +212,8 @@ def merge_candidates(*, actor, event: Event) -> list[Event]:
 def whistle_stats(*, actor, start: date, end: date, region: Region | None = None) -> list[WhistleRow]:
     """吹哨报到 per department for whistles blown in [start, end): the county sees every department;
     a flagged (late) call counts against the department whether or not it reported afterwards."""
+    if end <= start:
+        raise ApplicationError("统计结束日期须晚于开始日期。", field="end")
     lo, hi = day_bounds(start, end)
     qs = whistle_visible(actor).filter(blown_at__gte=lo, blown_at__lt=hi).exclude(state=WhistleState.CANCELLED,
                                                                                    reported_at__isnull=True)
