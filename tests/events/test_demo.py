@@ -83,3 +83,18 @@ def test_report_times_spread_over_the_days_up_to_the_end_and_never_pile_up_at_it
         night = [t for t in times if t.hour < 7 or t.hour >= 20]
         assert 0.10 < len(night) / len(times) < 0.25  # about 18% at night, on the day drawn
         assert times[-1] > end - timedelta(hours=6)
+
+
+def test_every_demo_photo_is_a_file_the_product_serves(world):
+    from django.conf import settings
+    from django.contrib.staticfiles import finders
+
+    _generate(world, count=400)
+    urls = set()
+    for photos in [*Event.objects.values_list("photos", flat=True),
+                   *EventTransition.objects.values_list("photos", flat=True)]:
+        urls.update(photos or [])
+    assert len(urls) == 3  # reported, handled, verified
+    prefix = "/" + settings.STATIC_URL.lstrip("/")
+    for url in urls:
+        assert url.startswith(prefix) and finders.find(url.removeprefix(prefix)), url

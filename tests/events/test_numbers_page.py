@@ -219,3 +219,13 @@ def test_the_breakdown_exports_to_excel_with_a_total_and_is_audited(world, march
     assert entry.changes["rows"] == 3 and entry.actor_id == world.county.pk
     # another community's account cannot export 甲's numbers
     assert as_user(world.bob).get(f"/events/numbers/export/?{MARCH}&region={world.c.a1.pk}").status_code == 404
+
+
+def test_the_api_address_on_the_page_asks_the_same_question(world, march):
+    client = as_user(world.county)
+    page = client.get(f"/events/numbers/?{MARCH}&department=0&category=SRHJ").content.decode()
+    address = html.unescape(re.search(r"<code>(/api/events/numbers\?[^<]+)</code>", page).group(1))
+    assert "department=0" in address and "category=SRHJ" in address and "end=2025-04-01" in address
+    for row in client.get(address).json():
+        if row["kind"] == "ratio":
+            assert f"{row['numerator']} / {row['denominator']}" in metric(page, row["key"])

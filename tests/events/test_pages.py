@@ -134,3 +134,13 @@ def test_the_honeypot_and_the_rate_limit(world, clock, settings):
 def test_an_unknown_case_number_is_said_so(world):
     page = Client().post("/events/follow/", {"number": "202503030000099", "phone": PHONE})
     assert page.status_code == 400 and "未找到该案件，或电话与上报时不符" in page.content.decode()
+
+
+def test_the_timeline_says_what_each_step_decided(world, clock):
+    ev = to_closed(world, report(world))
+    services.event_rate_callback(actor=world.county, event=Event.objects.get(pk=ev.pk), rating="basic")
+    page = as_user(world.alice).get(f"/events/{ev.pk}/").content.decode()
+    steps = dict(re.findall(r'<li data-action="(\w+)">(.*?)</li>', page, re.S))
+    assert '<span class="ev-detail">派往 甲社区</span>' in steps["dispatch"]
+    assert '<span class="ev-detail">基本满意（回访评价）</span>' in steps["rate"]
+    assert "ev-detail" not in steps["sign"]

@@ -44,7 +44,7 @@ from jiceng.regions.models import Region
 
 from . import exports, selectors, services, workflow
 from .api import phone_key
-from .choices import OPEN_STATES, Channel, EventState
+from .choices import OPEN_STATES, Channel, EventState, Rating, RatingSource, Stage
 from .forms import (
     BREAKDOWNS,
     PERIOD_PRESETS,
@@ -95,11 +95,29 @@ def _photos(event: Event) -> list[str]:
     return urls
 
 
+def _step_detail(action: str, data: dict) -> str:
+    """What a step decided, from its recorded data: the unit sent to, the rating, the departments
+    whistled, the stage that ran late."""
+    if not data:
+        return ""
+    if isinstance(data.get("unit"), dict):
+        return _("派往 %(unit)s") % {"unit": data["unit"].get("name", "")}
+    if action == "rate" and data.get("rating") in Rating.values:
+        source = dict(RatingSource.choices).get(data.get("source", ""), "")
+        return f"{Rating(data['rating']).label}" + (f"（{source}）" if source else "")
+    if data.get("departments"):
+        return "、".join(str(d) for d in data["departments"])
+    if data.get("stage") in Stage.values:
+        return _("%(stage)s环节") % {"stage": Stage(data["stage"]).label}
+    return ""
+
+
 def _steps(rows) -> list[dict]:
-    """Timeline rows with the labels of their action and states."""
+    """Timeline rows with the labels of their action and states, and what the step decided."""
     labels = dict(EventState.choices)
     return [{"at": s.at, "actor_label": s.actor_label, "action": s.action, "note": s.note, "photos": s.photos or [],
              "label": workflow.TRANSITIONS[s.action].label if s.action in workflow.TRANSITIONS else s.action,
+             "detail": _step_detail(s.action, s.data or {}),
              "to_state": labels.get(s.to_state, "") if s.to_state != s.from_state else ""} for s in rows]
 
 
@@ -311,7 +329,8 @@ def numbers(request):
         "api_query": urlencode({k: v for k, v in {"start": q.start.isoformat(), "end": q.end_excl.isoformat(),
                                                  "region": q.region.pk if q.region else None,
                                                  "category": q.category.code if q.category else None,
-                                                 "department": q.department.pk if q.department else None}.items()
+                                                 "department": 0 if q.unassigned else (
+                                                     q.department.pk if q.department else None)}.items()
                                 if v is not None}),
     })
 

@@ -45,6 +45,7 @@ from .world import (
     Case,
     S,
     World,
+    demo_photo,
     person_name,
     phone_number,
 )
@@ -183,7 +184,7 @@ def generate_demo_events(*, county_region: Region, year_start: date, count: int 
             title=f"{cat.name}：{phrase}"[:100], description=f"{grid_names[grid_id]}附近{phrase}。",
             lng=lng, lat=lat, address=f"{grid_names[grid_id]}附近", reporter_name=name, reporter_phone=phone,
             reporter_id=reporter_id, source_ref=source_ref, reported_at=reported,
-            photos=["demo/before.jpg"] if channel in (Channel.PATROL, Channel.RESIDENT) and rng.random() < 0.7 else [],
+            photos=[demo_photo("before")] if channel in (Channel.PATROL, Channel.RESIDENT) and rng.random() < 0.7 else [],
         )
         sim.simulate(case, cat)
         if case.state not in (S.REJECTED, S.VOID) and rng.random() < 0.05:

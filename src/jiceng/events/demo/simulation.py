@@ -26,6 +26,7 @@ from .world import (
     S,
     Stop,
     World,
+    demo_photo,
     fast_datetime,
     fraction,
     json_list,
@@ -239,7 +240,7 @@ class Sim:
             self.overdue(case, case.handle_due_at, Stage.HANDLE)
         case.handled_at, case.handled_by_id = worked, handler_id
         self.move(case, "submit", S.TO_VERIFY, worked, actor=handler_id, label=handler_label, note="已处置完毕。",
-                  photos=["demo/after.jpg"] if cat.photo_required else [])
+                  photos=[demo_photo("after")] if cat.photo_required else [])
         return worked
 
     def _verify_and_close(self, case, cat, t, handler_id, handler_label) -> None:
@@ -254,7 +255,7 @@ class Sim:
             t, _ = self._stage(case, cat, Stage.VERIFY, t, fraction(rng, late=0.01))
         case.closed_at = t
         self.move(case, "verify", S.CLOSED, t, actor=worker_user, label=worker_name, note="经现场核查，问题已解决。",
-                  photos=["demo/check.jpg"] if cat.photo_required else [])
+                  photos=[demo_photo("check")] if cat.photo_required else [])
         self._rate(case, cat, t, handler_id, handler_label, first=True)
 
     def _rate(self, case, cat, t, handler_id, handler_label, *, first: bool) -> None:
@@ -301,7 +302,7 @@ class Sim:
             self.overdue(case, case.handle_due_at, Stage.HANDLE)
         case.handled_at = worked
         self.move(case, "submit", S.TO_VERIFY, worked, actor=handler_id, label=handler_label, note="已重新处置。",
-                  photos=["demo/after.jpg"] if cat.photo_required else [])
+                  photos=[demo_photo("after")] if cat.photo_required else [])
         return worked
 
     def _suspend(self, case, cat, t, cmd_id, cmd_label) -> datetime:

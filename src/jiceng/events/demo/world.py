@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 import shapely
+from django.conf import settings
 from django.db import connection
 
 from jiceng.people.choices import DepartmentKind, Role
@@ -171,6 +172,12 @@ def phone_number(rng: random.Random) -> str:
 
 
 _JSON_LISTS: dict[tuple, str] = {}
+
+
+def demo_photo(name: str) -> str:
+    """The address of one of the demo's illustrative photos (static files labelled DEMO PHOTO: reported,
+    handled, verified), not an attachment: 100,000 cases share three pictures."""
+    return "/" + f"{settings.STATIC_URL}events/demo/{name}.jpg".lstrip("/")
 
 
 def json_list(items) -> str:
