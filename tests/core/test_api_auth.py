@@ -190,6 +190,8 @@ RULES_THE_SCHEMA_CANNOT_STATE = {
                                             "number that has one (the key is in the path)"),
     "GET /api/events/numbers/breakdown": (("end", "region"), "the end after the start, at most 366 days by day; "
                                           "by=region needs the region whose children make the rows"),
+    "GET /api/events/numbers/export": (("end", "region"), "the end after the start; by=region needs the region "
+                                       "whose children make the rows"),
     "GET /api/events/whistles/stats": ("end", "the end date must come after the start date"),
     "POST /api/events/cases": ("location", "the point must lie inside one of the county's grids"),
     "POST /api/events/public/cases": ("location", "the point must lie inside one of the county's grids"),

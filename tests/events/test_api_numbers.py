@@ -226,3 +226,26 @@ def test_whistle_stats_per_department(world, clock):
     refused = as_user(w.county).get(f"{API}/whistles/stats?start=2025-03-01&end=2025-03-01")
     assert refused.status_code == 400 and refused.json()["field"] == "end"
     assert as_user(w.bob).get(f"{url}&region={w.c.a.pk}").status_code == 404
+
+
+# --- the Excel export -----------------------------------------------------------------------------
+
+
+def test_the_breakdown_exports_to_excel_through_the_api(world, march):
+    import io
+
+    import openpyxl
+
+    client = as_user(world.county)
+    made = get(client, f"{API}/numbers/export?{MARCH}&by=category&department=0")
+    assert made["rows"] == 9  # the eight top categories (empty ones too) and the total
+    content = client.get(made["url"]).content
+    rows = [list(r) for r in openpyxl.load_workbook(io.BytesIO(content), read_only=True).worksheets[0]
+            .iter_rows(values_only=True)]
+    header, by_name = rows[0], {r[0]: dict(zip(rows[0], r, strict=False)) for r in rows[1:]}
+    assert header[:4] == ["事项分类", "立案数", "应结案数", "结案数"]
+    assert (by_name["合计"]["立案数"], by_name["合计"]["结案率（%）"], by_name["合计"]["满意率（%）"]) == (6, 83.3, 75.0)
+    assert by_name["市容环境"]["立案数"] == 5 and by_name["矛盾纠纷"]["立案数"] == 1
+    assert client.get(f"{API}/numbers/export?{MARCH}&by=region").status_code == 400  # which region's children?
+    assert client.get(f"{API}/numbers/export?{MARCH}&by=day").status_code in (400, 422)
+    assert as_user(world.bob).get(f"{API}/numbers/export?{MARCH}&by=region&region={world.c.a.pk}").status_code == 404

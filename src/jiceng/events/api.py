@@ -48,7 +48,7 @@ from jiceng.core.uploads import attachment_store
 from jiceng.people.models import Department
 from jiceng.regions.models import Region
 
-from . import selectors, services
+from . import exports, selectors, services
 from .choices import Channel, EventState, Rating, UnitKind
 from .models import Event, EventCategory, Whistle
 from .tracking import (
@@ -706,6 +706,21 @@ def number_breakdown(request, params: Query[BreakdownIn]):
         out.append({"key": key, "label": row.label,
                     "numbers": [_number_out(n, {**q.query, **own}) for n in row.numbers.values()]})
     return out
+
+
+class NumbersExportIn(NumbersIn):
+    by: Literal["region", "category", "department", "month"] = Field(
+        ..., description="分组方式，同 GET /numbers/breakdown（不含 day）；region 须指定 region")
+
+
+@router.get("/numbers/export", response={200: ExportOut, LIST_ERRORS: Error}, summary="Excel 导出指挥中心指标分组统计",
+            description="与 GET /numbers/breakdown 同样的条件和分组，每组一行（各项计数、比率（%）和平均办结时长），"
+                        "末行为整个问题的合计；与指标统计页的“导出 Excel”相同。" + EXPORT_CREATED_DESCRIPTION)
+def numbers_export(request, params: Query[NumbersExportIn]):
+    if params.by == "region" and params.region is None:
+        raise ApplicationError("按区域分组须指定上级区域。", field="region")
+    q = _Question(request.auth, params)
+    return export_out(exports.numbers_export(actor=request.auth, by=params.by, **q.dims))
 
 
 def _row_question(by: str, row: selectors.Row) -> tuple[str, dict]:
