@@ -229,3 +229,15 @@ def test_the_api_address_on_the_page_asks_the_same_question(world, march):
     for row in client.get(address).json():
         if row["kind"] == "ratio":
             assert f"{row['numerator']} / {row['denominator']}" in metric(page, row["key"])
+
+
+def test_the_numbers_and_their_definitions_in_english(world, march):
+    client = as_user(world.county)
+    client.post("/i18n/setlang/", {"language": "en", "next": "/events/numbers/"})
+    page = client.get(f"/events/numbers/?{MARCH}").content.decode()
+    assert metric(page, "close_rate") == "Closure rate 83.3% 5 / 6"
+    assert "Closed ÷ registered." in page and "结案数 ÷ 立案数" not in page
+    english = client.get("/api/events/numbers?start=2025-03-01&end=2025-04-01").json()
+    assert {n["key"]: n["label"] for n in english}["close_rate"] == "Closure rate"
+    chinese = as_user(world.county).get("/api/events/numbers?start=2025-03-01&end=2025-04-01").json()  # the default
+    assert {n["key"]: n["label"] for n in chinese}["close_rate"] == "结案率（办结率）"

@@ -47,7 +47,7 @@ def _rate(key: str):
         ids = list(number.cases.order_by("pk").values_list("pk", flat=True)[:MAX_IDS])
         query = urlencode({"region": region.pk, "start": start.isoformat(), "end": end.isoformat(), "metric": key})
         return value, {
-            "label": number.label, "definition": number.definition, "region": region.name,
+            "label": str(number.label), "definition": str(number.definition), "region": region.name,
             "numerator": number.numerator, "total": number.denominator, "value": number.display,
             "event_ids": ids, "truncated": number.numerator > len(ids), "filter": query,
         }

@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db.models import F, Q, QuerySet, Sum
+from django.utils.translation import gettext_lazy as _
 
 from jiceng.core.errors import ApplicationError
 from jiceng.people.choices import Role
@@ -36,54 +37,54 @@ COUNT, RATIO, HOURS = "count", "ratio", "hours"
 @dataclass(frozen=True)
 class Definition:
     key: str
-    label: str
+    label: str  # lazy: in the viewer's language
     kind: str
     numerator: tuple[str, ...]
     denominator: str | None
-    text: str
+    text: str  # lazy
 
 
 DEFINITIONS: dict[str, Definition] = {d.key: d for d in [
-    Definition("registered", "立案数", COUNT, ("registered",), None,
-               "期内立案的事件数（首次进入“已立案”的时间在期内；作废、不予立案的不计）。"),
-    Definition("closed", "结案数", COUNT, ("closed",), None,
-               "期内立案的事件中，目前处于已结案或已评价的件数（重办中的事件再次结案前不计）。"),
-    Definition("close_rate", "结案率（办结率）", RATIO, ("closed",), "registered", "结案数 ÷ 立案数。"),
-    Definition("closed_on_time", "按期结案数", COUNT, ("closed_on_time",), None,
-               "结案数中，最后一次结案时间不晚于处置时限（签收起算、按挂起时间顺延）的件数。"),
-    Definition("on_time_rate", "按期结案率", RATIO, ("closed_on_time",), "closed", "按期结案数 ÷ 结案数。"),
-    Definition("rated", "评价数", COUNT, ("rated",), None, "期内立案的事件中已有评价的件数（以最近一次评价为准）。"),
-    Definition("satisfaction_rate", "满意率", RATIO, ("satisfied", "basic"), "rated",
-               "（满意 + 基本满意）÷ 评价数，以每件事件最近一次评价为准。"),
-    Definition("unsatisfied", "不满意数", COUNT, ("unsatisfied",), None, "最近一次评价为不满意的件数。"),
-    Definition("dispatched", "派遣数", COUNT, ("dispatched",), None, "期内立案的事件中已派遣过的件数。"),
-    Definition("returned", "退单数", COUNT, ("returned",), None, "期内立案的事件中被退单至少一次的件数。"),
-    Definition("return_rate", "退单率", RATIO, ("returned",), "dispatched", "退单数 ÷ 派遣数。"),
-    Definition("reopened", "重办数", COUNT, ("reopened",), None,
-               "期内立案的事件中重办过（核查不通过、不满意重办或指挥中心重办）的件数。"),
-    Definition("suspended", "挂起数", COUNT, ("suspended",), None, "期内立案的事件中挂起过的件数。"),
-    Definition("whistled", "吹哨数", COUNT, ("whistled",), None, "期内立案的事件中吹过哨的件数。"),
-    Definition("overdue", "超期数", COUNT, ("overdue",), None,
-               "期内立案的事件中任一环节（受理、签收、处置、核查）超过时限的件数。"),
-    Definition("overdue_handle", "处置超期数", COUNT, ("overdue_handle",), None,
-               "期内立案的事件中处置环节超过时限的件数。"),
-    Definition("due", "应结案数", COUNT, ("due",), None,
-               "应结日在期内的事件数。应结日 = 结案时间与处置时限中较早者（未结案的为处置时限）："
-               "期内到期的，加上期内提前结案的，每件只计一次。"),
-    Definition("closed_flow", "期内结案数", COUNT, ("closed_flow",), None,
-               "最后一次结案时间在期内、目前仍为已结案或已评价的件数（不论何时立案）。"),
-    Definition("avg_accept_hours", "平均受理时长（小时）", HOURS, ("accept_seconds",), "registered",
-               "上报到立案的平均自然时长。"),
-    Definition("avg_dispatch_hours", "平均派遣时长（小时）", HOURS, ("dispatch_seconds",), "dispatched",
-               "立案到首次派遣的平均自然时长。"),
-    Definition("avg_sign_hours", "平均签收时长（小时）", HOURS, ("sign_seconds",), "closed",
-               "已结案事件最后一次派遣到签收的平均自然时长。"),
-    Definition("avg_handle_hours", "平均处置时长（小时）", HOURS, ("handle_seconds",), "closed",
-               "已结案事件签收到最后一次处置反馈的平均自然时长（含挂起时间）。"),
-    Definition("avg_verify_hours", "平均核查时长（小时）", HOURS, ("verify_seconds",), "closed",
-               "已结案事件最后一次处置反馈到结案的平均自然时长。"),
-    Definition("avg_total_hours", "平均办结时长（小时）", HOURS, ("total_seconds",), "closed",
-               "已结案事件上报到结案的平均自然时长。"),
+    Definition("registered", _("立案数"), COUNT, ("registered",), None,
+               _("期内立案的事件数（首次进入“已立案”的时间在期内；作废、不予立案的不计）。")),
+    Definition("closed", _("结案数"), COUNT, ("closed",), None,
+               _("期内立案的事件中，目前处于已结案或已评价的件数（重办中的事件再次结案前不计）。")),
+    Definition("close_rate", _("结案率（办结率）"), RATIO, ("closed",), "registered", _("结案数 ÷ 立案数。")),
+    Definition("closed_on_time", _("按期结案数"), COUNT, ("closed_on_time",), None,
+               _("结案数中，最后一次结案时间不晚于处置时限（签收起算、按挂起时间顺延）的件数。")),
+    Definition("on_time_rate", _("按期结案率"), RATIO, ("closed_on_time",), "closed", _("按期结案数 ÷ 结案数。")),
+    Definition("rated", _("评价数"), COUNT, ("rated",), None, _("期内立案的事件中已有评价的件数（以最近一次评价为准）。")),
+    Definition("satisfaction_rate", _("满意率"), RATIO, ("satisfied", "basic"), "rated",
+               _("（满意 + 基本满意）÷ 评价数，以每件事件最近一次评价为准。")),
+    Definition("unsatisfied", _("不满意数"), COUNT, ("unsatisfied",), None, _("最近一次评价为不满意的件数。")),
+    Definition("dispatched", _("派遣数"), COUNT, ("dispatched",), None, _("期内立案的事件中已派遣过的件数。")),
+    Definition("returned", _("退单数"), COUNT, ("returned",), None, _("期内立案的事件中被退单至少一次的件数。")),
+    Definition("return_rate", _("退单率"), RATIO, ("returned",), "dispatched", _("退单数 ÷ 派遣数。")),
+    Definition("reopened", _("重办数"), COUNT, ("reopened",), None,
+               _("期内立案的事件中重办过（核查不通过、不满意重办或指挥中心重办）的件数。")),
+    Definition("suspended", _("挂起数"), COUNT, ("suspended",), None, _("期内立案的事件中挂起过的件数。")),
+    Definition("whistled", _("吹哨数"), COUNT, ("whistled",), None, _("期内立案的事件中吹过哨的件数。")),
+    Definition("overdue", _("超期数"), COUNT, ("overdue",), None,
+               _("期内立案的事件中任一环节（受理、签收、处置、核查）超过时限的件数。")),
+    Definition("overdue_handle", _("处置超期数"), COUNT, ("overdue_handle",), None,
+               _("期内立案的事件中处置环节超过时限的件数。")),
+    Definition("due", _("应结案数"), COUNT, ("due",), None,
+               _("应结日在期内的事件数。应结日 = 结案时间与处置时限中较早者（未结案的为处置时限）："
+                 "期内到期的，加上期内提前结案的，每件只计一次。")),
+    Definition("closed_flow", _("期内结案数"), COUNT, ("closed_flow",), None,
+               _("最后一次结案时间在期内、目前仍为已结案或已评价的件数（不论何时立案）。")),
+    Definition("avg_accept_hours", _("平均受理时长（小时）"), HOURS, ("accept_seconds",), "registered",
+               _("上报到立案的平均自然时长。")),
+    Definition("avg_dispatch_hours", _("平均派遣时长（小时）"), HOURS, ("dispatch_seconds",), "dispatched",
+               _("立案到首次派遣的平均自然时长。")),
+    Definition("avg_sign_hours", _("平均签收时长（小时）"), HOURS, ("sign_seconds",), "closed",
+               _("已结案事件最后一次派遣到签收的平均自然时长。")),
+    Definition("avg_handle_hours", _("平均处置时长（小时）"), HOURS, ("handle_seconds",), "closed",
+               _("已结案事件签收到最后一次处置反馈的平均自然时长（含挂起时间）。")),
+    Definition("avg_verify_hours", _("平均核查时长（小时）"), HOURS, ("verify_seconds",), "closed",
+               _("已结案事件最后一次处置反馈到结案的平均自然时长。")),
+    Definition("avg_total_hours", _("平均办结时长（小时）"), HOURS, ("total_seconds",), "closed",
+               _("已结案事件上报到结案的平均自然时长。")),
 ]}
 
 
@@ -121,7 +122,7 @@ class Number:
         return str(value)
 
     def as_dict(self) -> dict:
-        return {"key": self.key, "label": self.label, "definition": self.definition, "kind": self.kind,
+        return {"key": self.key, "label": str(self.label), "definition": str(self.definition), "kind": self.kind,
                 "numerator": self.numerator, "denominator": self.denominator, "value": self.value,
                 "display": self.display, "params": self.params}
 
