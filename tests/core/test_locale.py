@@ -25,6 +25,8 @@ def test_every_string_is_translated_and_none_is_fuzzy():
     po = polib.pofile(str(PO))
     assert [e.msgid for e in po.untranslated_entries()] == []
     assert [e.msgid for e in po.fuzzy_entries()] == []
+    # no leftovers of a fuzzy match ("#| msgctxt" alone is a syntax error to the next makemessages)
+    assert [e.msgid for e in po if e.previous_msgctxt or e.previous_msgid] == []
 
 
 def test_placeholders_survive_translation():

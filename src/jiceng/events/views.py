@@ -79,7 +79,7 @@ PAGE_ACTIONS = ("register", "reject", "dispatch", "escalate", "sign", "return", 
 # Actions whose form picks something for the case: a unit, departments, the master case.
 FORM_ACTIONS = ("redispatch", "rule", "whistle", "merge")
 # A called department's steps on one whistle: URL word → workflow action, and what to say when done.
-WHISTLE_STEPS = {"report": ("whistle_report", "已报到。"), "feedback": ("whistle_feedback", "已反馈处置情况。")}
+WHISTLE_STEPS = {"report": ("whistle_report", _lazy("已报到。")), "feedback": ("whistle_feedback", _lazy("已反馈处置情况。"))}
 QUEUE_STATES = {
     "accept": (EventState.PENDING, EventState.REGISTERED, EventState.RULING, EventState.RETURNED),
     "handle": (EventState.DISPATCHED, EventState.SIGNED, EventState.HANDLING),
@@ -424,7 +424,7 @@ def _whistle_rows(actor, event: Event, bound: dict) -> list[dict]:
     rows = []
     for w in selectors.whistle_visible(actor).filter(event_id=event.pk).order_by("blown_at", "id"):
         step = pending.get(w.pk)
-        late = "" if not w.late else ("逾期报到" if w.reported_at else "逾期未报到")
+        late = "" if not w.late else (_("逾期报到") if w.reported_at else _("逾期未报到"))
         rows.append({"w": w, "late": late, "step": step and step.removeprefix("whistle_"),
                      "label": step and workflow.transition(step).label,
                      "form": bound.get(f"w{w.pk}") or (_note_form(w) if step else None)})
@@ -519,9 +519,14 @@ def _choice_act(request, pk: int, action: str):
                 raise
             form.add_error(None, exc.message)
             return _refused(request, event, {action: form}, status=exc.status)
-        messages.success(request, f"已{workflow.transition(action).label}。")
+        messages.success(request, _done(action))
         return redirect(_next(request, reverse("events:case", args=[pk])))
     return _refused(request, event, {action: form})
+
+
+def _done(action: str) -> str:
+    """The message after a step: 已立案。 / "Register: done." """
+    return _("已%(action)s。") % {"action": workflow.transition(action).label}
 
 
 @require_POST
@@ -544,8 +549,7 @@ def case_act(request, pk: int, action: str):
                 raise
             messages.error(request, exc.message)
         else:
-            label = workflow.transition(action).label
-            messages.success(request, f"已{label}。")
+            messages.success(request, _done(action))
     return redirect(_next(request, reverse("events:case", args=[pk])))
 
 
@@ -624,7 +628,7 @@ def patrol(request):
             form.add_error(None, exc.message)
         else:
             _store_photo(request, form, event, "report")
-            messages.success(request, f"已上报，案件编号 {event.number}。")
+            messages.success(request, _("已上报，案件编号 %(number)s。") % {"number": event.number})
             return redirect("events:patrol")
     window = list(selectors.event_visible(actor).filter(state=EventState.TO_VERIFY).order_by("handled_at", "id")[:100])
     allowed = selectors.event_actions_many(actor=actor, events=window)
@@ -691,7 +695,7 @@ def public_join(request):
     if form.is_valid():
         data = form.cleaned_data
         enforce("events.intake.phone", phone_key(data["phone"]), limit=settings.JICENG_PUBLIC_RATE_PER_PHONE,
-                window=3600, message="该电话本小时提交过多，请稍后再试。")
+                window=3600, message=_("该电话本小时提交过多，请稍后再试。"))
         try:
             event = event_by_number_for_join(data["number"])
             services.event_join(event=event, name=data["name"], phone=data["phone"], note=data["note"])
@@ -712,9 +716,9 @@ def public_report(request):
         if form.is_valid():
             data = form.cleaned_data
             if data["website"]:
-                return HttpResponse("提交无效。", status=400)
+                return HttpResponse(_("提交无效。"), status=400)
             enforce("events.intake.phone", phone_key(data["reporter_phone"]), limit=settings.JICENG_PUBLIC_RATE_PER_PHONE,
-                    window=3600, message="该电话本小时提交过多，请稍后再试。")
+                    window=3600, message=_("该电话本小时提交过多，请稍后再试。"))
             try:
                 event = services.event_create(
                     channel=Channel.RESIDENT, category=data["category"], description=data["description"],
