@@ -237,6 +237,7 @@ def test_the_numbers_and_their_definitions_in_english(world, march):
     page = client.get(f"/events/numbers/?{MARCH}").content.decode()
     assert metric(page, "close_rate") == "Closure rate 83.3% 5 / 6"
     assert "Closed ÷ registered." in page and "结案数 ÷ 立案数" not in page
+    assert all(f"<h2>{group}</h2>" in page for group in ("Handling", "Rating", "Routing and supervision", "Average times"))
     english = client.get("/api/events/numbers?start=2025-03-01&end=2025-04-01").json()
     assert {n["key"]: n["label"] for n in english}["close_rate"] == "Closure rate"
     chinese = as_user(world.county).get("/api/events/numbers?start=2025-03-01&end=2025-04-01").json()  # the default

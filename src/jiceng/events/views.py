@@ -26,7 +26,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from jiceng.core.errors import ApplicationError, RateLimitedError
@@ -79,7 +79,7 @@ PAGE_ACTIONS = ("register", "reject", "dispatch", "escalate", "sign", "return", 
 # Actions whose form picks something for the case: a unit, departments, the master case.
 FORM_ACTIONS = ("redispatch", "rule", "whistle", "merge")
 # A called department's steps on one whistle: URL word → workflow action, and what to say when done.
-WHISTLE_STEPS = {"report": ("whistle_report", _lazy("已报到。")), "feedback": ("whistle_feedback", _lazy("已反馈处置情况。"))}
+WHISTLE_STEPS = {"report": ("whistle_report", gettext_lazy("已报到。")), "feedback": ("whistle_feedback", gettext_lazy("已反馈处置情况。"))}
 QUEUE_STATES = {
     "accept": (EventState.PENDING, EventState.REGISTERED, EventState.RULING, EventState.RETURNED),
     "handle": (EventState.DISPATCHED, EventState.SIGNED, EventState.HANDLING),
@@ -184,11 +184,11 @@ def map_data(request):
 NUMBER_ROLES = (Role.COUNTY_STAFF, Role.STREET_STAFF, Role.COMMUNITY_STAFF, Role.GRID_WORKER, Role.DEPARTMENT_STAFF)
 # The page's groups of numbers, and the columns of its breakdown table.
 NUMBER_GROUPS = (
-    (_lazy("办理"), ("registered", "due", "closed", "close_rate", "closed_on_time", "on_time_rate", "closed_flow")),
-    (_lazy("评价"), ("rated", "satisfaction_rate", "unsatisfied")),
-    (_lazy("流转与督办"), ("dispatched", "returned", "return_rate", "reopened", "suspended", "whistled", "overdue",
+    (pgettext_lazy("numbers", "办理"), ("registered", "due", "closed", "close_rate", "closed_on_time", "on_time_rate", "closed_flow")),
+    (pgettext_lazy("numbers", "评价"), ("rated", "satisfaction_rate", "unsatisfied")),
+    (pgettext_lazy("numbers", "流转与督办"), ("dispatched", "returned", "return_rate", "reopened", "suspended", "whistled", "overdue",
                       "overdue_handle")),
-    (_lazy("平均时长"), ("avg_accept_hours", "avg_dispatch_hours", "avg_sign_hours", "avg_handle_hours",
+    (pgettext_lazy("numbers", "平均时长"), ("avg_accept_hours", "avg_dispatch_hours", "avg_sign_hours", "avg_handle_hours",
                      "avg_verify_hours", "avg_total_hours")),
 )
 BREAKDOWN_COLUMNS = ("registered", "closed", "close_rate", "on_time_rate", "satisfaction_rate", "return_rate",
