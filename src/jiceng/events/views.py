@@ -80,6 +80,7 @@ PAGE_ACTIONS = ("register", "reject", "dispatch", "escalate", "sign", "return", 
 FORM_ACTIONS = ("redispatch", "rule", "whistle", "merge")
 # A called department's steps on one whistle: URL word → workflow action, and what to say when done.
 WHISTLE_STEPS = {"report": ("whistle_report", gettext_lazy("已报到。")), "feedback": ("whistle_feedback", gettext_lazy("已反馈处置情况。"))}
+MAP_LIMIT = 2000  # points on the console's map (a county has ~5,000 open cases; the page says so)
 QUEUE_STATES = {
     "accept": (EventState.PENDING, EventState.REGISTERED, EventState.RULING, EventState.RETURNED),
     "handle": (EventState.DISPATCHED, EventState.SIGNED, EventState.HANDLING),
@@ -170,13 +171,18 @@ def console(request):
 @require_GET
 @login_required
 def map_data(request):
-    """Open cases with a place, as GeoJSON points (state and overdue for the colours)."""
-    qs = selectors.event_visible(request.user).filter(state__in=list(OPEN_STATES), lng__isnull=False)[:2000]
+    """Open cases with a place, as GeoJSON points (state and overdue for the colours): at most
+    MAP_LIMIT, the overdue first and then the latest reported, with ``total`` saying how many there
+    are (the page says when it shows fewer)."""
+    open_cases = selectors.event_visible(request.user).filter(state__in=list(OPEN_STATES), lng__isnull=False)
+    qs = open_cases.order_by(F("overdue_at").asc(nulls_last=True), "-reported_at", "-id")[:MAP_LIMIT]
     features = [{"type": "Feature", "geometry": {"type": "Point", "coordinates": [e.lng, e.lat]},
                  "properties": {"id": e.pk, "number": e.number, "title": e.title, "state": e.state,
                                 "state_label": e.get_state_display(), "overdue": e.overdue_at is not None,
                                 "url": reverse("events:case", args=[e.pk])}} for e in qs]
-    return JsonResponse({"type": "FeatureCollection", "features": features}, json_dumps_params={"ensure_ascii": False})
+    total = len(features) if len(features) < MAP_LIMIT else open_cases.count()
+    return JsonResponse({"type": "FeatureCollection", "features": features, "total": total, "limit": MAP_LIMIT},
+                        json_dumps_params={"ensure_ascii": False})
 
 
 # --- the numbers (指标统计) ----------------------------------------------------------------------

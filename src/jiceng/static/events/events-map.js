@@ -9,30 +9,61 @@
     dispatched: "#2563eb", signed: "#2563eb", handling: "#7c3aed", to_verify: "#059669", suspended: "#9ca3af"
   };
 
+  // The communities' outlines and names (public, cached): the only base map offline.
+  function drawOutline(map, url, style) {
+    return fetch(url, { credentials: "same-origin" })
+      .then(function (r) { return r.ok ? r.json() : null; })
+      .then(function (data) {
+        if (!data || !data.features || !data.features.length) { return null; }
+        return L.geoJSON(data, {
+          interactive: false, style: style,
+          onEachFeature: function (f, layer) {
+            layer.bindTooltip(f.properties.name, { permanent: true, direction: "center", className: "grid-label" });
+          }
+        }).addTo(map);
+      })
+      .catch(function () { return null; });
+  }
+
   function consoleMap(el) {
     fetch(el.dataset.url, { credentials: "same-origin" })
       .then(function (r) { return r.json(); })
       .then(function (data) {
         var features = data.features || [];
+        var note = document.getElementById(el.dataset.note || "");
+        if (note && data.total > features.length) {
+          note.textContent = (el.dataset.noteText || "").replace("{shown}", features.length).replace("{total}", data.total);
+          note.hidden = false;
+        }
         if (!features.length) {
           el.classList.add("map-empty");
           el.textContent = el.dataset.emptyText || "";
           return;
         }
-        var map = L.map(el, { attributionControl: false, scrollWheelZoom: false });
+        var map = L.map(el, { attributionControl: false, scrollWheelZoom: false, zoomSnap: 0.25 });
         L.control.scale({ imperial: false }).addTo(map);
+        var crowded = features.length > 300;
         var group = L.featureGroup().addTo(map);
         features.forEach(function (f) {
           var p = f.properties, c = f.geometry.coordinates;
           var marker = L.circleMarker([c[1], c[0]], {
-            radius: p.overdue ? 9 : 7, color: p.overdue ? "#dc2626" : "#fff", weight: p.overdue ? 3 : 1.5,
-            fillColor: COLOURS[p.state] || "#111827", fillOpacity: 0.9
+            radius: crowded ? (p.overdue ? 5 : 4) : (p.overdue ? 9 : 7), color: p.overdue ? "#dc2626" : "#fff",
+            weight: p.overdue ? (crowded ? 2 : 3) : 1, fillColor: COLOURS[p.state] || "#111827", fillOpacity: 0.9
           });
           marker.bindTooltip(p.number + " " + p.title + "（" + p.state_label + (p.overdue ? "，超期" : "") + "）");
           marker.on("click", function () { window.location.href = p.url; });
           marker.addTo(group);
         });
-        map.fitBounds(group.getBounds().pad(0.2), { maxZoom: 15 });
+        map.fitBounds(group.getBounds().pad(0.1), { maxZoom: 15, animate: false });
+        var labels = function () { el.classList.toggle("ev-labels-off", map.getZoom() < 13); };
+        map.on("zoomend", labels);
+        labels();
+        if (el.dataset.outlineUrl) {
+          drawOutline(map, el.dataset.outlineUrl, { color: "#94a3b8", weight: 1, fillColor: "#f1f5f9", fillOpacity: 0.5 })
+            .then(function (outline) { if (outline) { outline.bringToBack(); } el.classList.add("map-ready"); });
+        } else {
+          el.classList.add("map-ready");
+        }
       });
   }
 
@@ -46,17 +77,9 @@
     map.setView(chosen || [27.0, 118.5], chosen ? 15 : 9);
     // The communities' outlines and names stand in for a base map (none offline); the view opens on them.
     if (el.dataset.outlineUrl) {
-      fetch(el.dataset.outlineUrl, { credentials: "same-origin" })
-        .then(function (r) { return r.ok ? r.json() : null; })
-        .then(function (data) {
-          if (!data || !data.features || !data.features.length) { return; }
-          var outline = L.geoJSON(data, {
-            interactive: false,
-            style: { color: "#64748b", weight: 1, fillColor: "#e2e8f0", fillOpacity: 0.35 },
-            onEachFeature: function (f, layer) {
-              layer.bindTooltip(f.properties.name, { permanent: true, direction: "center", className: "grid-label" });
-            }
-          }).addTo(map);
+      drawOutline(map, el.dataset.outlineUrl, { color: "#64748b", weight: 1, fillColor: "#e2e8f0", fillOpacity: 0.35 })
+        .then(function (outline) {
+          if (!outline) { return; }
           map.invalidateSize();
           // A grid worker's page opens on their own grids (data-bounds: west,south,east,north).
           var own = (el.dataset.bounds || "").split(",").map(parseFloat);
@@ -68,8 +91,7 @@
           map.on("zoomend", labels);
           labels();
           el.classList.add("map-ready");
-        })
-        .catch(function () { /* the picker still works, on a blank background */ });
+        });
     }
     // Typed coordinates move the marker too.
     var typed = function () {
