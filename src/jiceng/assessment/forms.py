@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from .choices import GroupKind, IndicatorKind
 from .compute import fmt
@@ -76,3 +79,31 @@ class NextPeriodForm(forms.Form):
         if data.get("starts_on") and data.get("ends_on") and data["ends_on"] < data["starts_on"]:
             self.add_error("ends_on", "结束日期不能早于开始日期。")
         return data
+
+
+class AdjustmentForm(forms.Form):
+    """登记一条加分或减分：对象、加减分项、分值、事由、佐证材料。The service checks the rest (the period's
+    state, the item's per-entry maximum)."""
+
+    subject = forms.ChoiceField(label=_("考核对象"))
+    indicator = forms.ChoiceField(label=_("加减分项"))
+    points = forms.DecimalField(label=_("分值"), min_value=Decimal("0.01"), max_digits=7, decimal_places=2,
+                                widget=forms.NumberInput(attrs={"inputmode": "decimal", "step": "0.01", "min": "0.01"}))
+    note = forms.CharField(label=_("事由"), max_length=500, widget=forms.Textarea(attrs={"rows": 2}))
+    evidence_ref = forms.CharField(label=_("佐证材料"), max_length=500, required=False,
+                                   help_text=_("文件编号、督查通报、照片说明等，可选。"))
+
+    def __init__(self, *args, subjects, items, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["subject"].choices = [("", "—")] + [(str(s.pk), s.display_name) for s in subjects]
+        self.fields["indicator"].choices = [("", "—")] + [(i.code, item_label(i)) for i in items]
+
+
+def item_label(item) -> str:
+    sign = _("加分") if item.kind == IndicatorKind.BONUS else _("减分")
+    limit = _("，单次最多 %(n)s 分") % {"n": fmt(item.max_points)} if item.max_points else ""
+    return f"{item.name}（{sign}{limit}）"
+
+
+class WithdrawForm(forms.Form):
+    reason = forms.CharField(label=_("撤销原因"), max_length=500)

@@ -231,3 +231,19 @@ def period_ranking(actor, period: AssessmentPeriod) -> list[dict]:
         ties[(r.peer_group, r.rank)] += 1
     return [{"result": r, "tied": ties[(r.peer_group, r.rank)] > 1, "flags": flags.get(r.subject_id, [])}
             for r in results]
+
+
+def adjustment_items(period: AssessmentPeriod) -> QuerySet:
+    """The period's 加分/减分 items (leaves of its scheme version) an entry may be recorded against."""
+    from .choices import IndicatorKind
+
+    return period.version.indicators.filter(children__isnull=True,
+                                            kind__in=[IndicatorKind.BONUS, IndicatorKind.DEDUCTION]).order_by("code")
+
+
+def period_adjustments(actor, period: AssessmentPeriod) -> QuerySet:
+    """Every 加分/减分 entry of a period, newest first, withdrawn ones included (managers only)."""
+    if not workflow.is_manager(actor, period.scheme):
+        return period.adjustments.none()
+    return (period.adjustments.select_related("subject", "indicator", "recorded_by", "withdrawn_by")
+            .order_by("-recorded_at", "-id"))

@@ -7,19 +7,20 @@ from decimal import Decimal, InvalidOperation
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from jiceng.core.errors import ApplicationError
+from jiceng.core.errors import ApplicationError, PermissionDeniedError
 from jiceng.core.exports import export_page_url
 from jiceng.core.views import page_errors
 
 from . import exports, selectors, services, workflow
 from .choices import FlagKind
 from .compute import fmt
-from .forms import NextPeriodForm, RatingForm
+from .forms import AdjustmentForm, NextPeriodForm, RatingForm, WithdrawForm
 
 FLAG_LABELS = dict(FlagKind.choices)
 TRANSITIONS = {
@@ -107,6 +108,67 @@ def period_next(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "assessment/period_next.html", {
         "period": period, "form": form, "subjects": period.subjects.count(),
         "assignments": period.assignments.count()}, status=400 if form.errors else 200)
+
+
+def _manager_period(request: HttpRequest, pk: int):
+    period = selectors.period_get(request.user, pk)
+    if not workflow.is_manager(request.user, period.scheme):
+        raise PermissionDeniedError(_("只有考核管理者可以登记加减分。"))
+    return period
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+@page_errors
+def period_adjustments(request: HttpRequest, pk: int) -> HttpResponse:
+    """加减分: record a bonus or deduction against a subject (in the scoring round, or for a subject
+    under appeal while re-reviewing), and the period's entries with a withdraw form each."""
+    period = _manager_period(request, pk)
+    subjects = list(period.subjects.order_by("display_name", "id"))
+    items = list(selectors.adjustment_items(period))
+    form = AdjustmentForm(request.POST or None, subjects=subjects, items=items)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        subject = next(s for s in subjects if str(s.pk) == data["subject"])
+        try:
+            made = services.adjustment_record(actor=request.user, period=period, subject=subject,
+                                              indicator=data["indicator"], points=data["points"], note=data["note"],
+                                              evidence_ref=data["evidence_ref"])
+        except ApplicationError as exc:
+            if exc.status in (403, 404):
+                raise
+            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+        else:
+            messages.success(request, _("已登记：%(subject)s %(item)s %(points)s 分。") % {
+                "subject": subject.display_name, "item": made.indicator.name, "points": fmt(made.points)})
+            return redirect("assessment:adjustments", pk=period.pk)
+    rows = list(selectors.period_adjustments(request.user, period))
+    return render(request, "assessment/adjustments.html", {
+        "period": period, "form": form, "rows": rows, "open": period.state in workflow.RATING_STATES,
+        "withdraw_form": WithdrawForm(), "has_items": bool(items)}, status=400 if form.errors else 200)
+
+
+@login_required
+@require_POST
+@page_errors
+def adjustment_withdraw(request: HttpRequest, pk: int, adjustment_id: int) -> HttpResponse:
+    period = _manager_period(request, pk)
+    adjustment = period.adjustments.filter(pk=adjustment_id).first()
+    if adjustment is None:
+        raise Http404
+    form = WithdrawForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("请填写撤销原因。"))
+    else:
+        try:
+            services.adjustment_withdraw(actor=request.user, adjustment=adjustment, reason=form.cleaned_data["reason"])
+        except ApplicationError as exc:
+            if exc.status in (403, 404):
+                raise
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, _("已撤销。"))
+    return redirect("assessment:adjustments", pk=period.pk)
 
 
 @login_required
