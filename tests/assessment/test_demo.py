@@ -4,8 +4,12 @@ appeal leaving a superseded version, and tasks waiting for the demo accounts."""
 
 from __future__ import annotations
 
+import re
+from datetime import timedelta
+
 import pytest
 from django.test import override_settings
+from django.utils import timezone
 
 from jiceng.assessment import selectors
 from jiceng.assessment.models import (
@@ -56,11 +60,18 @@ def test_a_year_for_each_template_every_score_explained(demo):
 def test_the_rules_and_the_appeal_left_their_marks(demo):
     kinds = set(ResultFlag.objects.values_list("kind", flat=True))
     assert {"adjust", "permanent", "red", "black"} <= kinds
-    adjust = ResultFlag.objects.filter(kind="adjust", period__label__endswith="第三季度")
+    # the four rounds are the last four whole quarters before today's, whatever today is
+    rounds = list(AssessmentPeriod.objects.filter(scheme__name__startswith="社区书记").order_by("starts_on"))
+    assert len(rounds) == 4 and all(r.state in ("published", "republished") for r in rounds)
+    today = timezone.localdate()
+    assert rounds[-1].ends_on < today and (today - rounds[-1].ends_on).days <= 92
+    assert all(b.starts_on == a.ends_on + timedelta(days=1) for a, b in zip(rounds, rounds[1:], strict=False))
+    assert all(re.fullmatch(r"\d{4}年第[一二三四]季度", r.label) for r in rounds)
+    adjust = ResultFlag.objects.filter(kind="adjust", period=rounds[2])  # the third C in a row
     assert adjust.exists()
     for flag in adjust:
         assert sorted(r.grade for r in flag.results.all()) == ["C", "C", "C"]
-    q2 = AssessmentPeriod.objects.get(scheme__name__startswith="社区书记", label__endswith="第二季度")
+    q2 = rounds[1]  # the appeal's round
     superseded = AssessmentResult.objects.filter(period=q2, current=False, published_at__isnull=False)
     assert superseded.exists()
     assert AssessmentResult.objects.filter(period=q2, version_no=2, reason__contains="申诉").exists()

@@ -1,13 +1,17 @@
 """A year of assessment results for the demo county, one scheme per shipped template, made through
 the real services so every published score can be explained line by line:
 
-- 集贤-style annual assessment of community workers (grid workers): 量化考核 70 % + 民主测评 30 %,
-  with a few 加分/减分 entries, 优秀 limited to 20 %;
+- 集贤-style annual assessment of community workers (grid workers) for last year: 量化考核 70 % +
+  民主测评 30 %, with a few 加分/减分 entries, 优秀 limited to 20 %;
 - 张家口-style quarterly ranking of the urban communities' secretaries (A/B/C, 3 × C → 建议调整,
-  A → 优先入编), four quarters, with one appeal re-reviewed in the second quarter (a superseded
-  version stays readable);
-- the three-party quarterly property assessment with 红榜/黑榜, four quarters, and the next quarter
-  open for scoring so the demo accounts ``community`` and ``dept`` find tasks under 我的评分任务.
+  A → 优先入编) over the last four whole quarters before today's, with one appeal re-reviewed in the
+  second of them (a superseded version stays readable);
+- the three-party quarterly property assessment with 红榜/黑榜 over the same four quarters, and
+  today's quarter open for scoring so the demo accounts ``community`` and ``dept`` find tasks under
+  我的评分任务.
+
+Rounds are named as offices name them (``rollover.default_label``: 2026年第三季度, 2025年度) and
+published ten days after they end.
 
 Deterministic for a seed. Rater accounts it needs (secretaries, judges, 民主测评 raters, the owners'
 committee) are made here with unusable passwords; they only rate. Submitted ratings are written in
@@ -33,6 +37,7 @@ from . import services
 from .choices import RatingState, SubjectType
 from .models import AssessmentPeriod, IndicatorScore, PeriodSubject, RaterAssignment, Rating
 from .services import scheme_create
+from .services.rollover import default_label
 from .templates import (
     jixian_worker_definition,
     property_three_party_scheme_create,
@@ -53,7 +58,8 @@ class _Demo:
     def __init__(self, county: Region, seed: int, scale: float):
         self.county, self.scale = county, scale
         self.rng = random.Random(f"jiceng-demo:{seed}:assessment")
-        self.year = timezone.localdate().year - 1
+        self.today = timezone.localdate()
+        self.year = self.today.year - 1  # the annual round: last year's, published in January
         self.counts: dict[str, int] = {"schemes": 0, "periods": 0, "ratings": 0, "results": 0}
         self.pending: list[tuple] = []
         self.manager = (User.objects.filter(role=Role.COUNTY_STAFF, region=county, is_active=True).order_by("pk")
@@ -113,9 +119,21 @@ class _Demo:
         services.period_publish(actor=self.manager, period=period, published_on=published_on)
 
     def _quarters(self):
-        for start_month, end_month, name in QUARTERS:
-            start, end = date(self.year, start_month, 1), _end_of_month(self.year, end_month)
-            yield f"{self.year} 年{name}", start, end
+        """The last four whole quarters before today's, oldest first (today 2026-11-25: 2025 Q4 to 2026 Q3),
+        named as offices name them."""
+        index = self.today.year * 4 + (self.today.month - 1) // 3  # today's quarter
+        for i in range(index - 4, index):
+            yield self._quarter(i)
+
+    def _quarter(self, index: int) -> tuple[str, date, date]:
+        year, q = divmod(index, 4)
+        start_month, end_month, _name = QUARTERS[q]
+        start, end = date(year, start_month, 1), _end_of_month(year, end_month)
+        return default_label("quarter", start, end), start, end
+
+    def _published(self, end: date) -> date:
+        """Results come out ten days after a round ends (never after today)."""
+        return min(_next_day(end, 10), self.today)
 
     # --- 集贤: community workers, annual --------------------------------------------------------------
 
@@ -126,7 +144,8 @@ class _Demo:
         self.counts["schemes"] += 1
         workers = list(GridWorker.objects.filter(community__path__startswith=self.county.path, active=True)
                        .select_related("community").order_by("pk")[: max(8, int(60 * self.scale))])
-        p = self._period(scheme, f"{self.year} 年度", date(self.year, 1, 1), date(self.year, 12, 31))
+        p = self._period(scheme, default_label("year", date(self.year, 1, 1), date(self.year, 12, 31)),
+                         date(self.year, 1, 1), date(self.year, 12, 31))
         subjects = [services.period_subject_add(actor=self.manager, period=p, obj=w) for w in workers]
         office = self._user("demo-kh-office", "县考核办评分组", Role.DEPARTMENT_STAFF, department=self.department)
         voters = [self._user(f"demo-mz-{i}", f"民主测评代表{i}", Role.DEPARTMENT_STAFF, department=self.department)
@@ -151,7 +170,7 @@ class _Demo:
             elif roll < 0.25:
                 services.adjustment_record(actor=self.manager, period=p, subject=s, indicator="style", points="2",
                                            note="工作日志未按时填报", evidence_ref="督查通报")
-        self._finish(p, date(self.year + 1, 1, 15))
+        self._finish(p, self._published(date(self.year, 12, 31)))
 
     # --- 张家口: community secretaries, quarterly --------------------------------------------------------
 
@@ -193,7 +212,7 @@ class _Demo:
                 for other in subjects:
                     if other.pk != s.pk:
                         self._rate(p, "peers", other.user, s, score=self._points(q, 100, 0.05))
-            self._finish(p, _next_day(end, 10))
+            self._finish(p, self._published(end))
             if qi == 1 and len(subjects) > 2:
                 self._appeal(p, subjects[1], leaders[communities[1].parent_id])
 
@@ -234,9 +253,9 @@ class _Demo:
             for s in subjects:
                 for group, rater in raters.items():
                     self._rate(p, group, rater, s, score=self._points(quality[s.subject_id], 100, 0.05))
-            self._finish(p, _next_day(end, 10))
-        # The next quarter, open for scoring: tasks for the demo's community and department accounts.
-        nxt = self._period(scheme, f"{self.year + 1} 年第一季度", date(self.year + 1, 1, 1), date(self.year + 1, 3, 31))
+            self._finish(p, self._published(end))
+        # This quarter, open for scoring: tasks for the demo's community and department accounts.
+        nxt = self._period(scheme, *self._quarter(self.today.year * 4 + (self.today.month - 1) // 3))
         subjects = [services.period_subject_add(actor=self.manager, period=nxt, obj=o) for o in orgs]
         community = User.objects.filter(username="community", is_active=True).first()
         for group, rater in (("party_org", community or party), ("owners", owners), ("housing", housing)):
