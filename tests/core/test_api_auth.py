@@ -185,6 +185,12 @@ RULES_THE_SCHEMA_CANNOT_STATE = {
     "PATCH /api/regions/{id}": ("boundary", "a valid polygon inside the parent's boundary, overlapping no sibling"),
     "POST /api/engagement/wishes": ("resident", "required when staff file for a resident; a resident omits it"),
     "POST /api/engagement/redemptions": ("account", "required when staff redeem for an account; a resident omits it"),
+    # a region id that names a grid or a street where a community or village is meant
+    "GET /api/engagement/rules": ("community", "a community or village, not another level of the tree"),
+    "POST /api/engagement/rules": ("community", "a community or village, not another level of the tree"),
+    "POST /api/engagement/shops": ("community", "a community or village, not another level of the tree"),
+    "GET /api/engagement/items": ("community", "a community or village, not another level of the tree"),
+    "POST /api/people/workers": ("community", "a community or village, not another level of the tree"),
     "GET /api/events/numbers": ("end", "the end date must come after the start date"),
     "GET /api/events/numbers/{key}/cases": (("end", "of"), "the end after the start; of=denominator only on a "
                                             "number that has one (the key is in the path)"),
