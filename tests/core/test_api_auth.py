@@ -190,7 +190,12 @@ RULES_THE_SCHEMA_CANNOT_STATE = {
     "POST /api/engagement/rules": ("community", "a community or village, not another level of the tree"),
     "POST /api/engagement/shops": ("community", "a community or village, not another level of the tree"),
     "GET /api/engagement/items": ("community", "a community or village, not another level of the tree"),
-    "POST /api/people/workers": ("community", "a community or village, not another level of the tree"),
+    "POST /api/people/workers": (("community", "grids"), "a community or village; grids of that community, each once"),
+    "PUT /api/people/workers/{id}/grids": ("grids", "grids of the worker's community, each once"),
+    # a region id that names a community or a street where a grid is meant
+    "POST /api/people/residents": ("grid", "a grid, not another level of the tree"),
+    "PATCH /api/people/residents/{id}": ("grid", "a grid, not another level of the tree"),
+    "POST /api/regions/organisations": ("grid", "a grid, not another level of the tree"),
     "GET /api/events/numbers": ("end", "the end date must come after the start date"),
     "GET /api/events/numbers/{key}/cases": (("end", "of"), "the end after the start; of=denominator only on a "
                                             "number that has one (the key is in the path)"),
