@@ -98,3 +98,14 @@ def test_every_demo_photo_is_a_file_the_product_serves(world):
     prefix = "/" + settings.STATIC_URL.lstrip("/")
     for url in urls:
         assert url.startswith(prefix) and finders.find(url.removeprefix(prefix)), url
+
+
+def test_nobody_rates_or_verifies_a_case_they_handled(world):
+    from jiceng.events.workflow import HANDLER_ACTIONS
+
+    _generate(world, count=1500)
+    handled = set(EventTransition.objects.filter(action__in=list(HANDLER_ACTIONS), actor__isnull=False)
+                  .values_list("event_id", "actor_id"))
+    judged = list(EventTransition.objects.filter(action__in=["rate", "verify", "verify_fail"], actor__isnull=False)
+                  .values_list("event_id", "actor_id", "action"))
+    assert judged and [j for j in judged if (j[0], j[1]) in handled] == []

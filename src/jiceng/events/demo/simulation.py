@@ -107,6 +107,17 @@ class Sim:
                 return user.pk, user.full_name or user.username
         return None, "指挥中心"
 
+    def caller(self, case: Case, handler_id: int | None) -> tuple[int | None, str]:
+        """Who rates by call-back (回访): command-centre staff over the case who did not handle it, as the
+        workflow requires (a street that both commands and handles a case leaves it to the county)."""
+        regions = self.w.ancestors[case.grid_id]
+        for level in (RegionLevel.COMMUNITY, RegionLevel.STREET, RegionLevel.COUNTY):
+            region = regions.get(level)
+            user = self.w.staff_by_region.get(region.pk) if region else None
+            if user is not None and user.pk != handler_id:
+                return user.pk, user.full_name or user.username
+        return None, "回访员"
+
     def unit_for(self, case: Case, cat) -> tuple[str, int | None, int | None, str]:
         if cat.handler_level == HandlerLevel.DEPARTMENT and cat.department_kind in self.w.departments:
             d = self.w.departments[cat.department_kind]
@@ -269,8 +280,7 @@ class Sim:
         else:
             rating = Rating.SATISFIED if roll < 0.84 else Rating.BASIC if roll < 0.895 else Rating.UNSATISFIED
         source = RatingSource.REPORTER if case.channel in (Channel.RESIDENT, Channel.EMERGENCY) else RatingSource.CALLBACK
-        cmd_id, cmd_label = self.command(case)
-        actor, label = (None, "上报人") if source == RatingSource.REPORTER else (cmd_id, cmd_label)
+        actor, label = (None, "上报人") if source == RatingSource.REPORTER else self.caller(case, handler_id)
         if t > self.end:
             raise Stop
         case.rating, case.rating_source, case.rated_at = rating, source, t
