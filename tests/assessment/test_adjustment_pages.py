@@ -80,3 +80,12 @@ def test_only_the_manager_and_only_while_scoring(jixian, login, county):  # noqa
     assert answer.status_code == 400 and "不能登记加减分" in answer.content.decode()
     ranking = client.get(f"/assessment/periods/{p.pk}/").content.decode()
     assert f'href="{url(p)}"' in ranking
+
+
+def test_a_scheme_without_bonus_or_deduction_items_offers_no_link(login, county):
+    from tests.assessment.test_pages import build_quarters
+
+    world = build_quarters(county)  # 张家口: three rater groups, no 加减分 items
+    page = login(world.manager).get(f"/assessment/periods/{world.q1.pk}/").content.decode()
+    assert "/adjustments/" not in page
+    assert "本期方案没有加分项或减分项" in login(world.manager).get(url(world.q1)).content.decode()

@@ -48,6 +48,7 @@ def period_ranking(request: HttpRequest, pk: int) -> HttpResponse:
     is_manager = workflow.is_manager(request.user, period.scheme)
     return render(request, "assessment/ranking.html", {
         "period": period, "rows": rows, "is_manager": is_manager,
+        "adjustable": is_manager and selectors.adjustment_items(period).exists(),
         "setup": {"subjects": period.subjects.count(), "assignments": period.assignments.count()} if is_manager else None,
         "actions": workflow.available(period, request.user),
         "published_count": sum(1 for r in rows if r["result"].published_at)})
