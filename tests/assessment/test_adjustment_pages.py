@@ -75,6 +75,7 @@ def test_only_the_manager_and_only_while_scoring(jixian, login, county):  # noqa
     p = close_compute_publish(jixian["manager"], jixian["period"])
     page = client.get(url(p)).content.decode()
     assert "只在评分中登记加减分" in page
+    assert 'name="points"' not in page and "as-withdraw" not in page  # nothing to fill in that would be refused
     answer = client.post(url(p), {"subject": jixian["subjects"]["erin"].pk, "indicator": "honour", "points": "1",
                                   "note": "迟到的表彰"})
     assert answer.status_code == 400 and "不能登记加减分" in answer.content.decode()

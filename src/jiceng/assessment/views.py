@@ -146,6 +146,7 @@ def period_adjustments(request: HttpRequest, pk: int) -> HttpResponse:
     rows = list(selectors.period_adjustments(request.user, period))
     return render(request, "assessment/adjustments.html", {
         "period": period, "form": form, "rows": rows, "open": period.state in workflow.RATING_STATES,
+        "editable": period.state in workflow.RATING_STATES + tuple(workflow.APPEAL_CORRECTION_STATES),
         "withdraw_form": WithdrawForm(), "has_items": bool(items)}, status=400 if form.errors else 200)
 
 
