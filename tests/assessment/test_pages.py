@@ -194,3 +194,32 @@ def test_the_manager_starts_the_next_quarter_from_the_last(world, login, county)
     assert "已新建“2026年第三季度”：4 个考核对象" in page
     assert f"{world.q2.assignments.count()} 项评分任务" in page
     assert login(county.alice).get(f"/assessment/periods/{world.q2.pk}/next/").status_code in (403, 404)
+
+
+def test_the_person_assessed_appeals_from_their_result_page(world, login):
+    from jiceng.assessment.models import Appeal
+    from jiceng.core.models import AuditLog
+
+    bob_result = world.results["bob"]
+    client = login(world.secretaries["bob"])
+    page = client.get(f"/assessment/results/{bob_result.pk}/").content.decode()
+    assert 'id="as-appeal"' in page and f'action="/assessment/results/{bob_result.pk}/appeal/"' in page
+    refused = client.post(f"/assessment/results/{bob_result.pk}/appeal/", {"reason": "  "})
+    assert refused.status_code == 400 and "field-error" in refused.content.decode()
+    world.q1.refresh_from_db()
+    assert world.q1.state == "republished" and not Appeal.objects.filter(subject=bob_result.subject).exists()
+    answer = client.post(f"/assessment/results/{bob_result.pk}/appeal/", {"reason": "评委打分漏计了专项工作"})
+    assert answer.status_code == 302
+    appeal = Appeal.objects.get(subject=bob_result.subject)
+    assert (appeal.reason, appeal.filed_by, appeal.state) == ("评委打分漏计了专项工作", world.secretaries["bob"], "open")
+    world.q1.refresh_from_db()
+    assert world.q1.state == "appeal"
+    assert AuditLog.objects.filter(action="assessment.appeal_file", object_id=str(appeal.pk)).exists()
+    page = client.get(f"/assessment/results/{bob_result.pk}/").content.decode()
+    assert "待复核" in page and "评委打分漏计了专项工作" in page
+    # carol's earlier appeal shows with its decision; alice cannot appeal for bob
+    carol = login(world.secretaries["carol"]).get(f"/assessment/results/{world.results['carol'].pk}/").content.decode()
+    assert "已复核" in carol and "申诉成立" in carol
+    assert login(world.secretaries["alice"]).post(f"/assessment/results/{bob_result.pk}/appeal/",
+                                                  {"reason": "代他申诉"}).status_code == 404
+    assert Appeal.objects.filter(subject=bob_result.subject).count() == 1

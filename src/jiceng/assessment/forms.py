@@ -107,3 +107,8 @@ def item_label(item) -> str:
 
 class WithdrawForm(forms.Form):
     reason = forms.CharField(label=_("撤销原因"), max_length=500)
+
+
+class AppealForm(forms.Form):
+    reason = forms.CharField(label=_("申诉理由"), max_length=1000, widget=forms.Textarea(attrs={"rows": 3}),
+                             help_text=_("写明对哪一项得分有异议、依据是什么。"))

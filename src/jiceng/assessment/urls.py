@@ -15,6 +15,7 @@ urlpatterns = [
          name="adjustment-withdraw"),
     path("results/<int:pk>/", views.result_explain, name="result"),
     path("results/<int:pk>/sheet/", views.result_sheet, name="sheet"),
+    path("results/<int:pk>/appeal/", views.result_appeal, name="appeal"),
     path("results/<int:pk>/export/", views.result_export, name="sheet-export"),
     path("mine/", views.my_assignments, name="mine"),
     path("assignments/<int:pk>/", views.assignment_rate, name="rate"),

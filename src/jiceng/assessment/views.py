@@ -20,7 +20,7 @@ from jiceng.core.views import page_errors
 from . import exports, selectors, services, workflow
 from .choices import FlagKind
 from .compute import fmt
-from .forms import AdjustmentForm, NextPeriodForm, RatingForm, WithdrawForm
+from .forms import AdjustmentForm, AppealForm, NextPeriodForm, RatingForm, WithdrawForm
 
 FLAG_LABELS = dict(FlagKind.choices)
 TRANSITIONS = {
@@ -209,10 +209,41 @@ def _explained(request: HttpRequest, pk: int) -> tuple:
 @page_errors
 def result_explain(request: HttpRequest, pk: int) -> HttpResponse:
     result, explained, indicators = _explained(request, pk)
+    return _explain_page(request, result, explained, indicators, AppealForm())
+
+
+def _explain_page(request, result, explained, indicators, appeal_form, status: int = 200) -> HttpResponse:
+    period, subject = result.period, result.subject
+    may_appeal = (result.current and result.published_at is not None
+                  and workflow.may(period, request.user, "appeal", subject=subject))
     return render(request, "assessment/result_explain.html", {
         "result": result, "e": explained, "indicators": indicators,
         "history": selectors.result_history(request.user, result),
-        "flags": [(f.kind, f.get_kind_display()) for f in result.flags.all()]})
+        "flags": [(f.kind, f.get_kind_display()) for f in result.flags.all()],
+        "appeals": list(subject.appeals.order_by("filed_at")) if may_appeal or workflow.relations(
+            period, request.user, subject) else [],
+        "may_appeal": may_appeal, "appeal_form": appeal_form}, status=status)
+
+
+@login_required
+@require_POST
+@page_errors
+def result_appeal(request: HttpRequest, pk: int) -> HttpResponse:
+    """申诉: the person assessed (or a manager for them) appeals a published result, with a reason."""
+    result, explained, indicators = _explained(request, pk)
+    form = AppealForm(request.POST)
+    if form.is_valid():
+        try:
+            services.appeal_file(actor=request.user, period=result.period, subject=result.subject,
+                                 reason=form.cleaned_data["reason"])
+        except ApplicationError as exc:
+            if exc.status in (403, 404):
+                raise
+            form.add_error("reason" if exc.field == "reason" else None, exc.message)
+        else:
+            messages.success(request, _("申诉已提交，考核管理者复核后会重新公布结果。"))
+            return redirect("assessment:result", pk=result.pk)
+    return _explain_page(request, result, explained, indicators, form, status=400)
 
 
 @login_required

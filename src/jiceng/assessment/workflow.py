@@ -76,6 +76,12 @@ def check(period, actor, action: str, subject=None) -> Transition:
     return t
 
 
+def may(period, actor, action: str, subject=None) -> bool:
+    """Whether ``check`` would let the actor take the action now (for pages to offer it)."""
+    t = TRANSITIONS[action]
+    return period.state in t.sources and bool(relations(period, actor, subject) & t.relations)
+
+
 def require_manager(actor, scheme) -> None:
     if not is_manager(actor, scheme):
         raise PermissionDeniedError("您无权管理该考核方案。")
