@@ -8,6 +8,7 @@ Carol appeals; her leader score is corrected 60 → 70: 28 + 24 + 12 = 64 → C,
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from decimal import Decimal
 from types import SimpleNamespace
@@ -223,3 +224,18 @@ def test_the_person_assessed_appeals_from_their_result_page(world, login):
     assert login(world.secretaries["alice"]).post(f"/assessment/results/{bob_result.pk}/appeal/",
                                                   {"reason": "代他申诉"}).status_code == 404
     assert Appeal.objects.filter(subject=bob_result.subject).count() == 1
+
+
+def test_the_cumulative_ranking_sums_the_published_rounds(world, login):
+    client = login(world.manager)
+    page = client.get(f"/assessment/schemes/{world.scheme.pk}/cumulative/").content.decode()
+    rows = re.findall(r'<tr data-subject="\d+"><td class="num">(\d+)</td><td>(\w+)</td><td class="num"><strong>([\d.]+)</strong>',
+                      page)
+    # only Q1 is published (Q2 is being scored): alice 95, bob 80, dave 80 (tie), carol 64 after her appeal
+    assert rows == [("1", "alice", "95.00"), ("2", "bob", "80.00"), ("2", "dave", "80.00"), ("4", "carol", "64.00")]
+    assert f'href="/assessment/results/{world.results["carol"].pk}/"' in page  # her current version
+    assert f'value="{world.q2.pk}"' not in page  # not published: not offered
+    ranking = client.get(f"/assessment/periods/{world.q1.pk}/").content.decode()
+    assert f'href="/assessment/schemes/{world.scheme.pk}/cumulative/"' in ranking
+    # a secretary in a community does not see the county's scheme (his own results stay on his result pages)
+    assert login(world.secretaries["bob"]).get(f"/assessment/schemes/{world.scheme.pk}/cumulative/").status_code == 404

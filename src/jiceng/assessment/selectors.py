@@ -134,13 +134,15 @@ def cumulative_ranking(actor, scheme: AssessmentScheme, periods: list[Assessment
     if periods is not None:
         qs = qs.filter(period__in=periods)
     qs = restrict(qs.select_related("subject", "period").order_by("period__starts_on"), actor)
-    sums: dict[tuple, dict] = defaultdict(lambda: {"total": Decimal(0), "periods": [], "result_ids": []})
+    sums: dict[tuple, dict] = defaultdict(lambda: {"total": Decimal(0), "periods": [], "result_ids": [],
+                                                   "by_period": {}})
     for r in qs:
         row = sums[r.subject.key]
         row["name"] = r.subject.display_name
         row["total"] += r.total
         row["periods"].append(r.period.label)
         row["result_ids"].append(r.pk)
+        row["by_period"][r.period_id] = r
     ranks = competition_ranks({k: v["total"] for k, v in sums.items()})
     out = [{"subject_type": k[0], "subject_id": k[1], "rank": ranks[k], **v} for k, v in sums.items()]
     return sorted(out, key=lambda r: (r["rank"], r["name"]))

@@ -7,6 +7,7 @@ app_name = "assessment"
 urlpatterns = [
     path("", views.period_list, name="periods"),
     path("periods/<int:pk>/", views.period_ranking, name="ranking"),
+    path("schemes/<int:pk>/cumulative/", views.scheme_cumulative, name="cumulative"),
     path("periods/<int:pk>/transition/", views.period_transition, name="transition"),
     path("periods/<int:pk>/next/", views.period_next, name="next"),
     path("periods/<int:pk>/export/", views.ranking_export, name="ranking-export"),

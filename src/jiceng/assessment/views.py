@@ -111,6 +111,24 @@ def period_next(request: HttpRequest, pk: int) -> HttpResponse:
         "assignments": period.assignments.count()}, status=400 if form.errors else 200)
 
 
+@login_required
+@require_GET
+@page_errors
+def scheme_cumulative(request: HttpRequest, pk: int) -> HttpResponse:
+    """积分排名: the sum of each subject's current published totals over the chosen periods of a scheme
+    (all its published periods by default), with each period's total linked to its explanation."""
+    scheme = selectors.scheme_get(request.user, pk)
+    published = list(scheme.periods.filter(state__in=workflow.PUBLISHED_STATES).order_by("starts_on", "id"))
+    chosen_ids = {int(v) for v in request.GET.getlist("period") if v.isdigit()}
+    chosen = [p for p in published if p.pk in chosen_ids] or published
+    rows = selectors.cumulative_ranking(request.user, scheme, chosen)
+    for row in rows:
+        row["cells"] = [row["by_period"].get(p.pk) for p in chosen]
+    return render(request, "assessment/cumulative.html", {
+        "scheme": scheme, "published": published, "chosen": chosen, "chosen_ids": {p.pk for p in chosen},
+        "rows": rows})
+
+
 def _manager_period(request: HttpRequest, pk: int):
     period = selectors.period_get(request.user, pk)
     if not workflow.is_manager(request.user, period.scheme):
