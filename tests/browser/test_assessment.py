@@ -48,6 +48,15 @@ def test_ranking_to_explanation_to_printable_sheet(live_server, transactional_db
     page.emulate_media(media="print")
     expect(page.locator(".no-print")).to_be_hidden()
     probe.shot("assessment-sheet-print")
+    page.emulate_media(media="screen")
+
+    # the scheme's cumulative ranking, from the period's page: Q1 alone is published
+    page.goto(f"{base}/assessment/periods/{world.q1.pk}/")
+    page.click("a:has-text('累计排名')")
+    expect(page.locator("h1")).to_contain_text("累计排名")
+    expect(page.locator("#as-cumulative tbody tr").first).to_contain_text("alice")
+    expect(page.locator("#as-cumulative tbody tr").nth(3)).to_contain_text("64.00")
+    probe.shot("assessment-cumulative")
     page.wait_for_load_state("networkidle")  # no request left in flight when the context closes
     assert not probe.errors, probe.errors
     assert not probe.external, probe.external
