@@ -15,7 +15,7 @@ from PIL import Image
 from jiceng.events import services
 from jiceng.events.models import Event
 from tests.events.conftest import at
-from tests.events.factories import IN_A1_1, PHONE, report, to_closed, to_verify
+from tests.events.factories import IN_A1_1, IN_B1, PHONE, report, to_closed, to_verify
 
 
 @pytest.fixture(autouse=True)
@@ -164,3 +164,23 @@ def test_the_console_map_says_when_it_shows_fewer_cases_than_there_are(world, cl
     assert as_user(world.alice).get("/events/map.geojson").json()["total"] == 2
     page = as_user(world.alice).get("/events/").content.decode()
     assert 'id="events-map-note" hidden' in page and "{shown} / {total}" in page
+
+
+def test_the_console_filters_by_region_and_channel_and_its_map_follows(world, clock):
+    in_a = report(world)
+    in_b = report(world, where=IN_B1)
+    hotline = report(world, channel="hotline", actor=world.county)
+    county = as_user(world.county)
+    page = county.get(f"/events/?region={world.c.b.pk}").content.decode()
+    assert in_b.number in page and in_a.number not in page and "共 1 件" in page
+    assert f'data-url="/events/map.geojson?region={world.c.b.pk}"' in page
+    points = county.get(f"/events/map.geojson?region={world.c.b.pk}").json()
+    assert [p["properties"]["number"] for p in points["features"]] == [in_b.number] and points["total"] == 1
+    page = county.get("/events/?channel=hotline").content.decode()
+    assert hotline.number in page and in_a.number not in page
+    # a region outside the viewer's scope is not a choice: a form error, not someone else's cases
+    page = as_user(world.bob).get(f"/events/?region={world.c.a.pk}").content.decode()
+    assert "field-error" in page and in_a.number not in page
+    # a community's staff filter by their grids
+    alice = as_user(world.alice).get("/events/").content.decode()
+    assert f'<option value="{world.c.a1_1.pk}">' in alice and f'<option value="{world.c.b.pk}">' not in alice

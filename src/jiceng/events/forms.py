@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from jiceng.regions.choices import RegionLevel
 
-from .choices import EventState, Rating, UnitKind
+from .choices import Channel, EventState, Rating, UnitKind
 from .selectors import category_options
 from .tracking import NUMBER_PATTERN
 from .units import Unit
@@ -147,16 +147,30 @@ class WhistleNoteForm(forms.Form):
     note = forms.CharField(label=_("说明"), max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
 
+REGION_FILTER_MAX = 3000  # beyond this many streets and communities in scope, the filter offers streets only
+
+
 class CaseFilterForm(forms.Form):
     q = forms.CharField(label=_("编号/标题"), max_length=100, required=False)
     state = forms.ChoiceField(label=_("状态"), required=False, choices=[("", _("全部"))] + list(EventState.choices))
     category = forms.ChoiceField(label=_("分类"), required=False, choices=())
+    region = forms.TypedChoiceField(label=_("区域"), required=False, coerce=int, empty_value=None, choices=())
+    channel = forms.ChoiceField(label=_("来源"), required=False, choices=[("", _("全部"))] + list(Channel.choices))
     overdue = forms.BooleanField(label=_("只看超期"), required=False)
     open_only = forms.BooleanField(label=_("只看未办结"), required=False)
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, regions=(), **kwargs):
+        """``regions``: the streets and communities the viewer may filter by, in tree order."""
         super().__init__(*args, **kwargs)
         self.fields["category"].choices = _categories()
+        regions = list(regions)
+        if len(regions) > REGION_FILTER_MAX:
+            top = min(r.level for r in regions)
+            regions = [r for r in regions if r.level == top]
+        top = min((r.level for r in regions), default=0)
+        self.fields["region"].choices = [("", "—")] + [(r.pk, f"{'　' * (r.level - top)}{r.name}") for r in regions]
+        if len(regions) <= 1:
+            del self.fields["region"]  # a community or a grid worker: nothing to choose
 
 
 # --- the numbers page ---------------------------------------------------------------------------

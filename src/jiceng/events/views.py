@@ -39,7 +39,7 @@ from jiceng.core.views import page_errors
 from jiceng.people.choices import Role
 from jiceng.people.models import Department
 from jiceng.regions import selectors as region_selectors
-from jiceng.regions.choices import RegionLevel
+from jiceng.regions.choices import GRID_LEVELS, RegionLevel
 from jiceng.regions.models import Region
 
 from . import exports, selectors, services, workflow
@@ -48,6 +48,7 @@ from .choices import OPEN_STATES, Channel, EventState, Rating, RatingSource, Sta
 from .forms import (
     BREAKDOWNS,
     PERIOD_PRESETS,
+    REGION_FILTER_MAX,
     ActionForm,
     CaseFilterForm,
     FollowForm,
@@ -143,13 +144,9 @@ def _client_ip(request) -> str:
 def console(request):
     """指挥中心: the scoped case list with filters, the queues and the map of open cases."""
     actor = request.user
-    form = CaseFilterForm(request.GET or None)
-    filters = form.cleaned_data if form.is_valid() else {}
-    category = EventCategory.objects.filter(code=filters.get("category") or "").first()
+    form, filters = _case_filters(request)
     visible = selectors.event_visible(actor)
-    qs = selectors.event_filter(visible, state=filters.get("state", ""), category=category, q=filters.get("q", ""),
-                                overdue=True if filters.get("overdue") else None,
-                                open_only=bool(filters.get("open_only")))
+    qs = selectors.event_filter(visible, **filters)
     queues = [(key, label, visible.filter(state__in=list(states)).count())
               for key, label, states in (("accept", _("待受理/待派遣"), QUEUE_STATES["accept"]),
                                          ("handle", _("处置中"), QUEUE_STATES["handle"]),
@@ -164,8 +161,30 @@ def console(request):
     paging = request.GET.copy()
     paging.pop("page", None)
     return render(request, "events/console.html", {
-        "form": form, "page": page, "queues": queues, "overdue": overdue, "month": month,
-        "map_url": reverse("events:map"), "page_query": paging.urlencode()})
+        "form": form, "page": page, "queues": queues, "overdue": overdue, "month": month, "filtered": bool(filters),
+        "map_url": reverse("events:map") + (f"?{paging.urlencode()}" if paging else ""),
+        "page_query": paging.urlencode()})
+
+
+def _filter_regions(actor) -> list[Region]:
+    """What the console's region filter offers: streets and communities, or a community's grids."""
+    roots = region_selectors.region_roots(actor=actor)
+    if roots and min(r.level for r in roots) >= RegionLevel.COMMUNITY:
+        levels = (RegionLevel.COMMUNITY, *GRID_LEVELS)
+    else:
+        levels = (RegionLevel.STREET, RegionLevel.COMMUNITY)
+    return list(region_selectors.region_options(actor=actor, levels=levels)[:REGION_FILTER_MAX + 1])
+
+
+def _case_filters(request) -> tuple[CaseFilterForm, dict]:
+    """The console's filters (also the map's): the form, and ``event_filter``'s keyword arguments."""
+    form = CaseFilterForm(request.GET or None, regions=_filter_regions(request.user))
+    data = form.cleaned_data if form.is_valid() else {}
+    filters = {"state": data.get("state") or "", "q": data.get("q") or "", "channel": data.get("channel") or "",
+               "category": EventCategory.objects.filter(code=data.get("category") or "").first(),
+               "region": Region.objects.filter(pk=data["region"]).first() if data.get("region") else None,
+               "overdue": True if data.get("overdue") else None, "open_only": bool(data.get("open_only"))}
+    return form, {k: v for k, v in filters.items() if v not in ("", None, False)}
 
 
 @require_GET
@@ -174,7 +193,10 @@ def map_data(request):
     """Open cases with a place, as GeoJSON points (state and overdue for the colours): at most
     MAP_LIMIT, the overdue first and then the latest reported, with ``total`` saying how many there
     are (the page says when it shows fewer)."""
-    open_cases = selectors.event_visible(request.user).filter(state__in=list(OPEN_STATES), lng__isnull=False)
+    _form, filters = _case_filters(request)
+    filters.pop("open_only", None)
+    open_cases = selectors.event_filter(selectors.event_visible(request.user), **filters).filter(
+        state__in=list(OPEN_STATES), lng__isnull=False)
     qs = open_cases.order_by(F("overdue_at").asc(nulls_last=True), "-reported_at", "-id")[:MAP_LIMIT]
     features = [{"type": "Feature", "geometry": {"type": "Point", "coordinates": [e.lng, e.lat]},
                  "properties": {"id": e.pk, "number": e.number, "title": e.title, "state": e.state,
