@@ -242,3 +242,24 @@ def test_the_numbers_and_their_definitions_in_english(world, march):
     assert {n["key"]: n["label"] for n in english}["close_rate"] == "Closure rate"
     chinese = as_user(world.county).get("/api/events/numbers?start=2025-03-01&end=2025-04-01").json()  # the default
     assert {n["key"]: n["label"] for n in chinese}["close_rate"] == "结案率（办结率）"
+
+
+def test_a_grid_worker_with_two_grids_sees_a_row_for_each(world, march):
+    from jiceng.people.models import GridAssignment
+
+    worker = GridAssignment.objects.filter(worker__user=world.wang).first().worker
+    GridAssignment.objects.create(worker=worker, grid=world.c.a1_2)  # wang now also serves 甲一网格北片
+    page = as_user(world.wang).get(f"/events/numbers/?{MARCH}").content.decode()
+    assert metric(page, "registered") == "立案数 6"  # E1–E5 in his first grid, E6 in the second
+    table = text(page[page.index('id="nb-breakdown"'):page.index('id="nb-whistles"')])
+    assert "甲一网格南片 5 " in table and "甲一网格北片 1 " in table
+    link = html.unescape(re.search(r'id="nb-export" href="([^"]+)"', page).group(1))
+    assert "by=region" in link
+    answer = as_user(world.wang).get(link, follow=True)
+    import io
+
+    import openpyxl
+
+    rows = [r[:2] for r in openpyxl.load_workbook(io.BytesIO(answer.content), read_only=True).worksheets[0]
+            .iter_rows(values_only=True)]
+    assert rows == [("下级区域", "立案数"), ("甲一网格南片", 5), ("甲一网格北片", 1), ("合计", 6)]

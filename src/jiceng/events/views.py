@@ -269,8 +269,27 @@ def _numbers_actor(request):
     return actor
 
 
-def _default_by(q: NumbersQuestion) -> str:
-    return "region" if q.region is not None and q.region.level < RegionLevel.GRID3 else "category"
+def _default_by(q: NumbersQuestion, actor=None) -> str:
+    if q.region is None:  # several nodes of one's own (a grid worker's grids): one row each
+        return "region" if actor is not None and len(_own_nodes(actor)) > 1 else "category"
+    return "region" if q.region.level < RegionLevel.GRID3 else "category"
+
+
+def _own_nodes(actor) -> list[Region]:
+    if actor.role == Role.DEPARTMENT_STAFF:
+        return []
+    return region_selectors.region_roots(actor=actor)[:50]
+
+
+def _own_nodes_breakdown(actor, q: NumbersQuestion) -> list[dict]:
+    """Without a region (a grid worker with several grids), a row for each of one's own nodes."""
+    out = []
+    for node in _own_nodes(actor):
+        sub = NumbersQuestion(start=q.start, end=q.end, region=node, category=q.category,
+                              department=q.department, unassigned=q.unassigned)
+        numbers = sub.numbers(actor, keys=list(BREAKDOWN_COLUMNS))
+        out.append({"label": node.name, "drill": sub.query(), "cells": [(numbers[k], sub.query()) for k in BREAKDOWN_COLUMNS]})
+    return out
 
 
 def _numbers_question(actor, form: NumbersForm) -> NumbersQuestion:
@@ -289,7 +308,9 @@ def _numbers_question(actor, form: NumbersForm) -> NumbersQuestion:
 def _breakdown(actor, q: NumbersQuestion, by: str) -> list[dict]:
     """The breakdown table: per row its label, where its label drills down to, and its numbers with the
     query of the row's own question (for the links to their cases)."""
-    if by == "region" and (q.region is None or q.region.level >= RegionLevel.GRID3):
+    if by == "region" and q.region is None:
+        return _own_nodes_breakdown(actor, q)
+    if by == "region" and q.region.level >= RegionLevel.GRID3:
         return []
     rows = selectors.event_numbers_by(actor=actor, by=by, start=q.start, end=q.end_excl, region=q.region,
                                       category=q.category, department=q.department, unassigned=q.unassigned,
@@ -338,7 +359,7 @@ def numbers(request):
         q = _numbers_question(actor, form)
         data = form.cleaned_data
     found = q.numbers(actor)
-    by = data.get("by") or _default_by(q)
+    by = data.get("by") or _default_by(q, actor)
     period = data.get("period") or ""
     if form.is_valid():  # show the question as answered (a preset's dates, the breakdown chosen)
         form = NumbersForm(initial={"start": q.start, "end": q.end, "category": q.category.code if q.category else "",
@@ -351,7 +372,9 @@ def numbers(request):
         "form": form, "period": period, "q": q, "groups": groups, "by": by, "by_label": dict(BREAKDOWNS).get(by, ""),
         "breakdown": _breakdown(actor, q, by), "columns": [selectors.DEFINITIONS[k] for k in BREAKDOWN_COLUMNS],
         "query": q.query(), "presets": _preset_links(q, today, by),
-        "breakdowns": [(key, label, q.query(by=key)) for key, label in BREAKDOWNS], "by_query": q.query(by=by),
+        "breakdowns": [(key, label, q.query(by=key)) for key, label in BREAKDOWNS
+                       if key != "region" or q.region is not None or len(_own_nodes(actor)) > 1],
+        "by_query": q.query(by=by),
         "crumbs": region_selectors.region_breadcrumb(actor=actor, region=q.region) if q.region else [],
         "whistles": whistles, "definitions": list(selectors.DEFINITIONS.values()),
         "api_query": urlencode({k: v for k, v in {"start": q.start.isoformat(), "end": q.end_excl.isoformat(),
@@ -383,9 +406,10 @@ def numbers_export(request):
         messages.error(request, _("统计条件有误，未导出。"))
         return redirect(reverse("events:numbers") + "?" + request.GET.urlencode())
     q = _numbers_question(actor, form)
-    by = form.cleaned_data.get("by") or _default_by(q)
+    by = form.cleaned_data.get("by") or _default_by(q, actor)
     made = exports.numbers_export(actor=actor, start=q.start, end=q.end_excl, by=by, region=q.region,
-                                  category=q.category, department=q.department, unassigned=q.unassigned)
+                                  category=q.category, department=q.department, unassigned=q.unassigned,
+                                  nodes=_own_nodes(actor))
     return redirect(export_page_url(made))
 
 
