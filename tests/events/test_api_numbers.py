@@ -172,7 +172,6 @@ def test_the_cases_of_a_denominator(world, march):
 
 
 @pytest.mark.parametrize(("ask", "status", "field"), [
-    (f"/breakdown?by=region&{MARCH}", 400, "region"),  # sub-regions of what?
     ("/breakdown?by=day&start=2025-01-01&end=2026-01-03", 400, "end"),  # 367 days
     ("/breakdown?by=month&start=2025-03-01&end=2025-03-01", 400, "end"),
     (f"/breakdown?by=week&{MARCH}", 400, "by"),
@@ -187,6 +186,23 @@ def test_bad_questions_are_refused(world, ask, status, field):
     response = as_user(world.alice).get(f"{API}/numbers{ask}")
     assert response.status_code == status, response.content
     assert response.json()["field"] == field
+
+
+def test_by_region_without_a_region_is_by_ones_own_region(world, march):
+    rows = get(as_user(world.alice), f"{API}/numbers/breakdown?by=region&keys=registered&{MARCH}")
+    assert [(r["key"], r["label"], r["numbers"][0]["numerator"]) for r in rows] == [(str(world.c.a.pk), "甲社区", 6)]
+    refused = as_user(world.urban).get(f"{API}/numbers/breakdown?by=region&{MARCH}")  # a department has no region
+    assert refused.status_code == 400 and refused.json()["field"] == "region"
+
+
+def test_residents_do_not_read_the_numbers(world):
+    from jiceng.people.choices import Role
+    from tests.factories import make_user
+
+    resident = as_user(make_user("resident-li", Role.RESIDENT))
+    for ask in (f"?{MARCH}", f"/breakdown?by=month&{MARCH}", f"/registered/cases?{MARCH}", f"/export?by=month&{MARCH}"):
+        assert resident.get(f"{API}/numbers{ask}").status_code == 403, ask
+    assert resident.get(f"{API}/whistles/stats?{MARCH}").status_code == 403
 
 
 def test_a_year_of_days_is_the_most_and_a_region_out_of_scope_is_not_found(world, march):
@@ -246,6 +262,8 @@ def test_the_breakdown_exports_to_excel_through_the_api(world, march):
     assert header[:4] == ["事项分类", "立案数", "应结案数", "结案数"]
     assert (by_name["合计"]["立案数"], by_name["合计"]["结案率（%）"], by_name["合计"]["满意率（%）"]) == (6, 83.3, 75.0)
     assert by_name["市容环境"]["立案数"] == 5 and by_name["矛盾纠纷"]["立案数"] == 1
-    assert client.get(f"{API}/numbers/export?{MARCH}&by=region").status_code == 400  # which region's children?
+    own = get(client, f"{API}/numbers/export?{MARCH}&by=region")  # no region: one's own (the county), and the total
+    assert own["rows"] == 2
+    assert as_user(world.urban).get(f"{API}/numbers/export?{MARCH}&by=region").status_code == 400  # no region of its own
     assert client.get(f"{API}/numbers/export?{MARCH}&by=day").status_code in (400, 422)
     assert as_user(world.bob).get(f"{API}/numbers/export?{MARCH}&by=region&region={world.c.a.pk}").status_code == 404

@@ -316,7 +316,8 @@ MAX_BREAKDOWN_DAYS = 366  # by=day: at most a year of rows in one answer
 
 class BreakdownIn(NumbersIn):
     by: Literal[BREAKDOWN_BY] = Field(  # type: ignore[valid-type]
-        ..., description="分组方式：region 按 region 的下级区域（须指定 region）；category 按 category 的下级分类"
+        ..., description="分组方式：region 按 region 的下级区域（不指定 region 时按调用者自己的区域，如网格员负责的"
+                         "各网格；部门工作人员须指定）；category 按 category 的下级分类"
                          "（未指定时按一级分类）；department 按处置部门（属地处置为一行）；month 按月；"
                          f"day 按日（时段最长 {MAX_BREAKDOWN_DAYS} 天）")
     keys: MetricKeys = ""  # type: ignore[valid-type]
@@ -659,6 +660,7 @@ class _Question:
     and the same question as query parameters (``query``), for the links to the cases."""
 
     def __init__(self, actor, params: NumbersIn):
+        selectors.numbers_check(actor)
         region = lookup_or_404(Region.objects.all(), actor, params.region, field="region", label="区域")
         category = _category(params.category)
         department, unassigned = _department(params.department)
@@ -710,15 +712,13 @@ def number_breakdown(request, params: Query[BreakdownIn]):
 
 class NumbersExportIn(NumbersIn):
     by: Literal["region", "category", "department", "month"] = Field(
-        ..., description="分组方式，同 GET /numbers/breakdown（不含 day）；region 须指定 region")
+        ..., description="分组方式，同 GET /numbers/breakdown（不含 day）")
 
 
 @router.get("/numbers/export", response={200: ExportOut, LIST_ERRORS: Error}, summary="Excel 导出指挥中心指标分组统计",
             description="与 GET /numbers/breakdown 同样的条件和分组，每组一行（各项计数、比率（%）和平均办结时长），"
                         "末行为整个问题的合计；与指标统计页的“导出 Excel”相同。" + EXPORT_CREATED_DESCRIPTION)
 def numbers_export(request, params: Query[NumbersExportIn]):
-    if params.by == "region" and params.region is None:
-        raise ApplicationError("按区域分组须指定上级区域。", field="region")
     q = _Question(request.auth, params)
     return export_out(exports.numbers_export(actor=request.auth, by=params.by, **q.dims))
 
@@ -754,6 +754,7 @@ def number_cases(request, key: str, params: Query[NumberCasesIn], page: Query[Pa
             description="期内（按吹哨时间，start 起、end 止，不含 end）每个被吹哨部门的被吹哨次数、按时报到、超时后报到、"
                         "超时未报到和按时报到率；超时的先列。只统计当前用户能看到的吹哨（部门工作人员只看本部门）。")
 def whistle_stats(request, params: Query[WhistleStatsIn]):
+    selectors.numbers_check(request.auth)
     region = lookup_or_404(Region.objects.all(), request.auth, params.region, field="region", label="区域")
     rows = selectors.whistle_stats(actor=request.auth, start=params.start, end=params.end, region=region)
     return [{"department_id": r.department.pk, "department": r.department.name, "called": r.called,

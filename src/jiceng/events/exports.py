@@ -14,7 +14,7 @@ from jiceng.people.models import Department
 from jiceng.regions.models import Region
 
 from .models import EventCategory
-from .selectors import Row, event_numbers, event_numbers_by
+from .selectors import event_numbers, event_numbers_by
 
 # (header, metric key, what of it): "n" the numerator (a count), "pct" the ratio in per cent, "v" the value
 NUMBER_COLUMNS = [
@@ -44,17 +44,13 @@ def _cells(numbers: dict) -> list:
 
 def numbers_export(*, actor, start: date, end: date, by: str, region: Region | None = None,
                    category: EventCategory | None = None, department: Department | None = None,
-                   unassigned: bool = False, nodes: list[Region] = ()) -> ExportFile:
-    """The breakdown of one question ([start, end) as everywhere) and its 合计, as an .xlsx export.
-    By region without a region: a row for each of ``nodes`` (one's own, e.g. a grid worker's grids)."""
+                   unassigned: bool = False) -> ExportFile:
+    """The breakdown of one question ([start, end) as everywhere; ``event_numbers_by``) and its 合计, as
+    an .xlsx export."""
     keys = sorted({key for _h, key, _w in NUMBER_COLUMNS})
     dims = {"region": region, "category": category, "department": department, "unassigned": unassigned}
     whole = event_numbers(actor=actor, start=start, end=end, keys=keys, **dims)
-    if by == "region" and region is None:
-        rows = [Row(node, node.name, event_numbers(actor=actor, start=start, end=end, keys=keys,
-                                                   **{**dims, "region": node})) for node in nodes]
-    else:
-        rows = event_numbers_by(actor=actor, by=by, start=start, end=end, keys=keys, **dims)
+    rows = event_numbers_by(actor=actor, by=by, start=start, end=end, keys=keys, **dims)
     columns = [Column("name", BY_LABELS.get(by, "分组"), width=24)] + [
         Column(key, header, width=max(10, len(header) * 2)) for header, key, _w in NUMBER_COLUMNS]
 

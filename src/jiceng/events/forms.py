@@ -221,7 +221,7 @@ class NumbersForm(forms.Form):
 
     def __init__(self, *args, today: date, departments, **kwargs):
         super().__init__(*args, **kwargs)
-        self.today = today
+        self.today, self.departments = today, departments
         self.fields["category"].choices = _categories()
         self.fields["department"].choices = [("", "—"), ("0", _("属地处置（社区、街道）"))] + [
             (str(d.pk), d.name) for d in departments]

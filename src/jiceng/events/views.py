@@ -154,7 +154,7 @@ def console(request):
     overdue = selectors.overdue_open(actor=actor).count()
     page = Paginator(qs, 30).get_page(request.GET.get("page"))
     month = None
-    if actor.role in NUMBER_ROLES:  # this month's headline numbers, as the numbers page gives them
+    if actor.role in selectors.NUMBER_ROLES:  # this month's headline numbers, as the numbers page gives them
         start, end = preset_range("month", timezone.localdate())
         month = selectors.event_numbers(actor=actor, start=start, end=end,
                                         keys=["registered", "close_rate", "on_time_rate", "satisfaction_rate"])
@@ -209,7 +209,6 @@ def map_data(request):
 
 # --- the numbers (指标统计) ----------------------------------------------------------------------
 
-NUMBER_ROLES = (Role.COUNTY_STAFF, Role.STREET_STAFF, Role.COMMUNITY_STAFF, Role.GRID_WORKER, Role.DEPARTMENT_STAFF)
 # The page's groups of numbers, and the columns of its breakdown table.
 NUMBER_GROUPS = (
     (pgettext_lazy("numbers", "办理"), ("registered", "due", "closed", "close_rate", "closed_on_time", "on_time_rate", "closed_flow")),
@@ -256,6 +255,17 @@ class NumbersQuestion:
                 params[key] = changes[key]
         return urlencode(params)
 
+    def api_query(self) -> str:
+        """The same question for GET /api/events/numbers (whose end is the day after)."""
+        params = {"start": self.start.isoformat(), "end": self.end_excl.isoformat()}
+        if self.region is not None:
+            params["region"] = self.region.pk
+        if self.category is not None:
+            params["category"] = self.category.code
+        if self.unassigned or self.department is not None:
+            params["department"] = 0 if self.unassigned else self.department.pk
+        return urlencode(params)
+
     def numbers(self, actor, keys=None) -> dict:
         return selectors.event_numbers(actor=actor, start=self.start, end=self.end_excl, region=self.region,
                                        category=self.category, department=self.department,
@@ -263,33 +273,24 @@ class NumbersQuestion:
 
 
 def _numbers_actor(request):
-    actor = request.user
-    if actor.role not in NUMBER_ROLES:
-        raise PermissionDenied(_("指标统计供区县、街道、社区工作人员，网格员和部门工作人员查看。"))
-    return actor
+    try:
+        selectors.numbers_check(request.user)
+    except ApplicationError as exc:
+        raise PermissionDenied(exc.message) from exc
+    return request.user
 
 
-def _default_by(q: NumbersQuestion, actor=None) -> str:
-    if q.region is None:  # several nodes of one's own (a grid worker's grids): one row each
-        return "region" if actor is not None and len(_own_nodes(actor)) > 1 else "category"
+def _numbers_form(request, actor) -> NumbersForm:
+    """The question as the page and its export and case lists read it (the departments one may pick)."""
+    departments = Department.objects.filter(pk=actor.department_id) if actor.role == Role.DEPARTMENT_STAFF \
+        else restrict(Department.objects.all(), actor)
+    return NumbersForm(request.GET, today=timezone.localdate(), departments=list(departments))
+
+
+def _default_by(q: NumbersQuestion, actor) -> str:
+    if q.region is None:  # several nodes of one's own (a grid worker's grids): a row each
+        return "region" if len(selectors.own_nodes(actor)) > 1 else "category"
     return "region" if q.region.level < RegionLevel.GRID3 else "category"
-
-
-def _own_nodes(actor) -> list[Region]:
-    if actor.role == Role.DEPARTMENT_STAFF:
-        return []
-    return region_selectors.region_roots(actor=actor)[:50]
-
-
-def _own_nodes_breakdown(actor, q: NumbersQuestion) -> list[dict]:
-    """Without a region (a grid worker with several grids), a row for each of one's own nodes."""
-    out = []
-    for node in _own_nodes(actor):
-        sub = NumbersQuestion(start=q.start, end=q.end, region=node, category=q.category,
-                              department=q.department, unassigned=q.unassigned)
-        numbers = sub.numbers(actor, keys=list(BREAKDOWN_COLUMNS))
-        out.append({"label": node.name, "drill": sub.query(), "cells": [(numbers[k], sub.query()) for k in BREAKDOWN_COLUMNS]})
-    return out
 
 
 def _numbers_question(actor, form: NumbersForm) -> NumbersQuestion:
@@ -308,9 +309,8 @@ def _numbers_question(actor, form: NumbersForm) -> NumbersQuestion:
 def _breakdown(actor, q: NumbersQuestion, by: str) -> list[dict]:
     """The breakdown table: per row its label, where its label drills down to, and its numbers with the
     query of the row's own question (for the links to their cases)."""
-    if by == "region" and q.region is None:
-        return _own_nodes_breakdown(actor, q)
-    if by == "region" and q.region.level >= RegionLevel.GRID3:
+    if by == "region" and (q.region is None and len(selectors.own_nodes(actor)) < 2
+                           or q.region is not None and q.region.level >= RegionLevel.GRID3):
         return []
     rows = selectors.event_numbers_by(actor=actor, by=by, start=q.start, end=q.end_excl, region=q.region,
                                       category=q.category, department=q.department, unassigned=q.unassigned,
@@ -318,8 +318,8 @@ def _breakdown(actor, q: NumbersQuestion, by: str) -> list[dict]:
     out = []
     for row in rows:
         if by == "region":
-            if row.key.level >= RegionLevel.GRID1 and not row.numbers["registered"].numerator:
-                continue  # a community's quiet grids would only lengthen the table
+            if q.region is not None and row.key.level >= RegionLevel.GRID1 and not row.numbers["registered"].numerator:
+                continue  # a community's quiet grids would only lengthen the table (one's own grids stay)
             sub = drill = {"region": row.key}
         elif by == "category":
             if not row.numbers["registered"].numerator:
@@ -345,10 +345,8 @@ def numbers(request):
     they count and its definition; a breakdown by sub-region, category, department or month; and
     吹哨报到 per department. The same selectors answer the API (GET /api/events/numbers…)."""
     actor = _numbers_actor(request)
-    departments = list(restrict(Department.objects.all(), actor)) if actor.role != Role.DEPARTMENT_STAFF \
-        else list(Department.objects.filter(pk=actor.department_id))
-    today = timezone.localdate()
-    form = NumbersForm(request.GET, today=today, departments=departments)  # no parameters: this year
+    form = _numbers_form(request, actor)  # no parameters: this year
+    today, departments = form.today, form.departments
     if not form.is_valid():
         # a bad question shows its errors above this year's numbers (the default question)
         fallback = NumbersForm({"period": "year"}, today=today, departments=departments)
@@ -373,16 +371,11 @@ def numbers(request):
         "breakdown": _breakdown(actor, q, by), "columns": [selectors.DEFINITIONS[k] for k in BREAKDOWN_COLUMNS],
         "query": q.query(), "presets": _preset_links(q, today, by),
         "breakdowns": [(key, label, q.query(by=key)) for key, label in BREAKDOWNS
-                       if key != "region" or q.region is not None or len(_own_nodes(actor)) > 1],
+                       if key != "region" or q.region is not None or len(selectors.own_nodes(actor)) > 1],
         "by_query": q.query(by=by),
         "crumbs": region_selectors.region_breadcrumb(actor=actor, region=q.region) if q.region else [],
         "whistles": whistles, "definitions": list(selectors.DEFINITIONS.values()),
-        "api_query": urlencode({k: v for k, v in {"start": q.start.isoformat(), "end": q.end_excl.isoformat(),
-                                                 "region": q.region.pk if q.region else None,
-                                                 "category": q.category.code if q.category else None,
-                                                 "department": 0 if q.unassigned else (
-                                                     q.department.pk if q.department else None)}.items()
-                                if v is not None}),
+        "api_query": q.api_query(),
     })
 
 
@@ -400,16 +393,14 @@ def _preset_links(q: NumbersQuestion, today: date, by: str) -> list[tuple[str, s
 def numbers_export(request):
     """The numbers page's breakdown and its 合计 as Excel (an audited export; redirects to its link)."""
     actor = _numbers_actor(request)
-    departments = list(Department.objects.all())
-    form = NumbersForm(request.GET, today=timezone.localdate(), departments=departments)
+    form = _numbers_form(request, actor)
     if not form.is_valid():
         messages.error(request, _("统计条件有误，未导出。"))
         return redirect(reverse("events:numbers") + "?" + request.GET.urlencode())
     q = _numbers_question(actor, form)
     by = form.cleaned_data.get("by") or _default_by(q, actor)
     made = exports.numbers_export(actor=actor, start=q.start, end=q.end_excl, by=by, region=q.region,
-                                  category=q.category, department=q.department, unassigned=q.unassigned,
-                                  nodes=_own_nodes(actor))
+                                  category=q.category, department=q.department, unassigned=q.unassigned)
     return redirect(export_page_url(made))
 
 
@@ -423,8 +414,7 @@ def number_cases(request, key: str):
     definition = selectors.DEFINITIONS.get(key)
     if definition is None:
         raise Http404
-    departments = list(Department.objects.all())
-    form = NumbersForm(request.GET, today=timezone.localdate(), departments=departments)
+    form = _numbers_form(request, actor)
     if not form.is_valid():
         return render(request, "events/number_cases.html", {"form": form, "definition": definition}, status=400)
     q = _numbers_question(actor, form)

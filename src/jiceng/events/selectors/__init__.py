@@ -22,6 +22,7 @@ from .cases import (
 )
 from .numbers import (
     DEFINITIONS,
+    NUMBER_ROLES,
     Number,
     Row,
     day_bounds,
@@ -30,12 +31,14 @@ from .numbers import (
     event_numbers_by,
     event_numbers_for_period,
     event_numbers_from_records,
+    numbers_check,
+    own_nodes,
     period_range,
 )
 
 __all__ = [
-    "DEFINITIONS", "Number", "Row", "WhistleRow", "category_options", "day_bounds", "event_actions", "event_actions_many", "event_check", "event_counters", "event_filter",
-    "event_get", "event_numbers", "event_numbers_by", "event_numbers_for_period", "event_numbers_from_records",
+    "DEFINITIONS", "NUMBER_ROLES", "Number", "Row", "WhistleRow", "category_options", "day_bounds", "event_actions", "event_actions_many", "event_check", "event_counters", "event_filter",
+    "event_get", "event_numbers", "event_numbers_by", "event_numbers_for_period", "event_numbers_from_records", "numbers_check", "own_nodes",
     "event_timeline", "event_timers", "event_visible", "merge_candidates", "overdue_open", "period_range", "response_templates",
     "whistle_departments", "whistle_pending", "whistle_stats", "whistle_visible",
 ]

@@ -21,11 +21,12 @@ from django.conf import settings
 from django.db.models import F, Q, QuerySet, Sum
 from django.utils.translation import gettext_lazy as _
 
-from jiceng.core.errors import ApplicationError
+from jiceng.core.errors import ApplicationError, PermissionDeniedError
 from jiceng.people.choices import Role
 from jiceng.people.models import Department
 from jiceng.regions.choices import RegionLevel
 from jiceng.regions.models import Region
+from jiceng.regions.selectors import region_roots
 
 from ..choices import CLOSED_STATES, EXCLUDED_STATES, Period, Rating
 from ..models import Event, EventCategory, EventRollup, EventRollupMonth
@@ -364,6 +365,27 @@ def event_numbers_for_period(*, actor, period: str, day: date, **dims) -> dict[s
     return event_numbers(actor=actor, start=start, end=end, **dims)
 
 
+# --- who may look ------------------------------------------------------------------------------
+
+# Who reads the command centre's numbers (pages and API alike): the staff of regions and departments
+# and grid workers; residents and the three administrators do not.
+NUMBER_ROLES = (Role.COUNTY_STAFF, Role.STREET_STAFF, Role.COMMUNITY_STAFF, Role.GRID_WORKER, Role.DEPARTMENT_STAFF)
+OWN_NODES_MAX = 50
+
+
+def numbers_check(actor) -> None:
+    if getattr(actor, "role", None) not in NUMBER_ROLES:
+        raise PermissionDeniedError("指标统计供区县、街道、社区工作人员，网格员和部门工作人员查看。")
+
+
+def own_nodes(actor) -> list[Region]:
+    """The region nodes an actor's numbers are about when no region is named: their bound region, or
+    a grid worker's grids; none for department staff (their numbers follow their department)."""
+    if getattr(actor, "role", None) == Role.DEPARTMENT_STAFF:
+        return []
+    return region_roots(actor=actor)[:OWN_NODES_MAX]
+
+
 # --- grouped numbers ---------------------------------------------------------------------------
 
 
@@ -401,9 +423,9 @@ def _add(into: dict[str, int], more: dict[str, int]) -> None:
 def event_numbers_by(*, actor, by: str, start: date, end: date, region: Region | None = None,
                      category: EventCategory | None = None, department: Department | None = None,
                      unassigned: bool = False, keys: list[str] | None = None) -> list[Row]:
-    """The numbers broken down ``by`` "region" (the children of ``region``), "category" (the children of
-    ``category``, or the top groups), "department" (handling department; 属地 for none), "day" or
-    "month". Rows sum to the whole (except regions/categories outside the breakdown). ``unassigned``
+    """The numbers broken down ``by`` "region" (the children of ``region``; without one, the actor's own
+    nodes — ``own_nodes``), "category" (the children of ``category``, or the top groups), "department"
+    (handling department; 属地 for none), "day" or "month". Rows sum to the whole (except regions/categories outside the breakdown). ``unassigned``
     as in ``event_numbers``."""
     if end <= start:
         raise ApplicationError("统计结束日期须晚于开始日期。", field="end")
@@ -412,9 +434,14 @@ def event_numbers_by(*, actor, by: str, start: date, end: date, region: Region |
         raise ApplicationError(f"未知指标：{', '.join(sorted(unknown))}", field="keys")
     dims = {"department": None if unassigned else department, "unassigned": unassigned}
     q = Question(actor=actor, start=start, end=end, region=region, category=category, **dims)
-    if by == "region":
-        if region is None:
+    if by == "region" and region is None:
+        # no region: a row for each of the actor's own nodes (a grid worker's grids, a county staff's county)
+        nodes = own_nodes(actor)
+        if not nodes:
             raise ApplicationError("按区域分组须指定上级区域。", field="region")
+        return [Row(node, node.name, event_numbers(actor=actor, start=start, end=end, region=node, category=category,
+                                                   keys=keys, **dims)) for node in nodes]
+    if by == "region":
         children = list(Region.objects.filter(parent=region).order_by("code"))
         # a county's or city's children are streets or above: the month rows (by street) serve
         grid_sums = _group_sums(q, "grid_id", "street_id" if region.level < RegionLevel.STREET else None)
