@@ -98,25 +98,16 @@ class Sim:
         if due <= until and stage != Stage.WHISTLE:
             self.overdue(case, due, stage)
 
-    def command(self, case: Case) -> tuple[int | None, str]:
+    def command(self, case: Case, *, other_than: int | None = None, nobody: str = "指挥中心") -> tuple[int | None, str]:
+        """The command-centre staff nearest the case (community, street, county), leaving out
+        ``other_than``: a call-back rating (回访) comes from someone who did not handle the case."""
         regions = self.w.ancestors[case.grid_id]
         for level in (RegionLevel.COMMUNITY, RegionLevel.STREET, RegionLevel.COUNTY):
             region = regions.get(level)
             user = self.w.staff_by_region.get(region.pk) if region else None
-            if user is not None:
+            if user is not None and user.pk != other_than:
                 return user.pk, user.full_name or user.username
-        return None, "指挥中心"
-
-    def caller(self, case: Case, handler_id: int | None) -> tuple[int | None, str]:
-        """Who rates by call-back (回访): command-centre staff over the case who did not handle it, as the
-        workflow requires (a street that both commands and handles a case leaves it to the county)."""
-        regions = self.w.ancestors[case.grid_id]
-        for level in (RegionLevel.COMMUNITY, RegionLevel.STREET, RegionLevel.COUNTY):
-            region = regions.get(level)
-            user = self.w.staff_by_region.get(region.pk) if region else None
-            if user is not None and user.pk != handler_id:
-                return user.pk, user.full_name or user.username
-        return None, "回访员"
+        return None, nobody
 
     def unit_for(self, case: Case, cat) -> tuple[str, int | None, int | None, str]:
         if cat.handler_level == HandlerLevel.DEPARTMENT and cat.department_kind in self.w.departments:
@@ -280,7 +271,7 @@ class Sim:
         else:
             rating = Rating.SATISFIED if roll < 0.84 else Rating.BASIC if roll < 0.895 else Rating.UNSATISFIED
         source = RatingSource.REPORTER if case.channel in (Channel.RESIDENT, Channel.EMERGENCY) else RatingSource.CALLBACK
-        actor, label = (None, "上报人") if source == RatingSource.REPORTER else self.caller(case, handler_id)
+        actor, label = (None, "上报人") if source == RatingSource.REPORTER else self.command(case, other_than=handler_id, nobody="回访员")
         if t > self.end:
             raise Stop
         case.rating, case.rating_source, case.rated_at = rating, source, t
