@@ -21,6 +21,16 @@ def world(db):
 
 
 @pytest.fixture
+def fresh_limits():
+    """Rate limits and cached answers start empty (the public pages count requests in the cache)."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
 def clock():
     """Time stands still at Monday 09:00 until the test moves it (``clock.move_to(at(...))``)."""
     with time_machine.travel(MONDAY_9AM, tick=False) as traveller:

@@ -14,6 +14,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.test import Client
+
 from jiceng.events import services
 from jiceng.events.catalogue import load_event_categories
 from jiceng.events.choices import Channel
@@ -125,3 +127,10 @@ def to_closed(w: World, ev: Event, *, handler=None, verifier=None) -> Event:
     to_verify(w, ev, handler=handler)
     services.event_verify(actor=verifier or w.wang, event=ev, note="现场已清理")
     return ev
+
+
+def as_user(user) -> Client:
+    """A test client logged in as ``user`` (a page's or the API's session)."""
+    client = Client()
+    client.force_login(user)
+    return client

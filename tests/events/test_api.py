@@ -6,28 +6,16 @@ from __future__ import annotations
 import io
 
 import pytest
-from django.core.cache import cache
 from django.test import Client
 from PIL import Image
 
 from jiceng.events import services
 from jiceng.events.models import Event
-from tests.events.factories import IN_A1_1, OUTSIDE, PHONE
+from tests.events.factories import IN_A1_1, OUTSIDE, PHONE, as_user
+
+pytestmark = pytest.mark.usefixtures("fresh_limits")
 
 API = "/api/events"
-
-
-@pytest.fixture(autouse=True)
-def _fresh_limits():
-    cache.clear()
-    yield
-    cache.clear()
-
-
-def as_user(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def post(client, url, body=None):

@@ -12,29 +12,16 @@ from __future__ import annotations
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from django.core.cache import cache
-from django.test import Client
 
 from jiceng.events import services
 from jiceng.events.units import Unit
 from tests.events.conftest import at
-from tests.events.factories import report, to_handling
+from tests.events.factories import as_user, report, to_handling
+
+pytestmark = pytest.mark.usefixtures("fresh_limits")
 
 API = "/api/events"
 MARCH = "start=2025-03-01&end=2025-04-01"
-
-
-@pytest.fixture(autouse=True)
-def _fresh_limits():
-    cache.clear()
-    yield
-    cache.clear()
-
-
-def as_user(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def get(client, url):

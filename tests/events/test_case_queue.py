@@ -7,18 +7,11 @@ from __future__ import annotations
 import html
 
 import pytest
-from django.test import Client
 
 from jiceng.events.models import ResponseTemplate
-from tests.events.factories import report, to_dispatched, to_verify
+from tests.events.factories import as_user, report, to_dispatched, to_verify
 
 pytestmark = pytest.mark.django_db
-
-
-def as_user(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def buttons(page: str, action: str) -> list[str]:

@@ -1,19 +1,6 @@
-"""The command centre's numbers on a small hand-counted fixture (March 2025, 甲社区).
-
-    E0  registered Fri 28 Feb, closed Mon 3 Mar 09:30 (deadline Tue 4 Mar 11:00)       Feb cohort
-    E1  registered Mon 3 Mar 09:00, closed Tue 10:00 (deadline Wed 11:00), 满意          on time
-    E2  closed Thu 6 Mar 10:00 (deadline Wed 11:00: overdue), 基本满意 (回访)            late
-    E3  closed Tue, rated 不满意 → 重办; closed again Wed 10:00, rated 满意               on time
-    E4  suspended Mon 10:00 → Tue 10:00 (7 working hours): deadline Thu 11:00, closed Thu 10:30  on time
-    E5  still 处置中, overdue since Wed 11:00
-    E6  (邻里纠纷, grid A1-2) returned once by 城管, handled by 甲, closed Tue, 不满意 (recorded)  on time
-    E7  不予立案 (never counts)
-
-March cohort: 立案 6; 结案 5 (E5 open) → 结案率 5/6; 按期 4 (E2 late) → 4/5;
-评价 4 (E1 满意, E2 基本满意, E3 满意 latest, E6 不满意) → 满意率 3/4; 退单 1 of 6 派遣;
-重办 1; 挂起 1; 超期 2 (E2, E5); 应结案 7 (E0's closure falls on 3 Mar too); 期内结案 6 (E0–E4, E6).
-Average 上报→结案 of the cohort: (25 + 73 + 49 + 73.5 + 25) / 5 = 49.1 h.
-"""
+"""The command centre's numbers on the small hand-counted fixture of tests/events/march.py (March
+2025, 甲社区; the cases and the figures worked by hand are in its docstring): the selectors by hand,
+the periods, the breakdowns, the scope, and the rollup against a recount."""
 
 from datetime import date
 

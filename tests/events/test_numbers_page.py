@@ -9,29 +9,17 @@ import html
 import re
 
 import pytest
-from django.core.cache import cache
 from django.test import Client
 
 from jiceng.events import services
 from jiceng.people.choices import Role
 from tests.events.conftest import at
-from tests.events.factories import report, to_handling
+from tests.events.factories import as_user, report, to_handling
 from tests.factories import make_user
 
+pytestmark = pytest.mark.usefixtures("fresh_limits")
+
 MARCH = "start=2025-03-01&end=2025-03-31"  # the page's end is included
-
-
-@pytest.fixture(autouse=True)
-def _fresh_limits():
-    cache.clear()
-    yield
-    cache.clear()
-
-
-def as_user(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def text(fragment: str) -> str:

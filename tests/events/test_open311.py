@@ -7,7 +7,6 @@ import io
 from xml.etree import ElementTree as ET  # noqa: S405 (parsing our own responses in tests)
 
 import pytest
-from django.core.cache import cache
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.test import Client
@@ -20,14 +19,9 @@ from jiceng.regions.choices import RegionLevel
 from jiceng.regions.models import Region
 from tests.events.factories import IN_A1_1, IN_B1, report, to_closed
 
+pytestmark = pytest.mark.usefixtures("fresh_limits")
+
 BASE = "/open311/v2"
-
-
-@pytest.fixture(autouse=True)
-def _fresh_limits():
-    cache.clear()
-    yield
-    cache.clear()
 
 
 @pytest.fixture

@@ -9,20 +9,13 @@ from __future__ import annotations
 import re
 
 import pytest
-from django.test import Client
 
 from jiceng.events import services
 from jiceng.events.choices import EventState, UnitKind, WhistleState
 from jiceng.events.models import Event, EventSupporter, EventTransition, Whistle
 from jiceng.events.units import Unit
 from tests.events.conftest import at
-from tests.events.factories import IN_B1, report, to_dispatched, to_handling
-
-
-def as_user(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
+from tests.events.factories import IN_B1, as_user, report, to_dispatched, to_handling
 
 
 def steps(ev: Event) -> list[str]:

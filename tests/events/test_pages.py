@@ -15,7 +15,7 @@ from PIL import Image
 from jiceng.events import services
 from jiceng.events.models import Event
 from tests.events.conftest import at
-from tests.events.factories import IN_A1_1, IN_B1, PHONE, report, to_closed, to_verify
+from tests.events.factories import IN_A1_1, IN_B1, PHONE, as_user, report, to_closed, to_verify
 
 
 @pytest.fixture(autouse=True)
@@ -24,12 +24,6 @@ def _fresh_limits(settings, tmp_path):
     cache.clear()
     yield
     cache.clear()
-
-
-def as_user(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def jpeg() -> io.BytesIO:

@@ -9,7 +9,6 @@ from urllib.parse import urlencode
 
 import pytest
 from django.core import signing
-from django.core.cache import cache
 from django.db import connection
 from django.test import Client
 
@@ -24,15 +23,10 @@ from jiceng.events.tracking import (
 )
 from tests.events.factories import PHONE, report, to_closed
 
+pytestmark = pytest.mark.usefixtures("fresh_limits")
+
 API = "/api/events"
 OTHER_PHONE = "13900139000"
-
-
-@pytest.fixture(autouse=True)
-def _fresh_limits():
-    cache.clear()
-    yield
-    cache.clear()
 
 
 def post(url, body):
