@@ -249,3 +249,15 @@ def period_adjustments(actor, period: AssessmentPeriod) -> QuerySet:
         return period.adjustments.none()
     return (period.adjustments.select_related("subject", "indicator", "recorded_by", "withdrawn_by")
             .order_by("-recorded_at", "-id"))
+
+
+def subject_appeals(actor, subject) -> list:
+    """A subject's appeals, for the person assessed and the scheme's managers only."""
+    if not workflow.relations(subject.period, actor, subject):
+        return []
+    return list(subject.appeals.order_by("filed_at"))
+
+
+def published_periods(scheme: AssessmentScheme) -> list[AssessmentPeriod]:
+    """A scheme's periods with published results, oldest first (what a cumulative ranking sums)."""
+    return list(scheme.periods.filter(state__in=workflow.PUBLISHED_STATES).order_by("starts_on", "id"))

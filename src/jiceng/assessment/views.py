@@ -118,7 +118,7 @@ def scheme_cumulative(request: HttpRequest, pk: int) -> HttpResponse:
     """积分排名: the sum of each subject's current published totals over the chosen periods of a scheme
     (all its published periods by default), with each period's total linked to its explanation."""
     scheme = selectors.scheme_get(request.user, pk)
-    published = list(scheme.periods.filter(state__in=workflow.PUBLISHED_STATES).order_by("starts_on", "id"))
+    published = selectors.published_periods(scheme)
     chosen_ids = {int(v) for v in request.GET.getlist("period") if v.isdigit()}
     chosen = [p for p in published if p.pk in chosen_ids] or published
     rows = selectors.cumulative_ranking(request.user, scheme, chosen)
@@ -238,8 +238,7 @@ def _explain_page(request, result, explained, indicators, appeal_form, status: i
         "result": result, "e": explained, "indicators": indicators,
         "history": selectors.result_history(request.user, result),
         "flags": [(f.kind, f.get_kind_display()) for f in result.flags.all()],
-        "appeals": list(subject.appeals.order_by("filed_at")) if may_appeal or workflow.relations(
-            period, request.user, subject) else [],
+        "appeals": selectors.subject_appeals(request.user, subject),
         "may_appeal": may_appeal, "appeal_form": appeal_form}, status=status)
 
 
