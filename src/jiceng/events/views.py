@@ -10,7 +10,7 @@ offer the buttons ``event_actions`` lists.
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from urllib.parse import urlencode
 
@@ -238,33 +238,24 @@ class NumbersQuestion:
         return self.end + timedelta(days=1)
 
     def query(self, **changes) -> str:
-        """This question (with ``changes``) as the page's query string."""
-        values = {"start": self.start, "end": self.end, "region": self.region, "category": self.category,
-                  "department": self.department, "unassigned": self.unassigned} | changes
-        params = {"start": values["start"].isoformat(), "end": values["end"].isoformat()}
-        if values["region"] is not None:
-            params["region"] = values["region"].pk
-        if values["category"] is not None:
-            params["category"] = values["category"].code
-        if values["unassigned"]:
-            params["department"] = "0"
-        elif values["department"] is not None:
-            params["department"] = values["department"].pk
-        for key in ("by", "of"):
-            if changes.get(key):
-                params[key] = changes[key]
+        """This question (with ``changes``; ``by`` and ``of`` too) as the page's query string."""
+        params = replace(self, **{k: v for k, v in changes.items() if k not in ("by", "of")})._params(end_included=True)
+        params |= {key: changes[key] for key in ("by", "of") if changes.get(key)}
         return urlencode(params)
 
     def api_query(self) -> str:
         """The same question for GET /api/events/numbers (whose end is the day after)."""
-        params = {"start": self.start.isoformat(), "end": self.end_excl.isoformat()}
+        return urlencode(self._params(end_included=False))
+
+    def _params(self, *, end_included: bool) -> dict:
+        params = {"start": self.start.isoformat(), "end": (self.end if end_included else self.end_excl).isoformat()}
         if self.region is not None:
             params["region"] = self.region.pk
         if self.category is not None:
             params["category"] = self.category.code
         if self.unassigned or self.department is not None:
             params["department"] = 0 if self.unassigned else self.department.pk
-        return urlencode(params)
+        return params
 
     def numbers(self, actor, keys=None) -> dict:
         return selectors.event_numbers(actor=actor, start=self.start, end=self.end_excl, region=self.region,
