@@ -11,6 +11,8 @@ import hashlib
 from django.contrib.auth import get_user_model
 from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.security import APIKeyCookie, HttpBearer
@@ -82,28 +84,28 @@ def validation_error(request, exc: ValidationError):
         loc = [str(p) for p in err.get("loc", []) if p not in ("body", "query", "path", "payload")]
         errors.setdefault(".".join(loc) or "__all__", []).append(err.get("msg", "invalid"))
     field = next(iter(errors), None)
-    message = f"{field}: {errors[field][0]}" if field else "请求参数无效。"
+    message = f"{field}: {errors[field][0]}" if field else _("请求参数无效。")
     return api.create_response(request, {"code": "invalid", "message": message, "field": field, "errors": errors},
                                status=400)
 
 
 _HTTP_CODES = {400: "invalid", 403: "forbidden", 404: "not_found", 405: "method_not_allowed"}
 _HTTP_MESSAGES = {
-    "Cannot parse request body": "请求体无法解析（须为合法的 JSON）。",
-    "CSRF check Failed": "CSRF 校验失败，请刷新页面后重试。",
+    "Cannot parse request body": gettext_lazy("请求体无法解析（须为合法的 JSON）。"),
+    "CSRF check Failed": gettext_lazy("CSRF 校验失败，请刷新页面后重试。"),
 }
 
 
 @api.exception_handler(HttpError)
 def http_error(request, exc: HttpError):
     """django-ninja's own errors (unparsable body, CSRF) in the same shape as ours."""
-    body = {"code": _HTTP_CODES.get(exc.status_code, "error"), "message": _HTTP_MESSAGES.get(exc.message, exc.message)}
+    body = {"code": _HTTP_CODES.get(exc.status_code, "error"), "message": str(_HTTP_MESSAGES.get(exc.message, exc.message))}
     return api.create_response(request, body, status=exc.status_code)
 
 
 @api.exception_handler(AuthenticationError)
 def auth_error(request, exc):
-    return api.create_response(request, {"code": "unauthenticated", "message": "请先登录或提供有效的令牌。"},
+    return api.create_response(request, {"code": "unauthenticated", "message": _("请先登录或提供有效的令牌。")},
                                status=401)
 
 

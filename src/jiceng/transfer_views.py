@@ -12,6 +12,8 @@ from django import forms
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
 from jiceng.core.errors import ApplicationError, PermissionDeniedError
@@ -25,8 +27,8 @@ TRANSFERS: dict[str, Transfer] = {**REGION_TRANSFERS, **PEOPLE_TRANSFERS, **EVEN
 
 
 class ImportForm(forms.Form):
-    kind = forms.ChoiceField(label="数据类型", choices=[(k, t.label) for k, t in TRANSFERS.items()])
-    file = forms.FileField(label="Excel 文件（.xlsx）",
+    kind = forms.ChoiceField(label=gettext_lazy("数据类型"), choices=[(k, t.label) for k, t in TRANSFERS.items()])
+    file = forms.FileField(label=gettext_lazy("Excel 文件（.xlsx）"),
                            widget=forms.ClearableFileInput(attrs={"accept": ".xlsx,application/vnd.openxmlformats-"
                                                                             "officedocument.spreadsheetml.sheet"}))
 
@@ -35,7 +37,7 @@ def _transfer(kind: str) -> Transfer:
     try:
         return TRANSFERS[kind]
     except KeyError as exc:
-        raise Http404("未知的数据类型") from exc
+        raise Http404(_("未知的数据类型")) from exc
 
 
 @login_required
@@ -51,7 +53,7 @@ def import_view(request: HttpRequest) -> HttpResponse:
                 created = transfer.run_import(actor=request.user, upload=form.cleaned_data["file"])
             except ImportRejected as exc:
                 context["row_errors"] = exc.row_errors
-                form.add_error(None, "导入失败，未导入任何数据。请按下表改正后重新上传。")
+                form.add_error(None, _("导入失败，未导入任何数据。请按下表改正后重新上传。"))
                 status = 400
             except PermissionDeniedError as exc:
                 form.add_error(None, exc.message)

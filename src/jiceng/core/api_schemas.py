@@ -10,6 +10,7 @@ from typing import Annotated, Any, Literal
 
 from django.db import IntegrityError
 from django.db.models import QuerySet
+from django.utils.translation import gettext as _
 from ninja import Field, Schema
 from pydantic import AfterValidator, BeforeValidator, WithJsonSchema
 
@@ -33,17 +34,17 @@ class Error(Schema):
 
 def _reject_bool(value: Any) -> Any:
     if isinstance(value, bool):
-        raise ValueError("须为数字，不能是布尔值")
+        raise ValueError(_("须为数字，不能是布尔值"))
     return value
 
 
 def _clean_text(value: str) -> str:
     if "\x00" in value:
-        raise ValueError("不能包含空字符（\\u0000）")
+        raise ValueError(_("不能包含空字符（\\u0000）"))
     try:
         value.encode("utf-8")
     except UnicodeEncodeError as exc:
-        raise ValueError("包含无法编码的字符") from exc
+        raise ValueError(_("包含无法编码的字符")) from exc
     return value
 
 
@@ -90,7 +91,7 @@ def bounded_date(first_year: int, last_year: int, description: str = ""):
 def _year_between(first: int, last: int):
     def check(value: datetime) -> datetime:
         if not first <= value.year <= last:
-            raise ValueError(f"时间须在 {first}～{last} 年之间")
+            raise ValueError(_("时间须在 %(first)s～%(last)s 年之间") % {"first": first, "last": last})
         return value
     return check
 
@@ -105,9 +106,9 @@ def bounded_datetime(first_year: int, last_year: int, description: str = ""):
 def _decimal_input(pattern: str):
     def check(value: Any) -> Any:
         if isinstance(value, bool):
-            raise ValueError("须为数字，不能是布尔值")
+            raise ValueError(_("须为数字，不能是布尔值"))
         if isinstance(value, str) and re.fullmatch(pattern, value) is None:
-            raise ValueError("须为数字，或写成数字的字符串（如 \"12.5\"）")
+            raise ValueError(_("须为数字，或写成数字的字符串（如 \"12.5\"）"))
         return value
     return check
 
@@ -195,7 +196,7 @@ def paginate(qs: QuerySet, params: PageParams, render) -> dict:
 
 def write_conflict(exc: IntegrityError) -> ConflictError:
     """A unique constraint lost a race with a concurrent write (the services check first)."""
-    return ConflictError("数据已被他人同时修改或编码重复，请刷新后重试。")
+    return ConflictError(_("数据已被他人同时修改或编码重复，请刷新后重试。"))
 
 
 def lookup_or_404(qs: QuerySet, actor, pk: int | None, *, field: str, label: str):
@@ -205,5 +206,5 @@ def lookup_or_404(qs: QuerySet, actor, pk: int | None, *, field: str, label: str
         return None
     obj = restrict(qs, actor).filter(pk=pk).first()
     if obj is None:
-        raise NotFoundError(f"{label}（ID {pk}）不存在，或不在您的管辖范围内。", field=field)
+        raise NotFoundError(_("%(label)s（ID %(pk)s）不存在，或不在您的管辖范围内。") % {"label": label, "pk": pk}, field=field)
     return obj

@@ -13,6 +13,7 @@ from datetime import datetime
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from .audit import audit_record
 from .errors import ApplicationError, PermissionDeniedError
@@ -41,20 +42,20 @@ def _may_manage_tokens_of(actor, user) -> bool:
 def api_token_create(*, actor, user, name: str, expires_at: datetime | None = None) -> tuple[ApiToken, str]:
     """Create a token for ``user``. Returns the row and the token itself (shown once, never stored)."""
     if not _may_manage_tokens_of(actor, user):
-        raise PermissionDeniedError("您无权为该账号创建 API 令牌。")
+        raise PermissionDeniedError(_("您无权为该账号创建 API 令牌。"))
     from jiceng.people.choices import Role
 
     if user.role == Role.RESIDENT:  # residents use the pages; integrations act as staff accounts
-        raise PermissionDeniedError("居民账号不能创建 API 令牌。", field="user")
+        raise PermissionDeniedError(_("居民账号不能创建 API 令牌。"), field="user")
     if not user.is_active:
-        raise ApplicationError("该账号已停用，不能创建令牌。", field="user")
+        raise ApplicationError(_("该账号已停用，不能创建令牌。"), field="user")
     name = (name or "").strip()
     if not name:
-        raise ApplicationError("请填写令牌名称（用途）。", field="name")
+        raise ApplicationError(_("请填写令牌名称（用途）。"), field="name")
     if len(name) > 100:
-        raise ApplicationError("令牌名称最多 100 个字符。", field="name")
+        raise ApplicationError(_("令牌名称最多 100 个字符。"), field="name")
     if expires_at is not None and expires_at <= timezone.now():
-        raise ApplicationError("过期时间须晚于当前时间。", field="expires_at")
+        raise ApplicationError(_("过期时间须晚于当前时间。"), field="expires_at")
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
     row = ApiToken.objects.create(
         user=user, name=name, prefix=token[:12], token_hash=token_digest(token), expires_at=expires_at,
@@ -71,7 +72,7 @@ def api_token_create(*, actor, user, name: str, expires_at: datetime | None = No
 def api_token_revoke(*, actor, token: ApiToken) -> ApiToken:
     token = ApiToken.objects.select_for_update().select_related("user").get(pk=token.pk)
     if not _may_manage_tokens_of(actor, token.user):
-        raise PermissionDeniedError("您无权吊销该令牌。")
+        raise PermissionDeniedError(_("您无权吊销该令牌。"))
     if token.revoked:
         return token
     token.revoked = True

@@ -24,6 +24,8 @@ from django.conf import settings
 from django.db import IntegrityError
 from django.http import HttpResponse
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.comments import Comment
@@ -76,7 +78,10 @@ class RowError:
         return {"row": self.row, "column": self.column, "message": self.message}
 
     def __str__(self) -> str:
-        return f"第 {self.row} 行「{self.column}」：{self.message}" if self.column else f"第 {self.row} 行：{self.message}"
+        if self.column:
+            return _("第 %(row)s 行「%(column)s」：%(message)s") % {
+                "row": self.row, "column": self.column, "message": self.message}
+        return _("第 %(row)s 行：%(message)s") % {"row": self.row, "message": self.message}
 
 
 class BadWorkbook(ApplicationError):
@@ -95,9 +100,9 @@ class ImportRejected(ApplicationError):
 
     def __init__(self, errors: list[RowError]):
         self.row_errors = sorted(errors, key=lambda e: (e.row, e.column))
-        shown = "；".join(str(e) for e in self.row_errors[:3])
-        more = f"……（共 {len(self.row_errors)} 处错误）" if len(self.row_errors) > 3 else ""
-        super().__init__(f"导入失败，未导入任何数据。{shown}{more}", field="file",
+        shown = pgettext("list separator", "；").join(str(e) for e in self.row_errors[:3])
+        more = (_("……（共 %(count)s 处错误）") % {"count": len(self.row_errors)}) if len(self.row_errors) > 3 else ""
+        super().__init__(_("导入失败，未导入任何数据。%(shown)s%(more)s") % {"shown": shown, "more": more}, field="file",
                          errors=[e.as_dict() for e in self.row_errors])
 
 
@@ -277,24 +282,24 @@ def xlsx_response(content: bytes, *, filename: str, fallback: str) -> HttpRespon
 
 def _check_xlsx(data: bytes) -> None:
     if data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
-        raise BadWorkbook("这是旧版 Excel（.xls）或设置了打开密码的文件，请在 Excel 中另存为 .xlsx（不设密码）后再导入。")
+        raise BadWorkbook(_("这是旧版 Excel（.xls）或设置了打开密码的文件，请在 Excel 中另存为 .xlsx（不设密码）后再导入。"))
     if not data.startswith(b"PK\x03\x04"):
-        raise BadWorkbook("文件不是 Excel 工作簿（.xlsx）。请下载模板，用 Excel 或 WPS 填写后保存为 .xlsx 再上传；"
-                          "CSV、图片等文件改了扩展名也不能导入。")
+        raise BadWorkbook(_("文件不是 Excel 工作簿（.xlsx）。请下载模板，用 Excel 或 WPS 填写后保存为 .xlsx 再上传；"
+                          "CSV、图片等文件改了扩展名也不能导入。"))
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
         infos = archive.infolist()
     except (zipfile.BadZipFile, ValueError, OSError) as exc:
-        raise BadWorkbook("文件已损坏，无法作为 Excel 工作簿（.xlsx）打开。") from exc
+        raise BadWorkbook(_("文件已损坏，无法作为 Excel 工作簿（.xlsx）打开。")) from exc
     names = {info.filename for info in infos}
     if "[Content_Types].xml" not in names:
-        raise BadWorkbook("文件不是 Excel 工作簿（.xlsx）：这是一个普通的压缩包。")
+        raise BadWorkbook(_("文件不是 Excel 工作簿（.xlsx）：这是一个普通的压缩包。"))
     limit = settings.JICENG_IMPORT_MAX_BYTES * 10
     if sum(info.file_size for info in infos) > limit:
-        raise BadWorkbook("文件解压后过大，请拆分后分批导入。")
+        raise BadWorkbook(_("文件解压后过大，请拆分后分批导入。"))
     for info in infos:
         if info.file_size > 1_000_000 and info.file_size > 200 * max(info.compress_size, 1):
-            raise BadWorkbook("文件压缩比异常，拒绝读取。")
+            raise BadWorkbook(_("文件压缩比异常，拒绝读取。"))
     try:
         content_types = archive.read("[Content_Types].xml")[:200_000]
         for info in infos:
@@ -302,13 +307,13 @@ def _check_xlsx(data: bytes) -> None:
                 with archive.open(info) as part:
                     head = part.read(4096).upper()
                 if b"<!DOCTYPE" in head or b"<!ENTITY" in head:
-                    raise BadWorkbook("文件含有不允许的 XML 声明（DOCTYPE/ENTITY），拒绝读取。")
+                    raise BadWorkbook(_("文件含有不允许的 XML 声明（DOCTYPE/ENTITY），拒绝读取。"))
     except (zipfile.BadZipFile, KeyError, OSError, EOFError, NotImplementedError, RuntimeError) as exc:
-        raise BadWorkbook("文件已损坏或已加密，无法读取。") from exc
+        raise BadWorkbook(_("文件已损坏或已加密，无法读取。")) from exc
     if _MAIN_PART not in content_types:
         if _MACRO_PART in content_types:
-            raise BadWorkbook("不能导入含宏的工作簿（.xlsm），请另存为 .xlsx 后再导入。")
-        raise BadWorkbook("文件不是 Excel 工作簿（.xlsx），可能是 Word、PPT 或其他 Office 文件。")
+            raise BadWorkbook(_("不能导入含宏的工作簿（.xlsm），请另存为 .xlsx 后再导入。"))
+        raise BadWorkbook(_("文件不是 Excel 工作簿（.xlsx），可能是 Word、PPT 或其他 Office 文件。"))
 
 
 def _normalise_header(value: Any) -> str:
@@ -325,37 +330,37 @@ def read_workbook(upload, columns: Sequence[Column]) -> list[SheetRow]:
     size = getattr(upload, "size", None)
     max_bytes = settings.JICENG_IMPORT_MAX_BYTES
     if size is not None and size > max_bytes:
-        raise BadWorkbook(f"文件过大（{size // 1024} KB），上限为 {max_bytes // 1024} KB。请拆分后分批导入。")
+        raise BadWorkbook(_("文件过大（%(size)s KB），上限为 %(max_bytes)s KB。请拆分后分批导入。") % {"size": size // 1024, "max_bytes": max_bytes // 1024})
     if hasattr(upload, "seek"):
         upload.seek(0)
     data = upload.read(max_bytes + 1)
     if len(data) > max_bytes:
-        raise BadWorkbook(f"文件过大，上限为 {max_bytes // 1024} KB。请拆分后分批导入。")
+        raise BadWorkbook(_("文件过大，上限为 %(max_bytes)s KB。请拆分后分批导入。") % {"max_bytes": max_bytes // 1024})
     if not data:
-        raise BadWorkbook("文件是空的。")
+        raise BadWorkbook(_("文件是空的。"))
     _check_xlsx(data)
     try:
         wb = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except (InvalidFileException, zipfile.BadZipFile, KeyError, ValueError, TypeError, IndexError, ParseError,
             OSError) as exc:
-        raise BadWorkbook("无法读取该 Excel 文件，请用 Excel 或 WPS 打开后另存为 .xlsx 再试。") from exc
+        raise BadWorkbook(_("无法读取该 Excel 文件，请用 Excel 或 WPS 打开后另存为 .xlsx 再试。")) from exc
     try:
         return _read_rows(wb, columns)
     except (KeyError, ValueError, TypeError, IndexError, ParseError, zipfile.BadZipFile, OSError) as exc:
-        raise BadWorkbook("读取 Excel 内容时出错，请用 Excel 或 WPS 打开后另存为 .xlsx 再试。") from exc
+        raise BadWorkbook(_("读取 Excel 内容时出错，请用 Excel 或 WPS 打开后另存为 .xlsx 再试。")) from exc
     finally:
         wb.close()
 
 
 def _read_rows(wb, columns: Sequence[Column]) -> list[SheetRow]:
     if not wb.worksheets:
-        raise BadWorkbook("工作簿里没有工作表。")
+        raise BadWorkbook(_("工作簿里没有工作表。"))
     ws = wb.worksheets[0]
     max_rows = settings.JICENG_IMPORT_MAX_ROWS
     rows = ws.iter_rows(values_only=True, max_col=MAX_HEADER_COLUMNS)
     header = next(rows, None)
     if header is None:
-        raise BadWorkbook("第 1 张工作表是空的：第 1 行应为表头。")
+        raise BadWorkbook(_("第 1 张工作表是空的：第 1 行应为表头。"))
     wanted = {_normalise_header(col.header): col for col in columns}
     position: dict[str, int] = {}
     for index, value in enumerate(header):
@@ -364,9 +369,9 @@ def _read_rows(wb, columns: Sequence[Column]) -> list[SheetRow]:
             position[col.key] = index
     missing = [col for col in columns if col.required and col.key not in position]
     if missing:
-        raise ImportRejected([RowError(1, col.header, "缺少该列（请使用导入模板的表头）") for col in missing])
+        raise ImportRejected([RowError(1, col.header, _("缺少该列（请使用导入模板的表头）")) for col in missing])
     if not position:
-        raise BadWorkbook("第 1 行没有可识别的表头，请使用导入模板。")
+        raise BadWorkbook(_("第 1 行没有可识别的表头，请使用导入模板。"))
     out: list[SheetRow] = []
     for number, raw in enumerate(rows, start=2):
         if raw is None or all(v is None or (isinstance(v, str) and not v.strip()) for v in raw):
@@ -375,7 +380,7 @@ def _read_rows(wb, columns: Sequence[Column]) -> list[SheetRow]:
         if isinstance(first, str) and first.lstrip().startswith(COMMENT_MARK):
             continue
         if len(out) >= max_rows:
-            raise BadWorkbook(f"数据超过 {max_rows} 行，请拆分后分批导入。")
+            raise BadWorkbook(_("数据超过 %(max_rows)s 行，请拆分后分批导入。") % {"max_rows": max_rows})
         values = {key: (raw[index] if index < len(raw) else None) for key, index in position.items()}
         out.append(SheetRow(number, values))
     return out
@@ -408,11 +413,11 @@ class Transfer:
             self.guard(actor)
         rows = read_workbook(upload, self.columns)
         if not rows:
-            raise BadWorkbook("文件里没有数据行（示例行以 # 开头，导入时跳过）。")
+            raise BadWorkbook(_("文件里没有数据行（示例行以 # 开头，导入时跳过）。"))
         try:
             return self.importer(actor=actor, rows=rows)
         except IntegrityError as exc:  # a concurrent write took a code or ID number after the checks
-            raise ConflictError("导入期间有人同时登记了相同的编码或身份证号，未导入任何数据，请重新导入。") from exc
+            raise ConflictError(_("导入期间有人同时登记了相同的编码或身份证号，未导入任何数据，请重新导入。")) from exc
 
     def export_file(self, *, actor, params) -> ExportFile:
         """Export what the actor may see under the list's filters (masked), for the actor alone

@@ -18,6 +18,7 @@ from django.db import transaction
 from django.http import HttpResponse
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from . import crypto
 from .audit import audit_record
@@ -38,7 +39,7 @@ def export_create(*, actor, kind: str, content: bytes, rows: int, filename: str,
                   description: str = "", obj=None, content_type: str = XLSX_CONTENT_TYPE) -> ExportFile:
     """Store a generated file for ``actor`` alone and audit the export (kind, row count, file id)."""
     if actor is None or not getattr(actor, "pk", None):
-        raise NotFoundError("导出须由登录用户发起。")
+        raise NotFoundError(_("导出须由登录用户发起。"))
     export_purge_expired()
     cipher, key_id, blob = crypto.encrypt_bytes(content)
     now = timezone.now()
@@ -56,10 +57,10 @@ def export_create(*, actor, kind: str, content: bytes, rows: int, filename: str,
 def export_get(*, actor, pk) -> ExportFile:
     """The actor's own, unexpired export; a 404 for anything else (never says whose it is)."""
     if actor is None or not getattr(actor, "is_authenticated", False):
-        raise NotFoundError("下载链接无效或已过期，请重新导出。")
+        raise NotFoundError(_("下载链接无效或已过期，请重新导出。"))
     export = ExportFile.objects.filter(pk=pk, user_id=actor.pk, expires_at__gt=timezone.now()).first()
     if export is None:
-        raise NotFoundError("下载链接无效或已过期，请重新导出。")
+        raise NotFoundError(_("下载链接无效或已过期，请重新导出。"))
     return export
 
 
@@ -69,7 +70,7 @@ def export_download(*, actor, pk) -> HttpResponse:
     try:
         content = crypto.decrypt_bytes(export.cipher, export.key_id, export.content)
     except crypto.DecryptionError as exc:  # its key was retired: as good as expired
-        raise NotFoundError("下载链接无效或已过期，请重新导出。") from exc
+        raise NotFoundError(_("下载链接无效或已过期，请重新导出。")) from exc
     audit_record(actor=actor, action="export.download", object_type="export", object_id=export.kind,
                  object_repr=export.filename, changes={"file": str(export.pk), "rows": export.rows})
     return file_response(content, filename=export.filename, fallback=export.fallback,

@@ -6,6 +6,7 @@ from __future__ import annotations
 import time
 
 from django.core.cache import cache
+from django.utils.translation import gettext as _
 
 from .errors import RateLimitedError
 
@@ -24,6 +25,6 @@ def hit(scope: str, key: str, *, limit: int, window: int) -> bool:
     return count <= limit
 
 
-def enforce(scope: str, key: str, *, limit: int, window: int, message: str = "请求过于频繁，请稍后再试。") -> None:
+def enforce(scope: str, key: str, *, limit: int, window: int, message: str | None = None) -> None:
     if not hit(scope, key, limit=limit, window=window):
-        raise RateLimitedError(message)
+        raise RateLimitedError(message or _("请求过于频繁，请稍后再试。"))

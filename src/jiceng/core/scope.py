@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext as _
 
 from .errors import NotFoundError
 
@@ -43,7 +44,7 @@ def restrict(qs: models.QuerySet, actor) -> models.QuerySet:
 def get_scoped_or_404(qs: models.QuerySet, actor, **lookup):
     obj = restrict(qs, actor).filter(**lookup).first()
     if obj is None:
-        raise NotFoundError("未找到该记录，或您无权查看。")
+        raise NotFoundError(_("未找到该记录，或您无权查看。"))
     return obj
 
 

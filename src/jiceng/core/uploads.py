@@ -14,6 +14,7 @@ from pathlib import Path
 from django.conf import settings
 from django.db import models, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from .audit import audit_record
@@ -55,17 +56,17 @@ def _exif_location(image: Image.Image) -> tuple[float, float] | None:
 
 def image_clean(data: bytes, *, field: str = "photo", keep_location: bool = False) -> CleanImage:
     if len(data) == 0:
-        raise ApplicationError("文件为空。", field=field)
+        raise ApplicationError(_("文件为空。"), field=field)
     if len(data) > settings.JICENG_UPLOAD_MAX_BYTES:
-        raise ApplicationError(f"图片不能超过 {settings.JICENG_UPLOAD_MAX_BYTES // (1024 * 1024)} MB。", field=field)
+        raise ApplicationError(_("图片不能超过 %(max)s MB。") % {"max": settings.JICENG_UPLOAD_MAX_BYTES // (1024 * 1024)}, field=field)
     try:
         with Image.open(io.BytesIO(data)) as probe:
             fmt = probe.format
             width, height = probe.size
             if fmt not in ALLOWED:
-                raise ApplicationError("只接受 JPEG、PNG、WebP 或 GIF 图片。", field=field)
+                raise ApplicationError(_("只接受 JPEG、PNG、WebP 或 GIF 图片。"), field=field)
             if width * height > settings.JICENG_UPLOAD_MAX_PIXELS:
-                raise ApplicationError("图片像素过多。", field=field)
+                raise ApplicationError(_("图片像素过多。"), field=field)
             probe.verify()
         with Image.open(io.BytesIO(data)) as image:
             image.load()
@@ -81,7 +82,7 @@ def image_clean(data: bytes, *, field: str = "photo", keep_location: bool = Fals
                 content_type, extension = "image/jpeg", ".jpg"
             width, height = image.size
     except (UnidentifiedImageError, Image.DecompressionBombError, OSError, SyntaxError, ValueError) as exc:
-        raise ApplicationError("文件不是有效的图片。", field=field) from exc
+        raise ApplicationError(_("文件不是有效的图片。"), field=field) from exc
     return CleanImage(out.getvalue(), content_type, extension, width, height, location)
 
 

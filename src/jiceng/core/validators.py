@@ -7,6 +7,7 @@ import re
 from datetime import date
 
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 _ID_WEIGHTS = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
 _ID_CHECK = "10X98765432"
@@ -23,18 +24,18 @@ def id_check_digit(first17: str) -> str:
 
 
 def id_number_error(value: str) -> str | None:
-    """None when valid, otherwise the reason (in Chinese)."""
+    """None when valid, otherwise the reason (in the active language)."""
     value = value.strip().upper()
     if not _ID_RE.match(value):
-        return "身份证号须为18位，前17位为数字，末位为数字或X。"
+        return _("身份证号须为18位，前17位为数字，末位为数字或X。")
     try:
         born = date(int(value[6:10]), int(value[10:12]), int(value[12:14]))
     except ValueError:
-        return "身份证号中的出生日期无效。"
+        return _("身份证号中的出生日期无效。")
     if born > timezone.localdate():
-        return "身份证号中的出生日期无效。"
+        return _("身份证号中的出生日期无效。")
     if id_check_digit(value[:17]) != value[17]:
-        return "身份证号校验位不正确。"
+        return _("身份证号校验位不正确。")
     return None
 
 
@@ -48,7 +49,7 @@ def gender_from_id(value: str) -> str:
 
 def phone_error(value: str) -> str | None:
     if not _PHONE_RE.match(value.strip()):
-        return "手机号须为11位大陆手机号码。"
+        return _("手机号须为11位大陆手机号码。")
     return None
 
 
@@ -60,7 +61,7 @@ def uscc_check_char(first17: str) -> str:
 def uscc_error(value: str) -> str | None:
     value = value.strip().upper()
     if not _USCC_RE.match(value):
-        return "统一社会信用代码须为18位（数字或大写字母，不含 I、O、S、V、Z）。"
+        return _("统一社会信用代码须为18位（数字或大写字母，不含 I、O、S、V、Z）。")
     if uscc_check_char(value[:17]) != value[17]:
-        return "统一社会信用代码校验位不正确。"
+        return _("统一社会信用代码校验位不正确。")
     return None
