@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from django.contrib import admin, messages
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from jiceng.core.admin import RoleAdminMixin
 from jiceng.core.errors import ApplicationError
@@ -27,22 +29,22 @@ class LockedAccountAdmin(RoleAdminMixin, admin.ModelAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).filter(locked_until__gt=timezone.now()).select_related("user")
 
-    @admin.display(description="角色")
+    @admin.display(description=gettext_lazy("角色"))
     def user_role(self, obj):
         return obj.user.get_role_display()
 
-    @admin.action(description="解除所选账号的锁定")
+    @admin.action(description=gettext_lazy("解除所选账号的锁定"))
     def unlock(self, request, queryset):
         done = 0
         for row in queryset.select_related("user"):
             try:
                 self.call_service(request, services.account_unlock, user=row.user)
             except ApplicationError as exc:
-                self.message_user(request, f"{row.user}：{exc.message}", messages.ERROR)
+                self.message_user(request, _("%(user)s：%(message)s") % {"user": row.user, "message": exc.message}, messages.ERROR)
             else:
                 done += 1
         if done:
-            self.message_user(request, f"已解除 {done} 个账号的锁定。", messages.SUCCESS)
+            self.message_user(request, _("已解除 %(done)s 个账号的锁定。") % {"done": done}, messages.SUCCESS)
 
 
 @admin.register(TotpDevice)
@@ -59,15 +61,15 @@ class TotpDeviceAdmin(RoleAdminMixin, admin.ModelAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("user").defer("secret")
 
-    @admin.action(description="重置所选账号的双因素认证")
+    @admin.action(description=gettext_lazy("重置所选账号的双因素认证"))
     def reset(self, request, queryset):
         done = 0
         for device in list(queryset.select_related("user")):
             try:
                 self.call_service(request, services.totp_reset, user=device.user)
             except ApplicationError as exc:
-                self.message_user(request, f"{device.user}：{exc.message}", messages.ERROR)
+                self.message_user(request, _("%(user)s：%(message)s") % {"user": device.user, "message": exc.message}, messages.ERROR)
             else:
                 done += 1
         if done:
-            self.message_user(request, f"已重置 {done} 个账号的双因素认证。", messages.SUCCESS)
+            self.message_user(request, _("已重置 %(done)s 个账号的双因素认证。") % {"done": done}, messages.SUCCESS)

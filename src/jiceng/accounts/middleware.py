@@ -23,6 +23,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.http import JsonResponse
 from django.shortcuts import redirect
 from django.urls import Resolver404, resolve, reverse
+from django.utils.translation import gettext as _
 
 from . import services
 from . import sessionstate as ss
@@ -69,12 +70,12 @@ class SessionSecurityMiddleware:
         now = ss.now()
         if now - session[ss.LOGIN_AT] > settings.SESSION_COOKIE_AGE:
             hours = settings.SESSION_COOKIE_AGE // 3600
-            return self._expire(request, user, SessionEnd.ABSOLUTE, f"登录已超过 {hours} 小时，请重新登录。")
+            return self._expire(request, user, SessionEnd.ABSOLUTE, _("登录已超过 %(hours)s 小时，请重新登录。") % {"hours": hours})
         if now - session.get(ss.SEEN_AT, 0) > settings.JICENG_SESSION_IDLE_SECONDS:
             minutes = settings.JICENG_SESSION_IDLE_SECONDS // 60
-            return self._expire(request, user, SessionEnd.IDLE, f"已超过 {minutes} 分钟未操作，请重新登录。")
+            return self._expire(request, user, SessionEnd.IDLE, _("已超过 %(minutes)s 分钟未操作，请重新登录。") % {"minutes": minutes})
         if not services.session_touch(request=request):
-            return self._expire(request, user, SessionEnd.ENDED, "该会话已被结束，请重新登录。")
+            return self._expire(request, user, SessionEnd.ENDED, _("该会话已被结束，请重新登录。"))
         if session.get(ss.SECOND_FACTOR) == ss.NOT_REQUIRED and totp_required(user):
             session[ss.SECOND_FACTOR] = ss.PENDING  # granted an admin role during this session
         if not ss.second_factor_passed(session):
@@ -96,7 +97,7 @@ class SessionSecurityMiddleware:
         if _exempt(request, "accounts:2fa-"):
             return None
         if _is_api(request):
-            return JsonResponse({"code": "second_factor_required", "message": "请先在网页上完成双因素认证。"},
+            return JsonResponse({"code": "second_factor_required", "message": _("请先在网页上完成双因素认证。")},
                                 status=401)
         target = "accounts:2fa-verify" if confirmed_totp_device(user) is not None else "accounts:2fa-setup"
         return redirect(f"{reverse(target)}?next={_quoted(request)}")
@@ -105,9 +106,9 @@ class SessionSecurityMiddleware:
         if _exempt(request, "accounts:password"):
             return None
         if _is_api(request):
-            return JsonResponse({"code": "password_expired", "message": "密码已过期，请先在网页上修改密码。"},
+            return JsonResponse({"code": "password_expired", "message": _("密码已过期，请先在网页上修改密码。")},
                                 status=403)
-        messages.warning(request, "密码已超过有效期，请修改密码后继续。")
+        messages.warning(request, _("密码已超过有效期，请修改密码后继续。"))
         return redirect(f"{reverse('accounts:password')}?next={_quoted(request)}")
 
 

@@ -21,6 +21,8 @@ from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from jiceng.core import context
 from jiceng.core.audit import audit_record
@@ -69,12 +71,12 @@ def _security_row(user) -> AccountSecurity:
 def locked_message(until: datetime) -> str:
     local = timezone.localtime(until)
     when = f"{local:%H:%M}" if local.date() == timezone.localdate() else f"{local:%m-%d %H:%M}"
-    return f"账号已锁定，请于 {when} 后重试或联系安全管理员。"
+    return _("账号已锁定，请于 %(when)s 后重试或联系安全管理员。") % {"when": when}
 
 
 # --- login: throttle, lockout ---------------------------------------------------------------------
 
-THROTTLED_MESSAGE = "该地址登录失败次数过多，请一分钟后再试。"
+THROTTLED_MESSAGE = gettext_lazy("该地址登录失败次数过多，请一分钟后再试。")
 
 
 def _ip_key(ip: str) -> str:
@@ -91,7 +93,7 @@ def login_attempt_check(*, username: str, ip: str | None) -> None:
     (JICENG_LOGIN_IP_LIMIT) and a locked account, even with the right password."""
     limit = settings.JICENG_LOGIN_IP_LIMIT
     if ip and limit > 0 and (cache.get(_ip_key(ip)) or 0) >= limit:
-        raise LoginRefusedError(THROTTLED_MESSAGE)
+        raise LoginRefusedError(str(THROTTLED_MESSAGE))
     user = _user_by_username(username)
     if user is None:
         state = cache.get(_unknown_key(username)) or {}
@@ -178,9 +180,9 @@ def _failures_reset(user) -> None:
 def account_unlock(*, actor, user) -> AccountSecurity:
     """The security admin lifts a lock before it runs out (never on their own account)."""
     if not _is_active(actor) or actor.role != Role.SECURITY_ADMIN:
-        raise PermissionDeniedError("只有安全管理员可以解除账号锁定。")
+        raise PermissionDeniedError(_("只有安全管理员可以解除账号锁定。"))
     if actor.pk == user.pk:
-        raise PermissionDeniedError("不能解除自己账号的锁定。")
+        raise PermissionDeniedError(_("不能解除自己账号的锁定。"))
     row = _security_row(user)
     before = row.locked_until
     row.failed_logins, row.locked_until, row.last_failed_at = 0, None, None
@@ -197,11 +199,11 @@ def password_change(*, actor, old_password: str, new_password: str) -> None:
     """A person changes their own password: the current one, then Django's validators (length,
     common passwords, similarity, three character classes). Restarts the password's age."""
     if not _is_active(actor):
-        raise PermissionDeniedError("请先登录。")
+        raise PermissionDeniedError(_("请先登录。"))
     if not actor.check_password(old_password):
-        raise ApplicationError("当前密码不正确。", field="old_password")
+        raise ApplicationError(_("当前密码不正确。"), field="old_password")
     if new_password == old_password:
-        raise ApplicationError("新密码不能与当前密码相同。", field="new_password")
+        raise ApplicationError(_("新密码不能与当前密码相同。"), field="new_password")
     try:
         validate_password(new_password, actor)
     except ValidationError as exc:
@@ -238,10 +240,10 @@ def totp_enrolment_pending(*, actor) -> TotpDevice:
     the page shows the same QR code). Refused once one is confirmed: a second factor is replaced
     only after the security admin resets it, not by whoever holds the password."""
     if not _is_active(actor):
-        raise PermissionDeniedError("请先登录。")
+        raise PermissionDeniedError(_("请先登录。"))
     device = TotpDevice.objects.select_for_update().filter(user=actor).first()
     if device is not None and device.confirmed:
-        raise ConflictError("已启用双因素认证。")
+        raise ConflictError(_("已启用双因素认证。"))
     if device is None:
         device = TotpDevice.objects.create(user=actor, secret=totp.new_secret())
     return device
@@ -252,13 +254,13 @@ def totp_enrol_confirm(*, actor, code: str) -> list[str]:
     """Turn the pending authenticator on with a code from it; returns 10 fresh recovery codes (shown
     once: only their hashes are kept)."""
     if not _is_active(actor):
-        raise PermissionDeniedError("请先登录。")
+        raise PermissionDeniedError(_("请先登录。"))
     device = TotpDevice.objects.select_for_update().filter(user=actor, confirmed_at__isnull=True).first()
     if device is None:
-        raise ConflictError("没有待启用的认证器，请重新开始设置。")
+        raise ConflictError(_("没有待启用的认证器，请重新开始设置。"))
     step = totp.matching_step(device.secret, code, at=time.time(), after_step=device.last_used_step)
     if step is None:
-        raise ApplicationError("验证码不正确，请核对手机时间后重试。", field="code")
+        raise ApplicationError(_("验证码不正确，请核对手机时间后重试。"), field="code")
     device.confirmed_at = timezone.now()
     device.last_used_step = step
     device.save(update_fields=["confirmed_at", "last_used_step"])
@@ -279,7 +281,7 @@ def _recovery_codes_replace(user) -> list[str]:
 def recovery_codes_regenerate(*, actor) -> list[str]:
     """New recovery codes replace all the old ones (for a person whose 2FA is on)."""
     if not _is_active(actor) or confirmed_totp_device(actor) is None:
-        raise PermissionDeniedError("请先启用双因素认证。")
+        raise PermissionDeniedError(_("请先启用双因素认证。"))
     codes = _recovery_codes_replace(actor)
     audit_record(actor=actor, action="totp.recovery_codes", obj=actor, changes={"recovery_codes": RECOVERY_CODE_COUNT})
     return codes
@@ -290,11 +292,11 @@ def totp_verify(*, actor, code: str) -> str:
     (then used up). Returns "totp" or "recovery". A wrong code counts as a failed login, so the
     lockout also stops guessing codes."""
     if not _is_active(actor):
-        raise PermissionDeniedError("请先登录。")
+        raise PermissionDeniedError(_("请先登录。"))
     with transaction.atomic():
         device = TotpDevice.objects.select_for_update().filter(user=actor, confirmed_at__isnull=False).first()
         if device is None:
-            raise ConflictError("尚未启用双因素认证。")
+            raise ConflictError(_("尚未启用双因素认证。"))
         method = _consume_code(device, code)
         if method is not None:
             audit_record(actor=actor, action="login.second_factor", obj=actor, changes={"method": method})
@@ -302,7 +304,7 @@ def totp_verify(*, actor, code: str) -> str:
     locked = _account_failure(actor, reason="bad_second_factor", username=actor.username)
     if locked is not None:
         raise LoginRefusedError(locked_message(locked))
-    raise ApplicationError("验证码不正确或已使用过。", field="code")
+    raise ApplicationError(_("验证码不正确或已使用过。"), field="code")
 
 
 def _consume_code(device: TotpDevice, code: str) -> str | None:
@@ -324,9 +326,9 @@ def totp_reset(*, actor, user) -> None:
     """The security admin removes a person's authenticator and recovery codes (phone lost and codes
     gone); the person sets up a new one at the next login."""
     if not _is_active(actor) or actor.role != Role.SECURITY_ADMIN:
-        raise PermissionDeniedError("只有安全管理员可以重置双因素认证。")
+        raise PermissionDeniedError(_("只有安全管理员可以重置双因素认证。"))
     if actor.pk == user.pk:
-        raise PermissionDeniedError("不能重置自己账号的双因素认证。")
+        raise PermissionDeniedError(_("不能重置自己账号的双因素认证。"))
     had = TotpDevice.objects.filter(user=user, confirmed_at__isnull=False).exists()
     TotpDevice.objects.filter(user=user).delete()
     RecoveryCode.objects.filter(user=user).delete()
@@ -337,14 +339,14 @@ def totp_reset(*, actor, user) -> None:
 def totp_disable(*, actor, code: str) -> None:
     """Staff whose role does not require it may turn 2FA off again, with a current code."""
     if not _is_active(actor):
-        raise PermissionDeniedError("请先登录。")
+        raise PermissionDeniedError(_("请先登录。"))
     if totp_required(actor):
-        raise PermissionDeniedError("管理员账号必须使用双因素认证。")
+        raise PermissionDeniedError(_("管理员账号必须使用双因素认证。"))
     device = TotpDevice.objects.select_for_update().filter(user=actor, confirmed_at__isnull=False).first()
     if device is None:
-        raise ConflictError("尚未启用双因素认证。")
+        raise ConflictError(_("尚未启用双因素认证。"))
     if totp.matching_step(device.secret, code, at=time.time(), after_step=device.last_used_step) is None:
-        raise ApplicationError("验证码不正确或已使用过。", field="code")
+        raise ApplicationError(_("验证码不正确或已使用过。"), field="code")
     device.delete()
     RecoveryCode.objects.filter(user=actor).delete()
     audit_record(actor=actor, action="totp.disable", obj=actor, changes={"totp": [True, False]})
@@ -429,7 +431,7 @@ def sessions_end(*, actor, sessions: list[int] | None = None, keep_key: str | No
     """End the actor's own sessions (``sessions`` ids, or all), except the one with ``keep_key`` (the
     one in use). Django's session rows are deleted, so those browsers are logged out at once."""
     if not _is_active(actor):
-        raise PermissionDeniedError("请先登录。")
+        raise PermissionDeniedError(_("请先登录。"))
     rows = UserSession.objects.select_for_update().filter(user=actor, ended_at__isnull=True)
     if sessions is not None:
         rows = rows.filter(pk__in=sessions)
@@ -464,9 +466,9 @@ def audit_log_export(*, actor, since, until, output) -> int:
     from jiceng.core.models import AuditLog
 
     if not _is_active(actor) or actor.role != Role.AUDIT_ADMIN:
-        raise PermissionDeniedError("只有安全审计员可以导出审计记录。")
+        raise PermissionDeniedError(_("只有安全审计员可以导出审计记录。"))
     if until < since:
-        raise ApplicationError("结束日期不能早于开始日期。", field="until")
+        raise ApplicationError(_("结束日期不能早于开始日期。"), field="until")
     tz = timezone.get_current_timezone()
     start = datetime.combine(since, datetime.min.time(), tzinfo=tz)
     end = datetime.combine(until + timedelta(days=1), datetime.min.time(), tzinfo=tz)
@@ -503,14 +505,14 @@ def admins_bootstrap(*, system_admin: str, security_admin: str, audit_admin: str
     from .passwords import one_time_password
 
     if User.objects.filter(role__in=ADMIN_ROLES).exists():
-        raise ConflictError("已有管理员账号：初始化只能执行一次。")
+        raise ConflictError(_("已有管理员账号：初始化只能执行一次。"))
     names = {system_admin: Role.SYSTEM_ADMIN, security_admin: Role.SECURITY_ADMIN, audit_admin: Role.AUDIT_ADMIN}
     if len(names) != 3:
-        raise ApplicationError("三个管理员须是三个不同的账号（三员分立）。")
+        raise ApplicationError(_("三个管理员须是三个不同的账号（三员分立）。"))
     passwords = {}
     for username, role in names.items():
         if User.objects.filter(username=username).exists():
-            raise ApplicationError(f"用户名 {username} 已存在。", field="username")
+            raise ApplicationError(_("用户名 %(username)s 已存在。") % {"username": username}, field="username")
         user = User(username=username, role=role, is_staff=True)
         try:
             user.full_clean(exclude=["password"])

@@ -17,6 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from jiceng.core.api_tokens import api_token_create, api_token_revoke
@@ -85,7 +86,7 @@ def password_change(request: HttpRequest) -> HttpResponse:
                                   reason=SessionEnd.PASSWORD)
             expires = selectors.password_expires_at(request.user)
             request.session[ss.PASSWORD_EXPIRES] = expires.timestamp() if expires else None
-            messages.success(request, "密码已修改，其他设备上的登录已退出。")
+            messages.success(request, _("密码已修改，其他设备上的登录已退出。"))
             return redirect(_next_url(request, "accounts:home"))
     expires = request.session.get(ss.PASSWORD_EXPIRES)
     return render(request, "accounts/password_change.html", {
@@ -153,7 +154,7 @@ def totp_verify(request: HttpRequest) -> HttpResponse:
             services.session_second_factor_passed(user=request.user, request=request)
             if method == "recovery":
                 left = selectors.recovery_codes_left(request.user)
-                messages.warning(request, f"已使用一个恢复码，还剩 {left} 个。请尽快在“账号安全”中重新生成。")
+                messages.warning(request, _("已使用一个恢复码，还剩 %(left)s 个。请尽快在“账号安全”中重新生成。") % {"left": left})
             return redirect(_next_url(request))
     return render(request, "accounts/totp_verify.html", {"form": form, "next": request.GET.get("next", "")})
 
@@ -181,7 +182,7 @@ def totp_disable(request: HttpRequest) -> HttpResponse:
             messages.error(request, exc.message)
         else:
             request.session[ss.SECOND_FACTOR] = ss.NOT_REQUIRED
-            messages.success(request, "已关闭双因素认证。")
+            messages.success(request, _("已关闭双因素认证。"))
     return redirect("accounts:home")
 
 
@@ -196,7 +197,7 @@ def sessions(request: HttpRequest) -> HttpResponse:
         else:
             ids = [int(v) for v in request.POST.getlist("session") if v.isdigit() and int(v) != current]
             ended = services.sessions_end(actor=request.user, sessions=ids, keep_key=request.session.session_key)
-        messages.success(request, f"已结束 {ended} 个会话。")
+        messages.success(request, _("已结束 %(ended)s 个会话。") % {"ended": ended})
         return redirect("accounts:sessions")
     rows = list(selectors.sessions_active(request.user))
     return render(request, "accounts/sessions.html", {"rows": rows, "current": current, "now": timezone.now()})
@@ -211,16 +212,16 @@ def tokens(request: HttpRequest) -> HttpResponse:
     shown once, on this answer only."""
     user = request.user
     if user.role == Role.RESIDENT:  # the page itself: a resident has no tokens to list (the service refuses them)
-        raise PermissionDeniedError("居民账号不能创建 API 令牌。")
+        raise PermissionDeniedError(_("居民账号不能创建 API 令牌。"))
     manages_all = user.role == Role.SECURITY_ADMIN
     form, issued = TokenForm(), None
     if request.method == "POST" and request.POST.get("revoke"):
         row = selectors.tokens_visible(user).filter(pk=request.POST["revoke"]).first() \
             if request.POST["revoke"].isdigit() else None
         if row is None:
-            raise NotFoundError("令牌不存在。")
+            raise NotFoundError(_("令牌不存在。"))
         api_token_revoke(actor=user, token=row)
-        messages.success(request, f"已吊销令牌“{row.name}”。")
+        messages.success(request, _("已吊销令牌“%(name)s”。") % {"name": row.name})
         return redirect("accounts:tokens")
     status = 200
     if request.method == "POST":
@@ -231,7 +232,7 @@ def tokens(request: HttpRequest) -> HttpResponse:
             if data["username"] and data["username"] != user.username:
                 owner = User.objects.filter(username=data["username"], is_active=True).first() if manages_all else None
                 if owner is None:
-                    form.add_error("username" if manages_all else None, "账号不存在或已停用，或您无权为他人签发。")
+                    form.add_error("username" if manages_all else None, _("账号不存在或已停用，或您无权为他人签发。"))
             if not form.errors:
                 expires_at = timezone.now() + timedelta(days=data["days"]) if data["days"] else None
                 try:
