@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from django.utils.translation import gettext as _
+
 
 def mask_id_number(value: str | None) -> str:
     if not value:
@@ -41,4 +43,4 @@ def mask_address(value: str | None, keep: int = 6) -> str:
 def mask_tags(values: list[str] | None) -> str:
     if not values:
         return ""
-    return f"{len(values)} 项（已隐藏）"
+    return _("%(count)s 项（已隐藏）") % {"count": len(values)}

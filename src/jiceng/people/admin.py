@@ -1,6 +1,7 @@
 from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy
 
 from jiceng.core.admin import RoleAdminMixin
 from jiceng.core.errors import ApplicationError
@@ -11,7 +12,7 @@ from .models import Department, User
 
 
 class UserAddForm(forms.ModelForm):
-    password = forms.CharField(label="初始密码", widget=forms.PasswordInput, strip=False)
+    password = forms.CharField(label=gettext_lazy("初始密码"), widget=forms.PasswordInput, strip=False)
 
     class Meta:
         model = User

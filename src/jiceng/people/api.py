@@ -12,6 +12,8 @@ from typing import Annotated, Literal
 
 from django.db import IntegrityError
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from ninja import Field, File, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 
@@ -159,18 +161,18 @@ def resident_out(r: Resident) -> dict:
 
 
 def _filter_region(actor, region_id: int | None) -> Region | None:
-    return lookup_or_404(Region.objects.all(), actor, region_id, field="region", label="区域")
+    return lookup_or_404(Region.objects.all(), actor, region_id, field="region", label=pgettext("record type", "区域"))
 
 
 def _grid(actor, pk: int) -> Region:
-    grid = lookup_or_404(Region.objects.all(), actor, pk, field="grid", label="网格")
+    grid = lookup_or_404(Region.objects.all(), actor, pk, field="grid", label=pgettext("record type", "网格"))
     if grid.level not in GRID_LEVELS:
-        raise ApplicationError(f"“{grid.name}”不是网格，居民须登记到网格。", field="grid")
+        raise ApplicationError(_("“%(name)s”不是网格，居民须登记到网格。") % {"name": grid.name}, field="grid")
     return grid
 
 
 def _house(actor, pk: int | None) -> House | None:
-    return lookup_or_404(House.objects.select_related("unit__building"), actor, pk, field="house", label="房屋")
+    return lookup_or_404(House.objects.select_related("unit__building"), actor, pk, field="house", label=pgettext("record type", "房屋"))
 
 
 @router.get("/residents", response={200: ResidentPage, LIST_ERRORS: Error}, summary="居民列表",
@@ -254,7 +256,7 @@ def resident_update(request, id: ObjectId, payload: ResidentPatch):  # type: ign
     for field in ("name", "grid", "id_number", "phone", "address", "residence_type", "political_status",
                   "is_volunteer", "tags"):
         if field in values and values[field] is None:
-            raise ApplicationError("该字段不能为空。", field=field)
+            raise ApplicationError(_("该字段不能为空。"), field=field)
     if "grid" in values:
         values["grid"] = _grid(actor, values["grid"])
     if "house" in values:
@@ -360,11 +362,11 @@ def _workers(actor):
 
 def _grids(actor, ids: list[int]) -> list[Region]:
     if len(set(ids)) != len(ids):
-        raise ApplicationError("负责网格重复。", field="grids")
+        raise ApplicationError(_("负责网格重复。"), field="grids")
     found = {g.pk: g for g in restrict(Region.objects.filter(pk__in=ids), actor)}
     missing = [str(i) for i in ids if i not in found]
     if missing:
-        raise NotFoundError(f"网格（ID {', '.join(missing)}）不存在，或不在您的管辖范围内。", field="grids")
+        raise NotFoundError(_("网格（ID %(ids)s）不存在，或不在您的管辖范围内。") % {"ids": ', '.join(missing)}, field="grids")
     return [found[i] for i in ids]
 
 
@@ -381,9 +383,9 @@ def worker_list(request, filters: Query[WorkerFilter]):
              description="在您范围内的社区/村登记网格员（区县、街道、社区工作人员）。")
 def worker_create(request, payload: WorkerIn):
     actor = request.auth
-    community = lookup_or_404(Region.objects.all(), actor, payload.community, field="community", label="社区/村")
+    community = lookup_or_404(Region.objects.all(), actor, payload.community, field="community", label=pgettext("record type", "社区/村"))
     if community.level != RegionLevel.COMMUNITY:
-        raise ApplicationError(f"“{community.name}”不是社区/村。", field="community")
+        raise ApplicationError(_("“%(name)s”不是社区/村。") % {"name": community.name}, field="community")
     try:
         worker = services.grid_worker_create(
             actor=actor, name=payload.name, kind=payload.kind, community=community,
@@ -410,7 +412,7 @@ def worker_update(request, id: ObjectId, payload: WorkerPatch):  # type: ignore[
     values = payload.model_dump(exclude_unset=True)
     for field in ("name", "kind", "id_number", "phone", "occupation", "is_party_member", "active"):
         if field in values and values[field] is None:
-            raise ApplicationError("该字段不能为空。", field=field)
+            raise ApplicationError(_("该字段不能为空。"), field=field)
     try:
         services.grid_worker_update(actor=actor, worker=worker, **values)
     except IntegrityError as exc:

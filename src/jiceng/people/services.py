@@ -8,6 +8,7 @@ from typing import Any
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from jiceng.core.audit import audit_record, diff, snapshot
 from jiceng.core.crypto import blind_index, blind_tokens
@@ -81,9 +82,9 @@ def user_create(*, actor, username: str, password: str, role: str, full_name: st
     """Accounts are created by the system admin. The admin roles themselves are granted by the
     security admin (``user_set_role``), so no single admin can create a privileged account."""
     if not _is_active_staff(actor) or actor.role != Role.SYSTEM_ADMIN:
-        raise PermissionDeniedError("只有系统管理员可以创建账号。")
+        raise PermissionDeniedError(_("只有系统管理员可以创建账号。"))
     if role in ADMIN_ROLES:
-        raise PermissionDeniedError("管理员角色须由安全管理员授予。", field="role")
+        raise PermissionDeniedError(_("管理员角色须由安全管理员授予。"), field="role")
     user = _build_user(username=username, role=role, full_name=full_name, region=region,
                        department=department, phone=phone)
     _set_password_checked(user, password)
@@ -97,9 +98,9 @@ def user_create(*, actor, username: str, password: str, role: str, full_name: st
 
 def _build_user(*, username, role, full_name, region, department, phone) -> User:
     if role not in Role.values:
-        raise ApplicationError(f"未知角色 {role}。", field="role")
+        raise ApplicationError(_("未知角色 %(role)s。") % {"role": role}, field="role")
     if User.objects.filter(username=username).exists():
-        raise ApplicationError("用户名已存在。", field="username")
+        raise ApplicationError(_("用户名已存在。"), field="username")
     _check_binding(role, region, department)
     phone = (phone or "").strip()
     if phone and phone_error(phone):
@@ -113,11 +114,11 @@ def _build_user(*, username, role, full_name, region, department, phone) -> User
 def _check_binding(role: str, region: Region | None, department: Department | None) -> None:
     if role in ROLE_LEVEL:
         if region is None:
-            raise ApplicationError("该角色须绑定区域。", field="region")
+            raise ApplicationError(_("该角色须绑定区域。"), field="region")
         if region.level != ROLE_LEVEL[role]:
-            raise ApplicationError(f"该角色须绑定到{RegionLevel(ROLE_LEVEL[role]).label}。", field="region")
+            raise ApplicationError(_("该角色须绑定到%(label)s。") % {"label": RegionLevel(ROLE_LEVEL[role]).label}, field="region")
     if role == Role.DEPARTMENT_STAFF and department is None:
-        raise ApplicationError("部门工作人员须绑定部门。", field="department")
+        raise ApplicationError(_("部门工作人员须绑定部门。"), field="department")
 
 
 def _set_password_checked(user: User, password: str) -> None:
@@ -133,11 +134,11 @@ def user_set_role(*, actor, user: User, role: str, region: Region | None = None,
                   department: Department | None = None) -> User:
     """Roles and their binding are the security admin's work, and never their own account's."""
     if not _is_active_staff(actor) or actor.role != Role.SECURITY_ADMIN:
-        raise PermissionDeniedError("只有安全管理员可以分配角色。")
+        raise PermissionDeniedError(_("只有安全管理员可以分配角色。"))
     if user.pk == actor.pk:
-        raise PermissionDeniedError("不能修改自己的角色。")
+        raise PermissionDeniedError(_("不能修改自己的角色。"))
     if role not in Role.values:
-        raise ApplicationError(f"未知角色 {role}。", field="role")
+        raise ApplicationError(_("未知角色 %(role)s。") % {"role": role}, field="role")
     _check_binding(role, region, department)
     user = User.objects.select_for_update().get(pk=user.pk)
     before = {"role": user.role, "region": user.region.code if user.region else None,
@@ -154,11 +155,11 @@ def user_set_role(*, actor, user: User, role: str, region: Region | None = None,
 @transaction.atomic
 def user_set_active(*, actor, user: User, active: bool) -> User:
     if not _is_active_staff(actor) or actor.role not in (Role.SYSTEM_ADMIN, Role.SECURITY_ADMIN):
-        raise PermissionDeniedError("您无权启用或停用账号。")
+        raise PermissionDeniedError(_("您无权启用或停用账号。"))
     if user.pk == actor.pk:
-        raise PermissionDeniedError("不能停用自己的账号。")
+        raise PermissionDeniedError(_("不能停用自己的账号。"))
     if user.role in ADMIN_ROLES and actor.role != Role.SECURITY_ADMIN:
-        raise PermissionDeniedError("管理员账号只能由安全管理员启用或停用。")
+        raise PermissionDeniedError(_("管理员账号只能由安全管理员启用或停用。"))
     before = user.is_active
     user.is_active = active
     user.save(update_fields=["is_active"])
@@ -169,9 +170,9 @@ def user_set_active(*, actor, user: User, active: bool) -> User:
 @transaction.atomic
 def department_create(*, actor, code: str, name: str, kind: str, region: Region) -> Department:
     if not _is_active_staff(actor) or actor.role != Role.SYSTEM_ADMIN:
-        raise PermissionDeniedError("只有系统管理员可以维护部门。")
+        raise PermissionDeniedError(_("只有系统管理员可以维护部门。"))
     if Department.objects.filter(code=code).exists():
-        raise ApplicationError("部门编码已存在。", field="code")
+        raise ApplicationError(_("部门编码已存在。"), field="code")
     dept = Department(code=code, name=name, kind=kind, region=region)
     _full_clean(dept)
     dept.save()
@@ -199,13 +200,13 @@ def _clean_person_ids(*, id_number: str, phone: str) -> tuple[str, str]:
 
 def _check_grid(grid: Region) -> None:
     if grid is None or grid.level not in GRID_LEVELS:
-        raise ApplicationError("居民须登记到网格。", field="grid")
+        raise ApplicationError(_("居民须登记到网格。"), field="grid")
 
 
 def _check_tags(tags: list[str]) -> list[str]:
     unknown = [t for t in tags if t not in ResidentTag.values]
     if unknown:
-        raise ApplicationError(f"未知标签：{'、'.join(unknown)}", field="tags")
+        raise ApplicationError(_("未知标签：%(tags)s") % {"tags": '、'.join(unknown)}, field="tags")
     return sorted(set(tags))
 
 
@@ -226,20 +227,20 @@ def _apply_resident_values(resident: Resident, values: dict[str, Any]) -> None:
         if field in values:
             setattr(resident, field, values[field].strip() if isinstance(values[field], str) else values[field])
     if not resident.name:
-        raise ApplicationError("请填写姓名。", field="name")
+        raise ApplicationError(_("请填写姓名。"), field="name")
     if resident.residence_type not in ResidenceType.values:
-        raise ApplicationError("未知的人口类型。", field="residence_type")
+        raise ApplicationError(_("未知的人口类型。"), field="residence_type")
     if resident.political_status not in PoliticalStatus.values:
-        raise ApplicationError("未知的政治面貌。", field="political_status")
+        raise ApplicationError(_("未知的政治面貌。"), field="political_status")
     if resident.house_id and resident.house.unit.building.grid_id != resident.grid_id:
-        raise ApplicationError("所选房屋不在该网格内。", field="house")
+        raise ApplicationError(_("所选房屋不在该网格内。"), field="house")
 
 
 def _check_unique_id(resident: Resident) -> None:
     if resident.id_number_hash:
         clash = Resident.objects.filter(id_number_hash=resident.id_number_hash).exclude(pk=resident.pk)
         if clash.exists():
-            raise ApplicationError("该身份证号已登记为其他居民。", field="id_number")
+            raise ApplicationError(_("该身份证号已登记为其他居民。"), field="id_number")
 
 
 @transaction.atomic
@@ -249,7 +250,7 @@ def resident_create(*, actor, name: str, grid: Region, id_number: str = "", phon
                     tags: list[str] | None = None) -> Resident:
     _check_grid(grid)
     if not can_edit_people_in(actor, grid):
-        raise PermissionDeniedError("您无权在此网格登记居民。")
+        raise PermissionDeniedError(_("您无权在此网格登记居民。"))
     resident = Resident(grid=grid)
     _apply_resident_values(resident, {
         "name": name, "id_number": id_number, "phone": phone, "address": address, "house": house,
@@ -270,14 +271,14 @@ def resident_update(*, actor, resident: Resident, **values: Any) -> Resident:
                "is_volunteer", "tags"}
     unknown = set(values) - allowed
     if unknown:
-        raise ApplicationError(f"不能修改字段：{', '.join(sorted(unknown))}", field=sorted(unknown)[0])
+        raise ApplicationError(_("不能修改字段：%(fields)s") % {"fields": ', '.join(sorted(unknown))}, field=sorted(unknown)[0])
     resident = Resident.objects.select_for_update().get(pk=resident.pk)
     if not can_edit_people_in(actor, resident.grid):
-        raise PermissionDeniedError("您无权修改此居民。")
+        raise PermissionDeniedError(_("您无权修改此居民。"))
     if "grid" in values:
         _check_grid(values["grid"])
         if not can_edit_people_in(actor, values["grid"]):
-            raise PermissionDeniedError("您无权把居民迁入该网格。", field="grid")
+            raise PermissionDeniedError(_("您无权把居民迁入该网格。"), field="grid")
     before = snapshot(resident, RESIDENT_FIELDS)
     _apply_resident_values(resident, values)
     _check_unique_id(resident)
@@ -300,16 +301,16 @@ PERSONAL_FIELDS = ("id_number", "phone", "address", "tags")
 def personal_info_reveal(*, actor, person: Resident | GridWorker, fields: list[str] | None = None) -> dict:
     """Return the unmasked values for a permitted actor; every reveal is audited."""
     if not can_reveal(actor):
-        raise PermissionDeniedError("您的角色无权查看完整个人信息。")
+        raise PermissionDeniedError(_("您的角色无权查看完整个人信息。"))
     if not in_scope(person, actor):
         from jiceng.core.errors import NotFoundError
 
-        raise NotFoundError("未找到该记录，或您无权查看。")
+        raise NotFoundError(_("未找到该记录，或您无权查看。"))
     available = [f for f in PERSONAL_FIELDS if hasattr(person, f)]
     fields = fields or available
     bad = [f for f in fields if f not in available]
     if bad:
-        raise ApplicationError(f"不能查看字段：{', '.join(bad)}", field="fields")
+        raise ApplicationError(_("不能查看字段：%(fields)s") % {"fields": ', '.join(bad)}, field="fields")
     audit_record(actor=actor, action="personal_info.reveal", obj=person, changes={"fields": fields})
     return {f: getattr(person, f) for f in fields}
 
@@ -318,7 +319,7 @@ def masked(person: Resident | GridWorker) -> dict:
     out = {"id_number": mask_id_number(person.id_number), "phone": mask_phone(person.phone)}
     if isinstance(person, Resident):
         out["address"] = mask_address(person.address)
-        out["tags"] = f"{len(person.tags)} 项（已隐藏）" if person.tags else ""
+        out["tags"] = _("%(count)s 项（已隐藏）") % {"count": len(person.tags)} if person.tags else ""
     return out
 
 
@@ -328,9 +329,9 @@ def masked(person: Resident | GridWorker) -> dict:
 def _check_worker_grids(community: Region, grids: list[Region], kind: str) -> None:
     for grid in grids:
         if grid.level not in GRID_LEVELS:
-            raise ApplicationError(f"“{grid.name}”不是网格。", field="grids")
+            raise ApplicationError(_("“%(name)s”不是网格。") % {"name": grid.name}, field="grids")
         if kind != WorkerKind.SPECIAL and not grid.path.startswith(community.path):
-            raise ApplicationError(f"网格“{grid.name}”不属于{community.name}。", field="grids")
+            raise ApplicationError(_("网格“%(name)s”不属于%(community)s。") % {"name": grid.name, "community": community.name}, field="grids")
 
 
 def _check_grids_in_scope(actor, grids: list[Region]) -> None:
@@ -338,7 +339,7 @@ def _check_grids_in_scope(actor, grids: list[Region]) -> None:
     keeps itself (a special worker may cover other communities' grids, but not beyond the actor's)."""
     for grid in grids:
         if not can_edit_people_in(actor, grid):
-            raise PermissionDeniedError(f"您无权把网格“{grid.name}”分配给网格员。", field="grids")
+            raise PermissionDeniedError(_("您无权把网格“%(name)s”分配给网格员。") % {"name": grid.name}, field="grids")
 
 
 @transaction.atomic
@@ -346,11 +347,11 @@ def grid_worker_create(*, actor, name: str, kind: str, community: Region, grids:
                        id_number: str = "", phone: str = "", occupation: str = "", is_party_member: bool = False,
                        joined_on=None, user: User | None = None) -> GridWorker:
     if community is None or community.level != RegionLevel.COMMUNITY:
-        raise ApplicationError("网格员须属于一个社区/村。", field="community")
+        raise ApplicationError(_("网格员须属于一个社区/村。"), field="community")
     if not can_edit_people_in(actor, community) or actor.role == Role.GRID_WORKER:
-        raise PermissionDeniedError("您无权在此社区登记网格员。")
+        raise PermissionDeniedError(_("您无权在此社区登记网格员。"))
     if kind not in WorkerKind.values:
-        raise ApplicationError("未知的网格员类型。", field="kind")
+        raise ApplicationError(_("未知的网格员类型。"), field="kind")
     grids = grids or []
     _check_worker_grids(community, grids, kind)
     _check_grids_in_scope(actor, grids)
@@ -363,9 +364,9 @@ def grid_worker_create(*, actor, name: str, kind: str, community: Region, grids:
         occupation=occupation, is_party_member=is_party_member, joined_on=joined_on, user=user,
     )
     if not worker.name:
-        raise ApplicationError("请填写姓名。", field="name")
+        raise ApplicationError(_("请填写姓名。"), field="name")
     if worker.id_number_hash and GridWorker.objects.filter(id_number_hash=worker.id_number_hash).exists():
-        raise ApplicationError("该身份证号已登记为网格员。", field="id_number")
+        raise ApplicationError(_("该身份证号已登记为网格员。"), field="id_number")
     _full_clean(worker)
     worker.save()
     GridAssignment.objects.bulk_create(
@@ -381,7 +382,7 @@ def grid_worker_create(*, actor, name: str, kind: str, community: Region, grids:
 def grid_worker_set_grids(*, actor, worker: GridWorker, grids: list[Region]) -> GridWorker:
     worker = GridWorker.objects.select_for_update().get(pk=worker.pk)
     if not can_edit_people_in(actor, worker.community) or actor.role == Role.GRID_WORKER:
-        raise PermissionDeniedError("您无权调整此网格员。")
+        raise PermissionDeniedError(_("您无权调整此网格员。"))
     _check_worker_grids(worker.community, grids, worker.kind)
     _check_grids_in_scope(actor, grids)
     before = sorted(worker.grids.values_list("code", flat=True))
@@ -399,10 +400,10 @@ def grid_worker_update(*, actor, worker: GridWorker, **values: Any) -> GridWorke
     allowed = {"name", "kind", "phone", "id_number", "occupation", "is_party_member", "active", "joined_on"}
     unknown = set(values) - allowed
     if unknown:
-        raise ApplicationError(f"不能修改字段：{', '.join(sorted(unknown))}", field=sorted(unknown)[0])
+        raise ApplicationError(_("不能修改字段：%(fields)s") % {"fields": ', '.join(sorted(unknown))}, field=sorted(unknown)[0])
     worker = GridWorker.objects.select_for_update().get(pk=worker.pk)
     if not can_edit_people_in(actor, worker.community) or actor.role == Role.GRID_WORKER:
-        raise PermissionDeniedError("您无权修改此网格员。")
+        raise PermissionDeniedError(_("您无权修改此网格员。"))
     before = snapshot(worker, WORKER_FIELDS)
     if "id_number" in values or "phone" in values:
         id_number, phone = _clean_person_ids(id_number=values.get("id_number", worker.id_number),
@@ -414,7 +415,7 @@ def grid_worker_update(*, actor, worker: GridWorker, **values: Any) -> GridWorke
         if field in values:
             setattr(worker, field, values[field])
     if worker.kind not in WorkerKind.values:
-        raise ApplicationError("未知的网格员类型。", field="kind")
+        raise ApplicationError(_("未知的网格员类型。"), field="kind")
     if worker.kind != before["kind"]:  # a special worker's grids in other communities must go first
         _check_worker_grids(worker.community, list(worker.grids.all()), worker.kind)
     _full_clean(worker)
@@ -433,12 +434,12 @@ def resident_account_create(*, actor, resident: Resident, username: str, passwor
     """A login for a resident (micro-wishes, points, activities), opened by the staff of the
     resident's community. The account has the resident role: it sees only its own records."""
     if not can_edit_people_in(actor, resident.grid) or actor.role == Role.GRID_WORKER:
-        raise PermissionDeniedError("您无权为该居民开通账号。")
+        raise PermissionDeniedError(_("您无权为该居民开通账号。"))
     resident = Resident.objects.select_for_update().get(pk=resident.pk)
     if resident.account_id is not None:
-        raise ApplicationError("该居民已有账号。", field="username")
+        raise ApplicationError(_("该居民已有账号。"), field="username")
     if User.objects.filter(username=username).exists():
-        raise ApplicationError("用户名已存在。", field="username")
+        raise ApplicationError(_("用户名已存在。"), field="username")
     user = User(username=username, role=Role.RESIDENT, full_name=resident.name)
     _full_clean(user, exclude=["password"])
     _set_password_checked(user, password)

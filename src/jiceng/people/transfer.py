@@ -15,6 +15,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from jiceng.core.crypto import blind_index
 from jiceng.core.errors import ApplicationError, NotFoundError, PermissionDeniedError
@@ -72,17 +73,18 @@ WORKER_COLUMNS = [
 
 def _require_region_staff(actor) -> None:
     if actor is None or not actor.is_authenticated or not actor.is_active or actor.role not in REGION_STAFF_ROLES:
-        raise PermissionDeniedError("只有区县、街道、社区工作人员可以导入人员信息。")
+        raise PermissionDeniedError(_("只有区县、街道、社区工作人员可以导入人员信息。"))
 
 
 def _visible_regions(actor, codes: Iterable[str]) -> dict[str, Region]:
     return {r.code: r for r in restrict(Region.objects.filter(code__in=set(codes)), actor)}
 
 
-def _clean_id(errors: RowErrors, n: int, raw: Any, *, seen: dict[str, int], taken: set[str], what: str) -> str:
-    """A valid ID number not yet used in the file or the database (as ``what``), or '' after an error."""
+def _clean_id(errors: RowErrors, n: int, raw: Any, *, seen: dict[str, int], taken: set[str], taken_message: str) -> str:
+    """A valid ID number not yet used in the file or the database (``taken_message`` says it is), or ''
+    after an error."""
     if long_number_lost(raw):
-        errors.add(n, "id_number", "被 Excel 存成了数字，末几位已丢失；请把该列设为文本格式后重新填写。")
+        errors.add(n, "id_number", _("被 Excel 存成了数字，末几位已丢失；请把该列设为文本格式后重新填写。"))
         return ""
     value = cell_text(raw).upper().replace(" ", "")
     if not value:
@@ -92,11 +94,11 @@ def _clean_id(errors: RowErrors, n: int, raw: Any, *, seen: dict[str, int], take
         errors.add(n, "id_number", error)
         return ""
     if value in seen:
-        errors.add(n, "id_number", f"与第 {seen[value]} 行的身份证号重复。")
+        errors.add(n, "id_number", _("与第 %(row)s 行的身份证号重复。") % {"row": seen[value]})
         return ""
     seen[value] = n
     if blind_index(value, purpose="id_number") in taken:
-        errors.add(n, "id_number", f"该身份证号已登记为{what}。")
+        errors.add(n, "id_number", taken_message)
         return ""
     return value
 
@@ -112,16 +114,16 @@ def _clean_phone(errors: RowErrors, n: int, raw: Any) -> str:
 def _clean_text(errors: RowErrors, n: int, key: str, raw: Any, *, max_length: int, required: bool = False) -> str:
     value = cell_text(raw)
     if required and not value:
-        errors.add(n, key, "必填。")
+        errors.add(n, key, _("必填。"))
     elif len(value) > max_length:
-        errors.add(n, key, f"最多 {max_length} 个字。")
+        errors.add(n, key, _("最多 %(max_length)s 个字。") % {"max_length": max_length})
     return value
 
 
 def _clean_yes_no(errors: RowErrors, n: int, key: str, raw: Any) -> bool:
     value = parse_yes_no(raw)
     if value is None:
-        errors.add(n, key, f"应为“是”或“否”，而不是“{cell_text(raw)}”。")
+        errors.add(n, key, _("应为“是”或“否”，而不是“%(raw)s”。") % {"raw": cell_text(raw)})
         return False
     return value
 
@@ -180,28 +182,28 @@ def resident_import(*, actor, rows: list[SheetRow]) -> int:
         code = cell_text(v.get("grid"))
         grid = grids.get(code)
         if not code:
-            errors.add(n, "grid", "必填。")
+            errors.add(n, "grid", _("必填。"))
         elif grid is None:
-            errors.add(n, "grid", f"网格编码 {code} 不存在，或不在您的管辖范围内。")
+            errors.add(n, "grid", _("网格编码 %(code)s 不存在，或不在您的管辖范围内。") % {"code": code})
         elif grid.level not in GRID_LEVELS:
-            errors.add(n, "grid", f"{code}（{grid.name}）是{RegionLevel(grid.level).label}，不是网格。")
-        id_number = _clean_id(errors, n, v.get("id_number"), seen=seen, taken=taken, what="其他居民")
+            errors.add(n, "grid", _("%(code)s（%(name)s）是%(label)s，不是网格。") % {"code": code, "name": grid.name, "label": RegionLevel(grid.level).label})
+        id_number = _clean_id(errors, n, v.get("id_number"), seen=seen, taken=taken, taken_message=_("该身份证号已登记为其他居民。"))
         phone = _clean_phone(errors, n, v.get("phone"))
         address = _clean_text(errors, n, "address", v.get("address"), max_length=200)
         residence_type = ResidenceType.REGISTERED.value
         if cell_text(v.get("residence_type")):
             residence_type = parse_choice(v.get("residence_type"), ResidenceType)
             if residence_type is None:
-                errors.add(n, "residence_type", f"应为 {choice_labels(ResidenceType)}。")
+                errors.add(n, "residence_type", _("应为 %(choices)s。") % {"choices": choice_labels(ResidenceType)})
         political_status = PoliticalStatus.MASSES.value
         if cell_text(v.get("political_status")):
             political_status = parse_choice(v.get("political_status"), PoliticalStatus)
             if political_status is None:
-                errors.add(n, "political_status", f"应为 {choice_labels(PoliticalStatus)}。")
+                errors.add(n, "political_status", _("应为 %(choices)s。") % {"choices": choice_labels(PoliticalStatus)})
         is_volunteer = _clean_yes_no(errors, n, "is_volunteer", v.get("is_volunteer"))
         tags, unknown = _parse_tags(v.get("tags"))
         if unknown:
-            errors.add(n, "tags", f"未知标签：{'、'.join(unknown)}（可用：{'、'.join(ResidentTag.values)}）。")
+            errors.add(n, "tags", _("未知标签：%(tags)s（可用：%(values)s）。") % {"tags": '、'.join(unknown), "values": '、'.join(ResidentTag.values)})
         if len(errors.items) == before:
             planned.append((n, {"actor": actor, "name": name, "grid": grid, "id_number": id_number, "phone": phone,
                                 "address": address, "residence_type": residence_type,
@@ -219,7 +221,7 @@ def _filter_form(form_class, actor, params):
     if not form.is_valid():
         field, messages = next(iter(form.errors.items()))
         error = NotFoundError if form.has_error(field, code="not_found") else ApplicationError
-        raise error(f"筛选条件无效：{field}：{messages[0]}", field=field)
+        raise error(_("筛选条件无效：%(field)s：%(message)s") % {"field": field, "message": messages[0]}, field=field)
     filters = form.filters()
     described = describe_filters({k: (v.code if isinstance(v, Region) else v) for k, v in filters.items()})
     return filters, described
@@ -278,31 +280,31 @@ def worker_import(*, actor, rows: list[SheetRow]) -> int:
         name = _clean_text(errors, n, "name", v.get("name"), max_length=50, required=True)
         kind = parse_choice(v.get("kind"), WorkerKind)
         if kind is None:
-            errors.add(n, "kind", f"应为 {choice_labels(WorkerKind)}。")
+            errors.add(n, "kind", _("应为 %(choices)s。") % {"choices": choice_labels(WorkerKind)})
         code = cell_text(v.get("community"))
         community = regions.get(code)
         if not code:
-            errors.add(n, "community", "必填。")
+            errors.add(n, "community", _("必填。"))
         elif community is None:
-            errors.add(n, "community", f"编码 {code} 不存在，或不在您的管辖范围内。")
+            errors.add(n, "community", _("编码 %(code)s 不存在，或不在您的管辖范围内。") % {"code": code})
         elif community.level != RegionLevel.COMMUNITY:
-            errors.add(n, "community", f"{code}（{community.name}）不是社区/村。")
+            errors.add(n, "community", _("%(code)s（%(name)s）不是社区/村。") % {"code": code, "name": community.name})
             community = None
         grids: list[Region] = []
         grid_codes = split_list(v.get("grids"))
         if len(set(grid_codes)) != len(grid_codes):
-            errors.add(n, "grids", "网格编码重复。")
+            errors.add(n, "grids", _("网格编码重复。"))
         for grid_code in dict.fromkeys(grid_codes):
             grid = regions.get(grid_code)
             if grid is None:
-                errors.add(n, "grids", f"网格编码 {grid_code} 不存在，或不在您的管辖范围内。")
+                errors.add(n, "grids", _("网格编码 %(code)s 不存在，或不在您的管辖范围内。") % {"code": grid_code})
             elif grid.level not in GRID_LEVELS:
-                errors.add(n, "grids", f"{grid_code}（{grid.name}）不是网格。")
+                errors.add(n, "grids", _("%(code)s（%(name)s）不是网格。") % {"code": grid_code, "name": grid.name})
             elif community is not None and kind != WorkerKind.SPECIAL and not grid.path.startswith(community.path):
-                errors.add(n, "grids", f"网格 {grid_code}（{grid.name}）不属于{community.name}。")
+                errors.add(n, "grids", _("网格 %(code)s（%(name)s）不属于%(community)s。") % {"code": grid_code, "name": grid.name, "community": community.name})
             else:
                 grids.append(grid)
-        id_number = _clean_id(errors, n, v.get("id_number"), seen=seen, taken=taken, what="网格员")
+        id_number = _clean_id(errors, n, v.get("id_number"), seen=seen, taken=taken, taken_message=_("该身份证号已登记为网格员。"))
         phone = _clean_phone(errors, n, v.get("phone"))
         occupation = _clean_text(errors, n, "occupation", v.get("occupation"), max_length=50)
         is_party_member = _clean_yes_no(errors, n, "is_party_member", v.get("is_party_member"))
@@ -310,7 +312,7 @@ def worker_import(*, actor, rows: list[SheetRow]) -> int:
         try:
             joined_on = parse_date(v.get("joined_on"))
         except ValueError:
-            errors.add(n, "joined_on", f"无法识别日期“{cell_text(v.get('joined_on'))}”，请写成 2025-03-01。")
+            errors.add(n, "joined_on", _("无法识别日期“%(value)s”，请写成 2025-03-01。") % {"value": cell_text(v.get('joined_on'))})
         if len(errors.items) == before:
             planned.append((n, {"actor": actor, "name": name, "kind": kind, "community": community, "grids": grids,
                                 "id_number": id_number, "phone": phone, "occupation": occupation,

@@ -11,6 +11,7 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -119,7 +120,7 @@ def _reveal(request: HttpRequest, person, *, detail_template: str) -> HttpRespon
 @page_errors
 def resident_reveal(request: HttpRequest, pk: int) -> HttpResponse:
     if not services.can_reveal(request.user):
-        raise PermissionDenied("您的角色无权查看完整个人信息。")
+        raise PermissionDenied(_("您的角色无权查看完整个人信息。"))
     resident = resident_get(actor=request.user, pk=pk)
     return _reveal(request, resident, detail_template="people/resident_detail.html")
 
@@ -130,7 +131,7 @@ def resident_reveal(request: HttpRequest, pk: int) -> HttpResponse:
 @page_errors
 def worker_reveal(request: HttpRequest, pk: int) -> HttpResponse:
     if not services.can_reveal(request.user):
-        raise PermissionDenied("您的角色无权查看完整个人信息。")
+        raise PermissionDenied(_("您的角色无权查看完整个人信息。"))
     worker = worker_get(actor=request.user, pk=pk)
     return _reveal(request, worker, detail_template="people/worker_detail.html")
 
@@ -139,7 +140,7 @@ def worker_reveal(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def resident_create(request: HttpRequest) -> HttpResponse:
     if request.user.role not in RESIDENT_EDIT_ROLES:
-        raise PermissionDenied("您的角色不能登记居民。")
+        raise PermissionDenied(_("您的角色不能登记居民。"))
     form = ResidentCreateForm(request.POST if request.method == "POST" else None, actor=request.user)
     if request.method == "POST" and form.is_valid():
         try:
@@ -149,7 +150,7 @@ def resident_create(request: HttpRequest) -> HttpResponse:
         except ApplicationError as exc:
             add_app_error(form, exc)
         else:
-            messages.success(request, f"已登记居民“{resident.name}”。")
+            messages.success(request, _("已登记居民“%(name)s”。") % {"name": resident.name})
             return redirect("resident-detail", pk=resident.pk)
     return render(request, "people/resident_form.html", {"form": form})
 
@@ -158,7 +159,7 @@ def resident_create(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def worker_create(request: HttpRequest) -> HttpResponse:
     if request.user.role not in WORKER_EDIT_ROLES:
-        raise PermissionDenied("您的角色不能登记网格员。")
+        raise PermissionDenied(_("您的角色不能登记网格员。"))
     form = WorkerCreateForm(request.POST if request.method == "POST" else None, actor=request.user)
     if request.method == "POST" and form.is_valid():
         data = {**form.cleaned_data, "grids": list(form.cleaned_data["grids"])}
@@ -169,6 +170,6 @@ def worker_create(request: HttpRequest) -> HttpResponse:
         except ApplicationError as exc:
             add_app_error(form, exc)
         else:
-            messages.success(request, f"已登记网格员“{worker.name}”。")
+            messages.success(request, _("已登记网格员“%(name)s”。") % {"name": worker.name})
             return redirect("worker-detail", pk=worker.pk)
     return render(request, "people/worker_form.html", {"form": form})
