@@ -1,6 +1,8 @@
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from jiceng.core.admin import RoleAdminMixin
 from jiceng.core.errors import ApplicationError
@@ -10,7 +12,7 @@ from .models import Building, Organisation, Region
 
 
 class RegionForm(forms.ModelForm):
-    boundary = forms.JSONField(label="边界（GeoJSON）", required=False)
+    boundary = forms.JSONField(label=gettext_lazy("边界（GeoJSON）"), required=False)
 
     class Meta:
         model = Region
@@ -72,7 +74,7 @@ class RegionAdmin(RoleAdminMixin, admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         """The form's clean() already saved through the service (with its audit record)."""
-        messages.info(request, "已保存并记入审计日志。")
+        messages.info(request, _("已保存并记入审计日志。"))
 
     def save_related(self, request, form, formsets, change):
         return None

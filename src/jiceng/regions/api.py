@@ -8,6 +8,8 @@ from typing import Annotated, Any, Literal
 
 from django.db import IntegrityError
 from django.db.models import Q
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from ninja import Field, File, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 
@@ -299,9 +301,9 @@ def region_list(request, filters: Query[RegionFilter]):
 def region_locate(request, lng: Lng, lat: Lat):  # type: ignore[valid-type]
     grid = locate_grid(lng, lat)
     if grid is None:
-        raise NoGridError("该位置不在任何网格内（可能在辖区边界之外，或该处网格尚未绘制边界）。")
+        raise NoGridError(_("该位置不在任何网格内（可能在辖区边界之外，或该处网格尚未绘制边界）。"))
     if not selectors.region_visible(request.auth).filter(pk=grid.pk).exists():
-        raise NoGridError("该位置不在您可查看的任何网格内。")
+        raise NoGridError(_("该位置不在您可查看的任何网格内。"))
     ancestors = {r.level: r for r in selectors.region_ancestors(grid)}
     return {"grid": region_out(grid), "community": region_ref(ancestors.get(RegionLevel.COMMUNITY)),
             "street": region_ref(ancestors.get(RegionLevel.STREET))}
@@ -312,7 +314,7 @@ def region_locate(request, lng: Lng, lat: Lat):  # type: ignore[valid-type]
                          "层级须比上级低一级；网格必须有上级；编码不能重复；边界须在上级边界内且不与同级重叠。")
 def region_create(request, payload: RegionIn):
     actor = request.auth
-    parent = lookup_or_404(Region.objects.all(), actor, payload.parent, field="parent", label="上级区域")
+    parent = lookup_or_404(Region.objects.all(), actor, payload.parent, field="parent", label=pgettext("record type", "上级区域"))
     if payload.boundary is not None:
         check_geojson_numbers(payload.boundary)
     try:
@@ -332,7 +334,7 @@ def region_create(request, payload: RegionIn):
 def _region_filter_path(actor, region_id: int | None) -> str | None:
     if region_id is None:
         return None
-    region = lookup_or_404(Region.objects.all(), actor, region_id, field="region", label="区域")
+    region = lookup_or_404(Region.objects.all(), actor, region_id, field="region", label=pgettext("record type", "区域"))
     return region.path
 
 
@@ -352,11 +354,11 @@ def building_list(request, filters: Query[BuildingFilter]):
              description="在网格中登记楼栋，可同时建单元和房号。系统管理员，或辖区含该网格的区域工作人员可登记。")
 def building_create(request, payload: BuildingIn):
     actor = request.auth
-    grid = lookup_or_404(Region.objects.all(), actor, payload.grid, field="grid", label="网格")
+    grid = lookup_or_404(Region.objects.all(), actor, payload.grid, field="grid", label=pgettext("record type", "网格"))
     if len(set(payload.units)) != len(payload.units):
-        raise ApplicationError("单元名称重复。", field="units")
+        raise ApplicationError(_("单元名称重复。"), field="units")
     if len(set(payload.rooms_per_unit)) != len(payload.rooms_per_unit):
-        raise ApplicationError("房号重复。", field="rooms_per_unit")
+        raise ApplicationError(_("房号重复。"), field="rooms_per_unit")
     try:
         building = services.building_create(
             actor=actor, grid=grid, code=payload.code, name=payload.name, address=payload.address,
@@ -386,9 +388,9 @@ def organisation_list(request, filters: Query[OrganisationFilter]):
              description="在网格中登记单位（商铺、企业、物业等）。统一社会信用代码须通过校验且不重复。")
 def organisation_create(request, payload: OrganisationIn):
     actor = request.auth
-    grid = lookup_or_404(Region.objects.all(), actor, payload.grid, field="grid", label="网格")
+    grid = lookup_or_404(Region.objects.all(), actor, payload.grid, field="grid", label=pgettext("record type", "网格"))
     if grid.level not in GRID_LEVELS:
-        raise ApplicationError("单位须登记在网格中。", field="grid")
+        raise ApplicationError(_("单位须登记在网格中。"), field="grid")
     try:
         org = services.organisation_create(
             actor=actor, grid=grid, name=payload.name, kind=payload.kind, uscc=payload.uscc or None,
@@ -446,7 +448,7 @@ def region_update(request, id: ObjectId, payload: RegionPatch):  # type: ignore[
     changes = payload.model_dump(exclude_unset=True)
     for field in ("code", "name", "kind", "population", "households"):
         if field in changes and changes[field] is None:
-            raise ApplicationError("该字段不能为空。", field=field)
+            raise ApplicationError(_("该字段不能为空。"), field=field)
     if changes.get("boundary") is not None:
         check_geojson_numbers(changes["boundary"])
     try:

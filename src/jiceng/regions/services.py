@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Value
 from django.db.models.functions import Concat, Substr
+from django.utils.translation import gettext as _
 
 from jiceng.core.audit import audit_record, diff, snapshot
 from jiceng.core.errors import ApplicationError, PermissionDeniedError, validation_error_to_app_error
@@ -51,19 +52,21 @@ def can_manage_basic_data(actor, grid: Region) -> bool:
 
 def _check_level(level: int, parent: Region | None) -> None:
     if level not in RegionLevel.values:
-        raise ApplicationError(f"未知的层级 {level}。", field="level")
+        raise ApplicationError(_("未知的层级 %(level)s。") % {"level": level}, field="level")
     if parent is None:
         if level in GRID_LEVELS:
-            raise ApplicationError("网格必须有上级区域。", field="parent")
+            raise ApplicationError(_("网格必须有上级区域。"), field="parent")
         if level not in ROOT_LEVELS:
-            raise ApplicationError("只有市或区县可以作为顶级区域，请选择上级区域。", field="parent")
+            raise ApplicationError(_("只有市或区县可以作为顶级区域，请选择上级区域。"), field="parent")
         return
     if level != parent.level + 1:
         expected = RegionLevel(parent.level + 1).label if parent.level < RegionLevel.GRID3 else None
         if expected is None:
-            raise ApplicationError("三级网格之下不能再设区域。", field="parent")
+            raise ApplicationError(_("三级网格之下不能再设区域。"), field="parent")
         raise ApplicationError(
-            f"“{parent.name}”（{parent.get_level_display()}）的下级应为{expected}，而不是{RegionLevel(level).label}。",
+            _("“%(name)s”（%(parent_level)s）的下级应为%(expected)s，而不是%(level)s。") % {
+                "name": parent.name, "parent_level": parent.get_level_display(), "expected": expected,
+                "level": RegionLevel(level).label},
             field="level",
         )
 
@@ -96,7 +99,7 @@ def _check_code_unused(code: str, *, exclude_id: int | None = None) -> None:
     if exclude_id is not None:
         clash = clash.exclude(pk=exclude_id)
     if code and clash.exists():
-        raise ApplicationError(f"编码 {code} 已被使用。", field="code")
+        raise ApplicationError(_("编码 %(code)s 已被使用。") % {"code": code}, field="code")
 
 
 def _path_for(code: str, parent: Region | None) -> str:
@@ -118,14 +121,14 @@ def region_create(
     staffing_standard: int | None = None,
 ) -> Region:
     if not can_manage_region(actor, parent):
-        raise PermissionDeniedError("您无权在此区域下新增区域或网格。")
+        raise PermissionDeniedError(_("您无权在此区域下新增区域或网格。"))
     code = (code or "").strip()
     name = (name or "").strip()
     if not name:
-        raise ApplicationError("请填写名称。", field="name")
+        raise ApplicationError(_("请填写名称。"), field="name")
     _check_level(level, parent)
     if kind and kind not in RegionKind.values:
-        raise ApplicationError(f"未知的类型 {kind}。", field="kind")
+        raise ApplicationError(_("未知的类型 %(kind)s。") % {"kind": kind}, field="kind")
     _check_code_unused(code)
     boundary_json, center = _check_boundary(boundary, parent=parent, exclude_id=None, level=level)
     region = Region(
@@ -155,11 +158,11 @@ def region_update(*, actor, region: Region, **changes: Any) -> Region:
     A changed code rewrites the materialised path of the whole subtree."""
     region = Region.objects.select_for_update().get(pk=region.pk)
     if not can_manage_region(actor, region.parent):
-        raise PermissionDeniedError("您无权修改此区域。")
+        raise PermissionDeniedError(_("您无权修改此区域。"))
     allowed = {"name", "code", "kind", "boundary", "population", "households", "staffing_standard"}
     unknown = set(changes) - allowed
     if unknown:
-        raise ApplicationError(f"不能修改字段：{', '.join(sorted(unknown))}", field=sorted(unknown)[0])
+        raise ApplicationError(_("不能修改字段：%(fields)s") % {"fields": ', '.join(sorted(unknown))}, field=sorted(unknown)[0])
     before = snapshot(region, REGION_FIELDS)
     old_path = region.path
     if "code" in changes:
@@ -180,7 +183,7 @@ def region_update(*, actor, region: Region, **changes: Any) -> Region:
             cover = geom.buffer(geo.COVER_TOLERANCE)
             for child in children:
                 if not cover.covers(geo.parse_boundary(child.boundary)):
-                    raise ApplicationError(f"新边界未包含下级区域“{child.name}”。", field="boundary")
+                    raise ApplicationError(_("新边界未包含下级区域“%(name)s”。") % {"name": child.name}, field="boundary")
         region.boundary = boundary_json
         region.center_lng, region.center_lat = (center.x, center.y) if center is not None else (None, None)
     try:
@@ -209,9 +212,9 @@ def building_create(*, actor, grid: Region, code: str, name: str, address: str, 
                     lat: float | None = None, floors: int = 1, units: list[str] | None = None,
                     rooms_per_unit: list[str] | None = None) -> Building:
     if not can_manage_basic_data(actor, grid):
-        raise PermissionDeniedError("您无权在此网格登记楼栋。")
+        raise PermissionDeniedError(_("您无权在此网格登记楼栋。"))
     if grid.level not in GRID_LEVELS:
-        raise ApplicationError("楼栋须登记在网格中。", field="grid")
+        raise ApplicationError(_("楼栋须登记在网格中。"), field="grid")
     building = Building(grid=grid, code=code, name=name, address=address, lng=lng, lat=lat, floors=floors)
     try:
         building.full_clean()
@@ -230,14 +233,14 @@ def building_create(*, actor, grid: Region, code: str, name: str, address: str, 
 def organisation_create(*, actor, grid: Region, name: str, kind: str, uscc: str | None = None,
                         address: str = "", contact_name: str = "", contact_phone: str = "") -> Organisation:
     if not can_manage_basic_data(actor, grid):
-        raise PermissionDeniedError("您无权在此网格登记单位。")
+        raise PermissionDeniedError(_("您无权在此网格登记单位。"))
     if uscc:
         uscc = uscc.strip().upper()
         error = uscc_error(uscc)
         if error:
             raise ApplicationError(error, field="uscc")
         if Organisation.objects.filter(uscc=uscc).exists():
-            raise ApplicationError("该统一社会信用代码已登记。", field="uscc")
+            raise ApplicationError(_("该统一社会信用代码已登记。"), field="uscc")
     org = Organisation(grid=grid, name=name, kind=kind, uscc=uscc or None, address=address,
                        contact_name=contact_name, contact_phone=contact_phone)
     try:

@@ -17,6 +17,7 @@ from typing import Any
 
 from django.db import transaction
 from django.db.models import Q
+from django.utils.translation import gettext as _
 
 from jiceng.core.api_schemas import BIGINT_MAX
 from jiceng.core.errors import ApplicationError, NotFoundError, PermissionDeniedError
@@ -125,7 +126,7 @@ def _parse_int(value: Any, *, low: int, high: int) -> int | None:
 def check_geojson_numbers(value: Any, *, field: str = "boundary", _depth: int = 0) -> None:
     """Refuse deep nesting and numbers GEOS cannot take (huge integers, NaN) before parsing."""
     if _depth > 8:
-        raise ApplicationError("GeoJSON 嵌套层级过深。", field=field)
+        raise ApplicationError(_("GeoJSON 嵌套层级过深。"), field=field)
     if isinstance(value, dict):
         for item in value.values():
             check_geojson_numbers(item, field=field, _depth=_depth + 1)
@@ -135,9 +136,9 @@ def check_geojson_numbers(value: Any, *, field: str = "boundary", _depth: int = 
     elif isinstance(value, bool):
         return
     elif isinstance(value, int) and abs(value) > 1_000_000:
-        raise ApplicationError("GeoJSON 坐标超出经纬度范围。", field=field)
+        raise ApplicationError(_("GeoJSON 坐标超出经纬度范围。"), field=field)
     elif isinstance(value, float) and not math.isfinite(value):
-        raise ApplicationError("GeoJSON 坐标不能是 NaN 或无穷大。", field=field)
+        raise ApplicationError(_("GeoJSON 坐标不能是 NaN 或无穷大。"), field=field)
 
 
 def region_import(*, actor, rows: list[SheetRow], grids: bool) -> int:
@@ -148,7 +149,7 @@ def region_import(*, actor, rows: list[SheetRow], grids: bool) -> int:
 
     if actor is None or not actor.is_authenticated or actor.role not in (
             Role.SYSTEM_ADMIN, Role.COUNTY_STAFF, Role.STREET_STAFF):
-        raise PermissionDeniedError("只有系统管理员和区县、街道工作人员可以导入区域或网格。")
+        raise PermissionDeniedError(_("只有系统管理员和区县、街道工作人员可以导入区域或网格。"))
     errors = RowErrors({c.key: c for c in columns})
     codes = [cell_text(r.values.get("code")) for r in rows]
     parent_codes = [cell_text(r.values.get("parent")) for r in rows]
@@ -169,33 +170,35 @@ def region_import(*, actor, rows: list[SheetRow], grids: bool) -> int:
             errors.add(n, key, message)
 
         if not code:
-            fail("code", "必填。")
+            fail("code", _("必填。"))
         elif not CODE_RE.match(code):
-            fail("code", "只能由字母、数字、下划线和连字符组成，最多32位。")
+            fail("code", _("只能由字母、数字、下划线和连字符组成，最多32位。"))
         elif code in first_row:
-            fail("code", f"与第 {first_row[code]} 行的编码重复。")
+            fail("code", _("与第 %(row)s 行的编码重复。") % {"row": first_row[code]})
         elif code in existing:
-            fail("code", f"编码 {code} 已被使用（{existing[code].name}）。")
+            fail("code", _("编码 %(code)s 已被使用（%(name)s）。") % {"code": code, "name": existing[code].name})
         if code and code not in first_row:
             first_row[code] = n
         name = cell_text(v.get("name"))
         if not name:
-            fail("name", "必填。")
+            fail("name", _("必填。"))
         elif len(name) > 100:
-            fail("name", "最多 100 个字。")
+            fail("name", _("最多 100 个字。"))
         level, implied_kind = _parse_level(v.get("level"))
         if level is None:
-            fail("level", f"无法识别“{cell_text(v.get('level'))}”，应为 "
-                          f"{' / '.join(str(RegionLevel(lv).label) for lv in allowed_levels)}。")
+            fail("level", _("无法识别“%(value)s”，应为 %(choices)s。") % {
+                "value": cell_text(v.get("level")),
+                "choices": " / ".join(str(RegionLevel(lv).label) for lv in allowed_levels)})
         elif level not in allowed_levels:
-            other = "区域导入" if grids else "网格导入"
-            fail("level", f"{RegionLevel(level).label}请用{other}。")
+            label = RegionLevel(level).label
+            fail("level", (_("%(level)s请用区域导入。") if grids else _("%(level)s请用网格导入。")) % {"level": label})
             level = None
         kind = implied_kind
         if "kind" in v and cell_text(v.get("kind")):
             kind = parse_choice(v.get("kind"), RegionKind)
             if kind is None:
-                fail("kind", f"无法识别“{cell_text(v.get('kind'))}”，应为 {choice_labels(RegionKind)} 或留空。")
+                fail("kind", _("无法识别“%(value)s”，应为 %(choices)s 或留空。") % {
+                    "value": cell_text(v.get("kind")), "choices": choice_labels(RegionKind)})
                 kind = ""
         # parent and level chain
         parent_level = None
@@ -203,9 +206,9 @@ def region_import(*, actor, rows: list[SheetRow], grids: bool) -> int:
         may_add = False
         if not parent_code:
             if grids or (level is not None and level in GRID_LEVELS):
-                fail("parent", "网格必须有上级。")
+                fail("parent", _("网格必须有上级。"))
             elif level is not None and level not in ROOT_LEVELS:
-                fail("parent", "只有市或区县可以没有上级，请填写上级编码。")
+                fail("parent", _("只有市或区县可以没有上级，请填写上级编码。"))
             may_add = services.can_manage_region(actor, None)
         elif parent_code in in_file:
             parent = in_file[parent_code]
@@ -220,28 +223,30 @@ def region_import(*, actor, rows: list[SheetRow], grids: bool) -> int:
                     db_geoms[parent_code] = geo.parse_boundary(parent_db.boundary)
                 parent_geom = db_geoms[parent_code]
         elif parent_code in first_row and first_row[parent_code] != n:
-            fail("parent", f"上级 {parent_code}（第 {first_row[parent_code]} 行）有错误，请先改正该行。")
+            fail("parent", _("上级 %(code)s（第 %(row)s 行）有错误，请先改正该行。") % {
+                "code": parent_code, "row": first_row[parent_code]})
         elif parent_code in codes[i + 1:]:
-            fail("parent", f"上级 {parent_code} 在本文件更靠后的行，请把上级放在前面。")
+            fail("parent", _("上级 %(code)s 在本文件更靠后的行，请把上级放在前面。") % {"code": parent_code})
         else:
-            fail("parent", f"上级编码 {parent_code} 不存在。")
+            fail("parent", _("上级编码 %(code)s 不存在。") % {"code": parent_code})
         if parent_level is not None and level is not None and level != parent_level + 1:
             if parent_level >= RegionLevel.GRID3:
-                fail("level", "三级网格之下不能再设区域。")
+                fail("level", _("三级网格之下不能再设区域。"))
             else:
-                fail("level", f"上级是{RegionLevel(parent_level).label}，本行应为"
-                              f"{RegionLevel(parent_level + 1).label}，而不是{RegionLevel(level).label}。")
+                fail("level", _("上级是%(parent)s，本行应为%(expected)s，而不是%(level)s。") % {
+                    "parent": RegionLevel(parent_level).label, "expected": RegionLevel(parent_level + 1).label,
+                    "level": RegionLevel(level).label})
         if parent_code and parent_level is not None and not may_add:
-            fail("parent", f"您无权在 {parent_code} 下新增区域或网格。")
+            fail("parent", _("您无权在 %(code)s 下新增区域或网格。") % {"code": parent_code})
         elif not parent_code and not may_add and not bad:
-            fail("parent", "只有系统管理员可以新增顶级区域。")
+            fail("parent", _("只有系统管理员可以新增顶级区域。"))
         numbers: dict[str, int | None] = {}
         for key, low, high in (("population", 0, INT32_MAX), ("households", 0, INT32_MAX),
                                ("staffing_standard", 1, 32_767)):
             try:
                 numbers[key] = _parse_int(v.get(key), low=low, high=high)
             except ValueError:
-                fail(key, f"应为 {low}～{high} 的整数。")
+                fail(key, _("应为 %(low)s～%(high)s 的整数。") % {"low": low, "high": high})
         # boundary
         boundary = None
         geom = None
@@ -249,11 +254,11 @@ def region_import(*, actor, rows: list[SheetRow], grids: bool) -> int:
         if raw_boundary:
             try:
                 if len(raw_boundary) >= BOUNDARY_MAX:
-                    raise ApplicationError("边界文本过长（Excel 单元格最多 32767 字），请改用接口导入边界。")
+                    raise ApplicationError(_("边界文本过长（Excel 单元格最多 32767 字），请改用接口导入边界。"))
                 try:
                     parsed = json.loads(raw_boundary)
                 except ValueError as exc:
-                    raise ApplicationError(f"不是合法的 JSON：{exc}") from exc
+                    raise ApplicationError(_("不是合法的 JSON：%(error)s") % {"error": exc}) from exc
                 check_geojson_numbers(parsed)
                 geom = geo.parse_boundary(parsed)
                 if parent_geom is not None:
@@ -265,7 +270,7 @@ def region_import(*, actor, rows: list[SheetRow], grids: bool) -> int:
                         db_siblings[key] = [(r.name, geo.parse_boundary(r.boundary)) for r in Region.objects.filter(
                             parent=existing[parent_code], level=level, boundary__isnull=False)]
                     siblings = list(db_siblings[key])
-                siblings += [(f"{p.name}（第 {p.row} 行）", p.geom) for p in planned
+                siblings += [(_("%(name)s（第 %(row)s 行）") % {"name": p.name, "row": p.row}, p.geom) for p in planned
                              if p.parent_code == parent_code and p.level == level and p.geom is not None]
                 geo.check_no_overlap(geom, siblings)
                 boundary = geo.normalise_geojson(geom)
@@ -329,15 +334,15 @@ def region_export(*, actor, params, grids: bool):
     region_id = cell_text(params.get("region", ""))
     if region_id:
         if not region_id.isdigit():
-            raise ApplicationError("区域参数无效。", field="region")
+            raise ApplicationError(_("区域参数无效。"), field="region")
         if int(region_id) > BIGINT_MAX:  # a well-formed id no record can have
-            raise NotFoundError("未找到该区域，或您无权查看。", field="region")
+            raise NotFoundError(_("未找到该区域，或您无权查看。"), field="region")
         root = selectors.region_get(actor=actor, pk=int(region_id))
         qs = qs.filter(path__startswith=root.path)
     level = cell_text(params.get("level", ""))
     if level:
         if not level.isdigit() or not 1 <= int(level) <= 7:
-            raise ApplicationError("层级参数无效。", field="level")
+            raise ApplicationError(_("层级参数无效。"), field="level")
         qs = qs.filter(level=int(level))
     columns = GRID_COLUMNS if grids else REGION_COLUMNS
     return columns, _region_rows(qs.order_by("path"), grids=grids), describe_filters(
