@@ -11,6 +11,8 @@ from datetime import datetime
 
 from django.db import IntegrityError
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from ninja import Field, Query, Router, Schema, Status
 
 from jiceng.core.api_schemas import (
@@ -70,7 +72,7 @@ def actor_of(request):
     if user.role == Role.RESIDENT:
         resident = Resident.objects.select_related("grid").filter(account=user).first()
         if resident is None:
-            raise PermissionDeniedError("该居民账号未关联居民档案。")
+            raise PermissionDeniedError(_("该居民账号未关联居民档案。"))
         return resident
     return user
 
@@ -82,14 +84,14 @@ def _aware(value: datetime) -> datetime:
 
 
 def _community(actor, pk: int, field: str = "community") -> Region:
-    region = lookup_or_404(Region.objects.all(), actor, pk, field=field, label="社区/村")
+    region = lookup_or_404(Region.objects.all(), actor, pk, field=field, label=pgettext("record type", "社区/村"))
     if region.level != RegionLevel.COMMUNITY:
-        raise ApplicationError(f"“{region.name}”不是社区/村。", field=field)
+        raise ApplicationError(_("“%(name)s”不是社区/村。") % {"name": region.name}, field=field)
     return region
 
 
 def _region(actor, pk: int | None) -> Region | None:
-    return lookup_or_404(Region.objects.all(), actor, pk, field="region", label="区域")
+    return lookup_or_404(Region.objects.all(), actor, pk, field="region", label=pgettext("record type", "区域"))
 
 
 def _own_or_scoped(qs, actor, pk: int, resident_lookup: str):
@@ -97,7 +99,7 @@ def _own_or_scoped(qs, actor, pk: int, resident_lookup: str):
     if isinstance(actor, Resident):
         obj = qs.filter(pk=pk, **{resident_lookup: actor.pk}).first()
         if obj is None:
-            raise NotFoundError("未找到该记录，或您无权查看。")
+            raise NotFoundError(_("未找到该记录，或您无权查看。"))
         return obj
     return get_scoped_or_404(qs, actor, pk=pk)
 
@@ -235,9 +237,9 @@ def wish_create(request, payload: WishIn):
         resident = actor
     else:
         if payload.resident is None:
-            raise ApplicationError("请选择许愿居民。", field="resident")
+            raise ApplicationError(_("请选择许愿居民。"), field="resident")
         resident = lookup_or_404(Resident.objects.select_related("grid"), actor, payload.resident,
-                                 field="resident", label="居民")
+                                 field="resident", label=pgettext("record type", "居民"))
     wish = services.wish_post(actor=actor, resident=resident, category=payload.category,
                               description=payload.description, estimated_cost=payload.estimated_cost)
     return Status(201, wish_out(wish))
@@ -261,14 +263,14 @@ def wish_claim(request, wish_id: ObjectId, payload: ClaimIn):  # type: ignore[va
         wish = Wish.objects.select_related("community").filter(
             pk=wish_id, community=selectors.resident_community(actor)).first()
         if wish is None:
-            raise NotFoundError("未找到该心愿。")
+            raise NotFoundError(_("未找到该心愿。"))
         resident, organisation, team = actor, None, None
     else:
         wish = get_scoped_or_404(Wish.objects.select_related("community"), actor, pk=wish_id)
-        resident = lookup_or_404(Resident.objects.all(), actor, payload.resident, field="resident", label="居民")
+        resident = lookup_or_404(Resident.objects.all(), actor, payload.resident, field="resident", label=pgettext("record type", "居民"))
         organisation = lookup_or_404(Organisation.objects.all(), actor, payload.organisation,
-                                     field="organisation", label="单位")
-        team = lookup_or_404(VolunteerTeam.objects.all(), actor, payload.team, field="team", label="服务队")
+                                     field="organisation", label=pgettext("record type", "单位"))
+        team = lookup_or_404(VolunteerTeam.objects.all(), actor, payload.team, field="team", label=pgettext("record type", "服务队"))
     claim = services.wish_claim(actor=actor, wish=wish, resident=resident, organisation=organisation, team=team,
                                 days=payload.days)
     return Status(201, claim_out(claim))
@@ -296,7 +298,7 @@ def wish_thank(request, wish_id: ObjectId, payload: ThankIn):  # type: ignore[va
 def wall(request, community_id: ObjectId):  # type: ignore[valid-type]
     community = Region.objects.filter(pk=community_id, level=RegionLevel.COMMUNITY).first()
     if community is None:
-        raise NotFoundError("未找到该社区/村。")
+        raise NotFoundError(_("未找到该社区/村。"))
     return [{**row, "estimated_cost": str(row["estimated_cost"])} for row in selectors.wish_wall(community=community)]
 
 
@@ -341,7 +343,7 @@ def rule_list(request, filters: Query[RuleFilter]):
     if isinstance(actor, Resident):
         community = selectors.resident_community(actor)
         if community.pk != filters.community:
-            raise ApplicationError("只能查看本社区/村的积分细则。", field="community")
+            raise ApplicationError(_("只能查看本社区/村的积分细则。"), field="community")
     else:
         community = _community(actor, filters.community)
     return [rule_out(r) for r in selectors.point_rules(community=community).select_related("community")]
@@ -450,15 +452,15 @@ class CorrectIn(Schema):
 def award(request, payload: AwardIn):
     actor = actor_of(request)
     if isinstance(actor, Resident):
-        raise PermissionDeniedError("居民不能评定积分。")
+        raise PermissionDeniedError(_("居民不能评定积分。"))
     rule = lookup_or_404(PointRule.objects.select_related("community"), actor, payload.rule, field="rule",
-                         label="积分规则")
+                         label=pgettext("record type", "积分规则"))
     resident = lookup_or_404(Resident.objects.select_related("grid"), actor, payload.resident, field="resident",
-                             label="居民")
+                             label=pgettext("record type", "居民"))
     organisation = lookup_or_404(Organisation.objects.all(), actor, payload.organisation, field="organisation",
-                                 label="单位")
+                                 label=pgettext("record type", "单位"))
     if (resident is None) == (organisation is None):
-        raise ApplicationError("请选择一位居民或一个单位。", field="resident")
+        raise ApplicationError(_("请选择一位居民或一个单位。"), field="resident")
     entry = services.points_award(actor=actor, rule=rule, resident=resident, organisation=organisation,
                                   evidence=payload.evidence, note=payload.note)
     return Status(201, entry_out(entry))
@@ -469,7 +471,7 @@ def award(request, payload: AwardIn):
 def entry_correct(request, entry_id: ObjectId, payload: CorrectIn):  # type: ignore[valid-type]
     actor = actor_of(request)
     if isinstance(actor, Resident):
-        raise PermissionDeniedError("居民不能更正积分。")
+        raise PermissionDeniedError(_("居民不能更正积分。"))
     entry = get_scoped_or_404(PointEntry.objects.select_related("account__community", "rule"), actor, pk=entry_id)
     return Status(201, entry_out(services.points_correct(actor=actor, entry=entry, note=payload.note)))
 
@@ -558,7 +560,7 @@ def item_list(request, filters: Query[ItemFilter]):
     if isinstance(actor, Resident):
         community = selectors.resident_community(actor)
         if community.pk != filters.community:
-            raise ApplicationError("只能查看本社区/村的超市。", field="community")
+            raise ApplicationError(_("只能查看本社区/村的超市。"), field="community")
     else:
         community = _community(actor, filters.community)
     return [item_out(i) for i in selectors.shop_items(community=community)]
@@ -569,7 +571,7 @@ def item_list(request, filters: Query[ItemFilter]):
 def item_create(request, shop_id: ObjectId, payload: ItemIn):  # type: ignore[valid-type]
     actor = actor_of(request)
     if isinstance(actor, Resident):
-        raise PermissionDeniedError("居民不能管理超市。")
+        raise PermissionDeniedError(_("居民不能管理超市。"))
     shop = get_scoped_or_404(Shop.objects.select_related("community"), actor, pk=shop_id)
     item = services.shop_item_create(actor=actor, shop=shop, name=payload.name, price=payload.price,
                                      stock=payload.stock)
@@ -581,7 +583,7 @@ def item_create(request, shop_id: ObjectId, payload: ItemIn):  # type: ignore[va
 def item_restock(request, item_id: ObjectId, payload: RestockIn):  # type: ignore[valid-type]
     actor = actor_of(request)
     if isinstance(actor, Resident):
-        raise PermissionDeniedError("居民不能管理超市。")
+        raise PermissionDeniedError(_("居民不能管理超市。"))
     item = get_scoped_or_404(ShopItem.objects.select_related("shop__community"), actor, pk=item_id)
     return item_out(services.shop_item_restock(actor=actor, item=item, quantity=payload.quantity))
 
@@ -651,14 +653,14 @@ def redemption_create(request, payload: RedemptionIn):
         item = ShopItem.objects.select_related("shop__community").filter(
             pk=payload.item, shop__community=account.community).first()
         if item is None:
-            raise NotFoundError(f"商品（ID {payload.item}）不存在，或不在本社区/村的超市。", field="item")
+            raise NotFoundError(_("商品（ID %(id)s）不存在，或不在本社区/村的超市。") % {"id": payload.item}, field="item")
     else:
         if payload.account is None:
-            raise ApplicationError("请选择积分账户。", field="account")
+            raise ApplicationError(_("请选择积分账户。"), field="account")
         account = lookup_or_404(PointAccount.objects.select_related("community"), actor, payload.account,
-                                field="account", label="积分账户")
+                                field="account", label=pgettext("record type", "积分账户"))
         item = lookup_or_404(ShopItem.objects.select_related("shop__community"), actor, payload.item,
-                             field="item", label="商品")
+                             field="item", label=pgettext("record type", "商品"))
     redemption = services.redemption_create(actor=actor, account=account, item=item, quantity=payload.quantity)
     return Status(201, redemption_out(_REDEMPTIONS.get(pk=redemption.pk)))
 
@@ -677,7 +679,7 @@ def redemption_cancel(request, redemption_id: ObjectId, payload: CancelIn):  # t
 def redemption_collect(request, redemption_id: ObjectId):  # type: ignore[valid-type]
     actor = actor_of(request)
     if isinstance(actor, Resident):
-        raise PermissionDeniedError("由工作人员确认领取。")
+        raise PermissionDeniedError(_("由工作人员确认领取。"))
     redemption = get_scoped_or_404(_REDEMPTIONS, actor, pk=redemption_id)
     services.redemption_collect(actor=actor, redemption=redemption)
     return redemption_out(_REDEMPTIONS.get(pk=redemption.pk))
@@ -783,7 +785,7 @@ def activity_create(request, payload: ActivityIn):
 def signup_list(request, activity_id: ObjectId):  # type: ignore[valid-type]
     actor = actor_of(request)
     if isinstance(actor, Resident):
-        raise PermissionDeniedError("居民不能查看报名名单。")
+        raise PermissionDeniedError(_("居民不能查看报名名单。"))
     activity = get_scoped_or_404(Activity.objects.all(), actor, pk=activity_id)
     return [signup_out(s) for s in restrict(_SIGNUPS.filter(activity=activity), actor).order_by("id")]
 
@@ -795,18 +797,18 @@ def signup_create(request, activity_id: ObjectId, payload: SignupIn):  # type: i
     if isinstance(actor, Resident):
         activity = Activity.objects.select_related("community").filter(pk=activity_id).first()
         if activity is None or activity.community_id != selectors.resident_community(actor).pk:
-            raise NotFoundError("未找到该活动。")
+            raise NotFoundError(_("未找到该活动。"))
         registration = Registration.objects.filter(resident=actor, community=activity.community, active=True).first()
         if registration is None:
-            raise ApplicationError("请先在本社区/村报到为志愿者。", field="registration")
+            raise ApplicationError(_("请先在本社区/村报到为志愿者。"), field="registration")
     else:
         activity = get_scoped_or_404(Activity.objects.select_related("community"), actor, pk=activity_id)
         if payload.registration is None:
-            raise ApplicationError("请选择报到登记。", field="registration")
+            raise ApplicationError(_("请选择报到登记。"), field="registration")
         registration = lookup_or_404(Registration.objects.all(), actor, payload.registration, field="registration",
-                                     label="报到登记")
+                                     label=pgettext("record type", "报到登记"))
     organisation = lookup_or_404(Organisation.objects.all(), actor, payload.organisation, field="organisation",
-                                 label="单位") if not isinstance(actor, Resident) else (
+                                 label=pgettext("record type", "单位")) if not isinstance(actor, Resident) else (
         Organisation.objects.filter(pk=payload.organisation).first() if payload.organisation else None)
     try:
         signup = services.signup_create(actor=actor, activity=activity, registration=registration,
@@ -893,17 +895,17 @@ def registration_create(request, payload: RegistrationIn):
     if isinstance(actor, Resident):
         community = selectors.resident_community(actor)
         if community.pk != payload.community:
-            raise ApplicationError("只能在本社区/村报到。", field="community")
+            raise ApplicationError(_("只能在本社区/村报到。"), field="community")
         resident, organisation, worker, team = actor, None, None, None
         if payload.organisation or payload.worker or payload.team:
-            raise ApplicationError("居民只能本人报到。", field="organisation")
+            raise ApplicationError(_("居民只能本人报到。"), field="organisation")
     else:
         community = _community(actor, payload.community)
-        resident = lookup_or_404(Resident.objects.all(), actor, payload.resident, field="resident", label="居民")
+        resident = lookup_or_404(Resident.objects.all(), actor, payload.resident, field="resident", label=pgettext("record type", "居民"))
         organisation = lookup_or_404(Organisation.objects.all(), actor, payload.organisation, field="organisation",
-                                     label="单位")
-        worker = lookup_or_404(GridWorker.objects.all(), actor, payload.worker, field="worker", label="网格员")
-        team = lookup_or_404(VolunteerTeam.objects.all(), actor, payload.team, field="team", label="服务队")
+                                     label=pgettext("record type", "单位"))
+        worker = lookup_or_404(GridWorker.objects.all(), actor, payload.worker, field="worker", label=pgettext("record type", "网格员"))
+        team = lookup_or_404(VolunteerTeam.objects.all(), actor, payload.team, field="team", label=pgettext("record type", "服务队"))
     try:
         registration = services.registration_create(
             actor=actor, community=community, kind=payload.kind, organisation=organisation, resident=resident,
@@ -943,7 +945,7 @@ class UnitRankOut(Schema):
 
 def _ranking_args(actor, filters: RankingFilter) -> dict:
     if isinstance(actor, Resident):
-        raise PermissionDeniedError("居民不能查看排行。")
+        raise PermissionDeniedError(_("居民不能查看排行。"))
     region = _region(actor, filters.region)
     return {"actor": actor, "region": region, "since": _aware(filters.since) if filters.since else None,
             "until": _aware(filters.until) if filters.until else None, "limit": filters.limit}

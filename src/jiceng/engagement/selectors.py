@@ -10,6 +10,7 @@ from datetime import datetime
 
 from django.db.models import Count, F, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce
+from django.utils.translation import gettext as _
 
 from jiceng.core.masking import mask_name
 from jiceng.core.scope import restrict
@@ -270,5 +271,5 @@ def staff_get(qs: QuerySet, actor, pk: int, community_lookup: str = "community")
 
     obj = for_staff(qs, actor, community_lookup).filter(pk=pk).first()
     if obj is None:
-        raise NotFoundError("未找到该记录，或您无权查看。")
+        raise NotFoundError(_("未找到该记录，或您无权查看。"))
     return obj

@@ -19,6 +19,8 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -60,10 +62,10 @@ def resident_only(view):
     @page_errors
     def wrapper(request, *args, **kwargs):
         if request.user.role != Role.RESIDENT:
-            raise PermissionDenied("此页面供居民使用。")
+            raise PermissionDenied(_("此页面供居民使用。"))
         resident = Resident.objects.select_related("grid").filter(account=request.user).first()
         if resident is None:
-            raise PermissionDenied("该账号未关联居民档案。")
+            raise PermissionDenied(_("该账号未关联居民档案。"))
         return view(request, resident, *args, **kwargs)
 
     return wrapper
@@ -75,7 +77,7 @@ def staff_only(view):
     @page_errors
     def wrapper(request, *args, **kwargs):
         if not is_staff(request.user):
-            raise PermissionDenied("此页面供社区工作人员使用。")
+            raise PermissionDenied(_("此页面供社区工作人员使用。"))
         return view(request, *args, **kwargs)
 
     return wrapper
@@ -97,7 +99,7 @@ def wall(request: HttpRequest, pk: int) -> HttpResponse:
     """No login: what the wall shows is already masked by the selector."""
     community = Region.objects.filter(pk=pk, level=RegionLevel.COMMUNITY).first()
     if community is None:
-        raise Http404("未找到该社区/村。")
+        raise Http404(_("未找到该社区/村。"))
     return render(request, "engagement/wall.html",
                   {"community": community, "rows": selectors.wish_wall(community=community)})
 
@@ -129,7 +131,7 @@ def me_wish_new(request: HttpRequest, resident: Resident) -> HttpResponse:
         except ApplicationError as exc:
             add_app_error(form, exc)
         else:
-            messages.success(request, "心愿已提交，社区审核后上墙。")
+            messages.success(request, _("心愿已提交，社区审核后上墙。"))
             return redirect("engagement-me")
     return render(request, "engagement/me_wish_form.html", {"form": form}, status=400 if form.errors else 200)
 
@@ -143,9 +145,9 @@ def me_wish_thank(request: HttpRequest, resident: Resident, pk: int) -> HttpResp
     form = ThankForm(request.POST)
     try:
         if not form.is_valid():
-            raise ApplicationError("感谢留言太长。", field="message")
+            raise ApplicationError(_("感谢留言太长。"), field="message")
         services.wish_thank(actor=resident, wish=wish, message=form.cleaned_data["message"])
-        messages.success(request, "已确认并致谢。")
+        messages.success(request, _("已确认并致谢。"))
     except ApplicationError as exc:
         _flash_error(request, exc)
     return redirect("engagement-me")
@@ -183,10 +185,10 @@ def me_redeem(request: HttpRequest, resident: Resident, pk: int) -> HttpResponse
     form = RedeemForm(request.POST)
     try:
         if not form.is_valid():
-            raise ApplicationError("数量须为 1～100。", field="quantity")
+            raise ApplicationError(_("数量须为 1～100。"), field="quantity")
         services.redemption_create(actor=resident, account=account, item=item,
                                    quantity=form.cleaned_data["quantity"])
-        messages.success(request, f"已兑换“{item.name}”，请到{item.shop.name}领取。")
+        messages.success(request, _("已兑换“%(name)s”，请到%(shop)s领取。") % {"name": item.name, "shop": item.shop.name})
     except ApplicationError as exc:
         _flash_error(request, exc)
     return redirect("engagement-me-shop")
@@ -200,7 +202,7 @@ def me_redemption_cancel(request: HttpRequest, resident: Resident, pk: int) -> H
         raise Http404
     try:
         services.redemption_cancel(actor=resident, redemption=redemption, note="居民取消")
-        messages.success(request, "已取消兑换，积分已退回。")
+        messages.success(request, _("已取消兑换，积分已退回。"))
     except ApplicationError as exc:
         _flash_error(request, exc)
     return redirect("engagement-me-shop")
@@ -228,7 +230,7 @@ def me_register(request: HttpRequest, resident: Resident) -> HttpResponse:
     try:
         services.registration_create(actor=resident, community=selectors.resident_community(resident),
                                      kind=RegistrationKind.VOLUNTEER, resident=resident)
-        messages.success(request, "已报到为志愿者。")
+        messages.success(request, _("已报到为志愿者。"))
     except ApplicationError as exc:
         _flash_error(request, exc)
     return redirect("engagement-me-activities")
@@ -243,9 +245,9 @@ def me_signup(request: HttpRequest, resident: Resident, pk: int) -> HttpResponse
     registration = Registration.objects.filter(resident=resident, community=activity.community, active=True).first()
     try:
         if registration is None:
-            raise ApplicationError("请先报到为志愿者。", field="registration")
+            raise ApplicationError(_("请先报到为志愿者。"), field="registration")
         services.signup_create(actor=resident, activity=activity, registration=registration)
-        messages.success(request, f"已报名“{activity.title}”。")
+        messages.success(request, _("已报名“%(title)s”。") % {"title": activity.title})
     except ApplicationError as exc:
         _flash_error(request, exc)
     return redirect("engagement-me-activities")
@@ -263,7 +265,7 @@ def me_checkin(request: HttpRequest, resident: Resident) -> HttpResponse:
         signup = selectors.resident_signups(resident=resident).filter(
             activity_id=activity_id, status=SignupStatus.SIGNED_UP).first() if activity_id else None
         if signup is None:
-            form.add_error("token", "签到码无效，或您未报名该活动。")
+            form.add_error("token", _("签到码无效，或您未报名该活动。"))
         elif request.method == "POST":
             step = services.signup_check_out if signup.checked_in_at else services.signup_check_in
             try:
@@ -271,7 +273,7 @@ def me_checkin(request: HttpRequest, resident: Resident) -> HttpResponse:
             except ApplicationError as exc:
                 add_app_error(form, exc)
             else:
-                messages.success(request, "签退成功。" if signup.checked_in_at else "签到成功。")
+                messages.success(request, _("签退成功。") if signup.checked_in_at else _("签到成功。"))
                 return redirect("engagement-me-activities")
     return render(request, "engagement/me_checkin.html", {"form": form, "signup": signup},
                   status=400 if form.errors else 200)
@@ -314,10 +316,10 @@ def staff_wish_review(request: HttpRequest, pk: int) -> HttpResponse:
     form = ReviewForm(request.POST)
     try:
         if not form.is_valid():
-            raise ApplicationError("请选择审核结果。", field="approve")
+            raise ApplicationError(_("请选择审核结果。"), field="approve")
         services.wish_review(actor=request.user, wish=wish, approve=form.cleaned_data["approve"],
                              reason=form.cleaned_data["reason"])
-        messages.success(request, "已审核。")
+        messages.success(request, _("已审核。"))
     except ApplicationError as exc:
         if exc.status == 403:
             raise PermissionDenied(exc.message) from exc
@@ -334,13 +336,13 @@ def staff_award(request: HttpRequest) -> HttpResponse:
         data = form.cleaned_data
         try:
             resident = lookup_or_404(Resident.objects.select_related("grid"), actor, data["resident"],
-                                     field="resident", label="居民")
+                                     field="resident", label=pgettext("record type", "居民"))
             entry = services.points_award(actor=actor, rule=data["rule"], resident=resident,
                                           evidence=data["evidence"], note=data["note"])
         except ApplicationError as exc:
             add_app_error(form, exc)
         else:
-            messages.success(request, f"已为{resident.name}记{entry.amount:+d}分。")
+            messages.success(request, _("已为%(name)s记%(points)s分。") % {"name": resident.name, "points": f"{entry.amount:+d}"})
             return redirect("engagement-staff-account", pk=entry.account_id)
     return render(request, "engagement/staff_award.html", {"form": form}, status=400 if form.errors else 200)
 
@@ -372,9 +374,9 @@ def staff_entry_correct(request: HttpRequest, pk: int) -> HttpResponse:
     form = CorrectForm(request.POST)
     try:
         if not form.is_valid():
-            raise ApplicationError("请填写更正原因。", field="note")
+            raise ApplicationError(_("请填写更正原因。"), field="note")
         services.points_correct(actor=request.user, entry=entry, note=form.cleaned_data["note"])
-        messages.success(request, "已冲正。")
+        messages.success(request, _("已冲正。"))
     except ApplicationError as exc:
         _flash_error(request, exc)
     return redirect("engagement-staff-account", pk=entry.account_id)
@@ -406,11 +408,11 @@ def staff_shop_create(request: HttpRequest) -> HttpResponse:
     community = _community_param(request)
     try:
         if community is None:
-            raise ApplicationError("请选择社区/村。", field="community")
+            raise ApplicationError(_("请选择社区/村。"), field="community")
         if not form.is_valid():
-            raise ApplicationError("请填写超市名称。", field="name")
+            raise ApplicationError(_("请填写超市名称。"), field="name")
         services.shop_create(actor=request.user, community=community, **form.cleaned_data)
-        messages.success(request, "已开设超市。")
+        messages.success(request, _("已开设超市。"))
     except ApplicationError as exc:
         _flash_error(request, exc)
     return redirect("engagement-staff-shops")
@@ -423,9 +425,11 @@ def staff_item_create(request: HttpRequest, pk: int) -> HttpResponse:
     form = ItemForm(request.POST)
     try:
         if not form.is_valid():
-            raise ApplicationError("；".join(f"{form.fields[f].label}：{e[0]}" for f, e in form.errors.items()))
+            raise ApplicationError(pgettext("list separator", "；").join(
+                _("%(field)s：%(message)s") % {"field": form.fields[f].label, "message": e[0]}
+                for f, e in form.errors.items()))
         services.shop_item_create(actor=request.user, shop=shop, **form.cleaned_data)
-        messages.success(request, "已上架。")
+        messages.success(request, _("已上架。"))
     except ApplicationError as exc:
         _flash_error(request, exc)
     return redirect("engagement-staff-shops")
@@ -438,9 +442,9 @@ def staff_item_restock(request: HttpRequest, pk: int) -> HttpResponse:
     form = RestockForm(request.POST)
     try:
         if not form.is_valid():
-            raise ApplicationError("补货数量须为正整数。", field="quantity")
+            raise ApplicationError(_("补货数量须为正整数。"), field="quantity")
         services.shop_item_restock(actor=request.user, item=item, quantity=form.cleaned_data["quantity"])
-        messages.success(request, f"“{item.name}”已补货。")
+        messages.success(request, _("“%(name)s”已补货。") % {"name": item.name})
     except ApplicationError as exc:
         _flash_error(request, exc)
     return redirect("engagement-staff-shops")
@@ -458,7 +462,7 @@ def staff_redemption_close(request: HttpRequest, pk: int, action: str) -> HttpRe
             services.redemption_collect(actor=request.user, redemption=redemption)
         else:
             services.redemption_cancel(actor=request.user, redemption=redemption, note="工作人员取消")
-        messages.success(request, "已处理。")
+        messages.success(request, _("已处理。"))
     except ApplicationError as exc:
         _flash_error(request, exc)
     return redirect("engagement-staff-shops")
@@ -475,13 +479,13 @@ def staff_activities(request: HttpRequest) -> HttpResponse:
         community = _community_param(request)
         try:
             if community is None:
-                raise ApplicationError("请选择社区/村。", field="community")
+                raise ApplicationError(_("请选择社区/村。"), field="community")
             data.pop("community")
             activity = services.activity_create(actor=actor, community=community, **data)
         except ApplicationError as exc:
             add_app_error(form, exc)
         else:
-            messages.success(request, "活动已发布。")
+            messages.success(request, _("活动已发布。"))
             return redirect("engagement-staff-activity", pk=activity.pk)
     qs = selectors.with_signed_up(selectors.for_staff(Activity.objects.select_related("community"), actor)).order_by(
         "-starts_at", "-id")
@@ -510,7 +514,7 @@ def staff_signup_presence(request: HttpRequest, pk: int, action: str) -> HttpRes
     step = services.signup_check_in if action == "check-in" else services.signup_check_out
     try:
         step(actor=request.user, signup=signup)
-        messages.success(request, "已签到。" if action == "check-in" else "已签退。")
+        messages.success(request, _("已签到。") if action == "check-in" else _("已签退。"))
     except ApplicationError as exc:
         _flash_error(request, exc)
     return redirect("engagement-staff-activity", pk=signup.activity_id)
@@ -541,7 +545,7 @@ def staff_rankings(request: HttpRequest) -> HttpResponse:
     if region is None:
         region = actor.region if actor.region_id else selectors.staff_communities(actor=actor).first()
     if region is None:
-        raise PermissionDenied("没有可统计的区域。")
+        raise PermissionDenied(_("没有可统计的区域。"))
     return render(request, "engagement/staff_rankings.html", {
         "region": region, "volunteers": selectors.volunteer_ranking(actor=actor, region=region),
         "units": selectors.unit_ranking(actor=actor, region=region),

@@ -5,6 +5,7 @@ from __future__ import annotations
 from types import SimpleNamespace
 
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
 
 from jiceng.core.audit import audit_record
 from jiceng.core.errors import ApplicationError, PermissionDeniedError, validation_error_to_app_error
@@ -37,14 +38,14 @@ def staff_covers(actor, community: Region) -> bool:
 
 def require_staff(actor, community: Region, *, managers_only: bool = False) -> None:
     if not staff_covers(actor, community) or (managers_only and actor.role == Role.GRID_WORKER):
-        raise PermissionDeniedError("您无权在该社区/村进行此操作。")
+        raise PermissionDeniedError(_("您无权在该社区/村进行此操作。"))
 
 
 def require_staff_or_self(actor, community: Region, resident: Resident | None) -> None:
     """A resident acts for themselves only; staff within their communities."""
     if is_resident(actor):
         if resident is None or actor.pk != resident.pk:
-            raise PermissionDeniedError("居民只能为本人办理。")
+            raise PermissionDeniedError(_("居民只能为本人办理。"))
         return
     require_staff(actor, community)
 
@@ -66,13 +67,13 @@ def community_of(region: Region) -> Region:
         return region
     community = Region.objects.filter(level=RegionLevel.COMMUNITY, path__in=region.ancestor_paths()).first()
     if community is None:
-        raise ApplicationError(f"“{region.name}”不在任何社区/村内。", field="grid")
+        raise ApplicationError(_("“%(name)s”不在任何社区/村内。") % {"name": region.name}, field="grid")
     return community
 
 
 def check_community(community: Region) -> None:
     if community is None or community.level != RegionLevel.COMMUNITY:
-        raise ApplicationError("请选择一个社区/村。", field="community")
+        raise ApplicationError(_("请选择一个社区/村。"), field="community")
 
 
 def full_clean(obj, exclude: list[str] | None = None) -> None:

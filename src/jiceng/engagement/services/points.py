@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from jiceng.core.errors import ApplicationError, ConflictError, PermissionDeniedError
 from jiceng.people.models import Resident
@@ -40,15 +41,15 @@ def point_rule_create(*, actor, community: Region, code: str, name: str, points:
     check_community(community)
     require_staff(actor, community, managers_only=True)
     if source not in RuleSource.values:
-        raise ApplicationError("未知的自动来源。", field="source")
+        raise ApplicationError(_("未知的自动来源。"), field="source")
     if not isinstance(points, int) or isinstance(points, bool) or points == 0:
-        raise ApplicationError("分值须为非零整数。", field="points")
+        raise ApplicationError(_("分值须为非零整数。"), field="points")
     if expires_after_days is not None and expires_after_days <= 0:
-        raise ApplicationError("有效期须为正整数天。", field="expires_after_days")
+        raise ApplicationError(_("有效期须为正整数天。"), field="expires_after_days")
     if PointRule.objects.filter(community=community, code=code).exists():
-        raise ApplicationError("该社区已有此编码的规则。", field="code")
+        raise ApplicationError(_("该社区已有此编码的规则。"), field="code")
     if source and PointRule.objects.filter(community=community, source=source, active=True).exists():
-        raise ApplicationError("该社区已有此自动来源的启用规则。", field="source")
+        raise ApplicationError(_("该社区已有此自动来源的启用规则。"), field="source")
     rule = PointRule(community=community, code=(code or "").strip(), name=(name or "").strip(), points=points,
                      requires_evidence=requires_evidence, source=source, expires_after_days=expires_after_days)
     full_clean(rule)
@@ -66,7 +67,7 @@ def point_rule_set_active(*, actor, rule: PointRule, active: bool) -> PointRule:
     rule = PointRule.objects.select_for_update().get(pk=rule.pk)
     if active and rule.source and PointRule.objects.filter(
             community=rule.community, source=rule.source, active=True).exclude(pk=rule.pk).exists():
-        raise ApplicationError("该社区已有此自动来源的启用规则。", field="active")
+        raise ApplicationError(_("该社区已有此自动来源的启用规则。"), field="active")
     before = rule.active
     rule.active = active
     rule.save(update_fields=["active"])
@@ -80,7 +81,7 @@ def point_rule_set_active(*, actor, rule: PointRule, active: bool) -> PointRule:
 def account_for(*, resident: Resident | None = None, organisation: Organisation | None = None) -> PointAccount:
     """The owner's account, opened on first use (a race on opening is settled by the unique key)."""
     if (resident is None) == (organisation is None):
-        raise ApplicationError("积分账户须属于一位居民或一个单位。", field="resident")
+        raise ApplicationError(_("积分账户须属于一位居民或一个单位。"), field="resident")
     owner = {"resident": resident} if resident is not None else {"organisation": organisation}
     account = PointAccount.objects.filter(**owner).first()
     if account is not None:
@@ -105,7 +106,7 @@ def _append(account: PointAccount, *, amount: int, kind: str, actor=None, rule: 
     """Append one entry to a LOCKED account and move its cached balance by the same amount."""
     new_balance = account.balance + amount
     if new_balance < 0:
-        raise ApplicationError(f"积分不足：当前 {account.balance} 分，需要 {-amount} 分。", field="points")
+        raise ApplicationError(_("积分不足：当前 %(balance)s 分，需要 %(needed)s 分。") % {"balance": account.balance, "needed": -amount}, field="points")
     entry = PointEntry(account=account, amount=amount, kind=kind, rule=rule, source_type=source_type,
                        source_id=str(source_id), note=note[:200], evidence=evidence, expires_at=expires_at,
                        reverses=reverses, expires_entry=expires_entry, created_at=now or timezone.now(),
@@ -125,9 +126,9 @@ def _entry_changes(entry: PointEntry, account: PointAccount) -> dict:
 def _award(account: PointAccount, rule: PointRule, *, actor, evidence: str, note: str, source_type: str,
            source_id: str, now: datetime) -> PointEntry:
     if rule.community_id != account.community_id:
-        raise ApplicationError("该规则不属于账户所在社区/村。", field="rule")
+        raise ApplicationError(_("该规则不属于账户所在社区/村。"), field="rule")
     if not rule.active:
-        raise ApplicationError("该规则已停用。", field="rule")
+        raise ApplicationError(_("该规则已停用。"), field="rule")
     expires_at = now + timedelta(days=rule.expires_after_days) if rule.expires_after_days and rule.points > 0 else None
     kind = EntryKind.AWARD if rule.points > 0 else EntryKind.DEDUCT
     try:
@@ -135,7 +136,7 @@ def _award(account: PointAccount, rule: PointRule, *, actor, evidence: str, note
             entry = _append(account, amount=rule.points, kind=kind, actor=actor, rule=rule, source_type=source_type,
                             source_id=source_id, note=note, evidence=evidence, expires_at=expires_at, now=now)
     except IntegrityError as exc:
-        raise ConflictError("该事项已经计过积分。", field="source_id") from exc
+        raise ConflictError(_("该事项已经计过积分。"), field="source_id") from exc
     audit(actor, f"points.{kind}", entry, _entry_changes(entry, account))
     return entry
 
@@ -147,11 +148,11 @@ def points_award(*, actor, rule: PointRule, resident: Resident | None = None,
     """A worker awards (or, for a negative rule, deducts) a rule's points. Evidence is required when
     the rule says so; a deduction never takes the balance below zero."""
     if is_resident(actor):
-        raise PermissionDeniedError("居民不能为自己计分。")
+        raise PermissionDeniedError(_("居民不能为自己计分。"))
     require_staff(actor, rule.community)
     evidence = (evidence or "").strip()
     if rule.requires_evidence and not evidence:
-        raise ApplicationError("该规则须附佐证（照片或材料）。", field="evidence")
+        raise ApplicationError(_("该规则须附佐证（照片或材料）。"), field="evidence")
     account = lock_account(account_for(resident=resident, organisation=organisation))
     return _award(account, rule, actor=actor, evidence=evidence, note=note, source_type=source_type,
                   source_id=source_id, now=now or timezone.now())
@@ -165,7 +166,7 @@ def points_award_for_source(*, actor, source: str, source_type: str, source_id: 
     ``event.verified_report``). None when the community has no such rule. Idempotent per source
     record. The source record itself is the evidence, so ``requires_evidence`` does not apply."""
     if source not in RuleSource.values or not source:
-        raise ApplicationError("未知的自动来源。", field="source")
+        raise ApplicationError(_("未知的自动来源。"), field="source")
     account = account_for(resident=resident, organisation=organisation)
     rule = PointRule.objects.filter(community_id=account.community_id, source=source, active=True).first()
     if rule is None:
@@ -186,14 +187,14 @@ def points_correct(*, actor, entry: PointEntry, note: str, now: datetime | None 
     require_staff(actor, account.community, managers_only=True)
     note = (note or "").strip()
     if not note:
-        raise ApplicationError("请说明更正原因。", field="note")
+        raise ApplicationError(_("请说明更正原因。"), field="note")
     entry = PointEntry.objects.get(pk=entry.pk)
     if entry.kind not in (EntryKind.AWARD, EntryKind.DEDUCT):
-        raise ApplicationError("只有奖励和扣减可以更正；兑换请取消兑换。", field="entry")
+        raise ApplicationError(_("只有奖励和扣减可以更正；兑换请取消兑换。"), field="entry")
     if PointEntry.objects.filter(reverses=entry).exists():
-        raise ConflictError("该记录已经更正过。", field="entry")
+        raise ConflictError(_("该记录已经更正过。"), field="entry")
     if entry.expirations.exists():
-        raise ApplicationError("该奖励已部分过期，不能整笔更正。", field="entry")
+        raise ApplicationError(_("该奖励已部分过期，不能整笔更正。"), field="entry")
     correction = _append(account, amount=-entry.amount, kind=EntryKind.CORRECTION, actor=actor, rule=entry.rule,
                          source_type="point_entry", source_id=str(entry.pk), note=note, reverses=entry,
                          now=now or timezone.now())

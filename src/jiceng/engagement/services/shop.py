@@ -11,6 +11,7 @@ from datetime import datetime
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from jiceng.core.errors import ApplicationError, ConflictError
 from jiceng.regions.models import Region
@@ -36,9 +37,9 @@ def shop_create(*, actor, community: Region, name: str, address: str = "") -> Sh
 def shop_item_create(*, actor, shop: Shop, name: str, price: int, stock: int = 0) -> ShopItem:
     require_staff(actor, shop.community)
     if not isinstance(price, int) or isinstance(price, bool) or price <= 0:
-        raise ApplicationError("所需积分须为正整数。", field="price")
+        raise ApplicationError(_("所需积分须为正整数。"), field="price")
     if not isinstance(stock, int) or isinstance(stock, bool) or stock < 0:
-        raise ApplicationError("库存不能为负数。", field="stock")
+        raise ApplicationError(_("库存不能为负数。"), field="stock")
     item = ShopItem(shop=shop, name=(name or "").strip(), price=price, stock=stock)
     full_clean(item)
     item.save()
@@ -50,7 +51,7 @@ def shop_item_create(*, actor, shop: Shop, name: str, price: int, stock: int = 0
 def shop_item_restock(*, actor, item: ShopItem, quantity: int) -> ShopItem:
     require_staff(actor, item.shop.community)
     if not isinstance(quantity, int) or isinstance(quantity, bool) or quantity <= 0:
-        raise ApplicationError("补货数量须为正整数。", field="quantity")
+        raise ApplicationError(_("补货数量须为正整数。"), field="quantity")
     item = ShopItem.objects.select_for_update().get(pk=item.pk)
     before = item.stock
     item.stock += quantity
@@ -65,19 +66,19 @@ def redemption_create(*, actor, account: PointAccount, item: ShopItem, quantity:
     """Reserve stock and debit points together. A resident redeems from their own account; staff at
     the shop's community for anyone's. Refused, with nothing written, when points or stock fall short."""
     if not isinstance(quantity, int) or isinstance(quantity, bool) or quantity <= 0:
-        raise ApplicationError("数量须为正整数。", field="quantity")
+        raise ApplicationError(_("数量须为正整数。"), field="quantity")
     require_staff_or_self(actor, account.community, account.resident)
     account = lock_account(account)
     item = ShopItem.objects.select_for_update().select_related("shop").get(pk=item.pk)
     if item.shop.community_id != account.community_id:
-        raise ApplicationError("只能在本社区/村的积分超市兑换。", field="item")
+        raise ApplicationError(_("只能在本社区/村的积分超市兑换。"), field="item")
     if not item.active or not item.shop.active:
-        raise ApplicationError("该商品暂不可兑换。", field="item")
+        raise ApplicationError(_("该商品暂不可兑换。"), field="item")
     if item.stock < quantity:
-        raise ApplicationError(f"库存不足：剩余 {item.stock} 件。", field="quantity")
+        raise ApplicationError(_("库存不足：剩余 %(stock)s 件。") % {"stock": item.stock}, field="quantity")
     points = item.price * quantity
     if account.balance < points:
-        raise ApplicationError(f"积分不足：当前 {account.balance} 分，需要 {points} 分。", field="points")
+        raise ApplicationError(_("积分不足：当前 %(balance)s 分，需要 %(needed)s 分。") % {"balance": account.balance, "needed": points}, field="points")
     now = now or timezone.now()
     entry = _append(account, amount=-points, kind=EntryKind.REDEEM, actor=actor, source_type="shop_item",
                     source_id=str(item.pk), note=f"兑换 {item.name} ×{quantity}", now=now)
@@ -105,7 +106,7 @@ def redemption_cancel(*, actor, redemption: Redemption, note: str = "", now: dat
     require_staff_or_self(actor, redemption.account.community, redemption.account.resident)
     account, item, redemption = _lock_redemption(redemption)
     if redemption.status != RedemptionStatus.RESERVED:
-        raise ConflictError("该兑换已领取或已取消。", field="status")
+        raise ConflictError(_("该兑换已领取或已取消。"), field="status")
     now = now or timezone.now()
     entry = _append(account, amount=redemption.points, kind=EntryKind.CANCEL_REDEEM, actor=actor,
                     source_type="redemption", source_id=str(redemption.pk), reverses=redemption.entry,
@@ -126,7 +127,7 @@ def redemption_collect(*, actor, redemption: Redemption, now: datetime | None = 
     require_staff(actor, redemption.account.community)
     _account, _item, redemption = _lock_redemption(redemption)
     if redemption.status != RedemptionStatus.RESERVED:
-        raise ConflictError("该兑换已领取或已取消。", field="status")
+        raise ConflictError(_("该兑换已领取或已取消。"), field="status")
     redemption.status, redemption.closed_at = RedemptionStatus.COLLECTED, now or timezone.now()
     redemption.save(update_fields=["status", "closed_at"])
     audit(actor, "shop.collect", redemption, {"status": [RedemptionStatus.RESERVED, RedemptionStatus.COLLECTED]})

@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 from django.core import signing
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from jiceng.core.errors import ApplicationError, ConflictError, PermissionDeniedError
 from jiceng.people.choices import PoliticalStatus, WorkerKind
@@ -57,24 +58,24 @@ def registration_create(*, actor, community: Region, kind: str, organisation: Or
     volunteers register themselves or through staff; 特聘 helpers (couriers, drivers) through staff."""
     check_community(community)
     if kind not in RegistrationKind.values:
-        raise ApplicationError("未知的报到类型。", field="kind")
+        raise ApplicationError(_("未知的报到类型。"), field="kind")
     if sum(x is not None for x in (organisation, resident, worker)) != 1:
-        raise ApplicationError("报到对象须为一个单位、一位居民或一位特聘网格员。", field="registrant")
+        raise ApplicationError(_("报到对象须为一个单位、一位居民或一位特聘网格员。"), field="registrant")
     if kind == RegistrationKind.UNIT and organisation is None:
-        raise ApplicationError("单位报到须选择单位。", field="organisation")
+        raise ApplicationError(_("单位报到须选择单位。"), field="organisation")
     if kind != RegistrationKind.UNIT and organisation is not None:
-        raise ApplicationError("单位只能以单位报到登记。", field="kind")
+        raise ApplicationError(_("单位只能以单位报到登记。"), field="kind")
     if kind == RegistrationKind.PARTY_MEMBER and not (
             (resident is not None and resident.political_status in PARTY_STATUSES)
             or (worker is not None and worker.is_party_member)):
-        raise ApplicationError("党员报到须为中共党员（含预备党员）。", field="resident")
+        raise ApplicationError(_("党员报到须为中共党员（含预备党员）。"), field="resident")
     if kind == RegistrationKind.HELPER and (worker is None or worker.kind != WorkerKind.SPECIAL or not worker.active):
-        raise ApplicationError("特聘力量须为在岗的特聘网格员。", field="worker")
+        raise ApplicationError(_("特聘力量须为在岗的特聘网格员。"), field="worker")
     if team is not None and team.community_id != community.pk:
-        raise ApplicationError("服务队不属于该社区/村。", field="team")
+        raise ApplicationError(_("服务队不属于该社区/村。"), field="team")
     if is_resident(actor):
         if kind not in (RegistrationKind.PARTY_MEMBER, RegistrationKind.VOLUNTEER):
-            raise PermissionDeniedError("居民只能本人以党员或志愿者身份报到。")
+            raise PermissionDeniedError(_("居民只能本人以党员或志愿者身份报到。"))
     require_staff_or_self(actor, community, resident if is_resident(actor) else None)
     registration = Registration(community=community, kind=kind, organisation=organisation, resident=resident,
                                 worker=worker, team=team, skills=(skills or "").strip(),
@@ -84,7 +85,7 @@ def registration_create(*, actor, community: Region, kind: str, organisation: Or
         with transaction.atomic():
             registration.save()
     except IntegrityError as exc:
-        raise ConflictError("已在该社区/村报到。", field="registrant") from exc
+        raise ConflictError(_("已在该社区/村报到。"), field="registrant") from exc
     audit(actor, "volunteer.register", registration,
           {"kind": [None, kind], "community": [None, community.code], "registrant": [None, str(registration)]})
     return registration
@@ -96,9 +97,9 @@ def activity_create(*, actor, community: Region, title: str, starts_at: datetime
     check_community(community)
     require_staff(actor, community)
     if ends_at <= starts_at:
-        raise ApplicationError("结束时间须晚于开始时间。", field="ends_at")
+        raise ApplicationError(_("结束时间须晚于开始时间。"), field="ends_at")
     if not isinstance(capacity, int) or isinstance(capacity, bool) or capacity <= 0:
-        raise ApplicationError("名额须为正整数。", field="capacity")
+        raise ApplicationError(_("名额须为正整数。"), field="capacity")
     activity = Activity(community=community, title=(title or "").strip(), starts_at=starts_at, ends_at=ends_at,
                         capacity=capacity, place=place, skills=skills, description=description, **actor_fields(actor))
     full_clean(activity)
@@ -118,26 +119,26 @@ def signup_create(*, actor, activity: Activity, registration: Registration,
     activity = Activity.objects.select_for_update().get(pk=activity.pk)
     now = now or timezone.now()
     if activity.cancelled:
-        raise ApplicationError("活动已取消。", field="activity")
+        raise ApplicationError(_("活动已取消。"), field="activity")
     if now >= activity.ends_at:
-        raise ApplicationError("活动已结束。", field="activity")
+        raise ApplicationError(_("活动已结束。"), field="activity")
     if registration.organisation_id is not None:
-        raise ApplicationError("请以个人报名，并选择所代表的单位。", field="registration")
+        raise ApplicationError(_("请以个人报名，并选择所代表的单位。"), field="registration")
     if not registration.active or registration.community_id != activity.community_id:
-        raise ApplicationError("须先在该社区/村报到。", field="registration")
+        raise ApplicationError(_("须先在该社区/村报到。"), field="registration")
     if organisation is not None and not Registration.objects.filter(
             community=activity.community, organisation=organisation, active=True).exists():
-        raise ApplicationError("所代表的单位未在该社区/村报到。", field="organisation")
+        raise ApplicationError(_("所代表的单位未在该社区/村报到。"), field="organisation")
     taken = Signup.objects.filter(activity=activity, status=SignupStatus.SIGNED_UP).count()
     if taken >= activity.capacity:
-        raise ApplicationError(f"名额已满（{activity.capacity} 人）。", field="capacity")
+        raise ApplicationError(_("名额已满（%(capacity)s 人）。") % {"capacity": activity.capacity}, field="capacity")
     signup = Signup(activity=activity, registration=registration, organisation=organisation, created_at=now,
                     **actor_fields(actor))
     try:
         with transaction.atomic():
             signup.save()
     except IntegrityError as exc:
-        raise ConflictError("已报名该活动。", field="registration") from exc
+        raise ConflictError(_("已报名该活动。"), field="registration") from exc
     audit(actor, "volunteer.signup", signup, {"activity": [None, activity.pk], "registration": [None, registration.pk]})
     return signup
 
@@ -147,7 +148,7 @@ def signup_cancel(*, actor, signup: Signup) -> Signup:
     require_staff_or_self(actor, signup.activity.community, signup.registration.resident if is_resident(actor) else None)
     signup = Signup.objects.select_for_update().get(pk=signup.pk)
     if signup.status != SignupStatus.SIGNED_UP or signup.checked_in_at is not None:
-        raise ConflictError("已签到或已取消的报名不能取消。", field="status")
+        raise ConflictError(_("已签到或已取消的报名不能取消。"), field="status")
     signup.status = SignupStatus.CANCELLED
     signup.save(update_fields=["status"])
     audit(actor, "volunteer.signup_cancel", signup, {"status": [SignupStatus.SIGNED_UP, SignupStatus.CANCELLED]})
@@ -164,20 +165,20 @@ def _check_presence(actor, signup: Signup, token: str | None) -> None:
     """A worker of the community, or the volunteer themselves holding a fresh token for this activity."""
     if is_resident(actor):
         if signup.registration.resident_id != actor.pk:
-            raise PermissionDeniedError("只能为本人签到。")
+            raise PermissionDeniedError(_("只能为本人签到。"))
         if not token:
-            raise ApplicationError("请扫描工作人员出示的签到码。", field="token")
+            raise ApplicationError(_("请扫描工作人员出示的签到码。"), field="token")
         try:
             data = signing.loads(token, salt=CHECKIN_SALT, max_age=CHECKIN_TOKEN_MAX_AGE)
         except signing.SignatureExpired as exc:
-            raise ApplicationError("签到码已过期，请重新扫码。", field="token") from exc
+            raise ApplicationError(_("签到码已过期，请重新扫码。"), field="token") from exc
         except signing.BadSignature as exc:
-            raise ApplicationError("签到码无效。", field="token") from exc
+            raise ApplicationError(_("签到码无效。"), field="token") from exc
         if data.get("a") != signup.activity_id:
-            raise ApplicationError("签到码不属于该活动。", field="token")
+            raise ApplicationError(_("签到码不属于该活动。"), field="token")
         return
     if not staff_covers(actor, signup.activity.community):
-        raise PermissionDeniedError("您无权在该社区/村进行此操作。")
+        raise PermissionDeniedError(_("您无权在该社区/村进行此操作。"))
 
 
 @transaction.atomic
@@ -188,11 +189,11 @@ def signup_check_in(*, actor, signup: Signup, token: str | None = None, now: dat
     now = now or timezone.now()
     activity = signup.activity
     if signup.status != SignupStatus.SIGNED_UP:
-        raise ApplicationError("报名已取消。", field="status")
+        raise ApplicationError(_("报名已取消。"), field="status")
     if signup.checked_in_at is not None:
-        raise ConflictError("已签到。", field="checked_in_at")
+        raise ConflictError(_("已签到。"), field="checked_in_at")
     if now < activity.starts_at - CHECKIN_EARLY or now > activity.ends_at:
-        raise ApplicationError("不在活动时间内，不能签到。", field="checked_in_at")
+        raise ApplicationError(_("不在活动时间内，不能签到。"), field="checked_in_at")
     signup.checked_in_at = now
     signup.save(update_fields=["checked_in_at"])
     audit(actor, "volunteer.check_in", signup, {"checked_in_at": [None, now]})
@@ -208,11 +209,11 @@ def signup_check_out(*, actor, signup: Signup, token: str | None = None, now: da
     now = now or timezone.now()
     activity = signup.activity
     if signup.checked_in_at is None:
-        raise ApplicationError("尚未签到。", field="checked_in_at")
+        raise ApplicationError(_("尚未签到。"), field="checked_in_at")
     if signup.checked_out_at is not None:
-        raise ConflictError("已签退。", field="checked_out_at")
+        raise ConflictError(_("已签退。"), field="checked_out_at")
     if now < signup.checked_in_at:
-        raise ApplicationError("签退时间早于签到时间。", field="checked_out_at")
+        raise ApplicationError(_("签退时间早于签到时间。"), field="checked_out_at")
     start = max(signup.checked_in_at, activity.starts_at)
     end = min(now, activity.ends_at)
     signup.checked_out_at = now

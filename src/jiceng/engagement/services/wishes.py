@@ -12,6 +12,7 @@ from decimal import Decimal, InvalidOperation
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from jiceng.core.errors import ApplicationError, ConflictError, PermissionDeniedError
 from jiceng.people.models import Resident
@@ -42,16 +43,16 @@ def wish_post(*, actor, resident: Resident, category: str, description: str, est
     community = community_of(resident.grid)
     require_staff_or_self(actor, community, resident)
     if category not in WishCategory.values:
-        raise ApplicationError("未知的心愿类别。", field="category")
+        raise ApplicationError(_("未知的心愿类别。"), field="category")
     description = (description or "").strip()
     if not description:
-        raise ApplicationError("请填写心愿内容。", field="description")
+        raise ApplicationError(_("请填写心愿内容。"), field="description")
     try:
         cost = Decimal(str(estimated_cost))
     except InvalidOperation as exc:
-        raise ApplicationError("预估金额须为数字。", field="estimated_cost") from exc
+        raise ApplicationError(_("预估金额须为数字。"), field="estimated_cost") from exc
     if not cost.is_finite() or cost < 0:
-        raise ApplicationError("预估金额不能为负数。", field="estimated_cost")
+        raise ApplicationError(_("预估金额不能为负数。"), field="estimated_cost")
     wish = Wish(community=community, resident=resident, category=category, description=description,
                 estimated_cost=cost, photo=(photo or "").strip(), created_at=now or timezone.now(),
                 **actor_fields(actor))
@@ -68,10 +69,10 @@ def wish_review(*, actor, wish: Wish, approve: bool, reason: str = "", now: date
     require_staff(actor, wish.community, managers_only=True)
     wish = Wish.objects.select_for_update().get(pk=wish.pk)
     if wish.status != WishStatus.SUBMITTED:
-        raise ConflictError("该心愿已审核。", field="status")
+        raise ConflictError(_("该心愿已审核。"), field="status")
     reason = (reason or "").strip()
     if not approve and not reason:
-        raise ApplicationError("请填写未通过原因。", field="reason")
+        raise ApplicationError(_("请填写未通过原因。"), field="reason")
     before = wish.status
     if approve:
         wish.status, wish.published_at = WishStatus.PUBLISHED, now or timezone.now()
@@ -84,20 +85,20 @@ def wish_review(*, actor, wish: Wish, approve: bool, reason: str = "", now: date
 
 def _check_claimant(actor, wish: Wish, resident, organisation, team) -> None:
     if sum(x is not None for x in (resident, organisation, team)) != 1:
-        raise ApplicationError("认领方须为一位党员/志愿者、一个单位或一支服务队。", field="claimant")
+        raise ApplicationError(_("认领方须为一位党员/志愿者、一个单位或一支服务队。"), field="claimant")
     if is_resident(actor):
         if resident is None or resident.pk != actor.pk:
-            raise PermissionDeniedError("居民只能以本人名义认领。")
+            raise PermissionDeniedError(_("居民只能以本人名义认领。"))
     else:
         require_staff(actor, wish.community)
     if resident is not None:
         if resident.pk == wish.resident_id:
-            raise ApplicationError("不能认领自己的心愿。", field="resident")
+            raise ApplicationError(_("不能认领自己的心愿。"), field="resident")
         if resident.political_status not in PARTY_STATUSES and not resident.is_volunteer \
                 and not resident.registrations.filter(active=True).exists():
-            raise ApplicationError("认领人须为党员、志愿者或已报到人员。", field="resident")
+            raise ApplicationError(_("认领人须为党员、志愿者或已报到人员。"), field="resident")
     if team is not None and not team.active:
-        raise ApplicationError("该服务队已停用。", field="team")
+        raise ApplicationError(_("该服务队已停用。"), field="team")
 
 
 @transaction.atomic
@@ -106,12 +107,12 @@ def wish_claim(*, actor, wish: Wish, resident: Resident | None = None, organisat
                now: datetime | None = None) -> WishClaim:
     _check_claimant(actor, wish, resident, organisation, team)
     if not isinstance(days, int) or isinstance(days, bool) or not 0 < days <= MAX_CLAIM_DAYS:
-        raise ApplicationError(f"完成期限须为 1–{MAX_CLAIM_DAYS} 天。", field="days")
+        raise ApplicationError(_("完成期限须为 1–%(max)s 天。") % {"max": MAX_CLAIM_DAYS}, field="days")
     wish = Wish.objects.select_for_update().get(pk=wish.pk)
     if wish.status == WishStatus.CLAIMED:
-        raise ConflictError("该心愿已被认领。", field="wish")
+        raise ConflictError(_("该心愿已被认领。"), field="wish")
     if wish.status != WishStatus.PUBLISHED:
-        raise ApplicationError("该心愿不在待认领状态。", field="wish")
+        raise ApplicationError(_("该心愿不在待认领状态。"), field="wish")
     now = now or timezone.now()
     claim = WishClaim(wish=wish, resident=resident, organisation=organisation, team=team, claimed_at=now,
                       deadline=now + timedelta(days=days), **actor_fields(actor))
@@ -119,7 +120,7 @@ def wish_claim(*, actor, wish: Wish, resident: Resident | None = None, organisat
         with transaction.atomic():
             claim.save(force_insert=True)
     except IntegrityError as exc:
-        raise ConflictError("该心愿已被认领。", field="wish") from exc
+        raise ConflictError(_("该心愿已被认领。"), field="wish") from exc
     wish.status = WishStatus.CLAIMED
     wish.save(update_fields=["status"])
     audit(actor, "wish.claim", claim, {"wish": [None, wish.pk], "claimant": [None, claim.claimant_name],
@@ -136,7 +137,7 @@ def _lock_claim(claim: WishClaim) -> tuple[Wish, WishClaim]:
 def _require_claimant_or_staff(actor, claim: WishClaim) -> None:
     if is_resident(actor):
         if claim.resident_id != actor.pk:
-            raise PermissionDeniedError("只有认领人本人可以操作。")
+            raise PermissionDeniedError(_("只有认领人本人可以操作。"))
         return
     require_staff(actor, claim.wish.community)
 
@@ -153,7 +154,7 @@ def wish_claim_withdraw(*, actor, claim: WishClaim, now: datetime | None = None)
     _require_claimant_or_staff(actor, claim)
     wish, claim = _lock_claim(claim)
     if claim.status != ClaimStatus.ACTIVE:
-        raise ConflictError("该认领已结束。", field="status")
+        raise ConflictError(_("该认领已结束。"), field="status")
     _release(wish, claim, ClaimStatus.WITHDRAWN, now or timezone.now())
     audit(actor, "wish.claim_withdraw", claim, {"status": [ClaimStatus.ACTIVE, ClaimStatus.WITHDRAWN]})
     return claim
@@ -165,13 +166,13 @@ def wish_fulfil(*, actor, claim: WishClaim, photo: str, now: datetime | None = N
     _require_claimant_or_staff(actor, claim)
     photo = (photo or "").strip()
     if not photo:
-        raise ApplicationError("请上传完成照片。", field="photo")
+        raise ApplicationError(_("请上传完成照片。"), field="photo")
     wish, claim = _lock_claim(claim)
     now = now or timezone.now()
     if claim.status != ClaimStatus.ACTIVE:
-        raise ConflictError("该认领已结束。", field="status")
+        raise ConflictError(_("该认领已结束。"), field="status")
     if now > claim.deadline:
-        raise ApplicationError("已超过完成期限。", field="deadline")
+        raise ApplicationError(_("已超过完成期限。"), field="deadline")
     claim.status, claim.fulfilled_at, claim.fulfilment_photo = ClaimStatus.FULFILLED, now, photo
     claim.save(update_fields=["status", "fulfilled_at", "fulfilment_photo"])
     wish.status = WishStatus.FULFILLED
@@ -187,7 +188,7 @@ def wish_thank(*, actor, wish: Wish, message: str = "", now: datetime | None = N
     require_staff_or_self(actor, wish.community, wish.resident)
     wish = Wish.objects.select_for_update().get(pk=wish.pk)
     if wish.status != WishStatus.FULFILLED:
-        raise ApplicationError("心愿尚未实现。", field="status")
+        raise ApplicationError(_("心愿尚未实现。"), field="status")
     now = now or timezone.now()
     wish.status, wish.thanks, wish.thanked_at = WishStatus.THANKED, (message or "").strip()[:300], now
     wish.save(update_fields=["status", "thanks", "thanked_at"])
