@@ -7,7 +7,7 @@ from decimal import Decimal
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from .choices import GroupKind, IndicatorKind
+from .choices import GroupKind, IndicatorKind, PeriodType, SubjectType
 from .compute import fmt
 from .models import RaterAssignment
 
@@ -70,15 +70,18 @@ class RatingForm(forms.Form):
 class NextPeriodForm(forms.Form):
     """下一期: name and dates, proposed from the last round (``services.next_dates``)."""
 
-    label = forms.CharField(label="名称", max_length=100)
-    starts_on = forms.DateField(label="开始日期", widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}))
-    ends_on = forms.DateField(label="结束日期", widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}))
+    label = forms.CharField(label=_("名称"), max_length=100)
+    starts_on = forms.DateField(label=_("开始日期"), widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}))
+    ends_on = forms.DateField(label=_("结束日期"), widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}))
 
     def clean(self):
         data = super().clean()
         if data.get("starts_on") and data.get("ends_on") and data["ends_on"] < data["starts_on"]:
-            self.add_error("ends_on", "结束日期不能早于开始日期。")
+            self.add_error("ends_on", _("结束日期不能早于开始日期。"))
         return data
+
+
+PeriodForm = NextPeriodForm  # a first period asks the same: name and dates (``services.current_dates``)
 
 
 class AdjustmentForm(forms.Form):
@@ -112,3 +115,90 @@ class WithdrawForm(forms.Form):
 class AppealForm(forms.Form):
     reason = forms.CharField(label=_("申诉理由"), max_length=1000, widget=forms.Textarea(attrs={"rows": 3}),
                              help_text=_("写明对哪一项得分有异议、依据是什么。"))
+
+
+def _region_label(region) -> str:
+    return f"{'　' * max(region.depth - 1, 0)}{region.name}"
+
+
+class SchemeTemplateForm(forms.Form):
+    """新建考核方案：a shipped template, the region the scheme belongs to, and a name."""
+
+    template = forms.ChoiceField(label=_("方案模板"), widget=forms.RadioSelect)
+    region = forms.ChoiceField(label=_("组织区域"), help_text=_("方案属于哪一级：由该区域及上级的工作人员管理，考核对象须在该区域内。"))
+    name = forms.CharField(label=_("方案名称"), max_length=100, required=False, help_text=_("留空则用模板名称。"))
+
+    def __init__(self, *args, templates, regions, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["template"].choices = [
+            (t.key, f"{t.name}（{SubjectType(t.subject_type).label}，{PeriodType(t.period_type).label}）：{t.summary}")
+            for t in templates]
+        self.fields["region"].choices = [("", "—")] + [(str(r.pk), _region_label(r)) for r in regions]
+
+
+class BulkSubjectsForm(forms.Form):
+    region = forms.ChoiceField(label=_("区域"), help_text=_("添加该区域内全部符合条件的考核对象，已在本期的跳过。"))
+    peer_group = forms.CharField(label=_("排名组"), max_length=64, required=False,
+                                 help_text=_("同一排名组内排名、互评；留空则全部为一组。"))
+
+    def __init__(self, *args, regions, **kwargs):
+        kwargs.setdefault("auto_id", "bulk_%s")  # beside SubjectAddForm on one page: ids must differ
+        super().__init__(*args, **kwargs)
+        self.fields["region"].choices = [("", "—")] + [(str(r.pk), _region_label(r)) for r in regions]
+
+
+class SubjectAddForm(forms.Form):
+    subject = forms.ChoiceField(label=_("考核对象"))
+    peer_group = forms.CharField(label=_("排名组"), max_length=64, required=False)
+
+    def __init__(self, *args, candidates, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["subject"].choices = [("", "—")] + [(str(pk), label) for pk, label in candidates]
+
+
+class RaterAddForm(forms.Form):
+    group = forms.ChoiceField(label=_("评分组"))
+    rater = forms.ChoiceField(label=_("评分人"))
+    subjects = forms.MultipleChoiceField(label=_("评哪些考核对象"), required=False, widget=forms.CheckboxSelectMultiple,
+                                         help_text=_("不选则评本期全部考核对象（不评自己）。"))
+
+    def __init__(self, *args, groups, raters, subjects, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["group"].choices = [("", "—")] + [(g.code, g.name) for g in groups]
+        self.fields["rater"].choices = [("", "—")] + [(str(u.pk), rater_label(u)) for u in raters]
+        self.fields["subjects"].choices = [(str(s.pk), s.display_name) for s in subjects]
+
+
+def rater_label(user) -> str:
+    where = user.department or user.region
+    return f"{user}（{user.username}{'，' + str(where) if where else ''}）"
+
+
+class PeerAssignForm(forms.Form):
+    group = forms.ChoiceField(label=_("互评组"))
+
+    def __init__(self, *args, groups, **kwargs):
+        kwargs.setdefault("auto_id", "peer_%s")  # beside RaterAddForm on one page: ids must differ
+        super().__init__(*args, **kwargs)
+        self.fields["group"].choices = [(g.code, g.name) for g in groups]
+
+
+class RaterRemoveForm(forms.Form):
+    group = forms.CharField(max_length=32)
+    rater = forms.IntegerField(min_value=1)
+
+
+def candidate_label(obj) -> str:
+    """A possible subject with where it is, so two people of the same name can be told apart."""
+    from jiceng.people.models import Department, GridWorker, User
+    from jiceng.regions.models import Organisation
+
+    if isinstance(obj, GridWorker):
+        return f"{obj.name}（{obj.community.name}）"
+    if isinstance(obj, User):
+        return f"{obj}（{obj.username}，{obj.region.name if obj.region_id else '—'}）"
+    if isinstance(obj, Organisation):
+        return f"{obj.name}（{obj.grid.name}）"
+    if isinstance(obj, Department):
+        return f"{obj.name}（{obj.region.name}）"
+    return obj.name

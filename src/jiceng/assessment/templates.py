@@ -5,6 +5,12 @@ returns a plain definition (copy and change it freely); each ``*_scheme_create``
 from __future__ import annotations
 
 import copy
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.utils.translation import gettext_lazy as _
+
+from jiceng.core.errors import ApplicationError
 
 from .choices import DEFAULT_QUESTIONNAIRE, GroupKind, IndicatorKind, PeriodType, SubjectType
 from .services import scheme_create
@@ -95,3 +101,40 @@ def property_three_party_scheme_create(*, actor, region, name: str = "物业服�
     return scheme_create(actor=actor, name=name, subject_type=SubjectType.PROPERTY, period_type=PeriodType.QUARTER,
                          region=region, definition=property_three_party_definition(red_top_n=red_top_n,
                                                                                    black_bottom_n=black_bottom_n))
+
+
+@dataclass(frozen=True)
+class SchemeTemplate:
+    """A shipped scheme as offered on the page and in the API: what it assesses, how often, its rules."""
+
+    key: str
+    name: str  # the scheme's default name
+    subject_type: str
+    period_type: str
+    definition: Callable[[], dict]
+    summary: str
+
+
+TEMPLATES: dict[str, SchemeTemplate] = {t.key: t for t in [
+    SchemeTemplate("jixian_worker", "社区工作者年度考核", SubjectType.STAFF, PeriodType.YEAR, jixian_worker_definition,
+                   _("集贤：量化考核 70%（党建、网格服务、居民满意度、日常工作）+ 民主测评 30%（德能勤绩廉，去掉最高最低）；"
+                     "减分项、加分项；优秀 ≥ 90 且不超过 20%。")),
+    SchemeTemplate("zhangjiakou_secretary", "社区书记季度考核排名", SubjectType.SECRETARY, PeriodType.QUARTER,
+                   zhangjiakou_secretary_definition,
+                   _("张家口：镇街党政正职评价 40%、评委打分 40%（去掉最高最低）、社区书记互评 20%（匿名）；"
+                     "A ≥ 90、B ≥ 75、C；连续 3 个季度 C 档建议调整，A 档优先入编。")),
+    SchemeTemplate("property_three_party", "物业服务企业三方季度考核", SubjectType.PROPERTY, PeriodType.QUARTER,
+                   property_three_party_definition,
+                   _("物业三方考核：街道社区党组织 70%、业主委员会 15%、住建部门 15%；红榜前 15 名、黑榜后 5 名。")),
+]}
+
+
+def scheme_from_template(*, actor, template: str, region, name: str = ""):
+    """A scheme made from a shipped template: its subject type, period type and rules, in ``region``
+    (within the actor's scope: ``scheme_create`` checks that the actor manages it), named ``name`` or
+    the template's name."""
+    found = TEMPLATES.get(template)
+    if found is None:
+        raise ApplicationError(f"未知的方案模板 {template}。", field="template")
+    return scheme_create(actor=actor, name=(name or "").strip() or found.name, subject_type=found.subject_type,
+                         period_type=found.period_type, region=region, definition=found.definition())

@@ -57,6 +57,12 @@ def is_manager(actor, scheme) -> bool:
     return actor.role in REGION_STAFF_ROLES and in_scope(scheme.region, actor)
 
 
+def may_make_schemes(actor) -> bool:
+    """County, street and community staff set up schemes for their region (or a region below it)."""
+    return (actor is not None and getattr(actor, "is_authenticated", False) and actor.is_active
+            and actor.role in REGION_STAFF_ROLES)
+
+
 def relations(period, actor, subject=None) -> set[str]:
     rel = set()
     if is_manager(actor, period.scheme):

@@ -8,13 +8,14 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from django.db import transaction
+from django.utils import timezone
 
 from jiceng.core.audit import audit_record
 from jiceng.core.errors import ApplicationError
 
 from .. import workflow
 from ..choices import PeriodType, SubjectType
-from ..models import AssessmentPeriod, PeriodSubject, RaterAssignment
+from ..models import AssessmentPeriod, AssessmentScheme, PeriodSubject, RaterAssignment
 from .periods import period_create, subject_reference
 
 _MONTHS = {PeriodType.MONTH: 1, PeriodType.BIMONTH: 2, PeriodType.QUARTER: 3, PeriodType.HALF_YEAR: 6,
@@ -40,6 +41,26 @@ def next_dates(period_type: str, starts_on: date, ends_on: date) -> tuple[date, 
         return start, _add_months(start, months) - timedelta(days=1)
     start = ends_on + timedelta(days=1)
     return start, start + (ends_on - starts_on)
+
+
+def current_dates(period_type: str, today: date) -> tuple[date, date]:
+    """The round of ``period_type`` that contains ``today``: this month, these two months (1–2, 3–4 …),
+    this quarter, this half year or this year; a term (任期) is five calendar years from this January
+    (村（社区）“两委” are elected for five years)."""
+    months = _MONTHS.get(period_type)
+    if months is None:
+        start = date(today.year, 1, 1)
+        return start, date(today.year + 4, 12, 31)
+    start = date(today.year, (today.month - 1) // months * months + 1, 1)
+    return start, _add_months(start, months) - timedelta(days=1)
+
+
+def refuse_overlap(scheme, starts_on: date, ends_on: date) -> None:
+    """One round of a scheme per stretch of time: a second click makes no second round."""
+    overlap = scheme.periods.filter(starts_on__lte=ends_on, ends_on__gte=starts_on).order_by("starts_on").first()
+    if overlap is not None:
+        raise ApplicationError(f"本方案已有考核期“{overlap.label}”（{overlap.starts_on}至{overlap.ends_on}）"
+                               "与新的日期重叠。", field="starts_on")
 
 
 def default_label(period_type: str, starts_on: date, ends_on: date) -> str:
@@ -106,10 +127,7 @@ def period_next(*, actor, period: AssessmentPeriod, label: str = "", starts_on: 
     if ends_on < starts_on:
         raise ApplicationError("开始日期不能晚于结束日期。", field="starts_on")
     label = (label or "").strip() or default_label(scheme.period_type, starts_on, ends_on)
-    overlap = scheme.periods.filter(starts_on__lte=ends_on, ends_on__gte=starts_on).order_by("starts_on").first()
-    if overlap is not None:
-        raise ApplicationError(f"本方案已有考核期“{overlap.label}”（{overlap.starts_on}至{overlap.ends_on}）"
-                               "与新的日期重叠。", field="starts_on")
+    refuse_overlap(scheme, starts_on, ends_on)
     new = period_create(actor=actor, scheme=scheme, label=label, starts_on=starts_on, ends_on=ends_on)
 
     old_subjects = list(period.subjects.order_by("id"))
@@ -152,3 +170,21 @@ def period_next(*, actor, period: AssessmentPeriod, label: str = "", starts_on: 
                           "assignments": [None, len(assignments)],
                           "dropped_subjects": dropped_subjects[:50], "dropped_raters": sorted(dropped_raters)[:50]})
     return NextPeriod(new, len(carried), len(assignments), dropped_subjects, sorted(dropped_raters))
+
+
+@transaction.atomic
+def period_start(*, actor, scheme: AssessmentScheme, label: str = "", starts_on: date | None = None,
+                 ends_on: date | None = None, today: date | None = None) -> AssessmentPeriod:
+    """A new round of a scheme with nothing carried over — the first one, typically: by default the
+    round of the scheme's period type that contains today (``current_dates``), named as offices name
+    it (``default_label``). Refused when a period of the scheme already covers the dates."""
+    workflow.require_manager(actor, scheme)
+    if (starts_on is None) != (ends_on is None):
+        raise ApplicationError("开始日期和结束日期须同时填写（或都不填，按考核周期取本期）。", field="starts_on")
+    if starts_on is None or ends_on is None:
+        starts_on, ends_on = current_dates(scheme.period_type, today or timezone.localdate())
+    if ends_on < starts_on:
+        raise ApplicationError("结束日期不能早于开始日期。", field="ends_on")
+    label = (label or "").strip() or default_label(scheme.period_type, starts_on, ends_on)
+    refuse_overlap(scheme, starts_on, ends_on)
+    return period_create(actor=actor, scheme=scheme, label=label, starts_on=starts_on, ends_on=ends_on)

@@ -17,6 +17,7 @@ from django.db import transaction
 
 from jiceng.core.audit import audit_record
 from jiceng.core.errors import ApplicationError
+from jiceng.regions.choices import RegionLevel
 
 from .. import formula as formula_mod
 from .. import registry
@@ -226,6 +227,8 @@ def scheme_create(*, actor, name: str, subject_type: str, period_type: str, regi
         raise ApplicationError(f"未知考核对象类型 {subject_type}。", field="subject_type")
     if period_type not in PeriodType.values:
         raise ApplicationError(f"未知考核周期 {period_type}。", field="period_type")
+    if region is None or region.level > RegionLevel.COMMUNITY:
+        raise ApplicationError("方案须属于市、区县、街道/乡镇或社区/村，不能属于网格。", field="region")
     scheme = AssessmentScheme(name=name, subject_type=subject_type, period_type=period_type, region=region,
                               description=description, created_by=actor)
     require_manager(actor, scheme)
