@@ -14,7 +14,6 @@ from PIL import Image
 
 from jiceng.events import services
 from jiceng.events.models import Event
-from tests.events.conftest import at
 from tests.events.factories import IN_A1_1, IN_B1, PHONE, as_user, report, to_closed, to_verify
 
 
@@ -141,23 +140,13 @@ def test_the_timeline_says_what_each_step_decided(world, clock):
     assert "ev-detail" not in steps["sign"]
 
 
-def test_the_console_map_says_when_it_shows_fewer_cases_than_there_are(world, clock, monkeypatch):
-    from jiceng.events import views
-
-    first = report(world)
-    clock.move_to(at(2025, 3, 3, 10, 0))
-    latest = report(world)
-    monkeypatch.setattr(views, "MAP_LIMIT", 1)
-    data = as_user(world.alice).get("/events/map.geojson").json()
-    assert (data["total"], data["limit"]) == (2, 1)
-    assert [f["properties"]["number"] for f in data["features"]] == [latest.number]  # the latest first
-    Event.objects.filter(pk=first.pk).update(overdue_at=at(2025, 3, 3, 9, 30))
-    data = as_user(world.alice).get("/events/map.geojson").json()
-    assert [f["properties"]["number"] for f in data["features"]] == [first.number]  # the overdue before any
-    monkeypatch.setattr(views, "MAP_LIMIT", 5)
-    assert as_user(world.alice).get("/events/map.geojson").json()["total"] == 2
-    page = as_user(world.alice).get("/events/").content.decode()
-    assert 'id="events-map-note" hidden' in page and "{shown} / {total}" in page
+def test_the_console_map_carries_its_note_and_the_list_address_for_the_bubbles(world, clock):
+    report(world)
+    page = as_user(world.county).get("/events/?channel=resident").content.decode()
+    # the note the map shows when it draws bubbles (tests/events/test_console_map.py counts them)
+    assert 'id="events-map-note" hidden' in page and "{total}" in page and "{limit}" in page
+    assert 'data-list-url="/events/?channel=resident"' in page
+    assert 'data-url="/events/map.geojson?channel=resident"' in page
 
 
 def test_the_console_filters_by_region_and_channel_and_its_map_follows(world, clock):

@@ -8,6 +8,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from jiceng.regions.choices import RegionLevel
+from jiceng.regions.models import Region
 
 from .choices import Channel, EventState, Rating, UnitKind
 from .selectors import category_options
@@ -159,14 +160,18 @@ class CaseFilterForm(forms.Form):
     overdue = forms.BooleanField(label=_("只看超期"), required=False)
     open_only = forms.BooleanField(label=_("只看未办结"), required=False)
 
-    def __init__(self, *args, regions=(), **kwargs):
-        """``regions``: the streets and communities the viewer may filter by, in tree order."""
+    def __init__(self, *args, regions=(), chosen: Region | None = None, **kwargs):
+        """``regions``: the streets and communities the viewer may filter by, in tree order;
+        ``chosen``: a region in the viewer's scope asked for by address (a bubble of the map: a
+        community of a province, a grid) that the list does not hold — offered too."""
         super().__init__(*args, **kwargs)
         self.fields["category"].choices = _categories()
         regions = list(regions)
         if len(regions) > REGION_FILTER_MAX:
             top = min(r.level for r in regions)
             regions = [r for r in regions if r.level == top]
+        if chosen is not None and all(r.pk != chosen.pk for r in regions):
+            regions.append(chosen)
         top = min((r.level for r in regions), default=0)
         self.fields["region"].choices = [("", "—")] + [(r.pk, f"{'　' * (r.level - top)}{r.name}") for r in regions]
         if len(regions) <= 1:

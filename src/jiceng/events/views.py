@@ -65,6 +65,7 @@ from .forms import (
     preset_range,
 )
 from .models import Event, EventCategory, Whistle
+from .selectors.map import BBox, map_bubbles, open_case_map
 from .tracking import (
     event_by_number_and_phone,
     event_by_number_for_join,
@@ -81,7 +82,7 @@ PAGE_ACTIONS = ("register", "reject", "dispatch", "escalate", "sign", "return", 
 FORM_ACTIONS = ("redispatch", "rule", "whistle", "merge")
 # A called department's steps on one whistle: URL word → workflow action, and what to say when done.
 WHISTLE_STEPS = {"report": ("whistle_report", gettext_lazy("已报到。")), "feedback": ("whistle_feedback", gettext_lazy("已反馈处置情况。"))}
-MAP_LIMIT = 2000  # points on the console's map (a county has ~5,000 open cases; the page says so)
+MAP_LIMIT = None  # points on the console's map (None: selectors.map.MAP_POINTS); beyond them, bubbles per region
 QUEUE_STATES = {
     "accept": (EventState.PENDING, EventState.REGISTERED, EventState.RULING, EventState.RETURNED),
     "handle": (EventState.DISPATCHED, EventState.SIGNED, EventState.HANDLING),
@@ -178,7 +179,10 @@ def _filter_regions(actor) -> list[Region]:
 
 def _case_filters(request) -> tuple[CaseFilterForm, dict]:
     """The console's filters (also the map's): the form, and ``event_filter``'s keyword arguments."""
-    form = CaseFilterForm(request.GET or None, regions=_filter_regions(request.user))
+    wanted = request.GET.get("region", "")
+    chosen = (region_selectors.region_visible(request.user).filter(pk=int(wanted)).first()
+              if wanted.isdigit() and len(wanted) < 12 else None)
+    form = CaseFilterForm(request.GET or None, regions=_filter_regions(request.user), chosen=chosen)
     data = form.cleaned_data if form.is_valid() else {}
     filters = {"state": data.get("state") or "", "q": data.get("q") or "", "channel": data.get("channel") or "",
                "category": EventCategory.objects.filter(code=data.get("category") or "").first(),
@@ -190,21 +194,24 @@ def _case_filters(request) -> tuple[CaseFilterForm, dict]:
 @require_GET
 @login_required
 def map_data(request):
-    """Open cases with a place, as GeoJSON points (state and overdue for the colours): at most
-    MAP_LIMIT, the overdue first and then the latest reported, with ``total`` saying how many there
-    are (the page says when it shows fewer)."""
+    """Open cases with a place under the console's filters, within ``bbox`` (west,south,east,north)
+    when given: points (state and overdue for the colours) up to MAP_LIMIT, else at most ``bubbles``
+    bubbles per region with their counts (``selectors.open_case_map``; the page asks for as many as
+    its map has room for); a bad ``bbox`` or ``bubbles`` is a 400 naming it."""
     _form, filters = _case_filters(request)
     filters.pop("open_only", None)
-    open_cases = selectors.event_filter(selectors.event_visible(request.user), **filters).filter(
-        state__in=list(OPEN_STATES), lng__isnull=False)
-    qs = open_cases.order_by(F("overdue_at").asc(nulls_last=True), "-reported_at", "-id")[:MAP_LIMIT]
-    features = [{"type": "Feature", "geometry": {"type": "Point", "coordinates": [e.lng, e.lat]},
-                 "properties": {"id": e.pk, "number": e.number, "title": e.title, "state": e.state,
-                                "state_label": e.get_state_display(), "overdue": e.overdue_at is not None,
-                                "url": reverse("events:case", args=[e.pk])}} for e in qs]
-    total = len(features) if len(features) < MAP_LIMIT else open_cases.count()
-    return JsonResponse({"type": "FeatureCollection", "features": features, "total": total, "limit": MAP_LIMIT},
-                        json_dumps_params={"ensure_ascii": False})
+    try:
+        bbox = BBox.parse(request.GET.get("bbox"))
+        bubbles = map_bubbles(request.GET.get("bubbles"))
+    except ApplicationError as exc:
+        return JsonResponse(exc.as_dict(), status=exc.status, json_dumps_params={"ensure_ascii": False})
+    found = open_case_map(selectors.event_filter(selectors.event_visible(request.user), **filters), bbox=bbox,
+                          points=MAP_LIMIT, bubbles=bubbles)
+    for feature in found["features"]:
+        p = feature["properties"]
+        if p["kind"] == "case":
+            p["url"] = reverse("events:case", args=[p["id"]])
+    return JsonResponse(found, json_dumps_params={"ensure_ascii": False})
 
 
 # --- the numbers (指标统计) ----------------------------------------------------------------------

@@ -1,5 +1,6 @@
 /* Events maps, no tile layer, no inline script (CSP): the console's map of open cases coloured by
- * state with overdue ringed in red (data from data-url), and the report forms' location picker
+ * state with overdue ringed in red, or bubbles per region where there are too many to draw (data
+ * from data-url, asked again for the view when it moves), and the report forms' location picker
  * (a click fills the longitude/latitude inputs named by data-lng / data-lat). */
 (function () {
   "use strict";
@@ -25,46 +26,164 @@
       .catch(function () { return null; });
   }
 
+  // The console's map. Up to the server's limit the open cases in view come as points; beyond it as
+  // bubbles per region (count, overdue count, the box their cases span). Moving or zooming the map
+  // asks again for what is in view, unless every case of the view is already drawn.
   function consoleMap(el) {
-    fetch(el.dataset.url, { credentials: "same-origin" })
-      .then(function (r) { return r.json(); })
-      .then(function (data) {
-        var features = data.features || [];
-        var note = document.getElementById(el.dataset.note || "");
-        if (note && data.total > features.length) {
-          note.textContent = (el.dataset.noteText || "").replace("{shown}", features.length).replace("{total}", data.total);
-          note.hidden = false;
-        }
+    var map = null, layer = null, loaded = null, timer = null;
+    var note = document.getElementById(el.dataset.note || "");
+    var text = function (key, values) {
+      var t = el.dataset[key] || "";
+      Object.keys(values || {}).forEach(function (k) { t = t.split("{" + k + "}").join(values[k]); });
+      return t;
+    };
+    var address = function (bounds) {
+      // as many bubbles as the map has room for, one per 70 × 70 pixels
+      var room = Math.max(4, Math.min(400, Math.floor(el.clientWidth / 70) * Math.floor(el.clientHeight / 70)));
+      var u = el.dataset.url + (el.dataset.url.indexOf("?") < 0 ? "?" : "&") + "bubbles=" + room;
+      return bounds ? u + "&bbox=" + bounds.toBBoxString() : u;
+    };
+    var listUrl = function (region) {
+      var u = new URL(el.dataset.listUrl || window.location.pathname, window.location.href);
+      u.searchParams.set("region", region);
+      u.searchParams.delete("page");
+      return u.pathname + u.search;
+    };
+
+    function caseMarker(f, crowded) {
+      var p = f.properties, c = f.geometry.coordinates;
+      var marker = L.circleMarker([c[1], c[0]], {
+        radius: crowded ? (p.overdue ? 5 : 4) : (p.overdue ? 9 : 7), color: p.overdue ? "#dc2626" : "#fff",
+        weight: p.overdue ? (crowded ? 2 : 3) : 1, fillColor: COLOURS[p.state] || "#111827", fillOpacity: 0.9
+      });
+      marker.bindTooltip(p.number + " " + p.title + "（" + p.state_label + (p.overdue ? text("overdueText") : "") + "）");
+      marker.on("click", function () { window.location.href = p.url; });
+      return marker;
+    }
+
+    var sizeOf = function (n) { return Math.round(26 + 10 * Math.log10(Math.max(1, n))); };
+
+    // Bubbles that would cover each other at this zoom are drawn as one (the largest first takes in
+    // its neighbours), its figures the sums of theirs.
+    function merged(features) {
+      var items = features.map(function (f) {
+        var p = f.properties, c = f.geometry.coordinates;
+        return { names: [p.name], region: p.region, count: p.count, overdue: p.overdue, lng: c[0] * p.count,
+                 lat: c[1] * p.count, box: L.latLngBounds([p.bounds[1], p.bounds[0]], [p.bounds[3], p.bounds[2]]) };
+      }).sort(function (a, b) { return b.count - a.count; });
+      var out = [];
+      items.forEach(function (it) {
+        var at = map.latLngToContainerPoint([it.lat / it.count, it.lng / it.count]);
+        var host = null;
+        out.forEach(function (o) {
+          if (host) { return; }
+          var there = map.latLngToContainerPoint([o.lat / o.count, o.lng / o.count]);
+          if (at.distanceTo(there) < (sizeOf(o.count) + sizeOf(it.count)) / 2) { host = o; }
+        });
+        if (!host) { out.push(it); return; }
+        host.names.push(it.names[0]);
+        host.region = null;
+        host.count += it.count; host.overdue += it.overdue; host.lng += it.lng; host.lat += it.lat;
+        host.box.extend(it.box);
+      });
+      return out;
+    }
+
+    function bubble(g) {
+      var size = sizeOf(g.count), where = [g.lat / g.count, g.lng / g.count];
+      var html = '<span class="ev-bubble-n"></span>' + (g.overdue ? '<span class="ev-bubble-o"></span>' : "");
+      var name = g.names.length > 1 ? text("manyText", { name: g.names[0], n: g.names.length }) : g.names[0];
+      var marker = L.marker(where, {
+        icon: L.divIcon({ className: "ev-bubble" + (g.overdue ? " has-overdue" : ""), html: html,
+                          iconSize: [size, size] }),
+        keyboard: true, title: name
+      });
+      marker.on("add", function () {  // text content, never markup from data
+        var node = marker.getElement();
+        node.querySelector(".ev-bubble-n").textContent = g.count;
+        var o = node.querySelector(".ev-bubble-o");
+        if (o) { o.textContent = g.overdue; }
+      });
+      var summary = text("groupText", { name: name, count: g.count, overdue: g.overdue });
+      marker.bindTooltip(summary);
+      marker.on("click", function () {
+        map.fitBounds(g.box.pad(0.15), { maxZoom: 17, animate: false });
+        if (!g.region) { return; }  // several regions: the zoom parts them
+        var popup = document.createElement("div");
+        popup.textContent = summary + " ";
+        var link = document.createElement("a");
+        link.href = listUrl(g.region);
+        link.textContent = text("listText");
+        popup.appendChild(link);
+        L.popup({ autoPan: false }).setLatLng(where).setContent(popup).openOn(map);
+      });
+      return marker;
+    }
+
+    function draw(data, fit) {
+      var features = data.features || [];
+      if (!map) {
         if (!features.length) {
           el.classList.add("map-empty");
           el.textContent = el.dataset.emptyText || "";
           return;
         }
-        var map = L.map(el, { attributionControl: false, scrollWheelZoom: false, zoomSnap: 0.25 });
+        map = L.map(el, { attributionControl: false, scrollWheelZoom: false, zoomSnap: 0.25 });
         L.control.scale({ imperial: false }).addTo(map);
+      }
+      if (fit && features.length) {
+        var all = L.latLngBounds(features.map(function (f) {
+          var c = f.geometry.coordinates;
+          return [c[1], c[0]];
+        }));
+        map.fitBounds(all.pad(0.1), { maxZoom: 15, animate: false });
+      }
+      var next = L.featureGroup();
+      if (data.mode === "groups") {
+        merged(features).forEach(function (g) { bubble(g).addTo(next); });
+      } else {
         var crowded = features.length > 300;
-        var group = L.featureGroup().addTo(map);
-        features.forEach(function (f) {
-          var p = f.properties, c = f.geometry.coordinates;
-          var marker = L.circleMarker([c[1], c[0]], {
-            radius: crowded ? (p.overdue ? 5 : 4) : (p.overdue ? 9 : 7), color: p.overdue ? "#dc2626" : "#fff",
-            weight: p.overdue ? (crowded ? 2 : 3) : 1, fillColor: COLOURS[p.state] || "#111827", fillOpacity: 0.9
-          });
-          marker.bindTooltip(p.number + " " + p.title + "（" + p.state_label + (p.overdue ? "，超期" : "") + "）");
-          marker.on("click", function () { window.location.href = p.url; });
-          marker.addTo(group);
+        features.forEach(function (f) { caseMarker(f, crowded).addTo(next); });
+      }
+      if (layer) { map.removeLayer(layer); }
+      layer = next.addTo(map);
+      el.dataset.mode = data.mode;
+      if (note) {
+        note.textContent = data.mode === "groups" ? text("noteText", { total: data.total, limit: data.limit }) : "";
+        note.hidden = data.mode !== "groups";
+      }
+    }
+
+    function load(bounds, fit) {
+      return fetch(address(bounds), { credentials: "same-origin" })
+        .then(function (r) { return r.ok ? r.json() : null; })
+        .then(function (data) {
+          if (!data) { return; }
+          draw(data, fit);
+          loaded = { mode: data.mode, bounds: bounds };
         });
-        map.fitBounds(group.getBounds().pad(0.1), { maxZoom: 15, animate: false });
-        var labels = function () { el.classList.toggle("ev-labels-off", map.getZoom() < 13); };
-        map.on("zoomend", labels);
-        labels();
-        if (el.dataset.outlineUrl) {
-          drawOutline(map, el.dataset.outlineUrl, { color: "#94a3b8", weight: 1, fillColor: "#f1f5f9", fillOpacity: 0.5 })
-            .then(function (outline) { if (outline) { outline.bringToBack(); } el.classList.add("map-ready"); });
-        } else {
-          el.classList.add("map-ready");
-        }
-      });
+    }
+
+    function moved() {
+      // every case of a wider view is already on the map: nothing to ask
+      if (loaded && loaded.mode === "points" && (!loaded.bounds || loaded.bounds.contains(map.getBounds()))) { return; }
+      clearTimeout(timer);
+      timer = setTimeout(function () { load(map.getBounds().pad(0.1), false); }, 250);
+    }
+
+    load(null, true).then(function () {
+      if (!map) { return; }
+      map.on("moveend", moved);
+      var labels = function () { el.classList.toggle("ev-labels-off", map.getZoom() < 13); };
+      map.on("zoomend", labels);
+      labels();
+      if (el.dataset.outlineUrl) {
+        drawOutline(map, el.dataset.outlineUrl, { color: "#94a3b8", weight: 1, fillColor: "#f1f5f9", fillOpacity: 0.5 })
+          .then(function (outline) { if (outline) { outline.bringToBack(); } el.classList.add("map-ready"); });
+      } else {
+        el.classList.add("map-ready");
+      }
+    });
   }
 
   function picker(el) {
