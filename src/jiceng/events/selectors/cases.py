@@ -7,6 +7,7 @@ from datetime import date, datetime
 
 from django.db.models import Count, F, Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from jiceng.core.errors import ApplicationError, NotFoundError
 from jiceng.core.scope import restrict
@@ -42,7 +43,7 @@ def event_visible(actor) -> QuerySet[Event]:
 def event_get(*, actor, pk: int) -> Event:
     event = event_visible(actor).filter(pk=pk).first()
     if event is None:
-        raise NotFoundError("未找到该事件，或您无权查看。")
+        raise NotFoundError(_("未找到该事件，或您无权查看。"))
     return event
 
 
@@ -213,7 +214,7 @@ def whistle_stats(*, actor, start: date, end: date, region: Region | None = None
     """吹哨报到 per department for whistles blown in [start, end): the county sees every department;
     a flagged (late) call counts against the department whether or not it reported afterwards."""
     if end <= start:
-        raise ApplicationError("统计结束日期须晚于开始日期。", field="end")
+        raise ApplicationError(_("统计结束日期须晚于开始日期。"), field="end")
     lo, hi = day_bounds(start, end)
     qs = whistle_visible(actor).filter(blown_at__gte=lo, blown_at__lt=hi).exclude(state=WhistleState.CANCELLED,
                                                                                    reported_at__isnull=True)

@@ -142,7 +142,7 @@ def period_range(period: str, day: date) -> tuple[date, date]:
     elif period == Period.YEAR:
         start = date(day.year, 1, 1)
     else:
-        raise ApplicationError("统计周期须为日、月、季度或年。", field="period")
+        raise ApplicationError(_("统计周期须为日、月、季度或年。"), field="period")
     months = {Period.MONTH: 1, Period.QUARTER: 3, Period.YEAR: 12}[Period(period)]
     month = start.month - 1 + months
     return start, date(start.year + month // 12, month % 12 + 1, 1)
@@ -344,10 +344,10 @@ def event_numbers(*, actor, start: date, end: date, region: Region | None = None
     """The numbers for one question (one rollup aggregate query; the case lists are lazy).
     ``unassigned``: only the cases handled by a region node (属地处置, no department)."""
     if end <= start:
-        raise ApplicationError("统计结束日期须晚于开始日期。", field="end")
+        raise ApplicationError(_("统计结束日期须晚于开始日期。"), field="end")
     unknown = set(keys or []) - set(DEFINITIONS)
     if unknown:
-        raise ApplicationError(f"未知指标：{', '.join(sorted(unknown))}", field="keys")
+        raise ApplicationError(_("未知指标：%(keys)s") % {"keys": ", ".join(sorted(unknown))}, field="keys")
     q = Question(actor=actor, start=start, end=end, region=region, category=category,
                  department=None if unassigned else department, unassigned=unassigned)
     return _build(q, _sums(q), keys)
@@ -375,7 +375,7 @@ OWN_NODES_MAX = 50
 
 def numbers_check(actor) -> None:
     if getattr(actor, "role", None) not in NUMBER_ROLES:
-        raise PermissionDeniedError("指标统计供区县、街道、社区工作人员，网格员和部门工作人员查看。")
+        raise PermissionDeniedError(_("指标统计供区县、街道、社区工作人员，网格员和部门工作人员查看。"))
 
 
 def own_nodes(actor) -> list[Region]:
@@ -428,17 +428,17 @@ def event_numbers_by(*, actor, by: str, start: date, end: date, region: Region |
     (handling department; 属地 for none), "day" or "month". Rows sum to the whole (except regions/categories outside the breakdown). ``unassigned``
     as in ``event_numbers``."""
     if end <= start:
-        raise ApplicationError("统计结束日期须晚于开始日期。", field="end")
+        raise ApplicationError(_("统计结束日期须晚于开始日期。"), field="end")
     unknown = set(keys or []) - set(DEFINITIONS)
     if unknown:
-        raise ApplicationError(f"未知指标：{', '.join(sorted(unknown))}", field="keys")
+        raise ApplicationError(_("未知指标：%(keys)s") % {"keys": ", ".join(sorted(unknown))}, field="keys")
     dims = {"department": None if unassigned else department, "unassigned": unassigned}
     q = Question(actor=actor, start=start, end=end, region=region, category=category, **dims)
     if by == "region" and region is None:
         # no region: a row for each of the actor's own nodes (a grid worker's grids, a county staff's county)
         nodes = own_nodes(actor)
         if not nodes:
-            raise ApplicationError("按区域分组须指定上级区域。", field="region")
+            raise ApplicationError(_("按区域分组须指定上级区域。"), field="region")
         return [Row(node, node.name, event_numbers(actor=actor, start=start, end=end, region=node, category=category,
                                                    keys=keys, **dims)) for node in nodes]
     if by == "region":
@@ -493,7 +493,7 @@ def event_numbers_by(*, actor, by: str, start: date, end: date, region: Region |
             label = bucket.isoformat() if by == "day" else f"{bucket:%Y-%m}"
             rows.append(Row(bucket, label, _build(sub, buckets[bucket], keys)))
         return rows
-    raise ApplicationError("分组方式须为 region、category、department、day 或 month。", field="by")
+    raise ApplicationError(_("分组方式须为 region、category、department、day 或 month。"), field="by")
 
 
 def event_numbers_from_records(*, actor, start: date, end: date, region: Region | None = None,

@@ -12,6 +12,7 @@ from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from jiceng.core.audit import AuditEntry, audit_record, audit_records
 from jiceng.core.errors import ApplicationError, ConflictError
@@ -74,10 +75,10 @@ class Ctx:
 def clean_photos(photos) -> list[str]:
     photos = list(photos or [])
     if len(photos) > MAX_PHOTOS:
-        raise ApplicationError(f"照片最多{MAX_PHOTOS}张。", field="photos")
+        raise ApplicationError(_("照片最多%(n)s张。") % {"n": MAX_PHOTOS}, field="photos")
     for p in photos:
         if not isinstance(p, str) or not p.strip() or len(p) > 300:
-            raise ApplicationError("照片须为已上传文件的地址（不超过300字符）。", field="photos")
+            raise ApplicationError(_("照片须为已上传文件的地址（不超过300字符）。"), field="photos")
     return [p.strip() for p in photos]
 
 
@@ -87,11 +88,11 @@ def clean_point(lng, lat) -> tuple[float | None, float | None]:
     try:
         lng_f, lat_f = float(lng), float(lat)
     except (TypeError, ValueError) as exc:
-        raise ApplicationError("经纬度须为数字。", field="location") from exc
+        raise ApplicationError(_("经纬度须为数字。"), field="location") from exc
     if isinstance(lng, bool) or isinstance(lat, bool) or not (math.isfinite(lng_f) and math.isfinite(lat_f)):
-        raise ApplicationError("经纬度须为数字。", field="location")
+        raise ApplicationError(_("经纬度须为数字。"), field="location")
     if not (-180 <= lng_f <= 180 and -90 <= lat_f <= 90):
-        raise ApplicationError("经纬度超出范围。", field="location")
+        raise ApplicationError(_("经纬度超出范围。"), field="location")
     return lng_f, lat_f
 
 
@@ -102,7 +103,7 @@ def lock(event: Event, *, expected_version: int | None) -> Event:
              .select_related("category", "grid", "community", "handler_region", "handler_department")
              .get(pk=event.pk))
     if expected_version is not None and fresh.version != expected_version:
-        raise ConflictError("该事件刚刚已被他人处理，请刷新后查看最新状态再操作。", field="version")
+        raise ConflictError(_("该事件刚刚已被他人处理，请刷新后查看最新状态再操作。"), field="version")
     return fresh
 
 
@@ -141,7 +142,7 @@ def _write(fresh: Event, *, old_version: int | None, now: datetime) -> None:
         qs = qs.filter(version=old_version)
         values["version"] = old_version + 1
     if qs.update(**values) != 1:
-        raise ConflictError("该事件刚刚已被他人处理，请刷新后查看最新状态再操作。", field="version")
+        raise ConflictError(_("该事件刚刚已被他人处理，请刷新后查看最新状态再操作。"), field="version")
     if old_version is not None:
         fresh.version = old_version + 1
     fresh.updated_at = now
@@ -192,7 +193,7 @@ def run(
     lng, lat = clean_point(lng, lat)
     note = (note or "").strip()
     if len(note) > 2000:
-        raise ApplicationError("意见不超过2000字。", field="note")
+        raise ApplicationError(_("意见不超过2000字。"), field="note")
     if new_case is not None:
         return new_case.step(action, actor, note=note, photos=photos, lng=lng, lat=lat, mutate=mutate,
                              relations=relations, label=label, now=now)
@@ -225,7 +226,7 @@ def run(
 def _check(action: str, event: Event, relations: frozenset[str], note: str):
     t = workflow.check(action, state=event.state, relations=relations)
     if t.needs_reason and not note:
-        raise ApplicationError(f"请填写{t.label}的原因或意见。", field="note")
+        raise ApplicationError(_("请填写%(action)s的原因或意见。") % {"action": t.label}, field="note")
     return t
 
 
@@ -299,9 +300,9 @@ class NewCase:
         """Write the case and everything its steps produced (inside the caller's transaction)."""
         ev = self.event
         ev.save(force_insert=True)
-        entries = audit_records([replace(entry, obj=ev) for _, entry in self.steps])
+        entries = audit_records([replace(entry, obj=ev) for _step, entry in self.steps])
         transitions = []
-        for (transition, _), entry in zip(self.steps, entries, strict=True):
+        for (transition, _entry), entry in zip(self.steps, entries, strict=True):
             transition.event, transition.audit_id = ev, entry.pk
             transitions.append(transition)
         EventTransition.objects.bulk_create(transitions)

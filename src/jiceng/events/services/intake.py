@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from jiceng.core.crypto import blind_index
 from jiceng.core.errors import ApplicationError, PermissionDeniedError
@@ -39,7 +40,7 @@ def resolve_category(category) -> EventCategory:
     else:
         found = EventCategory.objects.filter(code=str(category or "").strip()).first()
     if found is None or not found.active:
-        raise ApplicationError("未知或已停用的事项分类。", field="category")
+        raise ApplicationError(_("未知或已停用的事项分类。"), field="category")
     return found
 
 
@@ -50,39 +51,39 @@ def resolve_place(*, lng, lat, grid: Region | None) -> tuple[Region, Region, flo
     if lng is not None:
         found = locate_grid(lng, lat)
         if found is None:
-            raise ApplicationError("所报位置不在本县（区）网格范围内，请核对位置。", field="location")
+            raise ApplicationError(_("所报位置不在本县（区）网格范围内，请核对位置。"), field="location")
         grid = found
     elif grid is None:
-        raise ApplicationError("请在地图上标注位置，或选择所属网格。", field="location")
+        raise ApplicationError(_("请在地图上标注位置，或选择所属网格。"), field="location")
     if grid.level not in GRID_LEVELS:
-        raise ApplicationError("请选择网格。", field="grid")
+        raise ApplicationError(_("请选择网格。"), field="grid")
     community = ancestor_regions(grid).get(RegionLevel.COMMUNITY)
     if community is None:
-        raise ApplicationError("该网格未归属社区/村。", field="grid")
+        raise ApplicationError(_("该网格未归属社区/村。"), field="grid")
     return grid, community, lng, lat
 
 
 def _check_channel(channel: str, actor, *, reporter_phone: str, source_ref: str, grid: Region) -> None:
     if channel not in Channel.values:
-        raise ApplicationError("未知的上报渠道。", field="channel")
+        raise ApplicationError(_("未知的上报渠道。"), field="channel")
     if channel == Channel.RESIDENT:
         if not reporter_phone:
-            raise ApplicationError("请留下联系电话，便于回复和评价。", field="reporter_phone")
+            raise ApplicationError(_("请留下联系电话，便于回复和评价。"), field="reporter_phone")
     elif channel == Channel.PATROL:
         if not _active(actor) or actor.role != Role.GRID_WORKER:
-            raise PermissionDeniedError("巡查上报须由网格员账号提交。")
+            raise PermissionDeniedError(_("巡查上报须由网格员账号提交。"))
         worker = getattr(actor, "grid_worker", None)
         paths = actor.scope_paths(personal=True)
         if worker is not None:
             paths = [*paths, worker.community.path]
         if not any(grid.path.startswith(p) for p in paths):
-            raise PermissionDeniedError("该位置不在您负责的网格或社区内。", field="location")
+            raise PermissionDeniedError(_("该位置不在您负责的网格或社区内。"), field="location")
     elif channel == Channel.HOTLINE:
         if not _active(actor) or actor.role not in REGION_STAFF_ROLES:
-            raise PermissionDeniedError("热线受理须由工作人员账号提交。")
+            raise PermissionDeniedError(_("热线受理须由工作人员账号提交。"))
     elif channel == Channel.IOT:
         if not source_ref:
-            raise ApplicationError("物联告警须注明设备编号。", field="source_ref")
+            raise ApplicationError(_("物联告警须注明设备编号。"), field="source_ref")
 
 
 def event_create(
@@ -115,9 +116,9 @@ def event_create(
     cat = resolve_category(category)
     description = (description or "").strip()
     if len(description) > MAX_DESCRIPTION:
-        raise ApplicationError(f"问题描述不超过{MAX_DESCRIPTION}字。", field="description")
+        raise ApplicationError(_("问题描述不超过%(n)s字。") % {"n": MAX_DESCRIPTION}, field="description")
     if not description and channel != Channel.IOT:
-        raise ApplicationError("请描述问题。", field="description")
+        raise ApplicationError(_("请描述问题。"), field="description")
     reporter_name = (reporter_name or "").strip()[:50]
     reporter_phone = (reporter_phone or "").strip()
     if reporter_phone and phone_error(reporter_phone):
@@ -241,7 +242,7 @@ def event_join(*, event: Event, name: str = "", phone: str, note: str = "", phot
         if existing is not None:
             return existing
         if Event.objects.filter(pk=event.pk, reporter_phone_hash=phone_hash).exists():
-            raise ApplicationError("您已是该事件的上报人。", field="phone")
+            raise ApplicationError(_("您已是该事件的上报人。"), field="phone")
         holder: dict = {}
 
         def mutate(ctx) -> dict:
@@ -260,18 +261,18 @@ def event_merge(*, actor, duplicate: Event, master: Event, note: str = "") -> Ev
     """合并: the operator declares ``duplicate`` a repeat of ``master``: it becomes 作废 with the
     reason 重复 and a link to the master, and its reporter joins the master as a supporter."""
     if duplicate.pk == master.pk:
-        raise ApplicationError("不能与自身合并。", field="master")
+        raise ApplicationError(_("不能与自身合并。"), field="master")
     with transaction.atomic():
         # Lock both in id order, so two merges of the same pair cannot deadlock.
         for pk in sorted([duplicate.pk, master.pk]):
             list(Event.objects.select_for_update(of=("self",)).filter(pk=pk))
         target = Event.objects.get(pk=master.pk)
         if target.state not in OPEN_STATES:
-            raise ApplicationError("主事件已办结、作废或不予立案，不能作为合并对象。", field="master")
+            raise ApplicationError(_("主事件已办结、作废或不予立案，不能作为合并对象。"), field="master")
         if target.duplicate_of_id is not None:
-            raise ApplicationError("主事件本身已被合并。", field="master")
+            raise ApplicationError(_("主事件本身已被合并。"), field="master")
         if workflow.COMMAND not in _relations(target, actor):
-            raise PermissionDeniedError("您无权处理主事件。", field="master")
+            raise PermissionDeniedError(_("您无权处理主事件。"), field="master")
 
         def mutate(ctx) -> dict:
             ctx.event.duplicate_of_id = target.pk
