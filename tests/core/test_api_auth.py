@@ -211,6 +211,9 @@ RULES_THE_SCHEMA_CANNOT_STATE = {
     "POST /api/regions/import/{dataset}": ("file", "an .xlsx workbook with rows filled from the template"),
     "POST /api/people/import/{dataset}": ("file", "an .xlsx workbook with rows filled from the template"),
     "POST /api/assessment/periods/{id}/next": ("starts_on", "both dates or neither, in order, not overlapping a round"),
+    "POST /api/assessment/schemes": ("region_id", "a city, county, street or community, not a grid"),
+    "POST /api/assessment/schemes/{id}/periods": (("starts_on", "ends_on"),
+                                                  "both dates or neither, in order, not overlapping a round"),
 }
 
 
