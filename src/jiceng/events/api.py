@@ -15,6 +15,8 @@ from urllib.parse import urlencode
 
 from django.conf import settings
 from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from ninja import Field, File, Path, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 
@@ -390,7 +392,7 @@ def _category(code: str) -> EventCategory | None:
         return None
     found = EventCategory.objects.filter(code=code).first()
     if found is None:
-        raise NotFoundError("未知的事项分类。", field="category")
+        raise NotFoundError(_("未知的事项分类。"), field="category")
     return found
 
 
@@ -399,7 +401,7 @@ def _intake_category(code: str) -> EventCategory:
     code names a record that is not there (404, like an id)."""
     found = rows.row(EventCategory, code=code.strip(), active=True)  # every intake reads it: see core.rows
     if found is None:
-        raise NotFoundError("未知或已停用的事项分类。", field="category")
+        raise NotFoundError(_("未知或已停用的事项分类。"), field="category")
     return found
 
 
@@ -409,11 +411,11 @@ def _unit(actor, data: UnitIn | None) -> Unit | None:
     if data.kind == UnitKind.DEPARTMENT:
         dept = Department.objects.filter(pk=data.id).first()
         if dept is None:
-            raise NotFoundError(f"部门（ID {data.id}）不存在。", field="unit")
+            raise NotFoundError(_("部门（ID %(id)s）不存在。") % {"id": data.id}, field="unit")
         return Unit.of_department(dept)
     region = Region.objects.filter(pk=data.id).first()
     if region is None:
-        raise NotFoundError(f"区域（ID {data.id}）不存在。", field="unit")
+        raise NotFoundError(_("区域（ID %(id)s）不存在。") % {"id": data.id}, field="unit")
     return Unit.of_region(region)
 
 
@@ -449,7 +451,7 @@ def _done(request, pk: int) -> dict:
                          "急难呼救自动立案并按处置程序派遣。返回新事件的摘要（与列表中的一行相同，不含流转记录）；"
                          "完整流转记录与可办操作见 GET /cases/{pk}。")
 def case_create(request, data: StaffIntakeIn):
-    grid = lookup_or_404(Region.objects.all(), request.auth, data.grid, field="grid", label="网格")
+    grid = lookup_or_404(Region.objects.all(), request.auth, data.grid, field="grid", label=pgettext("record type", "网格"))
     event = services.event_create(
         channel=data.channel, category=_intake_category(data.category), description=data.description,
         title=data.title, lng=data.lng, lat=data.lat, grid=grid, address=data.address, photos=data.photos,
@@ -465,7 +467,7 @@ def case_create(request, data: StaffIntakeIn):
 def public_case_create(request, data: PublicIntakeIn):
     _public_limit(request, "intake", data.reporter_phone)
     if data.website:
-        raise ApplicationError("提交无效。", field="website")
+        raise ApplicationError(_("提交无效。"), field="website")
     event = services.event_create(
         channel=Channel.RESIDENT, category=_intake_category(data.category), description=data.description, lng=data.lng,
         lat=data.lat, address=data.address, photos=data.photos, reporter_name=data.reporter_name,
@@ -523,7 +525,7 @@ def public_rate(request, data: RateIn):
             description="按状态、分类、区域、是否超期、上报日期筛选；只列当前用户管辖范围内的事件。")
 def case_list(request, filters: Query[ListFilters], page: Query[PageParams]):
     actor = request.auth
-    region = lookup_or_404(Region.objects.all(), actor, filters.region, field="region", label="区域")
+    region = lookup_or_404(Region.objects.all(), actor, filters.region, field="region", label=pgettext("record type", "区域"))
     qs = selectors.event_filter(
         selectors.event_visible(actor), state=filters.state or "", category=_category(filters.category),
         region=region, overdue=filters.overdue, open_only=filters.open_only, q=filters.q,
@@ -593,7 +595,7 @@ def case_merge(request, pk: ObjectId, data: MergeIn):
     actor = request.auth
     master = selectors.event_visible(actor).filter(pk=data.master).first()
     if master is None:
-        raise NotFoundError(f"主事件（ID {data.master}）不存在，或不在您的管辖范围内。", field="master")
+        raise NotFoundError(_("主事件（ID %(id)s）不存在，或不在您的管辖范围内。") % {"id": data.master}, field="master")
     services.event_merge(actor=actor, duplicate=_case(request, pk), master=master, note=data.note)
     return _done(request, pk)
 
@@ -617,7 +619,7 @@ def _whistle_out(w: Whistle) -> dict:
 def case_whistle(request, pk: ObjectId, data: WhistleIn):
     departments = list(Department.objects.filter(pk__in=data.departments))
     if len(departments) != len(set(data.departments)):
-        raise NotFoundError("部分部门不存在。", field="departments")
+        raise NotFoundError(_("部分部门不存在。"), field="departments")
     rows = services.whistle_blow(actor=request.auth, event=_case(request, pk), departments=departments,
                                  reason=data.reason)
     return Status(201, [_whistle_out(w) for w in rows])
@@ -626,7 +628,7 @@ def case_whistle(request, pk: ObjectId, data: WhistleIn):
 def _whistle(request, pk: int) -> Whistle:
     found = selectors.whistle_visible(request.auth).filter(pk=pk).first()
     if found is None:
-        raise NotFoundError("未找到该吹哨记录，或您无权查看。")
+        raise NotFoundError(_("未找到该吹哨记录，或您无权查看。"))
     return found
 
 
@@ -651,7 +653,7 @@ def _department(pk: int | None) -> tuple[Department | None, bool]:
         return None, pk == 0
     found = Department.objects.filter(pk=pk).first()
     if found is None:
-        raise NotFoundError(f"部门（ID {pk}）不存在。", field="department")
+        raise NotFoundError(_("部门（ID %(id)s）不存在。") % {"id": pk}, field="department")
     return found, False
 
 
@@ -661,7 +663,7 @@ class _Question:
 
     def __init__(self, actor, params: NumbersIn):
         selectors.numbers_check(actor)
-        region = lookup_or_404(Region.objects.all(), actor, params.region, field="region", label="区域")
+        region = lookup_or_404(Region.objects.all(), actor, params.region, field="region", label=pgettext("record type", "区域"))
         category = _category(params.category)
         department, unassigned = _department(params.department)
         self.dims = {"start": params.start, "end": params.end, "region": region, "category": category,
@@ -699,7 +701,7 @@ def numbers(request, params: Query[NumbersIn]):
                         "keys 限定指标（逗号分隔，默认全部）。")
 def number_breakdown(request, params: Query[BreakdownIn]):
     if params.by == "day" and (params.end - params.start).days > MAX_BREAKDOWN_DAYS:
-        raise ApplicationError(f"按日分组的统计时段最长 {MAX_BREAKDOWN_DAYS} 天。", field="end")
+        raise ApplicationError(_("按日分组的统计时段最长 %(max)s 天。") % {"max": MAX_BREAKDOWN_DAYS}, field="end")
     q = _Question(request.auth, params)
     keys = list(dict.fromkeys(params.keys.split(","))) if params.keys else None
     out = []
@@ -741,9 +743,9 @@ def _row_question(by: str, row: selectors.Row) -> tuple[str, dict]:
 def number_cases(request, key: str, params: Query[NumberCasesIn], page: Query[PageParams]):
     definition = selectors.DEFINITIONS.get(key)
     if definition is None:
-        raise NotFoundError("未知指标。")
+        raise NotFoundError(_("未知指标。"))
     if params.of == "denominator" and definition.denominator is None:
-        raise ApplicationError(f"指标“{definition.label}”没有分母。", field="of")
+        raise ApplicationError(_("指标“%(label)s”没有分母。") % {"label": definition.label}, field="of")
     q = _Question(request.auth, params)
     found = selectors.event_numbers(actor=request.auth, keys=[key], **q.dims)[key]
     cases = found.base if params.of == "denominator" else found.cases
@@ -755,7 +757,7 @@ def number_cases(request, key: str, params: Query[NumberCasesIn], page: Query[Pa
                         "超时未报到和按时报到率；超时的先列。只统计当前用户能看到的吹哨（部门工作人员只看本部门）。")
 def whistle_stats(request, params: Query[WhistleStatsIn]):
     selectors.numbers_check(request.auth)
-    region = lookup_or_404(Region.objects.all(), request.auth, params.region, field="region", label="区域")
+    region = lookup_or_404(Region.objects.all(), request.auth, params.region, field="region", label=pgettext("record type", "区域"))
     rows = selectors.whistle_stats(actor=request.auth, start=params.start, end=params.end, region=region)
     return [{"department_id": r.department.pk, "department": r.department.name, "called": r.called,
              "reported_in_time": r.reported_in_time, "reported_late": r.reported_late,

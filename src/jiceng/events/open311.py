@@ -26,6 +26,7 @@ from django.http import HttpResponse, JsonResponse
 from django.urls import path
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
@@ -115,7 +116,7 @@ def _guard(view):
 
     def wrapped(request, *args, fmt: str, **kwargs):
         if fmt not in FORMATS:
-            return _error("json", 404, "不支持的格式（json 或 xml）。")
+            return _error("json", 404, _("不支持的格式（json 或 xml）。"))
         try:
             _limit(request)
             return view(request, *args, fmt=fmt, **kwargs)
@@ -141,7 +142,7 @@ def service_list(request, *, fmt: str):
 def service_definition(request, code: str, *, fmt: str):
     cat = EventCategory.objects.filter(code=code, active=True).first()
     if cat is None:
-        return _error(fmt, 404, "未知的服务代码（service_code）。")
+        return _error(fmt, 404, _("未知的服务代码（service_code）。"))
     # No extra attributes: every category takes the same fields.
     body = {"service_code": cat.code, "attributes": []}
     if fmt == "xml":
@@ -161,7 +162,7 @@ def _readable(request) -> tuple[QuerySet[Event], bool]:
         return event_visible(user), False
     if settings.JICENG_OPEN311_PUBLIC_READS:
         return Event.objects.select_related("category", "grid", "handler_region", "handler_department"), True
-    raise PermissionDeniedError("查询服务请求需要有效的 api_key。")
+    raise PermissionDeniedError(_("查询服务请求需要有效的 api_key。"))
 
 
 def _by_number(qs: QuerySet[Event], number: str) -> Event | None:
@@ -180,9 +181,9 @@ def _moment(value: str, name: str) -> datetime | None:
     except ValueError:
         parsed = None
     if parsed is None:
-        raise ApplicationError(f"{name} 须为 W3C 日期时间格式（如 2025-03-01T00:00:00+08:00）。")
+        raise ApplicationError(_("%(name)s 须为 W3C 日期时间格式（如 2025-03-01T00:00:00+08:00）。") % {"name": name})
     if not 2000 <= parsed.year <= 2100:
-        raise ApplicationError(f"{name} 须在 2000～2100 年之间。")
+        raise ApplicationError(_("%(name)s 须在 2000～2100 年之间。") % {"name": name})
     return parsed if timezone.is_aware(parsed) else timezone.make_aware(parsed)
 
 
@@ -206,7 +207,7 @@ def _requests_get(request, fmt: str) -> HttpResponse:
     status = request.GET.get("status", "")
     wanted = {s.strip() for s in status.split(",") if s.strip()}
     if wanted - {"open", "closed"}:
-        raise ApplicationError("status 只能是 open 或 closed。")
+        raise ApplicationError(_("status 只能是 open 或 closed。"))
     if wanted == {"open"}:
         qs = qs.filter(state__in=list(OPEN_STATES))
     elif wanted == {"closed"}:
@@ -231,9 +232,9 @@ def _requests_post(request, fmt: str) -> HttpResponse:
     data = request.POST
     user = _key_user(data.get("api_key", ""))
     if user is None:
-        return _error(fmt, 403, "api_key 无效或缺失。")
+        return _error(fmt, 403, _("api_key 无效或缺失。"))
     if not data.get("service_code"):
-        return _error(fmt, 400, "缺少 service_code。")
+        return _error(fmt, 400, _("缺少 service_code。"))
     name = f"{data.get('last_name', '')}{data.get('first_name', '')}".strip()
     event = services.event_create(
         channel=Channel.HOTLINE, category=data.get("service_code", ""),
@@ -242,7 +243,7 @@ def _requests_post(request, fmt: str) -> HttpResponse:
         actor=user, source_ref=f"open311:{data.get('device_id', '')}"[:100],
         idempotency_key=f"open311:{data['token']}" if data.get("token") else None,
     )
-    body = [{"service_request_id": event.number, "service_notice": "已收到，将按时限办理。", "account_id": None}]
+    body = [{"service_request_id": event.number, "service_notice": _("已收到，将按时限办理。"), "account_id": None}]
     return _respond(fmt, "service_requests", "request", body, status=201)
 
 
@@ -261,7 +262,7 @@ def request_detail(request, number: str, *, fmt: str):
     qs, public = _readable(request)
     event = _by_number(qs, number)
     if event is None:
-        return _error(fmt, 404, "未找到该服务请求。")
+        return _error(fmt, 404, _("未找到该服务请求。"))
     return _respond(fmt, "service_requests", "request", [_request(event, public=public)])
 
 

@@ -19,6 +19,8 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.core import signing
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from jiceng.core.crypto import blind_index
 from jiceng.core.errors import ApplicationError, NotFoundError
@@ -28,7 +30,7 @@ from .models import Event, EventSupporter
 
 TRACKING_SALT = "jiceng.events.tracking"
 NUMBER_PATTERN = r"^[0-9]{15,20}$"  # 8-digit date + the id, zero-padded to at least 7 digits
-NOT_FOUND = "未找到该案件，或电话与上报时不符。"
+NOT_FOUND = gettext_lazy("未找到该案件，或电话与上报时不符。")
 
 
 def tracking_token(event: Event, *, supporter: bool = False) -> str:
@@ -48,12 +50,12 @@ def event_by_tracking_token(token: str) -> tuple[Event, bool]:
         is_reporter = not value.endswith(":s")
         pk = int(value.removesuffix(":s"))
     except signing.SignatureExpired as exc:
-        raise ApplicationError("查询链接已过期，请用案件编号和上报电话查询。", field="token") from exc
+        raise ApplicationError(_("查询链接已过期，请用案件编号和上报电话查询。"), field="token") from exc
     except (signing.BadSignature, ValueError) as exc:
-        raise ApplicationError("查询链接无效。", field="token") from exc
+        raise ApplicationError(_("查询链接无效。"), field="token") from exc
     event = Event.objects.select_related("category").filter(pk=pk).first()
     if event is None:
-        raise NotFoundError("未找到该案件。")
+        raise NotFoundError(_("未找到该案件。"))
     return event, is_reporter
 
 
@@ -70,19 +72,19 @@ def event_by_number_and_phone(number: str, phone: str) -> tuple[Event, bool]:
     event = _event_by_number(number)
     digest = blind_index(phone, purpose="phone") if phone else ""
     if event is None or not digest:
-        raise NotFoundError(NOT_FOUND, field="number")
+        raise NotFoundError(str(NOT_FOUND), field="number")
     if event.reporter_phone_hash and event.reporter_phone_hash == digest:
         return event, True
     if EventSupporter.objects.filter(event_id=event.pk, phone_hash=digest).exists():
         return event, False
-    raise NotFoundError(NOT_FOUND, field="number")
+    raise NotFoundError(str(NOT_FOUND), field="number")
 
 
 def event_by_number_for_join(number: str) -> Event:
     """"Me too" names a case by its number (offered as a likely duplicate while reporting)."""
     event = _event_by_number(number)
     if event is None:
-        raise NotFoundError("未找到该案件编号。", field="number")
+        raise NotFoundError(_("未找到该案件编号。"), field="number")
     return event
 
 

@@ -20,6 +20,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from jiceng.core.errors import ApplicationError, PermissionDeniedError
 from jiceng.core.excel import (
@@ -139,30 +140,36 @@ def _parse_row(n: int, v: dict[str, Any], *, errors: RowErrors) -> dict | None:
     out: dict[str, Any] = {}
     name = cell_text(v.get("name"))
     if not name:
-        fail("name", "必填。")
+        fail("name", _("必填。"))
     elif len(name) > NAME_MAX:
-        fail("name", f"最多 {NAME_MAX} 个字。")
+        fail("name", _("最多 %(max_length)s 个字。") % {"max_length": NAME_MAX})
     else:
         out["name"] = name
     level = parse_choice(v.get("handler_level"), HandlerLevel) if cell_text(v.get("handler_level")) else None
     if level is None:
         shown = cell_text(v.get("handler_level"))
-        fail("handler_level", f"无法识别“{shown}”，应为 {choice_labels(HandlerLevel)}。" if shown else "必填。")
+        if shown:
+            fail("handler_level", _("无法识别“%(value)s”，应为 %(choices)s。") % {
+                "value": shown, "choices": choice_labels(HandlerLevel)})
+        else:
+            fail("handler_level", _("必填。"))
     else:
         out["handler_level"] = level
     department = ""
     if cell_text(v.get("department_kind")):
         department = parse_choice(v.get("department_kind"), DepartmentKind) or ""
         if not department:
-            fail("department_kind", f"无法识别“{cell_text(v.get('department_kind'))}”，应为 {choice_labels(DepartmentKind)}。")
+            fail("department_kind", _("无法识别“%(value)s”，应为 %(choices)s。") % {
+                "value": cell_text(v.get("department_kind")), "choices": choice_labels(DepartmentKind)})
     elif level == HandlerLevel.DEPARTMENT:
-        fail("department_kind", "默认处置层级为职能部门时必填。")
+        fail("department_kind", _("默认处置层级为职能部门时必填。"))
     out["department_kind"] = department
     for key, choices in _CHOICES.items():
         if cell_text(v.get(key)):
             value = parse_choice(v.get(key), choices)
             if value is None:
-                fail(key, f"无法识别“{cell_text(v.get(key))}”，应为 {choice_labels(choices)}。")
+                fail(key, _("无法识别“%(value)s”，应为 %(choices)s。") % {
+                    "value": cell_text(v.get(key)), "choices": choice_labels(choices)})
             else:
                 out[key] = value
     for key in _HOURS:
@@ -170,23 +177,23 @@ def _parse_row(n: int, v: dict[str, Any], *, errors: RowErrors) -> dict | None:
             try:
                 out[key] = _parse_hours(v.get(key))
             except ValueError:
-                fail(key, f"应为大于 0、不超过 {HOURS_MAX} 的小时数（最多两位小数）。")
+                fail(key, _("应为大于 0、不超过 %(max)s 的小时数（最多两位小数）。") % {"max": HOURS_MAX})
     for key, (low, high) in _INTEGERS.items():
         if cell_text(v.get(key)):
             try:
                 out[key] = _parse_int(v.get(key), low, high)
             except ValueError:
-                fail(key, f"应为 {low}～{high} 的整数。")
+                fail(key, _("应为 %(low)s～%(high)s 的整数。") % {"low": low, "high": high})
     for key in _YES_NO:
         if cell_text(v.get(key)):
             yes = parse_yes_no(v.get(key))
             if yes is None:
-                fail(key, f"应为“是”或“否”，而不是“{cell_text(v.get(key))}”。")
+                fail(key, _("应为“是”或“否”，而不是“%(raw)s”。") % {"raw": cell_text(v.get(key))})
             else:
                 out[key] = yes
     description = cell_text(v.get("description"))
     if len(description) > DESCRIPTION_MAX:
-        fail("description", f"最多 {DESCRIPTION_MAX} 个字。")
+        fail("description", _("最多 %(max_length)s 个字。") % {"max_length": DESCRIPTION_MAX})
     elif description:
         out["description"] = description
     return None if bad else out
@@ -194,7 +201,7 @@ def _parse_row(n: int, v: dict[str, Any], *, errors: RowErrors) -> dict | None:
 
 def _require_importer(actor) -> None:
     if not can_manage_catalogue(actor):
-        raise PermissionDeniedError("只有系统管理员或区县工作人员可以导入事项分类。")
+        raise PermissionDeniedError(_("只有系统管理员或区县工作人员可以导入事项分类。"))
 
 
 def category_import(*, actor, rows: list[SheetRow]) -> int:
@@ -212,13 +219,13 @@ def category_import(*, actor, rows: list[SheetRow]) -> int:
     for i, (sheet_row, code, parent_code) in enumerate(zip(rows, codes, parent_codes, strict=True)):
         n, bad = sheet_row.number, False
         if not code:
-            errors.add(n, "code", "必填。")
+            errors.add(n, "code", _("必填。"))
             bad = True
         elif not category_code_validator.regex.match(code):
-            errors.add(n, "code", "只能由字母、数字、下划线和连字符组成，最多32位。")
+            errors.add(n, "code", _("只能由字母、数字、下划线和连字符组成，最多32位。"))
             bad = True
         elif code in first_row:
-            errors.add(n, "code", f"与第 {first_row[code]} 行的编码重复。")
+            errors.add(n, "code", _("与第 %(row)s 行的编码重复。") % {"row": first_row[code]})
             bad = True
         if code and code not in first_row:
             first_row[code] = n
@@ -227,29 +234,31 @@ def category_import(*, actor, rows: list[SheetRow]) -> int:
         if current is not None:
             now = current.parent.code if current.parent_id else ""
             if parent_code != now:
-                errors.add(n, "parent", f"已有分类不能通过导入改变上级（现为“{now or '无，顶级分类'}”）。")
+                errors.add(n, "parent", _("已有分类不能通过导入改变上级（现为“%(parent)s”）。") % {
+                    "parent": now or _("无，顶级分类")})
                 bad = True
         elif not parent_code:
             pass
         elif parent_code == code:
-            errors.add(n, "parent", "上级不能是本分类。")
+            errors.add(n, "parent", _("上级不能是本分类。"))
             bad = True
         elif parent_code in in_file:
             parent_path = in_file[parent_code].path_length
         elif parent_code in existing:
             parent_path = len(existing[parent_code].path)
         elif parent_code in first_row:
-            errors.add(n, "parent", f"上级 {parent_code}（第 {first_row[parent_code]} 行）有错误，请先改正该行。")
+            errors.add(n, "parent", _("上级 %(code)s（第 %(row)s 行）有错误，请先改正该行。") % {
+                "code": parent_code, "row": first_row[parent_code]})
             bad = True
         elif parent_code in codes[i + 1:]:
-            errors.add(n, "parent", f"上级 {parent_code} 在本文件更靠后的行，请把上级放在前面。")
+            errors.add(n, "parent", _("上级 %(code)s 在本文件更靠后的行，请把上级放在前面。") % {"code": parent_code})
             bad = True
         else:
-            errors.add(n, "parent", f"上级编码 {parent_code} 不存在。")
+            errors.add(n, "parent", _("上级编码 %(code)s 不存在。") % {"code": parent_code})
             bad = True
         path_length = len(current.path) if current is not None else parent_path + len(code) + 1
         if current is None and not bad and path_length > PATH_MAX:
-            errors.add(n, "parent", "分类层级过深或编码过长。")
+            errors.add(n, "parent", _("分类层级过深或编码过长。"))
             bad = True
         fields = _parse_row(n, sheet_row.values, errors=errors)
         if bad or fields is None:
@@ -305,7 +314,7 @@ def _category_rows(qs):
 def category_export(*, actor, params):
     """The whole catalogue in tree order (parents before children), the template's columns."""
     if not can_manage_catalogue(actor):
-        raise PermissionDeniedError("只有系统管理员或区县工作人员可以导出事项分类。")
+        raise PermissionDeniedError(_("只有系统管理员或区县工作人员可以导出事项分类。"))
     return CATEGORY_COLUMNS, _category_rows(EventCategory.objects.order_by("path")), ""
 
 

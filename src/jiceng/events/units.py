@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.utils.translation import gettext as _
+
 from jiceng.core import rows
 from jiceng.core.errors import ApplicationError
 from jiceng.people.choices import DepartmentKind
@@ -78,7 +80,7 @@ def department_for(kind: str, grid: Region) -> Department:
     found = rows.rows(Department, kind=kind, region__in=list(regions))
     if not found:
         label = DepartmentKind(kind).label if kind in DepartmentKind.values else kind
-        raise ApplicationError(f"本地未设置“{label}”类部门，无法自动派遣，请选择处置单位。", field="unit")
+        raise ApplicationError(_("本地未设置“%(label)s”类部门，无法自动派遣，请选择处置单位。") % {"label": label}, field="unit")
     dept = min(found, key=lambda d: (-regions[d.region_id].depth, d.code))
     dept.region = regions[dept.region_id]
     return dept
@@ -91,7 +93,7 @@ def default_unit(event) -> Unit:
         return Unit.of_department(department_for(category.department_kind, event.grid))
     region = ancestor_regions(event.grid).get(_LEVEL_OF[HandlerLevel(category.handler_level)])
     if region is None:
-        raise ApplicationError("未找到该网格的上级区域，无法自动派遣。", field="unit")
+        raise ApplicationError(_("未找到该网格的上级区域，无法自动派遣。"), field="unit")
     return Unit.of_region(region)
 
 
@@ -100,13 +102,13 @@ def check_unit(event, unit: Unit) -> Unit:
     if unit.kind == UnitKind.REGION:
         region = unit.region
         if region is None or region.level not in UNIT_LEVELS or not event.grid.path.startswith(region.path):
-            raise ApplicationError("处置属地须为该事件所在的社区/村、街道/乡镇或区县。", field="unit")
+            raise ApplicationError(_("处置属地须为该事件所在的社区/村、街道/乡镇或区县。"), field="unit")
         return unit
     if unit.kind == UnitKind.DEPARTMENT and unit.department is not None:
         if not event.grid.path.startswith(unit.department.region.path):
-            raise ApplicationError(f"{unit.department.name}不负责该事件所在区域。", field="unit")
+            raise ApplicationError(_("%(name)s不负责该事件所在区域。") % {"name": unit.department.name}, field="unit")
         return unit
-    raise ApplicationError("请选择处置单位。", field="unit")
+    raise ApplicationError(_("请选择处置单位。"), field="unit")
 
 
 def units_serving(event) -> list[Unit]:
@@ -127,8 +129,8 @@ def escalation_target(event) -> Unit:
     else:
         level = event.handler_region.level
         if level <= RegionLevel.COUNTY:
-            raise ApplicationError("已是区县层级，不能再上报升级。", field="unit")
+            raise ApplicationError(_("已是区县层级，不能再上报升级。"), field="unit")
         target = regions.get(level - 1)
     if target is None:
-        raise ApplicationError("未找到上级区域。", field="unit")
+        raise ApplicationError(_("未找到上级区域。"), field="unit")
     return Unit.of_region(target)

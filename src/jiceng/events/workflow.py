@@ -15,7 +15,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.utils.translation import pgettext_lazy
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext, pgettext_lazy
 
 from jiceng.core.errors import ApplicationError, PermissionDeniedError
 from jiceng.people.choices import Role
@@ -37,8 +38,11 @@ SYSTEM = "system"  # timers, automatic dispatch of emergency calls, IoT intake
 PUBLIC = "public"  # anyone: intake and "me too"
 
 RELATION_LABELS = {
-    COMMAND: "指挥中心", HANDLER: "处置单位", VERIFIER: "核查人", SUPERVISOR: "上级督办", WHISTLER: "吹哨单位",
-    CALLED: "报到部门", CALLER: "回访人", REPORTER: "上报人", SYSTEM: "系统", PUBLIC: "群众",
+    COMMAND: pgettext_lazy("case relation", "指挥中心"), HANDLER: pgettext_lazy("case relation", "处置单位"),
+    VERIFIER: pgettext_lazy("case relation", "核查人"), SUPERVISOR: pgettext_lazy("case relation", "上级督办"),
+    WHISTLER: pgettext_lazy("case relation", "吹哨单位"), CALLED: pgettext_lazy("case relation", "报到部门"),
+    CALLER: pgettext_lazy("case relation", "回访人"), REPORTER: pgettext_lazy("case relation", "上报人"),
+    SYSTEM: pgettext_lazy("case relation", "系统"), PUBLIC: pgettext_lazy("case relation", "群众"),
 }
 
 WORKING = (S.REGISTERED, S.DISPATCHED, S.SIGNED, S.HANDLING)
@@ -116,10 +120,11 @@ def check(action: str, *, state: str, relations: frozenset[str]) -> Transition:
     The state is checked first: "not now" is more useful than "not you" when both hold."""
     t = TRANSITIONS[action]
     if state not in t.sources:
-        raise ApplicationError(f"事件当前为“{S(state).label}”，不能{t.label}。", field="state")
+        raise ApplicationError(_("事件当前为“%(state)s”，不能%(action)s。") % {
+            "state": S(state).label, "action": t.label}, field="state")
     if not (t.relations & relations):
-        names = "、".join(RELATION_LABELS[r] for r in sorted(t.relations))
-        raise PermissionDeniedError(f"只有{names}可以{t.label}。")
+        names = pgettext("list separator", "、").join(str(RELATION_LABELS[r]) for r in sorted(t.relations))
+        raise PermissionDeniedError(_("只有%(names)s可以%(action)s。") % {"names": names, "action": t.label})
     return t
 
 

@@ -8,6 +8,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from jiceng.core.audit import audit_record, diff, snapshot
 from jiceng.core.errors import ApplicationError, PermissionDeniedError, validation_error_to_app_error
@@ -29,13 +30,14 @@ def can_manage_catalogue(actor) -> bool:
 
 def _require_catalogue_manager(actor) -> None:
     if not can_manage_catalogue(actor):
-        raise PermissionDeniedError("只有系统管理员或区县工作人员可以调整处置程序。")
+        raise PermissionDeniedError(_("只有系统管理员或区县工作人员可以调整处置程序。"))
 
 
 def _check_fields(changes: dict[str, Any]) -> None:
     unknown = set(changes) - set(CATEGORY_FIELDS)
     if unknown:
-        raise ApplicationError(f"不能修改字段：{', '.join(sorted(unknown))}", field=sorted(unknown)[0])
+        raise ApplicationError(_("不能修改字段：%(fields)s") % {
+            "fields": ', '.join(sorted(unknown))}, field=sorted(unknown)[0])
 
 
 @transaction.atomic
@@ -46,7 +48,7 @@ def category_create(*, actor, code: str, parent: EventCategory | None = None, **
     _check_fields(fields)
     path = f"{parent.path if parent else '/'}{code}/"
     if len(path) > EventCategory._meta.get_field("path").max_length:
-        raise ApplicationError("分类层级过深或编码过长。", field="parent")
+        raise ApplicationError(_("分类层级过深或编码过长。"), field="parent")
     category = EventCategory(code=code, parent=parent, path=path, depth=parent.depth + 1 if parent else 0, **fields)
     try:
         category.full_clean()
@@ -83,7 +85,7 @@ def calendar_day_set(*, actor, day: date, is_workday: bool | None, name: str = "
     """Mark a holiday (``is_workday=False``) or a make-up workday (``True``); ``None`` removes the
     exception (the day follows the Monday–Friday week again)."""
     if not can_manage_catalogue(actor):
-        raise PermissionDeniedError("只有系统管理员或区县工作人员可以维护工作日历。")
+        raise PermissionDeniedError(_("只有系统管理员或区县工作人员可以维护工作日历。"))
     existing = CalendarDay.objects.filter(day=day).first()
     before = {"is_workday": existing.is_workday if existing else None}
     if is_workday is None:
@@ -91,8 +93,8 @@ def calendar_day_set(*, actor, day: date, is_workday: bool | None, name: str = "
             existing.delete()
         result = None
     else:
-        result, _ = CalendarDay.objects.update_or_create(day=day, defaults={"is_workday": is_workday,
-                                                                            "name": (name or "")[:50]})
+        result, _created = CalendarDay.objects.update_or_create(day=day, defaults={"is_workday": is_workday,
+                                                                                   "name": (name or "")[:50]})
     audit_record(actor=actor, action="calendar_day.set", object_type="events.calendarday", object_id=day.isoformat(),
                  object_repr=f"{day} {name}", changes=diff(before, {"is_workday": is_workday}))
     return result

@@ -9,6 +9,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.core import signing
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from jiceng.core.errors import ApplicationError, NotFoundError
 
@@ -61,7 +62,7 @@ def event_register(*, actor, event: Event, note: str = "", category: EventCatego
         extra = {}
         if category is not None and category.pk != ev.category_id:
             if not category.active:
-                raise ApplicationError("该事项分类已停用。", field="category")
+                raise ApplicationError(_("该事项分类已停用。"), field="category")
             extra["category"] = [ev.category.code, category.code]
             ev.category = category
             ev.priority = min(ev.priority, category.priority)
@@ -110,7 +111,7 @@ def event_redispatch(*, actor, event: Event, unit: Unit, note: str = "") -> Even
         chosen = check_unit(ctx.event, unit)
         current = Unit.of_event(ctx.event)
         if current is not None and current.key == chosen.key:
-            raise ApplicationError(f"该事件已由{chosen.name}处置。", field="unit")
+            raise ApplicationError(_("该事件已由%(name)s处置。") % {"name": chosen.name}, field="unit")
         return _set_unit(ctx, chosen)
 
     return run("redispatch", event, actor, note=note, mutate=mutate)
@@ -162,7 +163,7 @@ def event_return(*, actor, event: Event, reason: str) -> Event:
     def mutate(ctx: Ctx) -> dict:
         ev = ctx.event
         if ev.returns_locked:
-            raise ApplicationError("该事件已经审定，不能再退单。", field="state")
+            raise ApplicationError(_("该事件已经审定，不能再退单。"), field="state")
         returned_by = Unit.of_event(ev)
         ev.return_count += 1
         if ev.first_returned_at is None:
@@ -219,7 +220,7 @@ def event_verify(*, actor, event: Event, passed: bool = True, note: str = "", ph
     def mutate(ctx: Ctx) -> None:
         ev = ctx.event
         if ev.category.photo_required and not ctx.photos and not _submitted_photos(ev):
-            raise ApplicationError("该类事件结案须附处置后的现场照片。", field="photos")
+            raise ApplicationError(_("该类事件结案须附处置后的现场照片。"), field="photos")
         ev.closed_at = ctx.now
         ctx.stop_timers(ALL_STAGES)
         _cancel_calls(ctx)
@@ -254,7 +255,7 @@ def rating_token(event: Event) -> str:
     """The reporter's rating link token, given at closure: signed, single-purpose (its own salt),
     bound to this round of the case (a reopened case needs a new link), expiring."""
     if event.state != EventState.CLOSED:
-        raise ApplicationError("事件结案后才能生成评价链接。", field="state")
+        raise ApplicationError(_("事件结案后才能生成评价链接。"), field="state")
     return signing.TimestampSigner(salt=RATING_SALT).sign(f"{event.pk}:{event.reopen_count}")
 
 
@@ -264,10 +265,10 @@ def _rating_max_age() -> timedelta:
 
 def _rate(event: Event, actor, *, rating: str, comment: str, source: str, relations=None, label="") -> Event:
     if rating not in Rating.values:
-        raise ApplicationError("评价须为满意、基本满意或不满意。", field="rating")
+        raise ApplicationError(_("评价须为满意、基本满意或不满意。"), field="rating")
     comment = (comment or "").strip()
     if len(comment) > 500:
-        raise ApplicationError("评价意见不超过500字。", field="comment")
+        raise ApplicationError(_("评价意见不超过500字。"), field="comment")
 
     def mutate(ctx: Ctx) -> dict:
         ev = ctx.event
@@ -292,14 +293,14 @@ def event_rate(*, token: str, rating: str, comment: str = "") -> Event:
         pk_s, round_s = value.split(":")
         pk, round_ = int(pk_s), int(round_s)
     except signing.SignatureExpired as exc:
-        raise ApplicationError("评价链接已过期。", field="token") from exc
+        raise ApplicationError(_("评价链接已过期。"), field="token") from exc
     except (signing.BadSignature, ValueError) as exc:
-        raise ApplicationError("评价链接无效。", field="token") from exc
+        raise ApplicationError(_("评价链接无效。"), field="token") from exc
     event = Event.objects.filter(pk=pk).select_related("category").first()
     if event is None:
-        raise NotFoundError("未找到该事件。")
+        raise NotFoundError(_("未找到该事件。"))
     if event.reopen_count != round_ or event.state != EventState.CLOSED:
-        raise ApplicationError("该评价链接已失效（事件已评价或已重办）。", field="token")
+        raise ApplicationError(_("该评价链接已失效（事件已评价或已重办）。"), field="token")
     return _rate(event, None, rating=rating, comment=comment, source=RatingSource.REPORTER,
                  relations=frozenset({workflow.REPORTER}), label="上报人")
 

@@ -6,6 +6,7 @@ import hashlib
 from datetime import datetime
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from jiceng.core.api_tokens import api_token_create
 from jiceng.core.audit import audit_record
@@ -23,10 +24,10 @@ def open311_key_create(*, actor, user, name: str, expires_at: datetime | None = 
     """Issue a key acting as ``user`` (a county, street or community staff account, whose scope
     applies to what the key files and reads). ``actor=None`` is the server's command line."""
     if user.role not in REGION_STAFF_ROLES:
-        raise ApplicationError("Open311 密钥须签发给县、街道或社区工作人员账号（工单按热线渠道受理）。", field="user")
+        raise ApplicationError(_("Open311 密钥须签发给县、街道或社区工作人员账号（工单按热线渠道受理）。"), field="user")
     name = (name or "").strip()
     if not name:
-        raise ApplicationError("请填写对接系统名称。", field="name")
+        raise ApplicationError(_("请填写对接系统名称。"), field="name")
     return api_token_create(actor=actor, user=user, name=f"{OPEN311_PREFIX}{name}"[:100], expires_at=expires_at)
 
 
@@ -38,15 +39,15 @@ def open311_account(*, name: str, county: Region | None = None) -> User:
     then reused for the next key of the same integration."""
     name = (name or "").strip()
     if not name:
-        raise ApplicationError("请填写对接系统名称。", field="name")
+        raise ApplicationError(_("请填写对接系统名称。"), field="name")
     if county is None:
         counties = list(Region.objects.filter(level=RegionLevel.COUNTY)[:2])
         if len(counties) != 1:
-            raise ApplicationError("本系统有多个区县（或尚无区县）：请指定区县，或指定承接工单的工作人员账号。",
+            raise ApplicationError(_("本系统有多个区县（或尚无区县）：请指定区县，或指定承接工单的工作人员账号。"),
                                    field="region")
         county = counties[0]
     if county.level != RegionLevel.COUNTY:
-        raise ApplicationError("请指定区县。", field="region")
+        raise ApplicationError(_("请指定区县。"), field="region")
     username = f"open311-{hashlib.sha256(f'{county.code}:{name}'.encode()).hexdigest()[:10]}"
     with transaction.atomic():
         account = User.objects.filter(username=username).first()

@@ -11,6 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from jiceng.core.errors import ApplicationError, NotFoundError, PermissionDeniedError
 from jiceng.people.choices import Role
@@ -26,7 +27,7 @@ def whistle_blow(*, actor, event: Event, departments: list[Department], reason: 
     """吹哨: call one or more departments serving the case's area."""
     departments = list({d.pk: d for d in departments or []}.values())
     if not departments:
-        raise ApplicationError("请选择要吹哨的部门。", field="departments")
+        raise ApplicationError(_("请选择要吹哨的部门。"), field="departments")
     created: list[Whistle] = []
 
     def mutate(ctx: Ctx) -> dict:
@@ -34,10 +35,10 @@ def whistle_blow(*, actor, event: Event, departments: list[Department], reason: 
         blower = ctx.actor.region
         for dept in departments:
             if not ev.grid.path.startswith(dept.region.path):
-                raise ApplicationError(f"{dept.name}不负责该事件所在区域。", field="departments")
+                raise ApplicationError(_("%(name)s不负责该事件所在区域。") % {"name": dept.name}, field="departments")
             if Whistle.objects.filter(event=ev, department=dept,
                                       state__in=[WhistleState.CALLED, WhistleState.REPORTED]).exists():
-                raise ApplicationError(f"已向{dept.name}吹哨，尚未办结。", field="departments")
+                raise ApplicationError(_("已向%(name)s吹哨，尚未办结。") % {"name": dept.name}, field="departments")
             whistle = Whistle(event=ev, department=dept, blown_by=ctx.actor, blower_region=blower,
                               reason=ctx.note[:500], blown_at=ctx.now, due_at=ctx.now)
             whistle.save()
@@ -57,13 +58,13 @@ def _whistle_locked(whistle: Whistle) -> Whistle:
     found = Whistle.objects.select_for_update(of=("self",)).select_related("department").filter(
         pk=whistle.pk).first()
     if found is None:
-        raise NotFoundError("未找到该吹哨记录。")
+        raise NotFoundError(_("未找到该吹哨记录。"))
     return found
 
 
 def _check_department(actor, whistle: Whistle) -> None:
     if actor is None or actor.role != Role.DEPARTMENT_STAFF or actor.department_id != whistle.department_id:
-        raise PermissionDeniedError(f"只有{whistle.department.name}的工作人员可以报到或反馈。")
+        raise PermissionDeniedError(_("只有%(name)s的工作人员可以报到或反馈。") % {"name": whistle.department.name})
 
 
 def whistle_report(*, actor, whistle: Whistle, note: str = "") -> Whistle:
@@ -72,7 +73,7 @@ def whistle_report(*, actor, whistle: Whistle, note: str = "") -> Whistle:
         w = _whistle_locked(whistle)
         _check_department(actor, w)
         if w.state != WhistleState.CALLED:
-            raise ApplicationError("该吹哨已报到或已撤销。", field="state")
+            raise ApplicationError(_("该吹哨已报到或已撤销。"), field="state")
 
         def mutate(ctx: Ctx) -> dict:
             late = ctx.now > w.due_at
@@ -93,7 +94,7 @@ def whistle_feedback(*, actor, whistle: Whistle, feedback: str) -> Whistle:
         w = _whistle_locked(whistle)
         _check_department(actor, w)
         if w.state != WhistleState.REPORTED:
-            raise ApplicationError("请先报到，再反馈处置情况。", field="state")
+            raise ApplicationError(_("请先报到，再反馈处置情况。"), field="state")
 
         def mutate(ctx: Ctx) -> dict:
             Whistle.objects.filter(pk=w.pk).update(state=WhistleState.DONE, feedback=ctx.note, feedback_at=ctx.now,
@@ -112,7 +113,7 @@ def event_supervise(*, actor, event: Event, note: str, respond_by: datetime | No
     def mutate(ctx: Ctx) -> dict:
         ev = ctx.event
         if respond_by is not None and respond_by <= ctx.now:
-            raise ApplicationError("督办限期须晚于现在。", field="respond_by")
+            raise ApplicationError(_("督办限期须晚于现在。"), field="respond_by")
         created.append(Supervision.objects.create(
             event=ev, by=ctx.actor, at=ctx.now, note=ctx.note, respond_by=respond_by,
             handler_kind=ev.handler_kind, handler_region=ev.handler_region, handler_department=ev.handler_department))
