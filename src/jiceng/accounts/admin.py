@@ -40,7 +40,8 @@ class LockedAccountAdmin(RoleAdminMixin, admin.ModelAdmin):
             try:
                 self.call_service(request, services.account_unlock, user=row.user)
             except ApplicationError as exc:
-                self.message_user(request, _("%(user)s：%(message)s") % {"user": row.user, "message": exc.message}, messages.ERROR)
+                self.message_user(request, _("%(user)s：%(message)s") % {
+                    "user": row.user, "message": exc.message}, messages.ERROR)
             else:
                 done += 1
         if done:
@@ -68,7 +69,8 @@ class TotpDeviceAdmin(RoleAdminMixin, admin.ModelAdmin):
             try:
                 self.call_service(request, services.totp_reset, user=device.user)
             except ApplicationError as exc:
-                self.message_user(request, _("%(user)s：%(message)s") % {"user": device.user, "message": exc.message}, messages.ERROR)
+                self.message_user(request, _("%(user)s：%(message)s") % {
+                    "user": device.user, "message": exc.message}, messages.ERROR)
             else:
                 done += 1
         if done:

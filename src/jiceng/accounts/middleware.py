@@ -70,10 +70,12 @@ class SessionSecurityMiddleware:
         now = ss.now()
         if now - session[ss.LOGIN_AT] > settings.SESSION_COOKIE_AGE:
             hours = settings.SESSION_COOKIE_AGE // 3600
-            return self._expire(request, user, SessionEnd.ABSOLUTE, _("登录已超过 %(hours)s 小时，请重新登录。") % {"hours": hours})
+            return self._expire(request, user, SessionEnd.ABSOLUTE, _("登录已超过 %(hours)s 小时，请重新登录。") % {
+                "hours": hours})
         if now - session.get(ss.SEEN_AT, 0) > settings.JICENG_SESSION_IDLE_SECONDS:
             minutes = settings.JICENG_SESSION_IDLE_SECONDS // 60
-            return self._expire(request, user, SessionEnd.IDLE, _("已超过 %(minutes)s 分钟未操作，请重新登录。") % {"minutes": minutes})
+            return self._expire(request, user, SessionEnd.IDLE, _("已超过 %(minutes)s 分钟未操作，请重新登录。") % {
+                "minutes": minutes})
         if not services.session_touch(request=request):
             return self._expire(request, user, SessionEnd.ENDED, _("该会话已被结束，请重新登录。"))
         if session.get(ss.SECOND_FACTOR) == ss.NOT_REQUIRED and totp_required(user):

@@ -206,5 +206,6 @@ def lookup_or_404(qs: QuerySet, actor, pk: int | None, *, field: str, label: str
         return None
     obj = restrict(qs, actor).filter(pk=pk).first()
     if obj is None:
-        raise NotFoundError(_("%(label)s（ID %(pk)s）不存在，或不在您的管辖范围内。") % {"label": label, "pk": pk}, field=field)
+        raise NotFoundError(_("%(label)s（ID %(pk)s）不存在，或不在您的管辖范围内。") % {
+            "label": label, "pk": pk}, field=field)
     return obj

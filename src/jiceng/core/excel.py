@@ -101,7 +101,9 @@ class ImportRejected(ApplicationError):
     def __init__(self, errors: list[RowError]):
         self.row_errors = sorted(errors, key=lambda e: (e.row, e.column))
         shown = pgettext("list separator", "；").join(str(e) for e in self.row_errors[:3])
-        more = (_("……（共 %(count)s 处错误）") % {"count": len(self.row_errors)}) if len(self.row_errors) > 3 else ""
+        more = ""
+        if len(self.row_errors) > 3:
+            more = _("……（共 %(count)s 处错误）") % {"count": len(self.row_errors)}
         super().__init__(_("导入失败，未导入任何数据。%(shown)s%(more)s") % {"shown": shown, "more": more}, field="file",
                          errors=[e.as_dict() for e in self.row_errors])
 
@@ -285,7 +287,7 @@ def _check_xlsx(data: bytes) -> None:
         raise BadWorkbook(_("这是旧版 Excel（.xls）或设置了打开密码的文件，请在 Excel 中另存为 .xlsx（不设密码）后再导入。"))
     if not data.startswith(b"PK\x03\x04"):
         raise BadWorkbook(_("文件不是 Excel 工作簿（.xlsx）。请下载模板，用 Excel 或 WPS 填写后保存为 .xlsx 再上传；"
-                          "CSV、图片等文件改了扩展名也不能导入。"))
+                            "CSV、图片等文件改了扩展名也不能导入。"))
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
         infos = archive.infolist()
@@ -330,7 +332,8 @@ def read_workbook(upload, columns: Sequence[Column]) -> list[SheetRow]:
     size = getattr(upload, "size", None)
     max_bytes = settings.JICENG_IMPORT_MAX_BYTES
     if size is not None and size > max_bytes:
-        raise BadWorkbook(_("文件过大（%(size)s KB），上限为 %(max_bytes)s KB。请拆分后分批导入。") % {"size": size // 1024, "max_bytes": max_bytes // 1024})
+        raise BadWorkbook(_("文件过大（%(size)s KB），上限为 %(max_bytes)s KB。请拆分后分批导入。") % {
+            "size": size // 1024, "max_bytes": max_bytes // 1024})
     if hasattr(upload, "seek"):
         upload.seek(0)
     data = upload.read(max_bytes + 1)

@@ -58,7 +58,8 @@ def image_clean(data: bytes, *, field: str = "photo", keep_location: bool = Fals
     if len(data) == 0:
         raise ApplicationError(_("文件为空。"), field=field)
     if len(data) > settings.JICENG_UPLOAD_MAX_BYTES:
-        raise ApplicationError(_("图片不能超过 %(max)s MB。") % {"max": settings.JICENG_UPLOAD_MAX_BYTES // (1024 * 1024)}, field=field)
+        raise ApplicationError(_("图片不能超过 %(max)s MB。") % {
+            "max": settings.JICENG_UPLOAD_MAX_BYTES // (1024 * 1024)}, field=field)
     try:
         with Image.open(io.BytesIO(data)) as probe:
             fmt = probe.format

@@ -188,7 +188,8 @@ def me_redeem(request: HttpRequest, resident: Resident, pk: int) -> HttpResponse
             raise ApplicationError(_("数量须为 1～100。"), field="quantity")
         services.redemption_create(actor=resident, account=account, item=item,
                                    quantity=form.cleaned_data["quantity"])
-        messages.success(request, _("已兑换“%(name)s”，请到%(shop)s领取。") % {"name": item.name, "shop": item.shop.name})
+        messages.success(request, _("已兑换“%(name)s”，请到%(shop)s领取。") % {
+            "name": item.name, "shop": item.shop.name})
     except ApplicationError as exc:
         _flash_error(request, exc)
     return redirect("engagement-me-shop")
@@ -342,7 +343,8 @@ def staff_award(request: HttpRequest) -> HttpResponse:
         except ApplicationError as exc:
             add_app_error(form, exc)
         else:
-            messages.success(request, _("已为%(name)s记%(points)s分。") % {"name": resident.name, "points": f"{entry.amount:+d}"})
+            messages.success(request, _("已为%(name)s记%(points)s分。") % {
+                "name": resident.name, "points": f"{entry.amount:+d}"})
             return redirect("engagement-staff-account", pk=entry.account_id)
     return render(request, "engagement/staff_award.html", {"form": form}, status=400 if form.errors else 200)
 

@@ -116,7 +116,8 @@ def _check_binding(role: str, region: Region | None, department: Department | No
         if region is None:
             raise ApplicationError(_("该角色须绑定区域。"), field="region")
         if region.level != ROLE_LEVEL[role]:
-            raise ApplicationError(_("该角色须绑定到%(label)s。") % {"label": RegionLevel(ROLE_LEVEL[role]).label}, field="region")
+            raise ApplicationError(_("该角色须绑定到%(label)s。") % {
+                "label": RegionLevel(ROLE_LEVEL[role]).label}, field="region")
     if role == Role.DEPARTMENT_STAFF and department is None:
         raise ApplicationError(_("部门工作人员须绑定部门。"), field="department")
 
@@ -271,7 +272,8 @@ def resident_update(*, actor, resident: Resident, **values: Any) -> Resident:
                "is_volunteer", "tags"}
     unknown = set(values) - allowed
     if unknown:
-        raise ApplicationError(_("不能修改字段：%(fields)s") % {"fields": ', '.join(sorted(unknown))}, field=sorted(unknown)[0])
+        raise ApplicationError(_("不能修改字段：%(fields)s") % {
+            "fields": ', '.join(sorted(unknown))}, field=sorted(unknown)[0])
     resident = Resident.objects.select_for_update().get(pk=resident.pk)
     if not can_edit_people_in(actor, resident.grid):
         raise PermissionDeniedError(_("您无权修改此居民。"))
@@ -331,7 +333,8 @@ def _check_worker_grids(community: Region, grids: list[Region], kind: str) -> No
         if grid.level not in GRID_LEVELS:
             raise ApplicationError(_("“%(name)s”不是网格。") % {"name": grid.name}, field="grids")
         if kind != WorkerKind.SPECIAL and not grid.path.startswith(community.path):
-            raise ApplicationError(_("网格“%(name)s”不属于%(community)s。") % {"name": grid.name, "community": community.name}, field="grids")
+            raise ApplicationError(_("网格“%(name)s”不属于%(community)s。") % {
+                "name": grid.name, "community": community.name}, field="grids")
 
 
 def _check_grids_in_scope(actor, grids: list[Region]) -> None:
@@ -400,7 +403,8 @@ def grid_worker_update(*, actor, worker: GridWorker, **values: Any) -> GridWorke
     allowed = {"name", "kind", "phone", "id_number", "occupation", "is_party_member", "active", "joined_on"}
     unknown = set(values) - allowed
     if unknown:
-        raise ApplicationError(_("不能修改字段：%(fields)s") % {"fields": ', '.join(sorted(unknown))}, field=sorted(unknown)[0])
+        raise ApplicationError(_("不能修改字段：%(fields)s") % {
+            "fields": ', '.join(sorted(unknown))}, field=sorted(unknown)[0])
     worker = GridWorker.objects.select_for_update().get(pk=worker.pk)
     if not can_edit_people_in(actor, worker.community) or actor.role == Role.GRID_WORKER:
         raise PermissionDeniedError(_("您无权修改此网格员。"))

@@ -186,7 +186,8 @@ def resident_import(*, actor, rows: list[SheetRow]) -> int:
         elif grid is None:
             errors.add(n, "grid", _("网格编码 %(code)s 不存在，或不在您的管辖范围内。") % {"code": code})
         elif grid.level not in GRID_LEVELS:
-            errors.add(n, "grid", _("%(code)s（%(name)s）是%(label)s，不是网格。") % {"code": code, "name": grid.name, "label": RegionLevel(grid.level).label})
+            errors.add(n, "grid", _("%(code)s（%(name)s）是%(label)s，不是网格。") % {
+                "code": code, "name": grid.name, "label": RegionLevel(grid.level).label})
         id_number = _clean_id(errors, n, v.get("id_number"), seen=seen, taken=taken, taken_message=_("该身份证号已登记为其他居民。"))
         phone = _clean_phone(errors, n, v.get("phone"))
         address = _clean_text(errors, n, "address", v.get("address"), max_length=200)
@@ -194,16 +195,19 @@ def resident_import(*, actor, rows: list[SheetRow]) -> int:
         if cell_text(v.get("residence_type")):
             residence_type = parse_choice(v.get("residence_type"), ResidenceType)
             if residence_type is None:
-                errors.add(n, "residence_type", _("应为 %(choices)s。") % {"choices": choice_labels(ResidenceType)})
+                errors.add(n, "residence_type", _("应为 %(choices)s。") % {
+                    "choices": choice_labels(ResidenceType)})
         political_status = PoliticalStatus.MASSES.value
         if cell_text(v.get("political_status")):
             political_status = parse_choice(v.get("political_status"), PoliticalStatus)
             if political_status is None:
-                errors.add(n, "political_status", _("应为 %(choices)s。") % {"choices": choice_labels(PoliticalStatus)})
+                errors.add(n, "political_status", _("应为 %(choices)s。") % {
+                    "choices": choice_labels(PoliticalStatus)})
         is_volunteer = _clean_yes_no(errors, n, "is_volunteer", v.get("is_volunteer"))
         tags, unknown = _parse_tags(v.get("tags"))
         if unknown:
-            errors.add(n, "tags", _("未知标签：%(tags)s（可用：%(values)s）。") % {"tags": '、'.join(unknown), "values": '、'.join(ResidentTag.values)})
+            errors.add(n, "tags", _("未知标签：%(tags)s（可用：%(values)s）。") % {
+                "tags": '、'.join(unknown), "values": '、'.join(ResidentTag.values)})
         if len(errors.items) == before:
             planned.append((n, {"actor": actor, "name": name, "grid": grid, "id_number": id_number, "phone": phone,
                                 "address": address, "residence_type": residence_type,
@@ -288,7 +292,8 @@ def worker_import(*, actor, rows: list[SheetRow]) -> int:
         elif community is None:
             errors.add(n, "community", _("编码 %(code)s 不存在，或不在您的管辖范围内。") % {"code": code})
         elif community.level != RegionLevel.COMMUNITY:
-            errors.add(n, "community", _("%(code)s（%(name)s）不是社区/村。") % {"code": code, "name": community.name})
+            errors.add(n, "community", _("%(code)s（%(name)s）不是社区/村。") % {
+                "code": code, "name": community.name})
             community = None
         grids: list[Region] = []
         grid_codes = split_list(v.get("grids"))
@@ -301,7 +306,8 @@ def worker_import(*, actor, rows: list[SheetRow]) -> int:
             elif grid.level not in GRID_LEVELS:
                 errors.add(n, "grids", _("%(code)s（%(name)s）不是网格。") % {"code": grid_code, "name": grid.name})
             elif community is not None and kind != WorkerKind.SPECIAL and not grid.path.startswith(community.path):
-                errors.add(n, "grids", _("网格 %(code)s（%(name)s）不属于%(community)s。") % {"code": grid_code, "name": grid.name, "community": community.name})
+                errors.add(n, "grids", _("网格 %(code)s（%(name)s）不属于%(community)s。") % {
+                    "code": grid_code, "name": grid.name, "community": community.name})
             else:
                 grids.append(grid)
         id_number = _clean_id(errors, n, v.get("id_number"), seen=seen, taken=taken, taken_message=_("该身份证号已登记为网格员。"))
@@ -312,7 +318,8 @@ def worker_import(*, actor, rows: list[SheetRow]) -> int:
         try:
             joined_on = parse_date(v.get("joined_on"))
         except ValueError:
-            errors.add(n, "joined_on", _("无法识别日期“%(value)s”，请写成 2025-03-01。") % {"value": cell_text(v.get('joined_on'))})
+            errors.add(n, "joined_on", _("无法识别日期“%(value)s”，请写成 2025-03-01。") % {
+                "value": cell_text(v.get('joined_on'))})
         if len(errors.items) == before:
             planned.append((n, {"actor": actor, "name": name, "kind": kind, "community": community, "grids": grids,
                                 "id_number": id_number, "phone": phone, "occupation": occupation,

@@ -36,7 +36,8 @@ def parse_boundary(raw: Any, *, field: str = "boundary") -> BaseGeometry:
             raise ApplicationError(_("GeoJSON Feature 缺少 geometry。"), field=field)
     gtype = raw.get("type")
     if gtype not in ("Polygon", "MultiPolygon"):
-        raise ApplicationError(_("边界类型须为 Polygon 或 MultiPolygon，而不是 %(type)s。") % {"type": repr(gtype)}, field=field)
+        raise ApplicationError(_("边界类型须为 Polygon 或 MultiPolygon，而不是 %(type)s。") % {
+            "type": repr(gtype)}, field=field)
     coords = raw.get("coordinates")
     if not isinstance(coords, list) or not coords:
         raise ApplicationError(_("GeoJSON 缺少 coordinates。"), field=field)
@@ -82,5 +83,6 @@ def overlap_area(a: BaseGeometry, b: BaseGeometry) -> float:
 def check_no_overlap(geom: BaseGeometry, siblings: list[tuple[str, BaseGeometry]], *, field: str = "boundary") -> None:
     clashes = [name for name, other in siblings if overlap_area(geom, other) > AREA_TOLERANCE]
     if clashes:
-        raise ApplicationError(_("边界与同级区域重叠：%(names)s") % {"names": pgettext("list separator", "、").join(clashes[:10])},
+        raise ApplicationError(_("边界与同级区域重叠：%(names)s") % {
+            "names": pgettext("list separator", "、").join(clashes[:10])},
                                field=field)

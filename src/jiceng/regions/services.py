@@ -162,7 +162,8 @@ def region_update(*, actor, region: Region, **changes: Any) -> Region:
     allowed = {"name", "code", "kind", "boundary", "population", "households", "staffing_standard"}
     unknown = set(changes) - allowed
     if unknown:
-        raise ApplicationError(_("不能修改字段：%(fields)s") % {"fields": ', '.join(sorted(unknown))}, field=sorted(unknown)[0])
+        raise ApplicationError(_("不能修改字段：%(fields)s") % {
+            "fields": ', '.join(sorted(unknown))}, field=sorted(unknown)[0])
     before = snapshot(region, REGION_FIELDS)
     old_path = region.path
     if "code" in changes:
@@ -183,7 +184,8 @@ def region_update(*, actor, region: Region, **changes: Any) -> Region:
             cover = geom.buffer(geo.COVER_TOLERANCE)
             for child in children:
                 if not cover.covers(geo.parse_boundary(child.boundary)):
-                    raise ApplicationError(_("新边界未包含下级区域“%(name)s”。") % {"name": child.name}, field="boundary")
+                    raise ApplicationError(_("新边界未包含下级区域“%(name)s”。") % {
+                        "name": child.name}, field="boundary")
         region.boundary = boundary_json
         region.center_lng, region.center_lat = (center.x, center.y) if center is not None else (None, None)
     try:

@@ -270,7 +270,8 @@ def region_import(*, actor, rows: list[SheetRow], grids: bool) -> int:
                         db_siblings[key] = [(r.name, geo.parse_boundary(r.boundary)) for r in Region.objects.filter(
                             parent=existing[parent_code], level=level, boundary__isnull=False)]
                     siblings = list(db_siblings[key])
-                siblings += [(_("%(name)s（第 %(row)s 行）") % {"name": p.name, "row": p.row}, p.geom) for p in planned
+                siblings += [(_("%(name)s（第 %(row)s 行）") % {
+                    "name": p.name, "row": p.row}, p.geom) for p in planned
                              if p.parent_code == parent_code and p.level == level and p.geom is not None]
                 geo.check_no_overlap(geom, siblings)
                 boundary = geo.normalise_geojson(geom)

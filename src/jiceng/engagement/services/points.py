@@ -106,7 +106,8 @@ def _append(account: PointAccount, *, amount: int, kind: str, actor=None, rule: 
     """Append one entry to a LOCKED account and move its cached balance by the same amount."""
     new_balance = account.balance + amount
     if new_balance < 0:
-        raise ApplicationError(_("积分不足：当前 %(balance)s 分，需要 %(needed)s 分。") % {"balance": account.balance, "needed": -amount}, field="points")
+        raise ApplicationError(_("积分不足：当前 %(balance)s 分，需要 %(needed)s 分。") % {
+            "balance": account.balance, "needed": -amount}, field="points")
     entry = PointEntry(account=account, amount=amount, kind=kind, rule=rule, source_type=source_type,
                        source_id=str(source_id), note=note[:200], evidence=evidence, expires_at=expires_at,
                        reverses=reverses, expires_entry=expires_entry, created_at=now or timezone.now(),

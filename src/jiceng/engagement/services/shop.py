@@ -78,7 +78,8 @@ def redemption_create(*, actor, account: PointAccount, item: ShopItem, quantity:
         raise ApplicationError(_("库存不足：剩余 %(stock)s 件。") % {"stock": item.stock}, field="quantity")
     points = item.price * quantity
     if account.balance < points:
-        raise ApplicationError(_("积分不足：当前 %(balance)s 分，需要 %(needed)s 分。") % {"balance": account.balance, "needed": points}, field="points")
+        raise ApplicationError(_("积分不足：当前 %(balance)s 分，需要 %(needed)s 分。") % {
+            "balance": account.balance, "needed": points}, field="points")
     now = now or timezone.now()
     entry = _append(account, amount=-points, kind=EntryKind.REDEEM, actor=actor, source_type="shop_item",
                     source_id=str(item.pk), note=f"兑换 {item.name} ×{quantity}", now=now)
