@@ -361,13 +361,13 @@ def period_rater_rows(actor, period: AssessmentPeriod) -> list[dict]:
     and of ratings already saved (a rater with ratings cannot be removed)."""
     from django.db.models import Count
 
+    from jiceng.people.models import User
+
     if not workflow.is_manager(actor, period.scheme):
         return []
     counts = (period.assignments.values("group_id", "rater_id")
               .annotate(subjects=Count("id"), ratings=Count("rating")).order_by())
     by_group: dict[int, list[dict]] = defaultdict(list)
-    from jiceng.people.models import User
-
     users = User.objects.in_bulk({c["rater_id"] for c in counts})
     for c in counts:
         by_group[c["group_id"]].append({"rater": users[c["rater_id"]], "subjects": c["subjects"],

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from . import views
+from .views import setup
 
 app_name = "assessment"
 
@@ -8,17 +9,17 @@ urlpatterns = [
     path("", views.period_list, name="periods"),
     path("periods/<int:pk>/", views.period_ranking, name="ranking"),
     path("schemes/<int:pk>/cumulative/", views.scheme_cumulative, name="cumulative"),
-    path("schemes/new/", views.scheme_new, name="scheme-new"),
-    path("schemes/<int:pk>/periods/new/", views.period_new, name="period-new"),
-    path("periods/<int:pk>/subjects/", views.period_subjects, name="subjects"),
-    path("periods/<int:pk>/subjects/preview/", views.subjects_preview, name="subjects-preview"),
-    path("periods/<int:pk>/subjects/bulk/", views.subjects_bulk, name="subjects-bulk"),
-    path("periods/<int:pk>/subjects/add/", views.subject_add, name="subject-add"),
-    path("periods/<int:pk>/subjects/<int:subject_id>/remove/", views.subject_remove, name="subject-remove"),
-    path("periods/<int:pk>/raters/", views.period_raters, name="raters"),
-    path("periods/<int:pk>/raters/add/", views.rater_add, name="rater-add"),
-    path("periods/<int:pk>/raters/peers/", views.raters_peers, name="raters-peers"),
-    path("periods/<int:pk>/raters/remove/", views.rater_remove, name="rater-remove"),
+    path("schemes/new/", setup.scheme_new, name="scheme-new"),
+    path("schemes/<int:pk>/periods/new/", setup.period_new, name="period-new"),
+    path("periods/<int:pk>/subjects/", setup.period_subjects, name="subjects"),
+    path("periods/<int:pk>/subjects/preview/", setup.subjects_preview, name="subjects-preview"),
+    path("periods/<int:pk>/subjects/bulk/", setup.subjects_bulk, name="subjects-bulk"),
+    path("periods/<int:pk>/subjects/add/", setup.subject_add, name="subject-add"),
+    path("periods/<int:pk>/subjects/<int:subject_id>/remove/", setup.subject_remove, name="subject-remove"),
+    path("periods/<int:pk>/raters/", setup.period_raters, name="raters"),
+    path("periods/<int:pk>/raters/add/", setup.rater_add, name="rater-add"),
+    path("periods/<int:pk>/raters/peers/", setup.raters_peers, name="raters-peers"),
+    path("periods/<int:pk>/raters/remove/", setup.rater_remove, name="rater-remove"),
     path("periods/<int:pk>/transition/", views.period_transition, name="transition"),
     path("periods/<int:pk>/next/", views.period_next, name="next"),
     path("periods/<int:pk>/export/", views.ranking_export, name="ranking-export"),
