@@ -4,6 +4,7 @@ patrol page and the residents' pages (report, follow, rate) without a login."""
 from __future__ import annotations
 
 import io
+import random
 import re
 from urllib.parse import quote
 
@@ -14,6 +15,7 @@ from PIL import Image
 
 from jiceng.events import services
 from jiceng.events.models import Event
+from tests.events.conftest import at
 from tests.events.factories import IN_A1_1, IN_B1, PHONE, as_user, report, to_closed, to_verify
 
 
@@ -96,6 +98,29 @@ def test_my_cases_and_the_patrol_page(world, clock):
     assert Event.objects.filter(channel="patrol").count() == 1
 
 
+def noisy_jpeg(side: int = 120) -> io.BytesIO:
+    """A photo of random noise: JPEG cannot squeeze it, so it is several kilobytes."""
+    out = io.BytesIO()
+    Image.frombytes("RGB", (side, side), random.Random(7).randbytes(side * side * 3)).save(out, "JPEG", quality=95)
+    out.seek(0)
+    out.name = "big.jpg"
+    return out
+
+
+@pytest.mark.parametrize("who", ["resident", "worker"])
+def test_a_photo_over_the_limit_is_a_field_error_and_no_case_is_filed(world, clock, settings, who):
+    settings.JICENG_UPLOAD_MAX_BYTES = 4096
+    client, url = (Client(), "/events/report/") if who == "resident" else (as_user(world.wang), "/events/patrol/")
+    before = Event.objects.count()
+    answer = client.post(url, {**report_form(), "photo": noisy_jpeg()})
+    page = answer.content.decode()
+    assert answer.status_code == 200 and "图片不能超过" in page
+    assert "楼下垃圾堆了三天" in page  # what was typed is still there
+    assert Event.objects.count() == before
+    # the same form with the photo left out files the case
+    assert client.post(url, report_form()).status_code == 302 and Event.objects.count() == before + 1
+
+
 def test_a_resident_reports_follows_and_rates_without_a_login(world, clock):
     answer = Client().post("/events/report/", {**report_form(), "photo": jpeg()})
     assert answer.status_code == 302, answer.content.decode()[:2000]
@@ -114,7 +139,13 @@ def test_a_resident_reports_follows_and_rates_without_a_login(world, clock):
     assert "感谢您的评价" in rated.content.decode()
     assert Event.objects.get().state == "rated"
     bad = Client().post("/events/rate/", {"token": "x", "rating": "satisfied"})
-    assert bad.status_code == 200 and "form-errors" in bad.content.decode()
+    assert bad.status_code == 400 and "form-errors" in bad.content.decode()
+    # without its link the page says how to rate instead of a form that cannot work
+    bare = Client().get("/events/rate/").content.decode()
+    assert 'id="ev-rate-no-link"' in bare and 'href="/events/follow/"' in bare and "<form" not in bare.split("</header>")[-1]
+    # a form sent without the token says so
+    empty = Client().post("/events/rate/?token=x", {"token": "", "rating": "satisfied"})
+    assert empty.status_code == 400 and "评价链接无效或已过期" in empty.content.decode()
 
 
 def test_the_honeypot_and_the_rate_limit(world, clock, settings):
@@ -167,3 +198,45 @@ def test_the_console_filters_by_region_and_channel_and_its_map_follows(world, cl
     # a community's staff filter by their grids
     alice = as_user(world.alice).get("/events/").content.decode()
     assert f'<option value="{world.c.a1_1.pk}">' in alice and f'<option value="{world.c.b.pk}">' not in alice
+
+
+def test_each_console_tile_counts_what_the_list_it_opens_shows(world, clock):
+    from jiceng.events.models import Timer
+
+    once_late = report(world)  # ran late at some stage, on time now
+    late_now = report(world)  # its acceptance clock has fired and still runs
+    on_time = report(world)
+    Event.objects.filter(pk=once_late.pk).update(overdue_at=at(2025, 3, 3, 9, 30))
+    Timer.objects.filter(event=late_now, stopped_at__isnull=True).update(fired_at=at(2025, 3, 3, 9, 30))
+    county = as_user(world.county)
+    page = county.get("/events/").content.decode()
+    tiles = dict(re.findall(r'data-queue="(\w+)" href="\?queue=\w+"><strong>(\d+)</strong>', page))
+    assert tiles == {"accept": "3", "handle": "0", "verify": "0", "late": "1"}
+    for key, n in tiles.items():
+        listed = county.get(f"/events/?queue={key}").content.decode()
+        assert f"共 {n} 件" in listed, key
+    late = county.get("/events/?queue=late").content.decode()
+    assert late_now.number in late and once_late.number not in late and on_time.number not in late
+    assert 'class="chip"' in late and "超期未办结" in late
+    # 只看曾超期 is the other question: a deadline missed at any stage
+    ever = county.get("/events/?overdue=on&open_only=on").content.decode()
+    assert "共 1 件" in ever and once_late.number in ever
+    # the map follows the queue too
+    points = county.get("/events/map.geojson?queue=late").json()["features"]
+    assert [p["properties"]["number"] for p in points] == [late_now.number]
+
+
+def test_an_action_address_opened_by_get_goes_back_to_the_case(world, clock):
+    ev = report(world)
+    answer = as_user(world.alice).get(f"/events/{ev.pk}/register/")
+    assert answer.status_code == 302 and answer["Location"] == f"/events/{ev.pk}/"
+    assert Event.objects.get(pk=ev.pk).state == "pending"  # a GET changes nothing
+    assert as_user(world.bob).get(f"/events/{ev.pk}/register/").status_code == 302  # the case page then says 404
+    assert as_user(world.bob).get(f"/events/{ev.pk}/").status_code == 404
+    answer = Client().get("/events/report/join/")
+    assert answer.status_code == 302 and answer["Location"] == "/events/report/"
+
+
+def test_the_login_page_shows_residents_the_way_to_report_and_follow(db):
+    page = Client().get("/login/").content.decode()
+    assert 'id="for-residents"' in page and 'href="/events/report/"' in page and 'href="/events/follow/"' in page

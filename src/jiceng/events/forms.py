@@ -5,8 +5,11 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from django import forms
+from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
+from jiceng.core.errors import ApplicationError
+from jiceng.core.uploads import image_clean
 from jiceng.regions.choices import RegionLevel
 from jiceng.regions.models import Region
 
@@ -16,6 +19,23 @@ from .tracking import NUMBER_PATTERN
 from .units import Unit
 
 PHOTO_HELP = _("可选，JPG/PNG，系统会去除照片中的位置信息。")
+
+
+class PhotoField(forms.ImageField):
+    """A photo checked as it will be stored (``core.uploads.image_clean``: size, pixels, a real image)
+    while the form is validated, so a photo that would be refused is a field error before anything
+    is saved — never a case filed without it."""
+
+    def clean(self, data, initial=None):
+        upload = super().clean(data, initial)
+        if upload:
+            upload.seek(0)
+            try:
+                image_clean(upload.read(settings.JICENG_UPLOAD_MAX_BYTES + 1))
+            except ApplicationError as exc:
+                raise forms.ValidationError(exc.message) from None
+            upload.seek(0)
+        return upload
 
 
 def _categories():
@@ -30,7 +50,7 @@ class ReportForm(forms.Form):
     lng = forms.FloatField(label=_("经度"), min_value=-180, max_value=180)
     lat = forms.FloatField(label=_("纬度"), min_value=-90, max_value=90)
     address = forms.CharField(label=_("地点"), max_length=200, required=False)
-    photo = forms.ImageField(label=_("照片"), required=False, help_text=PHOTO_HELP)
+    photo = PhotoField(label=_("照片"), required=False, help_text=PHOTO_HELP)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -75,7 +95,7 @@ class RateForm(forms.Form):
 
 class ActionForm(forms.Form):
     note = forms.CharField(label=_("意见"), max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 2}))
-    photo = forms.ImageField(label=_("照片"), required=False, help_text=PHOTO_HELP)
+    photo = PhotoField(label=_("照片"), required=False, help_text=PHOTO_HELP)
     rating = forms.ChoiceField(label=_("评价"), choices=Rating.choices, required=False)
 
 
@@ -151,14 +171,19 @@ class WhistleNoteForm(forms.Form):
 REGION_FILTER_MAX = 3000  # beyond this many streets and communities in scope, the filter offers streets only
 
 
+# The console's queues (its tiles): each opens the list of the cases it counts.
+QUEUES = (("accept", _("待受理/待派遣")), ("handle", _("处置中")), ("verify", _("待核查")), ("late", _("超期未办结")))
+
+
 class CaseFilterForm(forms.Form):
     q = forms.CharField(label=_("编号/标题"), max_length=100, required=False)
     state = forms.ChoiceField(label=_("状态"), required=False, choices=[("", _("全部"))] + list(EventState.choices))
     category = forms.ChoiceField(label=_("分类"), required=False, choices=())
     region = forms.TypedChoiceField(label=_("区域"), required=False, coerce=int, empty_value=None, choices=())
     channel = forms.ChoiceField(label=_("来源"), required=False, choices=[("", _("全部"))] + list(Channel.choices))
-    overdue = forms.BooleanField(label=_("只看超期"), required=False)
+    overdue = forms.BooleanField(label=_("只看曾超期"), required=False)
     open_only = forms.BooleanField(label=_("只看未办结"), required=False)
+    queue = forms.ChoiceField(required=False, widget=forms.HiddenInput, choices=[("", "")] + list(QUEUES))
 
     def __init__(self, *args, regions=(), chosen: Region | None = None, **kwargs):
         """``regions``: the streets and communities the viewer may filter by, in tree order;

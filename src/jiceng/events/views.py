@@ -19,6 +19,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.db.models import F
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
@@ -27,7 +28,7 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods
 
 from jiceng.core.errors import ApplicationError, RateLimitedError
 from jiceng.core.exports import export_page_url
@@ -48,6 +49,7 @@ from .choices import OPEN_STATES, Channel, EventState, Rating, RatingSource, Sta
 from .forms import (
     BREAKDOWNS,
     PERIOD_PRESETS,
+    QUEUES,
     REGION_FILTER_MAX,
     ActionForm,
     CaseFilterForm,
@@ -148,11 +150,8 @@ def console(request):
     form, filters = _case_filters(request)
     visible = selectors.event_visible(actor)
     qs = selectors.event_filter(visible, **filters)
-    queues = [(key, label, visible.filter(state__in=list(states)).count())
-              for key, label, states in (("accept", _("待受理/待派遣"), QUEUE_STATES["accept"]),
-                                         ("handle", _("处置中"), QUEUE_STATES["handle"]),
-                                         ("verify", _("待核查"), QUEUE_STATES["verify"]))]
-    overdue = selectors.overdue_open(actor=actor).count()
+    # each tile counts what its list shows: the same filter (event_filter) on the same cases
+    queues = [(key, label, selectors.event_filter(visible, **_queue_filter(key)).count()) for key, label in QUEUES]
     page = Paginator(qs, 30).get_page(request.GET.get("page"))
     month = None
     if actor.role in selectors.NUMBER_ROLES:  # this month's headline numbers, as the numbers page gives them
@@ -162,7 +161,8 @@ def console(request):
     paging = request.GET.copy()
     paging.pop("page", None)
     return render(request, "events/console.html", {
-        "form": form, "page": page, "queues": queues, "overdue": overdue, "month": month, "filtered": bool(filters),
+        "form": form, "page": page, "queues": queues, "month": month, "filtered": bool(filters),
+        "queue": dict(QUEUES).get(form.cleaned_data.get("queue", "")) if form.is_bound and form.is_valid() else None,
         "map_url": reverse("events:map") + (f"?{paging.urlencode()}" if paging else ""),
         "page_query": paging.urlencode()})
 
@@ -187,8 +187,16 @@ def _case_filters(request) -> tuple[CaseFilterForm, dict]:
     filters = {"state": data.get("state") or "", "q": data.get("q") or "", "channel": data.get("channel") or "",
                "category": EventCategory.objects.filter(code=data.get("category") or "").first(),
                "region": Region.objects.filter(pk=data["region"]).first() if data.get("region") else None,
-               "overdue": True if data.get("overdue") else None, "open_only": bool(data.get("open_only"))}
-    return form, {k: v for k, v in filters.items() if v not in ("", None, False)}
+               "overdue": True if data.get("overdue") else None, "open_only": bool(data.get("open_only")),
+               **_queue_filter(data.get("queue") or "")}
+    return form, {k: v for k, v in filters.items() if v not in ("", None, False, ())}
+
+
+def _queue_filter(key: str) -> dict:
+    """``event_filter``'s arguments for one of the console's queues (its tiles)."""
+    if key == "late":
+        return {"late_now": True}
+    return {"states": QUEUE_STATES[key]} if key in QUEUE_STATES else {}
 
 
 @require_GET
@@ -569,10 +577,14 @@ def _done(action: str) -> str:
     return _("已%(action)s。") % {"action": workflow.transition(action).label}
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 @login_required
 @page_errors
 def case_act(request, pk: int, action: str):
+    """One step from the case page. A GET (a reload, or the language switched after a refused
+    form re-rendered here) goes back to the case page."""
+    if request.method == "GET":
+        return redirect("events:case", pk=pk)
     if action in FORM_ACTIONS:
         return _choice_act(request, pk, action)
     if action not in PAGE_ACTIONS:
@@ -593,17 +605,20 @@ def case_act(request, pk: int, action: str):
     return redirect(_next(request, reverse("events:case", args=[pk])))
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 @login_required
 @page_errors
 def whistle_act(request, pk: int, step: str):
-    """报到 / 部门反馈 by staff of the called department, from the case page or 我的待办."""
+    """报到 / 部门反馈 by staff of the called department, from the case page or 我的待办 (a GET goes
+    back to the case page)."""
     if step not in WHISTLE_STEPS:
         raise Http404
     actor = request.user
     whistle = selectors.whistle_visible(actor).filter(pk=pk).first()
     if whistle is None:
         raise Http404
+    if request.method == "GET":
+        return redirect("events:case", pk=whistle.event_id)
     event = selectors.event_get(actor=actor, pk=whistle.event_id)
     form = _note_form(whistle, request.POST)
     if form.is_valid():
@@ -659,15 +674,16 @@ def patrol(request):
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            event = services.event_create(channel=Channel.PATROL, category=data["category"],
-                                          description=data["description"], lng=data["lng"], lat=data["lat"],
-                                          address=data["address"], actor=actor)
+            with transaction.atomic():  # the case and its photo, or neither
+                event = services.event_create(channel=Channel.PATROL, category=data["category"],
+                                              description=data["description"], lng=data["lng"], lat=data["lat"],
+                                              address=data["address"], actor=actor)
+                _store_photo(request, form, event, "report")
         except ApplicationError as exc:
             if exc.status == 403:
                 raise
-            form.add_error(None, exc.message)
+            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
         else:
-            _store_photo(request, form, event, "report")
             messages.success(request, _("已上报，案件编号 %(number)s。") % {"number": event.number})
             return redirect("events:patrol")
     window = list(selectors.event_visible(actor).filter(state=EventState.TO_VERIFY).order_by("handled_at", "id")[:100])
@@ -725,11 +741,13 @@ def public_outline(request):
     return response
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 @limited
 def public_join(request):
     """附议 from the report page: the resident joins an open case instead of filing it again, and
     follows it through a supporter's tracking link (no rating offer: the rating is the reporter's)."""
+    if request.method == "GET":  # a reload of a refused form: back to the report page
+        return redirect("events:report")
     enforce("events.page.ip", _client_ip(request), limit=settings.JICENG_PUBLIC_RATE_PER_IP, window=60)
     form = JoinForm(request.POST)
     if form.is_valid():
@@ -760,13 +778,14 @@ def public_report(request):
             enforce("events.intake.phone", phone_key(data["reporter_phone"]), limit=settings.JICENG_PUBLIC_RATE_PER_PHONE,
                     window=3600, message=_("该电话本小时提交过多，请稍后再试。"))
             try:
-                event = services.event_create(
-                    channel=Channel.RESIDENT, category=data["category"], description=data["description"],
-                    lng=data["lng"], lat=data["lat"], address=data["address"], reporter_name=data["reporter_name"],
-                    reporter_phone=data["reporter_phone"])
-                _store_photo(request, form, event, "report")
+                with transaction.atomic():  # the case and its photo, or neither
+                    event = services.event_create(
+                        channel=Channel.RESIDENT, category=data["category"], description=data["description"],
+                        lng=data["lng"], lat=data["lat"], address=data["address"],
+                        reporter_name=data["reporter_name"], reporter_phone=data["reporter_phone"])
+                    _store_photo(request, form, event, "report")
             except ApplicationError as exc:
-                form.add_error(None, exc.message)
+                form.add_error(exc.field if exc.field in form.fields else None, exc.message)
             else:
                 return redirect(f"{reverse('events:track')}?{urlencode({'t': tracking_token(event), 'new': '1'})}")
     return render(request, "events/public_report.html", {"form": form})
@@ -823,4 +842,6 @@ def public_rate(request):
                 event = services.event_rate(token=data["token"], rating=data["rating"], comment=data["comment"])
             except ApplicationError as exc:
                 form.add_error(None, exc.message)
-    return render(request, "events/public_rate.html", {"form": form, "event": event})
+    no_token = not (request.POST.get("token") or request.GET.get("token"))
+    return render(request, "events/public_rate.html", {"form": form, "event": event, "no_token": no_token},
+                  status=400 if form.errors else 200)

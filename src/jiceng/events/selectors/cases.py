@@ -50,8 +50,11 @@ def event_get(*, actor, pk: int) -> Event:
 def event_filter(qs: QuerySet[Event], *, state: str = "", category: EventCategory | None = None,
                  region: Region | None = None, department: Department | None = None, channel: str = "",
                  q: str = "", overdue: bool | None = None, open_only: bool = False,
-                 reported_from: date | None = None, reported_to: date | None = None) -> QuerySet[Event]:
-    """One filter for pages, API and exports. ``q`` is a case number or a fragment of the title."""
+                 reported_from: date | None = None, reported_to: date | None = None,
+                 states: tuple[str, ...] = (), late_now: bool = False) -> QuerySet[Event]:
+    """One filter for pages, API and exports. ``q`` is a case number or a fragment of the title;
+    ``overdue`` is 曾超期 (a deadline was missed at some stage), ``late_now`` 超期未办结 (past a
+    deadline right now, ``overdue_now``); ``states`` one of the console's queues."""
     q = (q or "").strip()
     if q:
         if q.isdigit() and len(q) >= 15:
@@ -72,6 +75,10 @@ def event_filter(qs: QuerySet[Event], *, state: str = "", category: EventCategor
         qs = qs.filter(channel=channel)
     if overdue is not None:
         qs = qs.filter(overdue_at__isnull=not overdue)
+    if states:
+        qs = qs.filter(state__in=list(states))
+    if late_now:
+        qs = qs.filter(overdue_now())
     if reported_from is not None or reported_to is not None:
         start, end = day_bounds(reported_from or date(1970, 1, 1), reported_to or date(9999, 1, 1))
         qs = qs.filter(reported_at__gte=start, reported_at__lt=end)
@@ -119,14 +126,18 @@ def category_options(*, active_only: bool = True) -> QuerySet[EventCategory]:
     return qs.order_by("path")
 
 
-def overdue_open(*, actor, now: datetime | None = None, region: Region | None = None) -> QuerySet[Event]:
-    """Open cases that are past a deadline right now (a stage timer has fired and is still running,
-    or the handling deadline has passed) — the 超期未办结 list."""
+def overdue_now(now: datetime | None = None) -> Q:
+    """Open and past a deadline right now: a stage timer has fired and is still running, or the
+    handling deadline has passed — 超期未办结, the console's tile and the list it opens alike."""
     now = now or timezone.now()
     running_fired = Timer.objects.filter(stopped_at__isnull=True, fired_at__isnull=False).values("event_id")
-    qs = event_visible(actor).filter(state__in=list(OPEN_STATES)).filter(
-        Q(pk__in=running_fired) | Q(handle_due_at__lt=now, state__in=[
-            EventState.SIGNED, EventState.HANDLING, EventState.DISPATCHED]))
+    return Q(state__in=list(OPEN_STATES)) & (Q(pk__in=running_fired) | Q(handle_due_at__lt=now, state__in=[
+        EventState.SIGNED, EventState.HANDLING, EventState.DISPATCHED]))
+
+
+def overdue_open(*, actor, now: datetime | None = None, region: Region | None = None) -> QuerySet[Event]:
+    """The 超期未办结 cases the actor sees (``overdue_now``)."""
+    qs = event_visible(actor).filter(overdue_now(now))
     if region is not None:
         qs = qs.filter(grid__path__startswith=region.path)
     return qs
