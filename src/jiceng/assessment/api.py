@@ -14,6 +14,8 @@ from datetime import date
 from decimal import Decimal
 from typing import Any, Literal
 
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from ninja import Field, Query, Router, Schema, Status
 
 from jiceng.core.api_schemas import (
@@ -271,7 +273,7 @@ def _jsonable(value):
 def _subject(period: AssessmentPeriod, pk: int) -> PeriodSubject:
     subject = period.subjects.filter(pk=pk).first()
     if subject is None:
-        raise NotFoundError(f"考核对象（ID {pk}）不属于本考核期。", field="subject_id")
+        raise NotFoundError(_("考核对象（ID %(id)s）不属于本考核期。") % {"id": pk}, field="subject_id")
     return subject
 
 
@@ -403,7 +405,8 @@ def adjustment_withdraw(request, id: ObjectId, adjustment_id: ObjectId, payload:
     period = selectors.period_get(actor, id)
     adj = period.adjustments.filter(pk=adjustment_id).first()
     if adj is None:
-        raise NotFoundError(f"加减分条目（ID {adjustment_id}）不属于本考核期。", field="adjustment_id")
+        raise NotFoundError(_("加减分条目（ID %(id)s）不属于本考核期。") % {"id": adjustment_id},
+                            field="adjustment_id")
     adj = services.adjustment_withdraw(actor=actor, adjustment=adj, reason=payload.reason)
     return {"id": adj.pk, "subject_id": adj.subject_id, "indicator": adj.indicator.code,
             "points": fmt(adj.points), "note": adj.note, "withdrawn": True}
@@ -607,7 +610,7 @@ def _period_subjects(period: AssessmentPeriod, ids: list[int], field: str) -> li
     found = {s.pk: s for s in period.subjects.filter(pk__in=ids)}
     missing = [i for i in ids if i not in found]
     if missing:
-        raise NotFoundError(f"考核对象（ID {missing[0]}）不属于本考核期。", field=field)
+        raise NotFoundError(_("考核对象（ID %(id)s）不属于本考核期。") % {"id": missing[0]}, field=field)
     return [found[i] for i in dict.fromkeys(ids)]
 
 
@@ -625,7 +628,8 @@ def template_list(request):
                          "区域不在范围内 404，不是区县工作人员、街道/乡镇或社区/村工作人员 403，网格 400（region_id）。")
 def scheme_create(request, payload: SchemeIn):
     actor = request.auth
-    region = lookup_or_404(Region.objects.all(), actor, payload.region_id, field="region_id", label="区域")
+    region = lookup_or_404(Region.objects.all(), actor, payload.region_id, field="region_id",
+                           label=pgettext("record type", "区域"))
     with _input_names(region="region_id"):
         scheme = scheme_from_template(actor=actor, template=payload.template, region=region, name=payload.name)
     return Status(201, scheme_out(scheme))
@@ -655,7 +659,8 @@ def subject_list(request, id: ObjectId, params: Query[PageParams]):  # type: ign
 def candidate_list(request, id: ObjectId, filters: Query[CandidateFilter]):  # type: ignore[valid-type]
     actor = request.auth
     period = _managed_period(actor, id)
-    region = lookup_or_404(Region.objects.all(), actor, filters.region, field="region", label="区域")
+    region = lookup_or_404(Region.objects.all(), actor, filters.region, field="region",
+                           label=pgettext("record type", "区域"))
     present = set(period.subjects.values_list("subject_id", flat=True))
     return paginate(selectors.subject_candidates(actor, period.scheme, region), filters,
                     lambda o: {"subject_id": o.pk, "name": candidate_label(o), "in_period": o.pk in present})
@@ -669,8 +674,8 @@ def subject_add(request, id: ObjectId, payload: SubjectIn):  # type: ignore[vali
     period = _managed_period(actor, id)
     obj = selectors.subject_candidates(actor, period.scheme).filter(pk=payload.subject_id).first()
     if obj is None:
-        raise NotFoundError(f"考核对象（ID {payload.subject_id}）不存在、不符合方案，或不在方案的组织区域内。",
-                            field="subject_id")
+        raise NotFoundError(_("考核对象（ID %(id)s）不存在、不符合方案，或不在方案的组织区域内。") % {
+            "id": payload.subject_id}, field="subject_id")
     with _input_names(subject="subject_id"):
         subject = services.period_subject_add(actor=actor, period=period, obj=obj, peer_group=payload.peer_group)
     return Status(201, subject_out(subject))
@@ -682,7 +687,8 @@ def subject_add(request, id: ObjectId, payload: SubjectIn):  # type: ignore[vali
 def subjects_bulk(request, id: ObjectId, payload: BulkIn):  # type: ignore[valid-type]
     actor = request.auth
     period = _managed_period(actor, id)
-    region = lookup_or_404(Region.objects.all(), actor, payload.region_id, field="region_id", label="区域")
+    region = lookup_or_404(Region.objects.all(), actor, payload.region_id, field="region_id",
+                           label=pgettext("record type", "区域"))
     with _input_names(region="region_id"):
         made = services.period_subjects_add_bulk(actor=actor, period=period, region=region,
                                                  peer_group=payload.peer_group)
@@ -720,7 +726,8 @@ def rater_add(request, id: ObjectId, payload: RaterIn):  # type: ignore[valid-ty
     period = _managed_period(actor, id)
     rater = selectors.rater_candidates(actor).filter(pk=payload.rater_id).first()
     if rater is None:
-        raise NotFoundError(f"评分人（ID {payload.rater_id}）不存在，或不在您的管辖范围内。", field="rater_id")
+        raise NotFoundError(_("评分人（ID %(id)s）不存在，或不在您的管辖范围内。") % {"id": payload.rater_id},
+                            field="rater_id")
     subjects = (_period_subjects(period, payload.subject_ids, "subject_ids") if payload.subject_ids
                 else [s for s in period.subjects.all() if s.user_id != rater.pk])
     with _input_names(rater="rater_id", subjects="subject_ids"):
@@ -746,7 +753,8 @@ def rater_remove(request, id: ObjectId, payload: RaterRemoveIn):  # type: ignore
     period = _managed_period(actor, id)
     found = period.assignments.filter(rater_id=payload.rater_id).select_related("rater").first()
     if found is None:
-        raise NotFoundError(f"评分人（ID {payload.rater_id}）在本考核期没有评分任务。", field="rater_id")
+        raise NotFoundError(_("评分人（ID %(id)s）在本考核期没有评分任务。") % {"id": payload.rater_id},
+                            field="rater_id")
     subjects = _period_subjects(period, payload.subject_ids, "subject_ids") if payload.subject_ids else None
     with _input_names(rater="rater_id", subjects="subject_ids"):
         count = services.assignment_remove(actor=actor, period=period, group=payload.group, rater=found.rater,

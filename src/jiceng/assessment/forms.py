@@ -13,8 +13,8 @@ from .models import RaterAssignment
 
 
 class RatingForm(forms.Form):
-    note = forms.CharField(label="说明", max_length=500, required=False, widget=forms.Textarea(attrs={"rows": 2}))
-    evidence_ref = forms.CharField(label="佐证材料", max_length=500, required=False)
+    note = forms.CharField(label=_("说明"), max_length=500, required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    evidence_ref = forms.CharField(label=_("佐证材料"), max_length=500, required=False)
 
     def __init__(self, *args, assignment: RaterAssignment, **kwargs):
         super().__init__(*args, **kwargs)
@@ -27,13 +27,13 @@ class RatingForm(forms.Form):
         number = {"inputmode": "decimal", "step": "0.01", "min": "0"}
         if group.kind == GroupKind.SINGLE:
             self.fields["score"] = forms.DecimalField(
-                label=f"评分（0～{fmt(group.max_points)}）", required=False, min_value=0, max_value=group.max_points,
-                decimal_places=2, widget=forms.NumberInput(attrs=number))
+                label=_("评分（0～%(max)s）") % {"max": fmt(group.max_points)}, required=False, min_value=0,
+                max_value=group.max_points, decimal_places=2, widget=forms.NumberInput(attrs=number))
             if rating is not None and rating.score is not None:
                 self.initial["score"] = fmt(rating.score)
         elif group.kind == GroupKind.QUESTIONNAIRE:
-            levels = [("", "—")] + [(lv["code"], f"{lv['name']}（{lv['points']} 分）")
-                                    for lv in group.questionnaire["levels"]]
+            levels = [("", "—")] + [(lv["code"], _("%(name)s（%(points)s 分）") % {
+                "name": lv["name"], "points": lv["points"]}) for lv in group.questionnaire["levels"]]
             for item in group.questionnaire["items"]:
                 name = f"q_{item['code']}"
                 self.fields[name] = forms.ChoiceField(label=item["name"], choices=levels, required=False)

@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
+from django.utils.translation import gettext as _
+
 from jiceng.core.errors import ApplicationError
 
 IndicatorFn = Callable[[object, date, date], tuple[Decimal | int | float, dict]]
@@ -54,8 +56,8 @@ def keys() -> list[str]:
 def call(key: str, subject, start: date, end: date) -> tuple[Decimal, dict]:
     entry = _REGISTRY.get(key)
     if entry is None:
-        raise ApplicationError(f"自动指标 {key} 未注册。", field="auto_key")
+        raise ApplicationError(_("自动指标 %(key)s 未注册。") % {"key": key}, field="auto_key")
     value, explanation = entry.fn(subject, start, end)
     if isinstance(value, bool) or not isinstance(value, Decimal | int | float):
-        raise ApplicationError(f"自动指标 {key} 返回的不是数值。", field="auto_key")
+        raise ApplicationError(_("自动指标 %(key)s 返回的不是数值。") % {"key": key}, field="auto_key")
     return Decimal(str(value)), dict(explanation or {})

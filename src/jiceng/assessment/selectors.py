@@ -8,6 +8,7 @@ from collections import defaultdict
 from decimal import Decimal
 
 from django.db.models import QuerySet
+from django.utils.translation import gettext as _
 
 from jiceng.core.errors import NotFoundError
 from jiceng.core.scope import restrict
@@ -76,7 +77,7 @@ def result_explain(actor, result: AssessmentResult) -> dict:
     result = AssessmentResult.objects.select_related("period__scheme__region", "subject").get(pk=result.pk)
     may, as_manager = _can_view(actor, result)
     if not may:
-        raise NotFoundError("未找到该记录，或您无权查看。")
+        raise NotFoundError(_("未找到该记录，或您无权查看。"))
     detail = result.detail
     config, numbers = detail["config"], detail["numbers"]
     again = subject_total(config, detail["inputs"])
@@ -96,19 +97,20 @@ def result_explain(actor, result: AssessmentResult) -> dict:
     bands = sorted(config_bands(result), key=lambda b: Decimal(b["min"]), reverse=True)
     by_score = band_grade(bands, result.total) if bands else ""
     if not bands:
-        grade_text = "本方案不分等次"
+        grade_text = _("本方案不分等次")
     elif by_score == result.grade:
-        grade_text = f"{format(result.total, 'f')} 分，按分档为 {result.grade}"
+        grade_text = _("%(total)s 分，按分档为 %(grade)s") % {"total": format(result.total, "f"), "grade": result.grade}
     else:
         quotas = result.period.version.grade_quotas or {}
-        grade_text = (f"{format(result.total, 'f')} 分，按分档为 {by_score}；{by_score} 限 {quotas.get(by_score, '')}%，"
-                      f"按名次为 {result.grade}")
+        grade_text = _("%(total)s 分，按分档为 %(band)s；%(band)s 限 %(quota)s%%，按名次为 %(grade)s") % {
+            "total": format(result.total, "f"), "band": by_score, "quota": quotas.get(by_score, ""),
+            "grade": result.grade}
     return {
         "result_id": result.pk, "subject": result.subject.display_name, "period": result.period.label,
         "scheme_version": config["number"], "version_no": result.version_no, "reason": result.reason,
         "current": result.current, "published_at": result.published_at,
         "total": format(result.total, "f"), "grade": result.grade, "rank": result.rank, "rank_of": result.rank_of,
-        "rank_text": f"第 {result.rank} 名（共 {result.rank_of} 名）",
+        "rank_text": _("第 %(rank)s 名（共 %(of)s 名）") % {"rank": result.rank, "of": result.rank_of},
         "grade_bands": bands, "grade_text": grade_text, "groups": numbers["groups"], "indicators": numbers["indicators"],
         "bonus": numbers["bonus"], "deduction": numbers["deduction"], "base": numbers["base"],
         "routine": numbers["routine"], "lines": numbers["lines"],
@@ -123,9 +125,9 @@ def config_bands(result: AssessmentResult) -> list[dict]:
 
 def result_history(actor, result: AssessmentResult) -> list[AssessmentResult]:
     """All versions of a subject's result in its period, oldest first (old versions stay readable)."""
-    may, _ = _can_view(actor, result)
+    may, _as_manager = _can_view(actor, result)
     if not may:
-        raise NotFoundError("未找到该记录，或您无权查看。")
+        raise NotFoundError(_("未找到该记录，或您无权查看。"))
     return list(AssessmentResult.objects.filter(subject=result.subject).order_by("version_no"))
 
 
@@ -202,14 +204,14 @@ def period_list(actor) -> QuerySet[AssessmentPeriod]:
 def period_get(actor, pk: int) -> AssessmentPeriod:
     period = period_list(actor).filter(pk=pk).first()
     if period is None:
-        raise NotFoundError("未找到该考核期，或您无权查看。")
+        raise NotFoundError(_("未找到该考核期，或您无权查看。"))
     return period
 
 
 def scheme_get(actor, pk: int) -> AssessmentScheme:
     scheme = scheme_list(actor).filter(pk=pk).first()
     if scheme is None:
-        raise NotFoundError("未找到该考核方案，或您无权查看。")
+        raise NotFoundError(_("未找到该考核方案，或您无权查看。"))
     return scheme
 
 
@@ -217,14 +219,14 @@ def result_get(actor, pk: int) -> AssessmentResult:
     """A result the actor may read (a manager in scope, or the subject once published)."""
     result = AssessmentResult.objects.select_related("period__scheme__region", "subject").filter(pk=pk).first()
     if result is None or not _can_view(actor, result)[0]:
-        raise NotFoundError("未找到该记录，或您无权查看。")
+        raise NotFoundError(_("未找到该记录，或您无权查看。"))
     return result
 
 
 def assignment_get(actor, pk: int) -> RaterAssignment:
     assignment = rater_assignments(actor).filter(pk=pk).first()
     if assignment is None:
-        raise NotFoundError("未找到该评分任务，或它不是您的任务。")
+        raise NotFoundError(_("未找到该评分任务，或它不是您的任务。"))
     return assignment
 
 

@@ -135,6 +135,6 @@ def scheme_from_template(*, actor, template: str, region, name: str = ""):
     the template's name."""
     found = TEMPLATES.get(template)
     if found is None:
-        raise ApplicationError(f"未知的方案模板 {template}。", field="template")
+        raise ApplicationError(_("未知的方案模板 %(template)s。") % {"template": template}, field="template")
     return scheme_create(actor=actor, name=(name or "").strip() or found.name, subject_type=found.subject_type,
                          period_type=found.period_type, region=region, definition=found.definition())

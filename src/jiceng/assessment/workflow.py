@@ -11,6 +11,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext_lazy
+
 from jiceng.core.errors import ApplicationError, PermissionDeniedError
 from jiceng.core.scope import in_scope
 from jiceng.people.choices import REGION_STAFF_ROLES
@@ -35,14 +38,14 @@ def _t(action, label, sources, target, relations) -> Transition:
 
 
 TRANSITIONS: dict[str, Transition] = {t.action: t for t in [
-    _t("open_scoring", "开始评分", (S.DRAFT,), S.SCORING_OPEN, {MANAGER}),
-    _t("close_scoring", "结束评分", (S.SCORING_OPEN,), S.SCORING_CLOSED, {MANAGER}),
-    _t("compute", "计算", (S.SCORING_CLOSED, S.COMPUTED), S.COMPUTED, {MANAGER}),
-    _t("publish", "公布", (S.COMPUTED,), S.PUBLISHED, {MANAGER}),
-    _t("appeal", "申诉", (S.PUBLISHED, S.REPUBLISHED, S.APPEAL), S.APPEAL, {MANAGER, SUBJECT}),
-    _t("start_rereview", "复核", (S.APPEAL,), S.REREVIEW, {MANAGER}),
-    _t("recompute", "复核重算", (S.REREVIEW,), S.REREVIEW, {MANAGER}),
-    _t("republish", "复核后公布", (S.REREVIEW,), S.REPUBLISHED, {MANAGER}),
+    _t("open_scoring", pgettext_lazy("action", "开始评分"), (S.DRAFT,), S.SCORING_OPEN, {MANAGER}),
+    _t("close_scoring", pgettext_lazy("action", "结束评分"), (S.SCORING_OPEN,), S.SCORING_CLOSED, {MANAGER}),
+    _t("compute", pgettext_lazy("action", "计算"), (S.SCORING_CLOSED, S.COMPUTED), S.COMPUTED, {MANAGER}),
+    _t("publish", pgettext_lazy("action", "公布"), (S.COMPUTED,), S.PUBLISHED, {MANAGER}),
+    _t("appeal", pgettext_lazy("action", "申诉"), (S.PUBLISHED, S.REPUBLISHED, S.APPEAL), S.APPEAL, {MANAGER, SUBJECT}),
+    _t("start_rereview", pgettext_lazy("action", "复核"), (S.APPEAL,), S.REREVIEW, {MANAGER}),
+    _t("recompute", pgettext_lazy("action", "复核重算"), (S.REREVIEW,), S.REREVIEW, {MANAGER}),
+    _t("republish", pgettext_lazy("action", "复核后公布"), (S.REREVIEW,), S.REPUBLISHED, {MANAGER}),
 ]}
 
 RATING_STATES = (S.SCORING_OPEN,)
@@ -76,9 +79,10 @@ def check(period, actor, action: str, subject=None) -> Transition:
     """The transition, or PermissionDeniedError / ApplicationError(field='state')."""
     t = TRANSITIONS[action]
     if not relations(period, actor, subject) & t.relations:
-        raise PermissionDeniedError(f"您无权执行“{t.label}”。")
+        raise PermissionDeniedError(_("您无权执行“%(action)s”。") % {"action": t.label})
     if period.state not in t.sources:
-        raise ApplicationError(f"考核期为“{period.get_state_display()}”，不能“{t.label}”。", field="state")
+        raise ApplicationError(_("考核期为“%(state)s”，不能“%(action)s”。") % {
+            "state": period.get_state_display(), "action": t.label}, field="state")
     return t
 
 
@@ -90,7 +94,7 @@ def may(period, actor, action: str, subject=None) -> bool:
 
 def require_manager(actor, scheme) -> None:
     if not is_manager(actor, scheme):
-        raise PermissionDeniedError("您无权管理该考核方案。")
+        raise PermissionDeniedError(_("您无权管理该考核方案。"))
 
 
 def available(period, actor) -> list[Transition]:

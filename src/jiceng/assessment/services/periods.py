@@ -7,6 +7,8 @@ from decimal import Decimal
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from jiceng.core.audit import audit_record
 from jiceng.core.errors import ApplicationError, PermissionDeniedError
@@ -36,15 +38,17 @@ def period_create(*, actor, scheme: AssessmentScheme, label: str, starts_on: dat
     """A period uses the scheme's newest version, which is frozen from now on."""
     workflow.require_manager(actor, scheme)
     if not label or len(label) > 100:
-        raise ApplicationError("考核期名称不能为空（最多 100 字）。", field="label")
+        raise ApplicationError(_("考核期名称不能为空（最多 100 字）。"), field="label")
     if ends_on < starts_on:
-        raise ApplicationError("结束日期不能早于开始日期。", field="ends_on")
+        raise ApplicationError(_("结束日期不能早于开始日期。"), field="ends_on")
     version = scheme.versions.select_for_update().order_by("-number").first()
     for rp in routine_periods or []:
         if rp.scheme.subject_type != scheme.subject_type or rp.scheme_id == scheme.pk:
-            raise ApplicationError(f"平时考核 {rp.label} 须是另一方案、同类考核对象的考核期。", field="routine_periods")
+            raise ApplicationError(_("平时考核 %(label)s 须是另一方案、同类考核对象的考核期。") % {
+                "label": rp.label}, field="routine_periods")
         if rp.ends_on > ends_on or rp.starts_on < starts_on:
-            raise ApplicationError(f"平时考核 {rp.label} 不在本考核期内。", field="routine_periods")
+            raise ApplicationError(_("平时考核 %(label)s 不在本考核期内。") % {"label": rp.label},
+                                   field="routine_periods")
     period = AssessmentPeriod.objects.create(scheme=scheme, version=version, label=label, starts_on=starts_on,
                                              ends_on=ends_on)
     if routine_periods:
@@ -70,21 +74,22 @@ def subject_reference(subject_type: str, obj) -> tuple[int, str, str, object | N
         SubjectType.DEPARTMENT: Department,
     }[subject_type]
     if not isinstance(obj, expected):
-        raise ApplicationError("考核对象类型与方案不符。", field="subject")
+        raise ApplicationError(_("考核对象类型与方案不符。"), field="subject")
     if isinstance(obj, GridWorker):
         return obj.pk, obj.name, obj.community.path, obj.user
     if isinstance(obj, User):
         if obj.region_id is None:
-            raise ApplicationError("该账号未绑定区域，不能作为考核对象。", field="subject")
+            raise ApplicationError(_("该账号未绑定区域，不能作为考核对象。"), field="subject")
         return obj.pk, str(obj), obj.region.path, obj
     if isinstance(obj, Region):
         level = RegionLevel.COMMUNITY if subject_type == SubjectType.COMMUNITY else RegionLevel.STREET
         if obj.level != level:
-            raise ApplicationError(f"考核对象须为{RegionLevel(level).label}。", field="subject")
+            raise ApplicationError(_("考核对象须为%(level)s。") % {"level": RegionLevel(level).label},
+                                   field="subject")
         return obj.pk, obj.name, obj.path, None
     if isinstance(obj, Organisation):
         if obj.kind != OrganisationKind.PROPERTY:
-            raise ApplicationError("考核对象须为物业服务企业。", field="subject")
+            raise ApplicationError(_("考核对象须为物业服务企业。"), field="subject")
         return obj.pk, obj.name, obj.grid.path, None
     return obj.pk, obj.name, obj.region.path, None
 
@@ -94,13 +99,13 @@ def period_subject_add(*, actor, period: AssessmentPeriod, obj, peer_group: str 
     period = _locked(period)
     workflow.require_manager(actor, period.scheme)
     if period.state not in workflow.STATE_EDITABLE_SUBJECTS:
-        raise ApplicationError("评分结束后不能再增加考核对象。", field="state")
+        raise ApplicationError(_("评分结束后不能再增加考核对象。"), field="state")
     sid, name, path, user = subject_reference(period.scheme.subject_type, obj)
     scheme_path = period.scheme.region.path
     if not path.startswith(scheme_path):
-        raise ApplicationError("考核对象不在方案的组织区域内。", field="subject")
+        raise ApplicationError(_("考核对象不在方案的组织区域内。"), field="subject")
     if period.subjects.filter(subject_type=period.scheme.subject_type, subject_id=sid).exists():
-        raise ApplicationError("该对象已在本考核期中。", field="subject")
+        raise ApplicationError(_("该对象已在本考核期中。"), field="subject")
     subject = PeriodSubject.objects.create(period=period, subject_type=period.scheme.subject_type, subject_id=sid,
                                            display_name=name[:200], region_path=path, peer_group=peer_group[:64],
                                            user=user)
@@ -113,7 +118,7 @@ def _group(period: AssessmentPeriod, group: RaterGroup | str) -> RaterGroup:
     code = group.code if isinstance(group, RaterGroup) else group
     found = period.version.groups.filter(code=code).first()
     if found is None:
-        raise ApplicationError(f"评分组 {code} 不在本考核期的方案版本中。", field="group")
+        raise ApplicationError(_("评分组 %(code)s 不在本考核期的方案版本中。") % {"code": code}, field="group")
     return found
 
 
@@ -123,19 +128,20 @@ def assignment_create(*, actor, period: AssessmentPeriod, group: RaterGroup | st
     period = _locked(period)
     workflow.require_manager(actor, period.scheme)
     if period.state not in workflow.STATE_EDITABLE_SUBJECTS:
-        raise ApplicationError("评分结束后不能再分配评分任务。", field="state")
+        raise ApplicationError(_("评分结束后不能再分配评分任务。"), field="state")
     group = _group(period, group)
     if rater is None or not rater.is_active:
-        raise ApplicationError("评分人账号无效。", field="rater")
+        raise ApplicationError(_("评分人账号无效。"), field="rater")
     made = []
     for subject in subjects:
         if subject.period_id != period.pk:
-            raise ApplicationError("考核对象不属于本考核期。", field="subjects")
+            raise ApplicationError(_("考核对象不属于本考核期。"), field="subjects")
         if subject.user_id == rater.pk:
-            raise ApplicationError("不能评自己。", field="subjects")
+            raise ApplicationError(_("不能评自己。"), field="subjects")
         if group.peer and not period.subjects.filter(user=rater).exists():
-            raise ApplicationError("互评的评分人须是本考核期的考核对象。", field="rater")
-        a, _ = RaterAssignment.objects.get_or_create(period=period, group=group, rater=rater, subject=subject)
+            raise ApplicationError(_("互评的评分人须是本考核期的考核对象。"), field="rater")
+        a, _created = RaterAssignment.objects.get_or_create(period=period, group=group, rater=rater,
+                                                            subject=subject)
         made.append(a)
     audit_record(actor=actor, action="assessment.assignment_create", obj=period,
                  changes={"group": [None, group.code], "rater": [None, rater.pk],
@@ -150,9 +156,9 @@ def peer_assignments_create(*, actor, period: AssessmentPeriod, group: RaterGrou
     workflow.require_manager(actor, period.scheme)
     group = _group(period, group)
     if not group.peer:
-        raise ApplicationError("该评分组不是互评组。", field="group")
+        raise ApplicationError(_("该评分组不是互评组。"), field="group")
     if period.state not in workflow.STATE_EDITABLE_SUBJECTS:
-        raise ApplicationError("评分结束后不能再分配评分任务。", field="state")
+        raise ApplicationError(_("评分结束后不能再分配评分任务。"), field="state")
     subjects = list(period.subjects.select_related("user"))
     made = []
     for rater_subject in subjects:
@@ -160,8 +166,8 @@ def peer_assignments_create(*, actor, period: AssessmentPeriod, group: RaterGrou
             continue
         for other in subjects:
             if other.pk != rater_subject.pk and other.peer_group == rater_subject.peer_group:
-                a, _ = RaterAssignment.objects.get_or_create(period=period, group=group, rater=rater_subject.user,
-                                                             subject=other)
+                a, _created = RaterAssignment.objects.get_or_create(period=period, group=group,
+                                                                    rater=rater_subject.user, subject=other)
                 made.append(a)
     audit_record(actor=actor, action="assessment.peer_assign", obj=period,
                  changes={"group": [None, group.code], "count": [None, len(made)]})
@@ -197,7 +203,7 @@ def _correction_allowed(period: AssessmentPeriod, subject: PeriodSubject) -> boo
 def _check_points(value, field: str, maximum: Decimal) -> Decimal:
     points = _dec(value, field)
     if points > maximum:
-        raise ApplicationError(f"得分不能超过满分 {maximum}。", field=field)
+        raise ApplicationError(_("得分不能超过满分 %(maximum)s。") % {"maximum": maximum}, field=field)
     return points
 
 
@@ -212,18 +218,19 @@ def rating_save(*, actor, period: AssessmentPeriod, group: RaterGroup | str, sub
     group = _group(period, group)
     assignment = RaterAssignment.objects.filter(period=period, group=group, rater=actor, subject=subject).first()
     if assignment is None or actor is None or not actor.is_active:
-        raise ApplicationError("您没有评该考核对象的任务。", field="subject")
+        raise ApplicationError(_("您没有评该考核对象的任务。"), field="subject")
     if period.state not in workflow.RATING_STATES and not _correction_allowed(period, subject):
-        raise ApplicationError(f"考核期为“{period.get_state_display()}”，不能评分。", field="state")
+        raise ApplicationError(_("考核期为“%(state)s”，不能评分。") % {"state": period.get_state_display()},
+                               field="state")
     rating = Rating.objects.select_for_update().filter(assignment=assignment).first()
     if rating and rating.state == RatingState.SUBMITTED and period.state in workflow.RATING_STATES:
-        raise ApplicationError("评分已提交，不能修改。", field="state")
+        raise ApplicationError(_("评分已提交，不能修改。"), field="state")
     rating = rating or Rating(assignment=assignment)
     rows: list[tuple[Indicator, Decimal, str, str]] = []
     if group.kind == GroupKind.SINGLE:
         if score is None:
             if submit:
-                raise ApplicationError("请填写评分。", field="score")
+                raise ApplicationError(_("请填写评分。"), field="score")
             rating.score = None
         else:
             rating.score = _check_points(score, "score", group.max_points)
@@ -233,18 +240,20 @@ def rating_save(*, actor, period: AssessmentPeriod, group: RaterGroup | str, sub
         levels = {lv["code"] for lv in group.questionnaire["levels"]}
         for key, value in answers.items():
             if key not in items:
-                raise ApplicationError(f"问卷中没有项目 {key}。", field="answers")
+                raise ApplicationError(_("问卷中没有项目 %(item)s。") % {"item": key}, field="answers")
             if value not in levels:
-                raise ApplicationError(f"项目 {key} 的评价 {value} 无效。", field="answers")
+                raise ApplicationError(_("项目 %(item)s 的评价 %(level)s 无效。") % {"item": key, "level": value},
+                                       field="answers")
         if submit and set(answers) != items:
-            raise ApplicationError("问卷每一项都须作答。", field="answers")
+            raise ApplicationError(_("问卷每一项都须作答。"), field="answers")
         rating.answers = answers
     else:
         leaves = {i.code: i for i in group.indicators.filter(kind=IndicatorKind.MANUAL, children__isnull=True)}
         for code, entry in (indicator_scores or {}).items():
             entry = entry if isinstance(entry, dict) else {"points": entry}
             if code not in leaves:
-                raise ApplicationError(f"指标 {code} 不是本组的人工评分指标。", field="indicator_scores")
+                raise ApplicationError(_("指标 %(code)s 不是本组的人工评分指标。") % {"code": code},
+                                       field="indicator_scores")
             pts = _check_points(entry.get("points"), f"indicator_scores.{code}", leaves[code].max_points)
             rows.append((leaves[code], pts, str(entry.get("note", ""))[:500], str(entry.get("evidence_ref", ""))[:500]))
         if submit:
@@ -252,7 +261,8 @@ def rating_save(*, actor, period: AssessmentPeriod, group: RaterGroup | str, sub
                 rating.indicator_scores.values_list("indicator__code", flat=True) if rating.pk else [])
             missing = set(leaves) - given
             if missing:
-                raise ApplicationError(f"以下指标尚未评分：{'、'.join(sorted(missing))}。", field="indicator_scores")
+                raise ApplicationError(_("以下指标尚未评分：%(codes)s。") % {
+                    "codes": pgettext("list separator", "、").join(sorted(missing))}, field="indicator_scores")
     before = {"state": rating.state if rating.pk else None}
     rating.note, rating.evidence_ref = note[:500], evidence_ref[:500]
     if submit:
@@ -278,22 +288,23 @@ def adjustment_record(*, actor, period: AssessmentPeriod, subject: PeriodSubject
     ``cap`` bounds the item's sum when computing."""
     period = _locked(period)
     if not workflow.is_manager(actor, period.scheme):
-        raise PermissionDeniedError("您无权登记加减分。")
+        raise PermissionDeniedError(_("您无权登记加减分。"))
     if subject.period_id != period.pk:
-        raise ApplicationError("考核对象不属于本考核期。", field="subject")
+        raise ApplicationError(_("考核对象不属于本考核期。"), field="subject")
     if period.state not in workflow.RATING_STATES and not _correction_allowed(period, subject):
-        raise ApplicationError(f"考核期为“{period.get_state_display()}”，不能登记加减分。", field="state")
+        raise ApplicationError(_("考核期为“%(state)s”，不能登记加减分。") % {
+            "state": period.get_state_display()}, field="state")
     item = period.version.indicators.filter(code=indicator, children__isnull=True,
                                             kind__in=[IndicatorKind.BONUS, IndicatorKind.DEDUCTION]).first()
     if item is None:
-        raise ApplicationError(f"{indicator} 不是加分或减分项。", field="indicator")
+        raise ApplicationError(_("%(code)s 不是加分或减分项。") % {"code": indicator}, field="indicator")
     pts = _dec(points, "points")
     if pts <= 0:
-        raise ApplicationError("分值须大于零。", field="points")
+        raise ApplicationError(_("分值须大于零。"), field="points")
     if item.max_points and pts > item.max_points:
-        raise ApplicationError(f"单次分值不能超过 {item.max_points}。", field="points")
+        raise ApplicationError(_("单次分值不能超过 %(max)s。") % {"max": item.max_points}, field="points")
     if not note:
-        raise ApplicationError("请填写事由。", field="note")
+        raise ApplicationError(_("请填写事由。"), field="note")
     adj = Adjustment.objects.create(period=period, subject=subject, indicator=item, points=pts, note=note[:500],
                                     evidence_ref=evidence_ref[:500], recorded_by=actor)
     audit_record(actor=actor, action="assessment.adjustment_record", obj=adj, object_repr=f"{item.name} {subject}",
@@ -307,13 +318,14 @@ def adjustment_withdraw(*, actor, adjustment: Adjustment, reason: str) -> Adjust
     adjustment = Adjustment.objects.select_for_update().select_related("subject").get(pk=adjustment.pk)
     period = _locked(adjustment.period)
     if not workflow.is_manager(actor, period.scheme):
-        raise PermissionDeniedError("您无权撤销加减分。")
+        raise PermissionDeniedError(_("您无权撤销加减分。"))
     if period.state not in workflow.RATING_STATES and not _correction_allowed(period, adjustment.subject):
-        raise ApplicationError(f"考核期为“{period.get_state_display()}”，不能撤销加减分。", field="state")
+        raise ApplicationError(_("考核期为“%(state)s”，不能撤销加减分。") % {
+            "state": period.get_state_display()}, field="state")
     if adjustment.withdrawn_at is not None:
-        raise ApplicationError("该条目已撤销。", field="adjustment")
+        raise ApplicationError(_("该条目已撤销。"), field="adjustment")
     if not reason or not reason.strip():
-        raise ApplicationError("请填写撤销原因。", field="reason")
+        raise ApplicationError(_("请填写撤销原因。"), field="reason")
     adjustment.withdrawn_at, adjustment.withdrawn_by, adjustment.withdrawn_reason = timezone.now(), actor, reason[:500]
     adjustment.save(update_fields=["withdrawn_at", "withdrawn_by", "withdrawn_reason"])
     audit_record(actor=actor, action="assessment.adjustment_withdraw", obj=adjustment,

@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from jiceng.core.audit import audit_record
 from jiceng.core.errors import ApplicationError
@@ -58,7 +59,7 @@ def period_compute(*, actor, period: AssessmentPeriod) -> list[AssessmentResult]
     t = workflow.check(period, actor, "compute")
     subjects = list(period.subjects.all())
     if not subjects:
-        raise ApplicationError("本考核期没有考核对象。", field="subjects")
+        raise ApplicationError(_("本考核期没有考核对象。"), field="subjects")
     _refresh_auto_values(period, subjects)
     period.results.all().delete()
     rows = compute_all(period)
@@ -91,9 +92,9 @@ def appeal_file(*, actor, period: AssessmentPeriod, subject: PeriodSubject, reas
     period = _locked(period)
     t = workflow.check(period, actor, "appeal", subject=subject)
     if subject.period_id != period.pk:
-        raise ApplicationError("考核对象不属于本考核期。", field="subject")
+        raise ApplicationError(_("考核对象不属于本考核期。"), field="subject")
     if not reason or not reason.strip():
-        raise ApplicationError("请填写申诉理由。", field="reason")
+        raise ApplicationError(_("请填写申诉理由。"), field="reason")
     appeal = Appeal.objects.create(period=period, subject=subject, reason=reason[:1000], filed_by=actor)
     before, period.state = period.state, t.target
     period.save(update_fields=["state"])
@@ -120,7 +121,7 @@ def period_recompute(*, actor, period: AssessmentPeriod, reason: str) -> list[As
     period = _locked(period)
     workflow.check(period, actor, "recompute")
     if not reason or not reason.strip():
-        raise ApplicationError("请填写重算原因。", field="reason")
+        raise ApplicationError(_("请填写重算原因。"), field="reason")
     period.results.filter(published_at__isnull=True).delete()
     current = {str(r.subject_id): r for r in period.results.filter(current=True)}
     made = []

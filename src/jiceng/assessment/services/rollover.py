@@ -9,6 +9,7 @@ from datetime import date, timedelta
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from jiceng.core.audit import audit_record
 from jiceng.core.errors import ApplicationError
@@ -59,8 +60,8 @@ def refuse_overlap(scheme, starts_on: date, ends_on: date) -> None:
     """One round of a scheme per stretch of time: a second click makes no second round."""
     overlap = scheme.periods.filter(starts_on__lte=ends_on, ends_on__gte=starts_on).order_by("starts_on").first()
     if overlap is not None:
-        raise ApplicationError(f"本方案已有考核期“{overlap.label}”（{overlap.starts_on}至{overlap.ends_on}）"
-                               "与新的日期重叠。", field="starts_on")
+        raise ApplicationError(_("本方案已有考核期“%(label)s”（%(starts_on)s至%(ends_on)s）与新的日期重叠。") % {
+            "label": overlap.label, "starts_on": overlap.starts_on, "ends_on": overlap.ends_on}, field="starts_on")
 
 
 def default_label(period_type: str, starts_on: date, ends_on: date) -> str:
@@ -121,11 +122,11 @@ def period_next(*, actor, period: AssessmentPeriod, label: str = "", starts_on: 
     scheme = period.scheme
     workflow.require_manager(actor, scheme)
     if (starts_on is None) != (ends_on is None):
-        raise ApplicationError("开始日期和结束日期须同时填写（或都不填，按考核周期顺延）。", field="starts_on")
+        raise ApplicationError(_("开始日期和结束日期须同时填写（或都不填，按考核周期顺延）。"), field="starts_on")
     if starts_on is None or ends_on is None:
         starts_on, ends_on = next_dates(scheme.period_type, period.starts_on, period.ends_on)
     if ends_on < starts_on:
-        raise ApplicationError("开始日期不能晚于结束日期。", field="starts_on")
+        raise ApplicationError(_("开始日期不能晚于结束日期。"), field="starts_on")
     label = (label or "").strip() or default_label(scheme.period_type, starts_on, ends_on)
     refuse_overlap(scheme, starts_on, ends_on)
     new = period_create(actor=actor, scheme=scheme, label=label, starts_on=starts_on, ends_on=ends_on)
@@ -180,11 +181,11 @@ def period_start(*, actor, scheme: AssessmentScheme, label: str = "", starts_on:
     it (``default_label``). Refused when a period of the scheme already covers the dates."""
     workflow.require_manager(actor, scheme)
     if (starts_on is None) != (ends_on is None):
-        raise ApplicationError("开始日期和结束日期须同时填写（或都不填，按考核周期取本期）。", field="starts_on")
+        raise ApplicationError(_("开始日期和结束日期须同时填写（或都不填，按考核周期取本期）。"), field="starts_on")
     if starts_on is None or ends_on is None:
         starts_on, ends_on = current_dates(scheme.period_type, today or timezone.localdate())
     if ends_on < starts_on:
-        raise ApplicationError("结束日期不能早于开始日期。", field="ends_on")
+        raise ApplicationError(_("结束日期不能早于开始日期。"), field="ends_on")
     label = (label or "").strip() or default_label(scheme.period_type, starts_on, ends_on)
     refuse_overlap(scheme, starts_on, ends_on)
     return period_create(actor=actor, scheme=scheme, label=label, starts_on=starts_on, ends_on=ends_on)

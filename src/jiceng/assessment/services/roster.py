@@ -7,6 +7,8 @@ from dataclasses import dataclass
 
 from django.db import transaction
 from django.db.models import Q
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from jiceng.core.audit import audit_record
 from jiceng.core.errors import ApplicationError
@@ -35,9 +37,10 @@ def period_subjects_add_bulk(*, actor, period: AssessmentPeriod, region, peer_gr
     scheme = period.scheme
     workflow.require_manager(actor, scheme)
     if period.state not in workflow.STATE_EDITABLE_SUBJECTS:
-        raise ApplicationError("评分结束后不能再增加考核对象。", field="state")
+        raise ApplicationError(_("评分结束后不能再增加考核对象。"), field="state")
     if region is None or not region.path.startswith(scheme.region.path):
-        raise ApplicationError(f"区域须在方案的组织区域（{scheme.region.name}）内。", field="region")
+        raise ApplicationError(_("区域须在方案的组织区域（%(region)s）内。") % {"region": scheme.region.name},
+                               field="region")
     present = set(period.subjects.values_list("subject_id", flat=True))
     made, skipped = [], 0
     for obj in selectors.subject_candidates(actor, scheme, region):
@@ -60,7 +63,8 @@ def period_subjects_add_bulk(*, actor, period: AssessmentPeriod, region, peer_gr
 
 def _refuse_saved(ratings: int, what: str) -> None:
     if ratings:
-        raise ApplicationError(f"{what}已有 {ratings} 条评分，不能移除（评分不会被删除）。", field="state")
+        raise ApplicationError(_("%(what)s已有 %(count)s 条评分，不能移除（评分不会被删除）。") % {
+            "what": what, "count": ratings}, field="state")
 
 
 @transaction.atomic
@@ -71,19 +75,24 @@ def period_subject_remove(*, actor, period: AssessmentPeriod, subject: PeriodSub
     period = _locked(period)
     workflow.require_manager(actor, period.scheme)
     if subject.period_id != period.pk:
-        raise ApplicationError("考核对象不属于本考核期。", field="subject")
+        raise ApplicationError(_("考核对象不属于本考核期。"), field="subject")
     subject = PeriodSubject.objects.select_for_update().get(pk=subject.pk)
     mine = Q(subject=subject)
     if subject.user_id:  # in a peer group the subject also rates the others
         mine |= Q(group__peer=True, rater_id=subject.user_id)
     assignments = RaterAssignment.objects.filter(period=period).filter(mine)
     _refuse_saved(Rating.objects.filter(assignment__in=assignments).count(), f"“{subject.display_name}”")
-    saved = {"加减分": subject.adjustments.count(), "结果": subject.results.count(), "申诉": subject.appeals.count()}
+    saved = {pgettext("saved record", "加减分"): subject.adjustments.count(),
+             pgettext("saved record", "结果"): subject.results.count(),
+             pgettext("saved record", "申诉"): subject.appeals.count()}
     if any(saved.values()):
-        listed = "、".join(f"{k} {n} 条" for k, n in saved.items() if n)
-        raise ApplicationError(f"“{subject.display_name}”已有{listed}，不能移除。", field="state")
+        listed = pgettext("list separator", "、").join(
+            _("%(what)s %(count)s 条") % {"what": k, "count": n} for k, n in saved.items() if n)
+        raise ApplicationError(_("“%(name)s”已有%(records)s，不能移除。") % {
+            "name": subject.display_name, "records": listed}, field="state")
     if period.state not in REMOVABLE_STATES:
-        raise ApplicationError(f"考核期为“{period.get_state_display()}”：开始评分后不能移除考核对象。", field="state")
+        raise ApplicationError(_("考核期为“%(state)s”：开始评分后不能移除考核对象。") % {
+            "state": period.get_state_display()}, field="state")
     removed = list(assignments.select_related("group").values_list("group__code", "rater_id", "subject_id"))
     snapshot = {"subject": [f"{subject.subject_type}:{subject.subject_id}", None],
                 "display_name": [subject.display_name, None], "peer_group": [subject.peer_group, None],
@@ -106,13 +115,16 @@ def assignment_remove(*, actor, period: AssessmentPeriod, group: RaterGroup | st
     qs = RaterAssignment.objects.filter(period=period, group=group, rater=rater)
     if subjects:
         if any(s.period_id != period.pk for s in subjects):
-            raise ApplicationError("考核对象不属于本考核期。", field="subjects")
+            raise ApplicationError(_("考核对象不属于本考核期。"), field="subjects")
         qs = qs.filter(subject__in=subjects)
     if not qs.exists():
-        raise ApplicationError(f"{rater} 在“{group.name}”中没有（这些）评分任务。", field="rater")
-    _refuse_saved(Rating.objects.filter(assignment__in=qs).count(), f"{rater} 在“{group.name}”中")
+        raise ApplicationError(_("%(rater)s 在“%(group)s”中没有（这些）评分任务。") % {
+            "rater": rater, "group": group.name}, field="rater")
+    _refuse_saved(Rating.objects.filter(assignment__in=qs).count(),
+                  _("%(rater)s 在“%(group)s”中") % {"rater": rater, "group": group.name})
     if period.state not in REMOVABLE_STATES:
-        raise ApplicationError(f"考核期为“{period.get_state_display()}”：开始评分后不能移除评分任务。", field="state")
+        raise ApplicationError(_("考核期为“%(state)s”：开始评分后不能移除评分任务。") % {
+            "state": period.get_state_display()}, field="state")
     subject_ids = list(qs.values_list("subject_id", flat=True))
     count = len(subject_ids)
     qs.delete()

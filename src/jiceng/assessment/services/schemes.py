@@ -14,6 +14,7 @@ from __future__ import annotations
 from decimal import Decimal, InvalidOperation
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from jiceng.core.audit import audit_record
 from jiceng.core.errors import ApplicationError
@@ -33,26 +34,27 @@ VERSION_FIELDS = ["max_total", "clip", "formula", "grade_bands", "grade_quotas",
 
 def _dec(value, field: str, *, low: Decimal | None = Decimal(0), high: Decimal | None = None) -> Decimal:
     if isinstance(value, bool):
-        raise ApplicationError("须为数值。", field=field)
+        raise ApplicationError(_("须为数值。"), field=field)
     try:
         d = Decimal(str(value))
     except (InvalidOperation, ValueError) as exc:
-        raise ApplicationError("须为数值。", field=field) from exc
+        raise ApplicationError(_("须为数值。"), field=field) from exc
     if not d.is_finite():
-        raise ApplicationError("须为有限数值。", field=field)
+        raise ApplicationError(_("须为有限数值。"), field=field)
     if low is not None and d < low:
-        raise ApplicationError(f"不能小于 {low}。", field=field)
+        raise ApplicationError(_("不能小于 %(low)s。") % {"low": low}, field=field)
     if high is not None and d > high:
-        raise ApplicationError(f"不能大于 {high}。", field=field)
+        raise ApplicationError(_("不能大于 %(high)s。") % {"high": high}, field=field)
     return d
 
 
 def _code(value, field: str) -> str:
     code = str(value or "")
     if not code.isidentifier() or not code.isascii() or code.startswith("_") or len(code) > 32:
-        raise ApplicationError(f"编码 {code!r} 须为字母开头的英文字母、数字或下划线（最多 32 位）。", field=field)
+        raise ApplicationError(_("编码 %(code)s 须为字母开头的英文字母、数字或下划线（最多 32 位）。") % {
+            "code": repr(code)}, field=field)
     if code in RESERVED:
-        raise ApplicationError(f"编码 {code} 是保留字。", field=field)
+        raise ApplicationError(_("编码 %(code)s 是保留字。") % {"code": code}, field=field)
     return code
 
 
@@ -66,22 +68,22 @@ def validate_definition(definition: dict) -> dict:
     for key in ("red_top_n", "black_bottom_n", "streak_length"):
         value = d.get(key, 0)
         if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 1000:
-            raise ApplicationError("须为 0 至 1000 的整数。", field=key)
+            raise ApplicationError(_("须为 0 至 1000 的整数。"), field=key)
         out[key] = value
 
     groups = d.get("groups") or []
     if not groups:
-        raise ApplicationError("至少需要一个评分组。", field="groups")
+        raise ApplicationError(_("至少需要一个评分组。"), field="groups")
     seen: set[str] = set()
     norm_groups = []
     for i, g in enumerate(groups):
         code = _code(g.get("code"), f"groups[{i}].code")
         if code in seen:
-            raise ApplicationError(f"评分组编码 {code} 重复。", field=f"groups[{i}].code")
+            raise ApplicationError(_("评分组编码 %(code)s 重复。") % {"code": code}, field=f"groups[{i}].code")
         seen.add(code)
         kind = g.get("kind", GroupKind.INDICATORS)
         if kind not in GroupKind.values:
-            raise ApplicationError(f"未知评分方式 {kind}。", field=f"groups[{i}].kind")
+            raise ApplicationError(_("未知评分方式 %(kind)s。") % {"kind": kind}, field=f"groups[{i}].kind")
         ng = {"code": code, "name": str(g.get("name") or code)[:100], "kind": kind,
               "weight": _dec(g.get("weight"), "weight", high=Decimal(100)),
               "max_points": _dec(g.get("max_points", "100"), f"groups[{i}].max_points", low=Decimal("0.01"),
@@ -89,23 +91,24 @@ def validate_definition(definition: dict) -> dict:
               "anonymous": bool(g.get("anonymous", False)), "peer": bool(g.get("peer", False)),
               "drop_extremes": int(g.get("drop_extremes", 0) or 0), "questionnaire": g.get("questionnaire") or {}}
         if not 0 <= ng["drop_extremes"] <= 10:
-            raise ApplicationError("去掉最高最低的个数须为 0 至 10。", field=f"groups[{i}].drop_extremes")
+            raise ApplicationError(_("去掉最高最低的个数须为 0 至 10。"), field=f"groups[{i}].drop_extremes")
         if kind == GroupKind.QUESTIONNAIRE:
             q = ng["questionnaire"]
             items, levels = q.get("items") or [], q.get("levels") or []
             if not items or not levels:
-                raise ApplicationError("问卷须有测评项目和评价等次。", field=f"groups[{i}].questionnaire")
+                raise ApplicationError(_("问卷须有测评项目和评价等次。"), field=f"groups[{i}].questionnaire")
             for level in levels:
                 _dec(level.get("points"), f"groups[{i}].questionnaire")
             if len({it["code"] for it in items}) != len(items) or len({lv["code"] for lv in levels}) != len(levels):
-                raise ApplicationError("问卷项目或等次编码重复。", field=f"groups[{i}].questionnaire")
+                raise ApplicationError(_("问卷项目或等次编码重复。"), field=f"groups[{i}].questionnaire")
             ng["max_points"] = questionnaire_max(q)
             if ng["max_points"] <= 0:
-                raise ApplicationError("问卷满分须大于零。", field=f"groups[{i}].questionnaire")
+                raise ApplicationError(_("问卷满分须大于零。"), field=f"groups[{i}].questionnaire")
         norm_groups.append(ng)
     total_weight = sum((g["weight"] for g in norm_groups), Decimal(0))
     if total_weight != Decimal(100):
-        raise ApplicationError(f"各评分组权重之和须为 100%，现为 {total_weight}%。", field="weight")
+        raise ApplicationError(_("各评分组权重之和须为 100%%，现为 %(total)s%%。") % {"total": total_weight},
+                               field="weight")
     out["groups"] = norm_groups
     kinds = {g["code"]: g["kind"] for g in norm_groups}
 
@@ -114,29 +117,31 @@ def validate_definition(definition: dict) -> dict:
         field = f"indicators[{i}]"
         code = _code(ind.get("code"), f"{field}.code")
         if code in inds or code in kinds:
-            raise ApplicationError(f"指标编码 {code} 与其他指标或评分组重复。", field=f"{field}.code")
+            raise ApplicationError(_("指标编码 %(code)s 与其他指标或评分组重复。") % {"code": code},
+                                   field=f"{field}.code")
         kind = ind.get("kind", IndicatorKind.MANUAL)
         if kind not in IndicatorKind.values:
-            raise ApplicationError(f"未知指标类型 {kind}。", field=f"{field}.kind")
+            raise ApplicationError(_("未知指标类型 %(kind)s。") % {"kind": kind}, field=f"{field}.kind")
         parent = ind.get("parent") or None
         group = ind.get("group") or None
         if parent is not None:
             if parent not in inds:
-                raise ApplicationError(f"上级指标 {parent} 须先定义。", field=f"{field}.parent")
+                raise ApplicationError(_("上级指标 %(code)s 须先定义。") % {"code": parent}, field=f"{field}.parent")
             p = inds[parent]
             group = p["group"]
             same_family = (p["kind"] == kind) or ({p["kind"], kind} <= {IndicatorKind.MANUAL, IndicatorKind.AUTO})
             if not same_family:
-                raise ApplicationError("下级指标须与上级同类（评分/加分/减分）。", field=f"{field}.kind")
+                raise ApplicationError(_("下级指标须与上级同类（评分/加分/减分）。"), field=f"{field}.kind")
             p["has_children"] = True
         if kind in (IndicatorKind.MANUAL, IndicatorKind.AUTO):
             if group is None or kinds.get(group) != GroupKind.INDICATORS:
-                raise ApplicationError("评分指标须属于“指标评分”方式的评分组。", field=f"{field}.group")
+                raise ApplicationError(_("评分指标须属于“指标评分”方式的评分组。"), field=f"{field}.group")
         elif group is not None:
-            raise ApplicationError("加分项、减分项不属于评分组。", field=f"{field}.group")
+            raise ApplicationError(_("加分项、减分项不属于评分组。"), field=f"{field}.group")
         auto_key = str(ind.get("auto_key") or "")
         if kind == IndicatorKind.AUTO and not registry.is_registered(auto_key):
-            raise ApplicationError(f"自动指标 {auto_key or '（空）'} 未注册。", field=f"{field}.auto_key")
+            raise ApplicationError(_("自动指标 %(key)s 未注册。") % {"key": auto_key or _("（空）")},
+                                   field=f"{field}.auto_key")
         cap = ind.get("cap")
         inds[code] = {"code": code, "name": str(ind.get("name") or code)[:100], "kind": kind, "group": group,
                       "parent": parent, "max_points": _dec(ind.get("max_points", "0"), f"{field}.max_points",
@@ -155,11 +160,11 @@ def validate_definition(definition: dict) -> dict:
             continue
         roots = [x for x in inds.values() if x["group"] == g["code"] and x["parent"] is None]
         if not roots:
-            raise ApplicationError(f"评分组 {g['name']} 没有指标。", field="indicators")
+            raise ApplicationError(_("评分组 %(name)s 没有指标。") % {"name": g["name"]}, field="indicators")
         total = sum((x["max_points"] for x in roots), Decimal(0))
         if total != g["max_points"]:
-            raise ApplicationError(f"评分组 {g['name']} 的指标分值合计 {total} 与满分 {g['max_points']} 不符。",
-                                   field="max_points")
+            raise ApplicationError(_("评分组 %(name)s 的指标分值合计 %(total)s 与满分 %(max)s 不符。") % {
+                "name": g["name"], "total": total, "max": g["max_points"]}, field="max_points")
     out["indicators"] = list(inds.values())
 
     bands = d.get("grade_bands") or []
@@ -167,23 +172,23 @@ def validate_definition(definition: dict) -> dict:
     for i, band in enumerate(bands):
         grade = str(band.get("grade") or "")
         if not grade or grade in grades or len(grade) > 16:
-            raise ApplicationError("等次名称为空或重复。", field=f"grade_bands[{i}].grade")
+            raise ApplicationError(_("等次名称为空或重复。"), field=f"grade_bands[{i}].grade")
         grades.append(grade)
         _dec(band.get("min"), f"grade_bands[{i}].min", high=out["max_total"])
     out["grade_bands"] = [{"grade": str(b["grade"]), "min": str(Decimal(str(b["min"])))} for b in bands]
     quotas = d.get("grade_quotas") or {}
     for grade, pct in quotas.items():
         if grade not in grades:
-            raise ApplicationError(f"比例限制的等次 {grade} 不在分档中。", field="grade_quotas")
+            raise ApplicationError(_("比例限制的等次 %(grade)s 不在分档中。") % {"grade": grade}, field="grade_quotas")
         _dec(pct, "grade_quotas", high=Decimal(100))
     out["grade_quotas"] = {str(k): str(Decimal(str(v))) for k, v in quotas.items()}
     for key in ("streak_grade", "candidate_grade"):
         value = str(d.get(key) or "")
         if value and value not in grades:
-            raise ApplicationError(f"等次 {value} 不在分档中。", field=key)
+            raise ApplicationError(_("等次 %(grade)s 不在分档中。") % {"grade": value}, field=key)
         out[key] = value
     if out["streak_grade"] and out["streak_length"] < 2:
-        raise ApplicationError("连续次数至少为 2。", field="streak_length")
+        raise ApplicationError(_("连续次数至少为 2。"), field="streak_length")
 
     out["formula"] = str(d.get("formula") or "").strip()
     if out["formula"]:
@@ -222,13 +227,13 @@ def _summary(norm: dict) -> dict:
 def scheme_create(*, actor, name: str, subject_type: str, period_type: str, region, definition: dict,
                   description: str = "") -> AssessmentScheme:
     if not name or len(name) > 100:
-        raise ApplicationError("方案名称不能为空（最多 100 字）。", field="name")
+        raise ApplicationError(_("方案名称不能为空（最多 100 字）。"), field="name")
     if subject_type not in SubjectType.values:
-        raise ApplicationError(f"未知考核对象类型 {subject_type}。", field="subject_type")
+        raise ApplicationError(_("未知考核对象类型 %(type)s。") % {"type": subject_type}, field="subject_type")
     if period_type not in PeriodType.values:
-        raise ApplicationError(f"未知考核周期 {period_type}。", field="period_type")
+        raise ApplicationError(_("未知考核周期 %(type)s。") % {"type": period_type}, field="period_type")
     if region is None or region.level > RegionLevel.COMMUNITY:
-        raise ApplicationError("方案须属于市、区县、街道/乡镇或社区/村，不能属于网格。", field="region")
+        raise ApplicationError(_("方案须属于市、区县、街道/乡镇或社区/村，不能属于网格。"), field="region")
     scheme = AssessmentScheme(name=name, subject_type=subject_type, period_type=period_type, region=region,
                               description=description, created_by=actor)
     require_manager(actor, scheme)
@@ -261,7 +266,7 @@ def scheme_version_update(*, actor, version: SchemeVersion, definition: dict) ->
     version = SchemeVersion.objects.select_for_update().select_related("scheme__region").get(pk=version.pk)
     require_manager(actor, version.scheme)
     if version.frozen:
-        raise ApplicationError("该方案版本已被考核期使用，不能修改；请创建新版本。", field="version")
+        raise ApplicationError(_("该方案版本已被考核期使用，不能修改；请创建新版本。"), field="version")
     norm = validate_definition(definition)
     _write_version(version, norm)
     audit_record(actor=actor, action="assessment.version_update", obj=version,

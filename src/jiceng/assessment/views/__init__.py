@@ -11,6 +11,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -73,13 +74,13 @@ def period_transition(request: HttpRequest, pk: int) -> HttpResponse:
         elif action == "republish":
             services.period_republish(actor=request.user, period=period, decision=request.POST.get("reason", ""))
         else:
-            raise ApplicationError("未知的操作。", field="action")
+            raise ApplicationError(_("未知的操作。"), field="action")
     except ApplicationError as exc:
         if exc.status in (403, 404):
             raise
         messages.error(request, exc.message)
     else:
-        messages.success(request, "已完成。")
+        messages.success(request, _("已完成。"))
     return redirect("assessment:ranking", pk=period.pk)
 
 
@@ -102,11 +103,14 @@ def period_next(request: HttpRequest, pk: int) -> HttpResponse:
                 raise
             form.add_error(exc.field if exc.field in form.fields else None, exc.message)
         else:
-            note = f"已新建“{made.period.label}”：{made.subjects} 个考核对象、{made.assignments} 项评分任务。"
+            note = _("已新建“%(label)s”：%(subjects)s 个考核对象、%(assignments)s 项评分任务。") % {
+                "label": made.period.label, "subjects": made.subjects, "assignments": made.assignments}
+            sep = pgettext("list separator", "、")
             if made.dropped_subjects:
-                note += f" 未带入（已离岗、停用或不再符合）：{'、'.join(made.dropped_subjects[:10])}。"
+                note += " " + _("未带入（已离岗、停用或不再符合）：%(names)s。") % {
+                    "names": sep.join(made.dropped_subjects[:10])}
             if made.dropped_raters:
-                note += f" 未带入的评分人：{'、'.join(made.dropped_raters[:10])}。"
+                note += " " + _("未带入的评分人：%(names)s。") % {"names": sep.join(made.dropped_raters[:10])}
             messages.success(request, note)
             return redirect("assessment:ranking", pk=made.period.pk)
     return render(request, "assessment/period_next.html", {
@@ -309,7 +313,7 @@ def assignment_rate(request: HttpRequest, pk: int) -> HttpResponse:
                 raise
             form.add_error(None, exc.message)
         else:
-            messages.success(request, "已提交。" if submit else "草稿已保存。")
+            messages.success(request, _("已提交。") if submit else _("草稿已保存。"))
             return redirect("assessment:mine")
     rating = getattr(assignment, "rating", None)
     return render(request, "assessment/assignment_rate.html", {
