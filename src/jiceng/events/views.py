@@ -27,7 +27,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, pgettext_lazy
+from django.utils.translation import gettext_lazy, pgettext, pgettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
 from jiceng.core.errors import ApplicationError, RateLimitedError
@@ -111,7 +111,7 @@ def _step_detail(action: str, data: dict) -> str:
         source = dict(RatingSource.choices).get(data.get("source", ""), "")
         return f"{Rating(data['rating']).label}" + (f"（{source}）" if source else "")
     if data.get("departments"):
-        return "、".join(str(d) for d in data["departments"])
+        return pgettext("list separator", "、").join(str(d) for d in data["departments"])
     if data.get("stage") in Stage.values:
         return _("%(stage)s环节") % {"stage": Stage(data["stage"]).label}
     return ""
@@ -592,7 +592,8 @@ def case_act(request, pk: int, action: str):
     event = selectors.event_get(actor=request.user, pk=pk)
     form = ActionForm(request.POST, request.FILES)
     if not form.is_valid():
-        messages.error(request, "；".join(str(e) for errs in form.errors.values() for e in errs))
+        messages.error(request, pgettext("list separator", "；").join(
+            str(e) for errs in form.errors.values() for e in errs))
     else:
         try:
             _act(request, event, action, form)
