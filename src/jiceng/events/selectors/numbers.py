@@ -157,6 +157,29 @@ def day_bounds(start: date, end: date) -> tuple[datetime, datetime]:
 # --- the question: scope and dimensions -----------------------------------------------------------
 
 
+GRID_IDS_MAX = 500  # a community's or a grid worker's subtree is far smaller
+
+
+def _under(paths: list[str], path: str) -> Q:
+    """Rows (rollup or cases, whose grid's path is ``path``) in the subtrees at ``paths``. Below the
+    street — a community, a grid worker's grids, whose questions the month × street rollup cannot
+    answer, so they read a year of daily rows — by the grids' ids, which the (grid, day) indexes
+    answer directly; a street and above by path prefix (their whole months come from the monthly
+    rollup, and the daily edges are few days, best found by day)."""
+    prefix = Q()
+    for p in paths:
+        prefix |= Q(**{f"{path}__startswith": p})
+    if not path.endswith("__path") or Region.objects.filter(path__in=paths, level__lte=RegionLevel.STREET).exists():
+        return prefix
+    where = Q()
+    for p in paths:
+        where |= Q(path__startswith=p)
+    ids = list(Region.objects.filter(where).values_list("pk", flat=True)[:GRID_IDS_MAX + 1])
+    if len(ids) > GRID_IDS_MAX:
+        return prefix
+    return Q(**{f"{path.removesuffix('__path')}_id__in": ids})
+
+
 @dataclass(frozen=True)
 class Question:
     """Who asks, about what: the actor's scope and the chosen region / category / department."""
@@ -186,16 +209,13 @@ class Question:
             return None
         if "/" in paths:
             return Q()
-        q = Q()
-        for p in paths:
-            q |= Q(**{f"{path}__startswith": p})
-        return q
+        return _under(paths, path)
 
     def _dims(self, path: str | None) -> Q:
         """The region (by ``path``, if given), category and department conditions on rollup rows."""
         q = Q()
         if self.region is not None and path is not None:
-            q &= Q(**{f"{path}__startswith": self.region.path})
+            q &= _under([self.region.path], path)
         if self.category is not None:
             q &= Q(category__path__startswith=self.category.path)
         if self.department is not None:
