@@ -143,3 +143,53 @@ def test_region_pages_require_login(client, county):
     response = client.get(reverse("region-detail", args=[county.a.pk]))
     assert response.status_code == 302
     assert client.get(reverse("region-boundaries", args=[county.a.pk])).status_code == 302
+
+
+# --- the worker numbers agree with the lists they link to -------------------------------------------
+
+
+def _tile_numbers(html: str) -> dict[str, int]:
+    """{href of a worker tile: its number}, from the counts block of a region page."""
+    import re
+
+    found = re.findall(r'<a class="stat stat-link[^"]*" href="(/people/workers/[^"]+)"><span class="num">([\d,]+)</span>',
+                       html)
+    return {href.replace("&amp;", "&"): int(n.replace(",", "")) for href, n in found}
+
+
+def _more_people(county, people):
+    """Two more workers of the same kinds under 甲一网格 (so a count split by name shows), and a
+    特聘 worker of 乙社区 covering 甲's grid A1-2 (made by the county, who keeps both)."""
+    from jiceng.people.services import grid_worker_create
+
+    grid_worker_create(actor=county.alice, name="周九", kind="full_time", community=county.a, grids=[county.a1_2])
+    grid_worker_create(actor=county.alice, name="吴十", kind="special", community=county.a, grids=[county.a1_1])
+    grid_worker_create(actor=county.county_staff, name="骑手郑", kind="special", community=county.b,
+                       grids=[county.b1, county.a1_2])
+
+
+def test_a_grid_tile_counts_the_workers_of_its_sub_grids(login, county):
+    _more_people(county, people_in_county(county))
+    response = login(county.county_staff).get(reverse("region-detail", args=[county.a1.pk]))
+    # 甲一网格 (A1) has no worker of its own; below it: A1-1 王五 (专职), 吴十 (特聘);
+    # A1-2 孙八 (特聘), 周九 (专职), 骑手郑 (特聘, of 乙社区)
+    assert response.context["people"] == {"residents": 2, "workers": 5, "workers_full_time": 2,
+                                          "workers_part_time": 0, "workers_special": 3}
+    assert sorted(w.name for w in response.context["workers"]) == ["吴十", "周九", "孙八", "王五", "骑手郑"]
+
+
+@pytest.mark.parametrize(("who", "where", "expected"), [
+    # the county sees 乙's 特聘 worker covering A1-2; alice's scope (甲's own workers) does not hold him
+    ("county_staff", "a", 5), ("county_staff", "a1", 5), ("county_staff", "a1_2", 3), ("county_staff", "b", 2),
+    ("alice", "a", 4), ("alice", "a1", 4), ("alice", "a1_2", 2),
+])
+def test_every_worker_number_matches_the_list_it_links_to(login, county, who, where, expected):
+    _more_people(county, people_in_county(county))
+    client = login(getattr(county, who))
+    html = client.get(reverse("region-detail", args=[getattr(county, where).pk])).content.decode()
+    tiles = _tile_numbers(html)
+    assert len(tiles) == 4  # 在岗, 专职, 兼职, 特聘
+    for href, number in tiles.items():
+        listed = client.get(href).context["total"]
+        assert number == listed, href
+    assert max(tiles.values()) == expected

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db.models import Count, QuerySet
+from django.db.models import Count, Q, QuerySet
 
 from jiceng.core.crypto import blind_index
 from jiceng.core.scope import get_scoped_or_404, restrict
@@ -60,6 +60,18 @@ def resident_filter(qs: QuerySet[Resident], *, q: str = "", region: Region | Non
     return qs
 
 
+def _workers_of_region(region: Region) -> QuerySet[GridWorker]:
+    """The one rule for "a region's grid workers", as ids for a subquery: those assigned to a grid
+    in the region's subtree (sub-grids included), and for a community or above also those belonging
+    to its communities. A 特聘 worker of another community who covers one of its grids counts too.
+    A subquery rather than a join keeps each worker once without DISTINCT (which, with the model's
+    ordering, used to split counts by name)."""
+    q = Q(assignments__grid__path__startswith=region.path)
+    if region.level <= RegionLevel.COMMUNITY:
+        q |= Q(community__path__startswith=region.path)
+    return GridWorker.objects.filter(q).values("pk")
+
+
 def worker_filter(qs: QuerySet[GridWorker], *, q: str = "", region: Region | None = None, kind: str = "",
                   active: bool | None = None) -> QuerySet[GridWorker]:
     q = (q or "").strip()
@@ -69,10 +81,7 @@ def worker_filter(qs: QuerySet[GridWorker], *, q: str = "", region: Region | Non
         else:
             qs = qs.filter(name__contains=q)
     if region is not None:
-        if region.level > RegionLevel.COMMUNITY:
-            qs = qs.filter(assignments__grid__path__startswith=region.path).distinct()
-        else:
-            qs = qs.filter(community__path__startswith=region.path)
+        qs = qs.filter(pk__in=_workers_of_region(region))
     if kind:
         qs = qs.filter(kind=kind)
     if active is not None:
@@ -153,14 +162,13 @@ def staffing_ratios(*, actor, region: Region) -> list[StaffingRatio]:
 
 
 def region_people_counts(*, actor, region: Region) -> dict[str, int]:
-    """Residents, grid workers (by kind) in the region's subtree, within the actor's scope."""
+    """Residents, grid workers (by kind) in the region's subtree, within the actor's scope. The
+    worker numbers are those of ``worker_filter(worker_visible(actor), region=region, active=True)``,
+    the list each number links to."""
     residents = restrict(Resident.objects.all(), actor).filter(grid__path__startswith=region.path).count()
-    workers = restrict(GridWorker.objects.filter(active=True), actor)
-    if region.level > RegionLevel.COMMUNITY:
-        workers = workers.filter(assignments__grid__path__startswith=region.path).distinct()
-    else:
-        workers = workers.filter(community__path__startswith=region.path)
-    by_kind = dict(workers.values_list("kind").annotate(n=Count("id", distinct=True)))
+    # the same selector as the worker list these numbers link to (?region=…&active=1[&kind=…])
+    workers = worker_filter(worker_visible(actor), region=region, active=True)
+    by_kind = dict(workers.order_by().values_list("kind").annotate(n=Count("id")))
     return {
         "residents": residents,
         "workers": sum(by_kind.values()),
@@ -173,8 +181,6 @@ def region_people_counts(*, actor, region: Region) -> dict[str, int]:
 def department_visible(actor) -> QuerySet:
     """Departments serving the actor's area: those inside its scope and those of the regions above
     it (a community's staff work with their county's departments). Not personal data."""
-    from django.db.models import Q
-
     from jiceng.core.scope import scope_q
 
     from .models import Department
