@@ -240,3 +240,14 @@ def test_an_action_address_opened_by_get_goes_back_to_the_case(world, clock):
 def test_the_login_page_shows_residents_the_way_to_report_and_follow(db):
     page = Client().get("/login/").content.decode()
     assert 'id="for-residents"' in page and 'href="/events/report/"' in page and 'href="/events/follow/"' in page
+
+
+def test_the_patrol_map_draws_the_workers_own_grids_and_offers_to_locate(world, clock):
+    page = as_user(world.wang).get("/events/patrol/").content.decode()
+    assert 'data-own-url="/events/patrol/grids.geojson"' in page and 'id="pick-locate"' in page
+    grids = as_user(world.wang).get("/events/patrol/grids.geojson").json()["features"]
+    assert [(g["id"], g["properties"]["name"]) for g in grids] == [(world.c.a1_1.pk, "甲一网格南片")]
+    assert grids[0]["geometry"]["type"] == "Polygon"
+    assert Client().get("/events/patrol/grids.geojson").status_code == 302
+    # the county sees the whole tree: no own ground to draw
+    assert "data-own-url" not in as_user(world.county).get("/events/patrol/").content.decode()

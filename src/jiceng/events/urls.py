@@ -10,6 +10,7 @@ urlpatterns = [
     path("map.geojson", views.map_data, name="map"),
     path("mine/", views.mine, name="mine"),
     path("patrol/", views.patrol, name="patrol"),
+    path("patrol/grids.geojson", views.patrol_grids, name="patrol-grids"),
     path("numbers/", views.numbers, name="numbers"),
     path("numbers/export/", views.numbers_export, name="numbers-export"),
     path("numbers/<str:key>/cases/", views.number_cases, name="number-cases"),

@@ -67,7 +67,7 @@ from .forms import (
     preset_range,
 )
 from .models import Event, EventCategory, Whistle
-from .selectors.map import BBox, map_bubbles, open_case_map
+from .selectors.map import BBox, map_bubbles, open_case_map, own_grids
 from .tracking import (
     event_by_number_and_phone,
     event_by_number_for_join,
@@ -692,9 +692,19 @@ def patrol(request):
     to_verify = [(e, [(a, workflow.transition(a).label) for a in ("verify", "verify_fail") if a in allowed[e.pk]])
                  for e in window if "verify" in allowed[e.pk]]
     bounds = region_selectors.own_bounds(actor)
-    return render(request, "events/patrol.html", {"form": form, "to_verify": to_verify,
-                                                  "is_worker": actor.role == Role.GRID_WORKER,
-                                                  "map_bounds": ",".join(f"{v:.6f}" for v in bounds) if bounds else ""})
+    return render(request, "events/patrol.html", {
+        "form": form, "to_verify": to_verify, "is_worker": actor.role == Role.GRID_WORKER,
+        "map_bounds": ",".join(f"{v:.6f}" for v in bounds) if bounds else "",
+        "own_url": reverse("events:patrol-grids") if bounds else ""})
+
+
+@require_GET
+@login_required
+def patrol_grids(request):
+    """The viewer's own grids with their names (GeoJSON), for the patrol page's map."""
+    response = JsonResponse(own_grids(request.user), json_dumps_params={"ensure_ascii": False})
+    response["Content-Type"] = "application/geo+json"
+    return response
 
 
 # --- residents (no login) ---------------------------------------------------------------------

@@ -212,6 +212,45 @@
           el.classList.add("map-ready");
         });
     }
+    // A grid worker's own grids, outlined and named: readable at street level, where the
+    // communities' outlines are a line or two.
+    if (el.dataset.ownUrl) {
+      fetch(el.dataset.ownUrl, { credentials: "same-origin" })
+        .then(function (r) { return r.ok ? r.json() : null; })
+        .then(function (data) {
+          if (!data || !data.features || !data.features.length) { return; }
+          L.geoJSON(data, {
+            interactive: false, style: { color: "#2563eb", weight: 2, fillColor: "#dbeafe", fillOpacity: 0.25 },
+            onEachFeature: function (f, layer) {
+              layer.bindTooltip(f.properties.name, { permanent: true, direction: "center", className: "grid-label own-label" });
+            }
+          }).addTo(map);
+        })
+        .catch(function () { return null; });
+    }
+    var place = function (y, x) {
+      lng.value = x.toFixed(6);
+      lat.value = y.toFixed(6);
+      lat.dispatchEvent(new Event("change", { bubbles: true }));
+      if (marker) { marker.setLatLng([y, x]); } else { marker = L.marker([y, x]).addTo(map); }
+    };
+    // "Where I stand": the phone's position (browsers give it on HTTPS or localhost only).
+    var locate = document.getElementById("pick-locate"), locateNote = document.getElementById("pick-locate-note");
+    if (locate && navigator.geolocation) {
+      locate.hidden = false;
+      locate.addEventListener("click", function () {
+        locate.disabled = true;
+        navigator.geolocation.getCurrentPosition(function (pos) {
+          locate.disabled = false;
+          if (locateNote) { locateNote.textContent = ""; }
+          place(pos.coords.latitude, pos.coords.longitude);
+          map.setView([pos.coords.latitude, pos.coords.longitude], 17);
+        }, function () {
+          locate.disabled = false;
+          if (locateNote) { locateNote.textContent = el.dataset.locateError || ""; }
+        }, { enableHighAccuracy: true, timeout: 15000, maximumAge: 60000 });
+      });
+    }
     // Typed coordinates move the marker too.
     var typed = function () {
       var x = parseFloat(lng.value), y = parseFloat(lat.value);
@@ -220,13 +259,8 @@
     };
     lng.addEventListener("input", typed);
     lat.addEventListener("input", typed);
-    map.on("click", function (e) {
-      lng.value = e.latlng.lng.toFixed(6);
-      lat.value = e.latlng.lat.toFixed(6);
-      // let the page react (the report page asks for open cases nearby: "me too")
-      lat.dispatchEvent(new Event("change", { bubbles: true }));
-      if (marker) { marker.setLatLng(e.latlng); } else { marker = L.marker(e.latlng).addTo(map); }
-    });
+    // a click places the point (and lets the page react: the report page asks for open cases nearby)
+    map.on("click", function (e) { place(e.latlng.lat, e.latlng.lng); });
   }
 
   document.addEventListener("DOMContentLoaded", function () {
