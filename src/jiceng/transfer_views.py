@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -32,6 +33,16 @@ class ImportForm(forms.Form):
                            widget=forms.ClearableFileInput(attrs={"accept": ".xlsx,application/vnd.openxmlformats-"
                                                                             "officedocument.spreadsheetml.sheet"}))
 
+    def __init__(self, *args, offered: list[Transfer], **kwargs):
+        """The drop-down offers the kinds the actor may import; any known kind still validates, so
+        that a forbidden one is refused by its transfer's guard with the reason (403)."""
+        super().__init__(*args, **kwargs)
+        self.fields["kind"].widget.choices = [(t.kind, t.label) for t in offered]
+
+
+def importable(actor) -> list[Transfer]:
+    return [t for t in TRANSFERS.values() if t.may_import(actor)]
+
 
 def _transfer(kind: str) -> Transfer:
     try:
@@ -43,10 +54,13 @@ def _transfer(kind: str) -> Transfer:
 @login_required
 @require_http_methods(["GET", "POST"])
 def import_view(request: HttpRequest) -> HttpResponse:
-    context: dict = {"kinds": TRANSFERS.values()}
+    offered = importable(request.user)
+    if not offered and request.method != "POST":
+        raise PermissionDenied(_("您的角色不能导入数据。"))
+    context: dict = {"kinds": offered, "offered": {t.kind for t in offered}}
     status = 200
     if request.method == "POST":
-        form = ImportForm(request.POST, request.FILES)
+        form = ImportForm(request.POST, request.FILES, offered=offered)
         if form.is_valid():
             transfer = TRANSFERS[form.cleaned_data["kind"]]
             try:
@@ -65,11 +79,13 @@ def import_view(request: HttpRequest) -> HttpResponse:
                 context["created"] = created
                 context["created_label"] = transfer.label
                 context["created_verb"] = transfer.import_verb
-                form = ImportForm(initial={"kind": transfer.kind})
+                form = ImportForm(initial={"kind": transfer.kind}, offered=offered)
         else:
             status = 400
     else:
-        form = ImportForm(initial={"kind": request.GET.get("kind", "residents")})
+        wanted = request.GET.get("kind", "residents")
+        form = ImportForm(initial={"kind": wanted if wanted in context["offered"] else offered[0].kind},
+                          offered=offered)
     context["form"] = form
     return render(request, "transfer/import.html", context, status=status)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 
 import openpyxl
 import pytest
@@ -13,10 +14,11 @@ from django.urls import include, path
 from jiceng.core.api_tokens import api_token_create
 from jiceng.core.excel import XLSX_CONTENT_TYPE
 from jiceng.core.models import AuditLog
-from jiceng.people.models import GridWorker, Resident
+from jiceng.people.choices import Role
+from jiceng.people.models import Department, GridWorker, Resident
 from jiceng.people.services import grid_worker_create, resident_create
 from jiceng.urls import urlpatterns as project_urlpatterns
-from tests.factories import make_id_number
+from tests.factories import make_id_number, make_user
 
 urlpatterns = [*project_urlpatterns, path("transfer/", include("jiceng.transfer_urls"))]
 pytestmark = [pytest.mark.django_db, pytest.mark.urls(__name__)]
@@ -276,11 +278,46 @@ def test_the_transfer_pages_need_a_login(county, client, url):
     assert "/login/" in response["Location"]
 
 
-def test_the_import_page_offers_every_kind_and_its_template(county, login):
+def _offered(page: str) -> set[str]:
+    select = page.split('name="kind"')[1].split("</select>")[0]
+    return set(re.findall(r'<option value="([^"]+)"', select))
+
+
+def test_the_import_page_offers_only_the_kinds_the_actor_may_import(county, login):
     page = login(county.alice).get("/transfer/import/").content.decode()
-    for kind in ("regions", "grids", "workers", "residents"):
+    assert _offered(page) == {"workers", "residents"}
+    for kind in ("workers", "residents"):
         assert f"/transfer/template/{kind}/" in page
+    for kind in ("regions", "grids", "event_categories"):
+        assert f"/transfer/template/{kind}/" not in page
+    assert "系统管理员" not in page.split("<main")[1]  # no talk of what only others may import
     assert 'enctype="multipart/form-data"' in page
+    county_page = login(county.county_staff).get("/transfer/import/").content.decode()
+    assert _offered(county_page) == {"workers", "residents", "regions", "grids", "event_categories"}
+
+
+def test_the_system_admin_is_offered_base_data_but_no_people(county, login):
+    page = login(county.sysadmin).get("/transfer/import/")
+    assert _offered(page.content.decode()) == {"regions", "grids", "event_categories"}
+    assert page.context["form"].initial["kind"] == "regions"  # not the default 居民 it may not import
+
+
+@pytest.mark.parametrize("who", ["auditor", "department"])
+def test_roles_that_import_nothing_get_403(county, login, who):
+    if who == "department":
+        dept = Department.objects.create(code="ZJ", name="住建局", kind="housing", region=county.county)
+        user = make_user("erin", Role.DEPARTMENT_STAFF, department=dept)
+    else:
+        user = county.auditor
+    assert login(user).get("/transfer/import/").status_code == 403
+
+
+def test_a_kind_not_offered_is_still_refused_with_its_reason(county, login):
+    grid_headers = ["网格编码", "网格名称", "层级", "上级编码", "常住人口", "户数", "边界（GeoJSON）"]
+    upload = xlsx(grid_headers, [["A2", "甲二网格", "一级网格", "350724001001", None, None, None]])
+    response = page_import(login(county.alice), "grids", upload)
+    assert response.status_code == 403
+    assert "只有系统管理员和区县、街道工作人员可以导入区域或网格" in response.content.decode()
 
 
 def test_an_unknown_kind_is_404(county, login):

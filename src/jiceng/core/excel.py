@@ -33,7 +33,7 @@ from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.exceptions import InvalidFileException
 
-from .errors import ApplicationError, ConflictError
+from .errors import ApplicationError, ConflictError, PermissionDeniedError
 from .exports import XLSX_CONTENT_TYPE, export_create, file_response
 from .models import ExportFile
 
@@ -410,6 +410,16 @@ class Transfer:
     def template_response(self, actor) -> HttpResponse:
         content = build_template(self.columns, self.example(actor), title=f"{self.label}导入模板")
         return xlsx_response(content, filename=f"{self.label}导入模板.xlsx", fallback=f"{self.kind}-template.xlsx")
+
+    def may_import(self, actor) -> bool:
+        """Whether the import page offers this kind to the actor (the guard's answer)."""
+        if self.guard is None:
+            return True
+        try:
+            self.guard(actor)
+        except PermissionDeniedError:
+            return False
+        return True
 
     def run_import(self, *, actor, upload) -> int:
         if self.guard is not None:

@@ -364,7 +364,7 @@ def _worker_example(actor) -> list:
 
 
 RESIDENTS = Transfer(kind="residents", label="居民", columns=RESIDENT_COLUMNS, example=_resident_example,
-                     export=resident_export, importer=resident_import)
+                     export=resident_export, importer=resident_import, guard=_require_region_staff)
 WORKERS = Transfer(kind="workers", label="网格员", columns=WORKER_COLUMNS, example=_worker_example,
-                   export=worker_export, importer=worker_import)
+                   export=worker_export, importer=worker_import, guard=_require_region_staff)
 TRANSFERS = {"workers": WORKERS, "residents": RESIDENTS}

@@ -141,15 +141,19 @@ def check_geojson_numbers(value: Any, *, field: str = "boundary", _depth: int = 
         raise ApplicationError(_("GeoJSON 坐标不能是 NaN 或无穷大。"), field=field)
 
 
-def region_import(*, actor, rows: list[SheetRow], grids: bool) -> int:
-    """Import regions (``grids=False``) or grids (``grids=True``); all rows or none."""
-    columns = GRID_COLUMNS if grids else REGION_COLUMNS
-    allowed_levels = GRID_LEVELS if grids else REGION_LEVELS
+def _require_region_importer(actor) -> None:
     from jiceng.people.choices import Role
 
     if actor is None or not actor.is_authenticated or actor.role not in (
             Role.SYSTEM_ADMIN, Role.COUNTY_STAFF, Role.STREET_STAFF):
         raise PermissionDeniedError(_("只有系统管理员和区县、街道工作人员可以导入区域或网格。"))
+
+
+def region_import(*, actor, rows: list[SheetRow], grids: bool) -> int:
+    """Import regions (``grids=False``) or grids (``grids=True``); all rows or none."""
+    columns = GRID_COLUMNS if grids else REGION_COLUMNS
+    allowed_levels = GRID_LEVELS if grids else REGION_LEVELS
+    _require_region_importer(actor)
     errors = RowErrors({c.key: c for c in columns})
     codes = [cell_text(r.values.get("code")) for r in rows]
     parent_codes = [cell_text(r.values.get("parent")) for r in rows]
@@ -363,11 +367,13 @@ REGIONS = Transfer(
     kind="regions", label="区域", columns=REGION_COLUMNS, example=_example(False),
     export=lambda *, actor, params: region_export(actor=actor, params=params, grids=False),
     importer=lambda *, actor, rows: region_import(actor=actor, rows=rows, grids=False),
+    guard=_require_region_importer,
 )
 GRIDS = Transfer(
     kind="grids", label="网格", columns=GRID_COLUMNS, example=_example(True),
     export=lambda *, actor, params: region_export(actor=actor, params=params, grids=True),
     importer=lambda *, actor, rows: region_import(actor=actor, rows=rows, grids=True),
+    guard=_require_region_importer,
 )
 TRANSFERS = {"regions": REGIONS, "grids": GRIDS}
 
