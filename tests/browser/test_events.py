@@ -172,3 +172,35 @@ def test_a_report_goes_from_the_resident_to_the_rating(live_server, transactiona
         assert [e for e in probe.errors if "favicon" not in e] == []
     for ctx in (phone, pc, worker_ctx):
         close_context(ctx)
+
+
+def test_the_console_map_groups_cases_beyond_its_limit_and_opens_them(live_server, transactional_db, chromium,
+                                                                      monkeypatch):
+    """Over the limit the county's map draws a bubble per community; a click zooms there, where the
+    map asks again and draws the cases themselves, and offers the list of that community."""
+    from jiceng.events import views
+    from tests.events.factories import IN_A1_2, IN_B1, IN_C1, report
+
+    cache.clear()
+    world = build_world()
+    base = live_server.url
+    cases = [report(world, where=w) for w in (IN_A1_1, IN_A1_1, IN_A1_2, IN_B1, IN_C1)]
+    monkeypatch.setattr(views, "MAP_LIMIT", 2)
+    ctx = _context(chromium, live_server, viewport={"width": 1280, "height": 900})
+    county = PageProbe(ctx.new_page(), base)
+    _login(county.page, base, world.county.username, "/events/")
+    county.page.wait_for_selector("#events-map.map-ready")
+    expect(county.page.locator("#events-map")).to_have_attribute("data-mode", "groups")
+    expect(county.page.locator("#events-map-note")).to_contain_text("共 5 件未办结")
+    bubble = county.page.locator(".ev-bubble[title='乙社区']")
+    expect(bubble).to_have_text("1")
+    county.shot("events-8-map-groups")
+    bubble.click()
+    # zoomed to 乙社区's one case: the map asks for its view and gets points
+    expect(county.page.locator("#events-map")).to_have_attribute("data-mode", "points")
+    county.page.click(".leaflet-popup-content a:has-text('在列表中查看')")
+    expect(county.page.locator("p.total")).to_contain_text("共 1 件")
+    expect(county.page.locator("table.table")).to_contain_text(cases[3].number)
+    assert county.external == []
+    assert [e for e in county.errors if "favicon" not in e] == []
+    close_context(ctx)
