@@ -127,7 +127,7 @@ def test_list_export_links_carry_the_current_filters(login, county, people):
     client = login(county.alice)
     html = client.get(reverse("resident-list"), {"q": "张", "region": county.a.pk, "page": 1}).content.decode()
     assert f'href="/transfer/export/residents/?q=%E5%BC%A0&amp;region={county.a.pk}"' in html
-    assert 'href="/transfer/import/"' in html
+    assert 'href="/transfer/import/?kind=residents"' in html
     html = client.get(reverse("worker-list"), {"kind": "full_time"}).content.decode()
     assert 'href="/transfer/export/workers/?kind=full_time"' in html
 
@@ -220,6 +220,42 @@ def test_admin_roles_see_no_residents(client, county, people):
     login_verified(client, county.sysadmin)
     assert client.get(reverse("resident-list")).context["total"] == 0
     assert client.get(reverse("resident-detail", args=[people.zhang.pk])).status_code == 404
+
+
+def department_user(county):
+    from jiceng.people.choices import Role
+    from jiceng.people.models import Department
+    from tests.factories import make_user
+
+    dept = Department.objects.create(code="ZJ", name="住建局", kind="housing", region=county.county)
+    return make_user("erin", Role.DEPARTMENT_STAFF, department=dept)
+
+
+def test_department_staff_have_no_people_in_the_nav(login, county, people):
+    nav = login(department_user(county)).get(reverse("home")).content.decode().split("</header>")[0]
+    assert "首页" in nav and "事件" in nav
+    assert reverse("resident-list") not in nav and reverse("worker-list") not in nav
+    assert "居民" not in nav and ">网格员<" not in nav
+    alices = login(county.alice).get(reverse("home")).content.decode().split("</header>")[0]
+    assert reverse("resident-list") in alices and reverse("worker-list") in alices
+
+
+@pytest.mark.parametrize("url", ["resident-list", "worker-list"])
+@pytest.mark.parametrize("who", ["department", "sysadmin"])
+def test_roles_without_people_get_no_list_export_or_import(login, county, people, url, who):
+    user = department_user(county) if who == "department" else county.sysadmin
+    response = login(user).get(reverse(url))
+    html = response.content.decode()
+    assert response.status_code == 200 and response.context["total"] == 0
+    assert "没有可导出的数据" in html
+    assert "/transfer/export/" not in html and "/transfer/import/" not in html
+    assert "<table" not in html
+
+
+def test_staff_who_see_people_get_their_export_and_import_buttons(login, county, people):
+    html = login(county.alice).get(reverse("worker-list")).content.decode()
+    assert 'href="/transfer/export/workers/"' in html and 'href="/transfer/import/?kind=workers"' in html
+    assert "没有可导出的数据" not in html
 
 
 # --- forms -----------------------------------------------------------------------------------

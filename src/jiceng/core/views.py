@@ -41,8 +41,9 @@ def is_htmx(request: HttpRequest) -> bool:
 
 
 def sees_people(user) -> bool:
-    """Whether the account may see residents and grid workers at all (the admin roles may not)."""
-    return bool(user.is_authenticated and user.scope_paths(personal=True))
+    """Whether the account may see residents and grid workers at all (the admin roles and department
+    staff may not): the role rule the navigation and the people lists use too."""
+    return bool(user.is_authenticated and user.sees_people)
 
 
 def level_count_rows(counts: dict[int, int]) -> list[tuple[str, int]]:

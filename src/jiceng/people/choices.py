@@ -16,6 +16,9 @@ class Role(models.TextChoices):
 
 ADMIN_ROLES = (Role.SYSTEM_ADMIN, Role.SECURITY_ADMIN, Role.AUDIT_ADMIN)
 REGION_STAFF_ROLES = (Role.COUNTY_STAFF, Role.STREET_STAFF, Role.COMMUNITY_STAFF)
+# Roles whose scope covers residents and grid workers (User.scope_paths(personal=True)); the others
+# (admin roles, department staff, residents) get no people lists, nav entries or exports.
+PEOPLE_ROLES = (*REGION_STAFF_ROLES, Role.GRID_WORKER)
 # Roles that may see the full (unmasked) personal information of residents in their scope.
 REVEAL_ROLES = (Role.COUNTY_STAFF, Role.STREET_STAFF, Role.COMMUNITY_STAFF, Role.GRID_WORKER)
 

@@ -12,6 +12,7 @@ from jiceng.regions.models import House, Region
 
 from .choices import (
     ADMIN_ROLES,
+    PEOPLE_ROLES,
     REGION_STAFF_ROLES,
     DepartmentKind,
     Gender,
@@ -77,6 +78,11 @@ class User(AbstractUser):
     @property
     def is_admin_role(self) -> bool:
         return self.role in ADMIN_ROLES
+
+    @property
+    def sees_people(self) -> bool:
+        """Whether the role looks at residents and grid workers at all (no query: for the nav)."""
+        return self.is_active and self.role in PEOPLE_ROLES
 
     def scope_paths(self, *, personal: bool) -> list[str]:
         """Region subtrees this account may see. ``["/"]`` is everything; ``[]`` is nothing.

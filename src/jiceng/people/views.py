@@ -30,6 +30,8 @@ from .selectors import (
     worker_get,
     worker_visible,
 )
+from .transfer import RESIDENTS as RESIDENT_TRANSFER
+from .transfer import WORKERS as WORKER_TRANSFER
 
 # Who may open the create forms; the services decide for the chosen grid/community.
 RESIDENT_EDIT_ROLES = (*REGION_STAFF_ROLES, Role.GRID_WORKER)
@@ -53,6 +55,7 @@ def _list_context(request: HttpRequest, form, qs) -> dict:
         "rows": [(person, services.masked(person)) for person in page.object_list],
         "total": page.paginator.count,
         "query": _query_without_page(request),
+        "sees_people": request.user.sees_people,
     }
 
 
@@ -65,6 +68,7 @@ def resident_list(request: HttpRequest) -> HttpResponse:
         qs = resident_filter(qs, **form.filters())
     context = _list_context(request, form, qs)
     context["can_create"] = request.user.role in RESIDENT_EDIT_ROLES
+    context["can_import"] = RESIDENT_TRANSFER.may_import(request.user)
     return render(request, "people/resident_list.html", context)
 
 
@@ -77,6 +81,7 @@ def worker_list(request: HttpRequest) -> HttpResponse:
         qs = worker_filter(qs, **form.filters())
     context = _list_context(request, form, qs.prefetch_related("grids"))
     context["can_create"] = request.user.role in WORKER_EDIT_ROLES
+    context["can_import"] = WORKER_TRANSFER.may_import(request.user)
     return render(request, "people/worker_list.html", context)
 
 
