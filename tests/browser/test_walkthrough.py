@@ -149,3 +149,26 @@ def test_county_staff_sees_the_county_map_and_staffing_flags(live_server, transa
     expect(rows.filter(has_text="甲社区")).to_contain_text("达标")
     probe.shot("08-county")
     assert probe.external == [] and probe.errors == [], (probe.external, probe.errors)
+
+
+def test_county_staff_register_a_worker_choosing_the_community_first(live_server, transactional_db, browser_page):
+    """负责网格 follows 所属社区/村: HTMX reloads that field when the community changes."""
+    from jiceng.people.models import GridWorker
+
+    county = small_county()
+    probe, page, base = browser_page, browser_page.page, live_server.url
+    login(probe, base, "county")
+    page.goto(f"{base}/people/workers/new/")
+    expect(page.locator("#grid-choices input[type=checkbox]")).to_have_count(0)
+    page.fill("#id_name", "吴十")
+    page.select_option("#id_community", value=str(county.a.pk))
+    expect(page.locator("#grid-choices input[type=checkbox]")).to_have_count(3)
+    page.select_option("#id_community", value=str(county.b.pk))
+    expect(page.locator("#grid-choices input[type=checkbox]")).to_have_count(1)
+    expect(page.locator("#id_name")).to_have_value("吴十")  # only the grid field was swapped
+    page.check("#grid-choices label:has-text('乙一网格') input")
+    probe.shot("08-worker-form-grids")
+    page.click("button:has-text('保存')")
+    expect(page.locator(".msg.success")).to_contain_text("已登记网格员“吴十”")
+    assert list(GridWorker.objects.get(name="吴十").grids.all()) == [county.b1]
+    assert probe.external == [] and probe.errors == [], (probe.external, probe.errors)

@@ -334,6 +334,54 @@ def test_worker_create_shows_grid_error_and_saves_nothing(login, county_staff_cl
     assert not GridWorker.objects.exists()
 
 
+def _grid_boxes(html: str) -> set[str]:
+    """The 负责网格 checkboxes' values on the worker form."""
+    import re
+
+    block = html.split('id="grid-choices"')[1].split("</div>\n")[0]
+    return set(re.findall(r'<input type="checkbox" name="grids" value="(\d+)"', block))
+
+
+def test_worker_form_offers_no_grids_before_a_community_is_chosen(county_staff_client, county):
+    html = county_staff_client.get(reverse("worker-create")).content.decode()
+    assert _grid_boxes(html) == set()
+    assert "请先选择所属社区/村" in html
+    # the county's communities are there to choose from, and the change reloads the grid field
+    assert f'<option value="{county.a.pk}"' in html and f'<option value="{county.c.pk}"' in html
+    assert 'hx-target="#grid-choices"' in html and 'name="choose_community"' in html
+
+
+def test_worker_form_offers_the_chosen_communitys_grids_only(county_staff_client, county):
+    html = county_staff_client.get(reverse("worker-create"), {"community": county.a.pk}).content.decode()
+    assert _grid_boxes(html) == {str(g.pk) for g in (county.a1, county.a1_1, county.a1_2)}
+    # each box sits inside its own label, with the grid's name and no tree indent
+    assert f'<label class="check" for="id_grids_1"><input type="checkbox" name="grids" value="{county.a1_1.pk}"' in html
+    assert "甲一网格南片（二级网格）</label>" in html and "\u3000" not in html.split('id="grid-choices"')[1]
+
+
+def test_choosing_a_community_without_javascript_keeps_what_was_typed(county_staff_client, county):
+    response = county_staff_client.post(reverse("worker-create"), {
+        "name": "吴十", "kind": "part_time", "community": county.b.pk, "phone": "13500000031",
+        "grids": [county.a1_1.pk], "choose_community": "1",
+    })
+    html = response.content.decode()
+    assert response.status_code == 200 and not GridWorker.objects.exists()
+    assert _grid_boxes(html) == {str(county.b1.pk)}
+    assert 'value="吴十"' in html and 'value="13500000031"' in html
+    assert 'class="field-error"' not in html  # not validated yet
+
+
+def test_a_grid_outside_the_chosen_community_is_a_field_error_even_for_a_special_worker(county_staff_client, county):
+    response = county_staff_client.post(reverse("worker-create"), {
+        "name": "骑手", "kind": "special", "community": county.a.pk, "grids": [county.a1_1.pk, county.b1.pk],
+    })
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert '<p class="field-error" id="error-grids">网格“乙一网格”不属于甲社区。</p>' in html
+    assert _grid_boxes(html) == {str(g.pk) for g in (county.a1, county.a1_1, county.a1_2)}
+    assert not GridWorker.objects.exists()
+
+
 @pytest.fixture
 def county_staff_client(login, county):
     return login(county.county_staff)

@@ -4,6 +4,7 @@ scope) live in the services; their ApplicationError is put back on the form with
 from __future__ import annotations
 
 from django import forms
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from jiceng.core.api_schemas import BIGINT_MAX
@@ -127,12 +128,24 @@ class ResidentCreateForm(forms.Form):
         self.fields["grid"].queryset = region_options(actor=actor, levels=GRID_LEVELS)
 
 
+class _GridCheckboxField(forms.ModelMultipleChoiceField):
+    """Grids of one community as checkboxes: the name and level only (no tree indent, which set
+    the labels far from their boxes)."""
+
+    def label_from_instance(self, obj):
+        return f"{obj.name}（{RegionLevel(obj.level).label}）"
+
+
 class WorkerCreateForm(forms.Form):
+    """负责网格 lists the grids of the chosen 所属社区/村 only. The community is taken from the posted
+    data, else from ``initial`` (``?community=`` or the 显示网格 button without JavaScript); with
+    HTMX a change of community reloads that one field."""
+
     name = forms.CharField(label=_("姓名"), max_length=50)
     kind = forms.ChoiceField(label=_("类型"), choices=WorkerKind.choices, initial=WorkerKind.FULL_TIME)
     community = _RegionChoiceField(label=_("所属社区/村"), queryset=None, empty_label=_("请选择社区/村"))
-    grids = _RegionMultipleChoiceField(label=_("负责网格"), queryset=None, required=False,
-                                       widget=forms.CheckboxSelectMultiple)
+    grids = _GridCheckboxField(label=_("负责网格"), queryset=None, required=False,
+                               widget=forms.CheckboxSelectMultiple)
     id_number = forms.CharField(label=_("身份证号"), max_length=18, required=False)
     phone = forms.CharField(label=_("手机号"), max_length=11, required=False)
     occupation = forms.CharField(label=_("职业/身份"), max_length=50, required=False,
@@ -143,5 +156,39 @@ class WorkerCreateForm(forms.Form):
 
     def __init__(self, *args, actor, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["community"].queryset = region_options(actor=actor, levels=[RegionLevel.COMMUNITY])
+        communities = region_options(actor=actor, levels=[RegionLevel.COMMUNITY])
+        self.fields["community"].queryset = communities
+        self.fields["community"].widget.attrs.update({
+            "hx-post": reverse("worker-create"), "hx-trigger": "change", "hx-vals": '{"choose_community": "1"}',
+            "hx-select": "#grid-choices", "hx-target": "#grid-choices", "hx-swap": "outerHTML",
+        })
+        # every visible grid validates (so a wrong one gets a message naming it); only the chosen
+        # community's are offered
         self.fields["grids"].queryset = region_options(actor=actor, levels=GRID_LEVELS)
+        self.chosen_community = self._chosen(communities)
+        grids = self.fields["grids"]
+        if self.chosen_community is None:
+            grids.widget.choices = []
+            grids.help_text = _("请先选择所属社区/村，这里会列出它的网格。")
+        else:
+            offered = grids.queryset.filter(path__startswith=self.chosen_community.path)
+            grids.widget.choices = [(g.pk, grids.label_from_instance(g)) for g in offered]
+            grids.help_text = _("%(community)s的网格。") % {"community": self.chosen_community.name}
+
+    def _chosen(self, communities):
+        raw = self.data.get("community") if self.is_bound else self.initial.get("community")
+        raw = getattr(raw, "pk", raw)
+        if raw in (None, "") or not str(raw).isdigit() or int(raw) > BIGINT_MAX:
+            return None
+        return communities.filter(pk=int(raw)).first()
+
+    def clean_grids(self):
+        grids = list(self.cleaned_data.get("grids") or [])
+        community = self.cleaned_data.get("community")
+        if grids and community is None:
+            raise forms.ValidationError(_("请先选择所属社区/村，再勾选它的网格。"), code="no_community")
+        for grid in grids:
+            if not grid.path.startswith(community.path):
+                raise forms.ValidationError(_("网格“%(name)s”不属于%(community)s。") % {
+                    "name": grid.name, "community": community.name}, code="other_community")
+        return grids

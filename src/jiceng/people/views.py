@@ -160,12 +160,26 @@ def resident_create(request: HttpRequest) -> HttpResponse:
     return render(request, "people/resident_form.html", {"form": form})
 
 
+def _entered(data, fields) -> dict:
+    """What was typed into a form, as ``initial`` for showing it again unvalidated."""
+    return {name: data.getlist(name) if getattr(field.widget, "allow_multiple_selected", False) else data.get(name)
+            for name, field in fields.items() if name in data}
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def worker_create(request: HttpRequest) -> HttpResponse:
     if request.user.role not in WORKER_EDIT_ROLES:
         raise PermissionDenied(_("您的角色不能登记网格员。"))
-    form = WorkerCreateForm(request.POST if request.method == "POST" else None, actor=request.user)
+    if request.method == "POST" and "choose_community" in request.POST:
+        # the community was chosen (HTMX on change, or the button without JavaScript): show the
+        # form again as entered, with that community's grids, before any validation
+        form = WorkerCreateForm(initial=_entered(request.POST, WorkerCreateForm.base_fields), actor=request.user)
+        return render(request, "people/worker_form.html", {"form": form})
+    if request.method == "POST":
+        form = WorkerCreateForm(request.POST, actor=request.user)
+    else:
+        form = WorkerCreateForm(initial={"community": request.GET.get("community")}, actor=request.user)
     if request.method == "POST" and form.is_valid():
         data = {**form.cleaned_data, "grids": list(form.cleaned_data["grids"])}
         try:
