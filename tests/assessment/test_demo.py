@@ -82,3 +82,46 @@ def test_demo_accounts_find_tasks_and_the_audit_chain_holds(demo):
     assert RaterAssignment.objects.filter(rater=community, period__state="scoring_open").exists()
     assert AuditLog.objects.filter(action="demo.assessment").count() == 1
     assert verify_chain() == []
+
+
+def test_the_records_carry_an_offices_dates_not_the_load_time(demo):
+    """Each round set up before it starts, 加减分 recorded during it, ratings handed in around its
+    end, results computed and then published five to twelve days after it (never after today),
+    the appeal's new versions after the appeal; nothing dated at the moment the demo was loaded."""
+    from jiceng.assessment.models import Adjustment, Appeal, Rating
+
+    tz = timezone.get_current_timezone()
+    now, today = timezone.now(), timezone.localdate()
+    load = AuditLog.objects.order_by("at").first().at  # the demo's first record: the load began
+
+    def local(moment):
+        return moment.astimezone(tz).date()
+
+    published = AssessmentPeriod.objects.filter(published_on__isnull=False)
+    assert published.count() == 9
+    for p in published:
+        assert p.published_on == today or 5 <= (p.published_on - p.ends_on).days <= 12, (p.label, p.published_on)
+        assert local(p.created_at) < p.starts_on and local(p.scheme.created_at) <= local(p.created_at)
+        for r in p.results.filter(published_at__isnull=False):
+            assert r.computed_at < r.published_at <= now
+            if r.version_no == 1:
+                assert local(r.published_at) == p.published_on, (p.label, r.published_at)
+            else:
+                assert r.published_at > p.appeals.get().filed_at > p.results.get(subject=r.subject,
+                                                                                 version_no=1).published_at
+        for a in Adjustment.objects.filter(period=p):
+            assert p.starts_on <= local(a.recorded_at) <= p.ends_on
+        first_published = p.results.filter(version_no=1).order_by("published_at").first().published_at
+        appeal = p.appeals.first()
+        for at in Rating.objects.filter(assignment__period=p).values_list("submitted_at", flat=True):
+            if appeal is not None and at > appeal.filed_at:
+                continue  # the score corrected on appeal
+            assert p.ends_on - timedelta(days=3) <= local(at) and at < first_published, (p.label, at)
+    annual = AssessmentPeriod.objects.get(label__endswith="年度")
+    assert local(annual.results.first().published_at) < today
+    assert Adjustment.objects.filter(period=annual).exists()
+    assert not Adjustment.objects.filter(recorded_at__gte=load).exists()
+    assert not Rating.objects.filter(submitted_at__gte=load).exists()
+    assert not Appeal.objects.filter(filed_at__gte=load).exists()
+    open_round = AssessmentPeriod.objects.get(state="scoring_open")
+    assert local(open_round.created_at) < open_round.starts_on

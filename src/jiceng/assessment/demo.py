@@ -10,8 +10,12 @@ the real services so every published score can be explained line by line:
   today's quarter open for scoring so the demo accounts ``community`` and ``dept`` find tasks under
   我的评分任务.
 
-Rounds are named as offices name them (``rollover.default_label``: 2026年第三季度, 2025年度) and
-published ten days after they end.
+Rounds are named as offices name them (``rollover.default_label``: 2026年第三季度, 2025年度). Their
+records carry the dates an office would have left, not the load time: each round set up a week or
+two before it starts, 加减分 recorded during it, ratings handed in around its end, results computed
+and published five to twelve days after it ends (never after today), the appeal and its re-review in
+the fortnight after publication. The dates come from their own generator, so they do not change the
+scores.
 
 Deterministic for a seed. Rater accounts it needs (secretaries, judges, 民主测评 raters, the owners'
 committee) are made here with unusable passwords; they only rate. Submitted ratings are written in
@@ -21,7 +25,7 @@ bulk (one audit record sums the run up); everything else goes through the servic
 from __future__ import annotations
 
 import random
-from datetime import date
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 from django.db import transaction
@@ -35,7 +39,18 @@ from jiceng.regions.models import Organisation, Region
 
 from . import services
 from .choices import RatingState, SubjectType
-from .models import AssessmentPeriod, IndicatorScore, PeriodSubject, RaterAssignment, Rating
+from .models import (
+    Adjustment,
+    Appeal,
+    AssessmentPeriod,
+    AssessmentResult,
+    AssessmentScheme,
+    IndicatorScore,
+    PeriodSubject,
+    RaterAssignment,
+    Rating,
+    ResultFlag,
+)
 from .services import scheme_create
 from .services.rollover import default_label
 from .templates import (
@@ -58,6 +73,9 @@ class _Demo:
     def __init__(self, county: Region, seed: int, scale: float):
         self.county, self.scale = county, scale
         self.rng = random.Random(f"jiceng-demo:{seed}:assessment")
+        self.dates = random.Random(f"jiceng-demo:{seed}:assessment-dates")  # apart, so scores stay put
+        self.now = timezone.now()
+        self.published_at: dict[int, datetime] = {}  # period → when its results came out
         self.today = timezone.localdate()
         self.year = self.today.year - 1  # the annual round: last year's, published in January
         self.counts: dict[str, int] = {"schemes": 0, "periods": 0, "ratings": 0, "results": 0}
@@ -117,6 +135,7 @@ class _Demo:
         services.period_close_scoring(actor=self.manager, period=period)
         self.counts["results"] += len(services.period_compute(actor=self.manager, period=period))
         services.period_publish(actor=self.manager, period=period, published_on=published_on)
+        self._dated(period, published_on)
 
     def _quarters(self):
         """The last four whole quarters before today's, oldest first (today 2026-11-25: 2025 Q4 to 2026 Q3),
@@ -132,8 +151,52 @@ class _Demo:
         return default_label("quarter", start, end), start, end
 
     def _published(self, end: date) -> date:
-        """Results come out ten days after a round ends (never after today)."""
-        return min(_next_day(end, 10), self.today)
+        """Results come out five to twelve days after a round ends (never after today)."""
+        return min(_next_day(end, self.dates.randint(5, 12)), self.today)
+
+    # --- dates: what an office would have left, instead of the load time --------------------------
+
+    def _at(self, day: date, start_hour: float = 9, end_hour: float = 17.5) -> datetime:
+        """A moment in office hours of ``day`` (local), never later than now (a little before it, on
+        the same day, when ``day`` is today)."""
+        midnight = datetime.combine(day, time(), tzinfo=timezone.get_current_timezone())
+        moment = midnight + timedelta(hours=self.dates.uniform(start_hour, end_hour))
+        return min(moment, max(self.now - timedelta(minutes=self.dates.randint(5, 60)), midnight))
+
+    def _between(self, first: datetime, last: datetime) -> datetime:
+        if last <= first:
+            return last
+        return first + (last - first) * self.dates.random()
+
+    def _set_up(self, period: AssessmentPeriod) -> None:
+        """The round was set up a week or two before it starts (the scheme just before its first round)."""
+        created = self._at(_next_day(period.starts_on, -self.dates.randint(7, 20)))
+        AssessmentPeriod.objects.filter(pk=period.pk).update(created_at=created)
+        scheme = AssessmentScheme.objects.get(pk=period.scheme_id)
+        if created < scheme.created_at:
+            scheme_created = created - timedelta(days=self.dates.randint(1, 5))
+            AssessmentScheme.objects.filter(pk=scheme.pk).update(created_at=scheme_created)
+            scheme.versions.update(created_at=scheme_created)
+
+    def _dated(self, period: AssessmentPeriod, published_on: date) -> None:
+        """Back-date a published round: adjustments during it, ratings around its end, the results
+        computed the day or two before ``published_on`` and published that morning, the flags with them."""
+        self._set_up(period)
+        published = self._at(published_on, 9, 11.5)
+        computed = published - timedelta(hours=self.dates.uniform(18, 30))
+        start, end = self._at(period.starts_on), min(self._at(period.ends_on), computed)
+        adjustments = list(Adjustment.objects.filter(period=period).order_by("pk"))
+        for adjustment in adjustments:
+            adjustment.recorded_at = self._between(start, end)
+        Adjustment.objects.bulk_update(adjustments, ["recorded_at"], batch_size=500)
+        ratings = list(Rating.objects.filter(assignment__period=period).order_by("pk").only("pk"))
+        handed_from = min(self._at(_next_day(period.ends_on, -3)), computed - timedelta(days=1))
+        for rating in ratings:
+            rating.submitted_at = rating.updated_at = self._between(handed_from, computed - timedelta(hours=1))
+        Rating.objects.bulk_update(ratings, ["submitted_at", "updated_at"], batch_size=500)
+        AssessmentResult.objects.filter(period=period).update(computed_at=computed, published_at=published)
+        ResultFlag.objects.filter(period=period).update(created_at=published)
+        self.published_at[period.pk] = published
 
     # --- 集贤: community workers, annual --------------------------------------------------------------
 
@@ -227,6 +290,18 @@ class _Demo:
         self.counts["results"] += len(services.period_recompute(actor=self.manager, period=p,
                                                                 reason="申诉复核：更正镇街党政正职评价分"))
         services.period_republish(actor=self.manager, period=p, decision="申诉成立，已更正。")
+        # dated: filed a few days after publication, the corrected score a few days later, the new
+        # versions computed and published in the week after that
+        filed = min(self.published_at[p.pk] + timedelta(days=self.dates.randint(2, 5), hours=self.dates.uniform(-2, 4)),
+                    self.now - timedelta(hours=3))
+        corrected = self._between(filed, min(filed + timedelta(days=self.dates.randint(2, 4)), self.now))
+        recomputed = self._between(corrected, min(corrected + timedelta(days=2), self.now))
+        republished = self._between(recomputed, min(recomputed + timedelta(days=self.dates.randint(1, 4)), self.now))
+        Appeal.objects.filter(period=p).update(filed_at=filed)
+        Rating.objects.filter(pk=rating.pk).update(submitted_at=corrected, updated_at=corrected)
+        AssessmentResult.objects.filter(period=p, version_no__gt=1).update(computed_at=recomputed,
+                                                                            published_at=republished)
+        ResultFlag.objects.filter(period=p).update(created_at=republished)
 
     # --- three-party property assessment, quarterly, 红黑榜 ----------------------------------------------
 
@@ -261,6 +336,7 @@ class _Demo:
         for group, rater in (("party_org", community or party), ("owners", owners), ("housing", housing)):
             services.assignment_create(actor=self.manager, period=nxt, group=group, rater=rater, subjects=subjects)
         services.period_open_scoring(actor=self.manager, period=nxt)
+        self._set_up(nxt)
 
 
 def _next_day(end: date, days: int) -> date:

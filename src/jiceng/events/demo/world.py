@@ -174,10 +174,20 @@ def phone_number(rng: random.Random) -> str:
 _JSON_LISTS: dict[tuple, str] = {}
 
 
+# The demo's three pictures show a street with rubbish piled by a bin (reported), then cleared
+# (handled, verified): only cases of these categories carry them; the others have no photo.
+PHOTO_CATEGORIES = frozenset({"SRHJ", "SRHJ-LJDF"})
+
+
 def demo_photo(name: str) -> str:
     """The address of one of the demo's illustrative photos (static files labelled DEMO PHOTO: reported,
-    handled, verified), not an attachment: 100,000 cases share three pictures."""
+    handled, verified), not an attachment: the cases of ``PHOTO_CATEGORIES`` share three pictures."""
     return "/" + f"{settings.STATIC_URL}events/demo/{name}.jpg".lstrip("/")
+
+
+def demo_photos(cat, name: str) -> list[str]:
+    """The picture for a handled or verified case of ``cat``, when it needs one and one fits."""
+    return [demo_photo(name)] if cat.photo_required and cat.code in PHOTO_CATEGORIES else []
 
 
 def json_list(items) -> str:
@@ -200,10 +210,15 @@ def stage_allowance(cat, stage: str):
             Stage.VERIFY: cat.verify_hours, Stage.WHISTLE: cat.whistle_hours}[stage]
 
 
-def fraction(rng: random.Random, *, late: float) -> float:
-    """The share of a stage's allowance used: mostly well inside it, ``late`` of the time beyond."""
-    if rng.random() < late:
+def fraction(rng: random.Random, *, late: float, unhurried: float = 0.0, cap: float = 0.9) -> float:
+    """The share of a stage's allowance used: mostly well inside it, ``late`` of the time beyond, and
+    ``unhurried`` of the time a good part of it, up to ``cap`` (work that waits for a visit, a party
+    or a contractor, leaving the rest of the allowance for the check)."""
+    roll = rng.random()
+    if roll < late:
         return rng.uniform(1.05, 2.5)
+    if roll < late + unhurried:
+        return rng.uniform(0.35, cap)
     return rng.betavariate(1.3, 3.2)
 
 
