@@ -172,3 +172,28 @@ def test_county_staff_register_a_worker_choosing_the_community_first(live_server
     expect(page.locator(".msg.success")).to_contain_text("已登记网格员“吴十”")
     assert list(GridWorker.objects.get(name="吴十").grids.all()) == [county.b1]
     assert probe.external == [] and probe.errors == [], (probe.external, probe.errors)
+
+
+def test_alice_awards_points_finding_the_resident_by_name(live_server, transactional_db, browser_page):
+    """评定积分: type a name, pick the masked match HTMX shows, record the points."""
+    from jiceng.engagement import services as engagement
+    from jiceng.engagement.models import PointEntry
+    from jiceng.people.services import resident_create
+
+    county = small_county()
+    zhang = resident_create(actor=county.alice, name="张三", grid=county.a1_1, phone="13800000011")
+    engagement.point_rule_create(actor=county.alice, community=county.a, code="help", name="助人为乐", points=5)
+    probe, page, base = browser_page, browser_page.page, live_server.url
+    login(probe, base, "alice")
+    page.goto(f"{base}/engagement/points/award/")
+    page.select_option("#id_rule", index=1)
+    page.fill("#id_q", "张")
+    expect(page.locator("#resident-choices input[type=radio]")).to_have_count(1)
+    expect(page.locator("#resident-choices")).to_contain_text("138****0011")
+    page.check("#resident-choices input[type=radio]")
+    probe.shot("09-award-points")
+    page.click("button:has-text('记分')")
+    expect(page.locator(".msg.success")).to_contain_text("已为张三记+5分")
+    assert PointEntry.objects.get().account.resident == zhang
+    assert "13800000011" not in page.content()
+    assert probe.external == [] and probe.errors == [], (probe.external, probe.errors)

@@ -40,6 +40,13 @@ def is_htmx(request: HttpRequest) -> bool:
     return request.headers.get("HX-Request") == "true"
 
 
+def form_entered(data, fields) -> dict:
+    """What was typed into a form, as ``initial`` for showing it again before validation (a form
+    that reloads one field when another changes, with HTMX or a button without JavaScript)."""
+    return {name: data.getlist(name) if getattr(field.widget, "allow_multiple_selected", False) else data.get(name)
+            for name, field in fields.items() if name in data}
+
+
 def sees_people(user) -> bool:
     """Whether the account may see residents and grid workers at all (the admin roles and department
     staff may not): the role rule the navigation and the people lists use too."""

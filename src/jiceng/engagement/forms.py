@@ -3,9 +3,15 @@
 from __future__ import annotations
 
 from django import forms
+from django.conf import settings
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from jiceng.core.errors import ApplicationError
+from jiceng.core.uploads import image_clean
 from jiceng.people.forms import add_app_error  # noqa: F401  (re-exported for the views)
+from jiceng.people.models import Resident
+from jiceng.people.selectors import resident_search, resident_visible
 
 from .choices import WishCategory, WishStatus
 from .models import PointRule
@@ -41,12 +47,38 @@ class WishFilterForm(forms.Form):
     status = forms.ChoiceField(label=_("状态"), choices=[("", _("全部"))] + list(WishStatus.choices), required=False)
 
 
+class EvidencePhotoField(forms.ImageField):
+    """A photo checked as it will be stored (``core.uploads.image_clean``), so one that would be
+    refused is a field error before any points are recorded."""
+
+    def clean(self, data, initial=None):
+        upload = super().clean(data, initial)
+        if upload:
+            upload.seek(0)
+            try:
+                image_clean(upload.read(settings.JICENG_UPLOAD_MAX_BYTES + 1), field="evidence_photo")
+            except ApplicationError as exc:
+                raise forms.ValidationError(exc.message) from None
+            upload.seek(0)
+        return upload
+
+
 class AwardForm(forms.Form):
+    """Staff find the resident by name (plus the last digits of the phone or ID number, as masked
+    lists show them) and pick one of the matches, each shown masked; the search box is reloaded
+    with HTMX, or with the 查找 button without JavaScript."""
+
     rule = forms.ModelChoiceField(label=_("积分规则"), queryset=PointRule.objects.none())
-    resident = forms.IntegerField(label=_("居民 ID"), min_value=1, max_value=2**62,
-                                  help_text=_("居民详情页地址中的编号。"))
-    evidence = forms.CharField(label=_("佐证"), max_length=300, required=False,
-                               help_text=_("照片或文件的存储路径；规则要求佐证时必填。"))
+    q = forms.CharField(label=_("查找居民"), max_length=50, required=False,
+                        widget=forms.TextInput(attrs={"type": "search", "autocomplete": "off",
+                                                      "placeholder": _("姓名，可加手机号或身份证号后4位，如：张三 0011")}))
+    resident = forms.ModelChoiceField(label=_("居民"), queryset=Resident.objects.none(), widget=forms.RadioSelect,
+                                      error_messages={"required": _("请先查找并选择一位居民。"),
+                                                      "invalid_choice": _("请在查找结果中选择一位居民。")})
+    evidence_photo = EvidencePhotoField(label=_("佐证照片"), required=False,
+                                        help_text=_("可选，JPG/PNG；规则要求佐证时，照片或文字说明至少一项。"))
+    evidence = forms.CharField(label=_("佐证说明"), max_length=250, required=False,
+                               help_text=_("可选，如：现场照片已存档、材料编号。"))
     note = forms.CharField(label=_("说明"), max_length=200, required=False)
 
     def __init__(self, *args, actor, **kwargs):
@@ -54,6 +86,25 @@ class AwardForm(forms.Form):
         self.fields["rule"].queryset = for_staff(
             PointRule.objects.filter(active=True).select_related("community"), actor)
         self.fields["rule"].label_from_instance = lambda r: f"{r.community.name} · {r}"
+        # any resident in scope validates; the radio list offers the matches of the search box
+        self.fields["resident"].queryset = resident_visible(actor)
+        q = (self.data.get("q") if self.is_bound else self.initial.get("q")) or ""
+        self.matches = resident_search(actor=actor, q=str(q)[:50]) if q.strip() else []
+        self.searched = bool(q.strip())
+        self.fields["resident"].widget.choices = [(r.pk, resident_label(r)) for r in self.matches]
+        self.fields["q"].widget.attrs.update({
+            "hx-post": reverse("engagement-staff-award"), "hx-trigger": "input changed delay:400ms, search",
+            "hx-vals": '{"find": "1"}', "hx-select": "#resident-choices", "hx-target": "#resident-choices",
+            "hx-swap": "outerHTML", "hx-encoding": "application/x-www-form-urlencoded",
+        })
+
+
+def resident_label(resident) -> str:
+    """A match as the picker shows it: name, masked phone and ID number, grid — never in full."""
+    from jiceng.people.services import masked
+
+    m = masked(resident)
+    return " · ".join(filter(None, [resident.name, m["phone"], m["id_number"], resident.grid.name]))
 
 
 class CorrectForm(forms.Form):

@@ -176,6 +176,15 @@ class PointEntry(ActorFields):
     def delete(self, *args, **kwargs):
         raise AppendOnlyError("point entries cannot be deleted")
 
+    @property
+    def evidence_parts(self) -> tuple[str, str]:
+        """(the evidence text, the id of an evidence photo or ""): a photo is named in ``evidence``
+        as ``attachment:<uuid>`` (services.points.points_award)."""
+        words = self.evidence.split()
+        photos = [w.removeprefix("attachment:") for w in words if w.startswith("attachment:")]
+        text = " ".join(w for w in words if not w.startswith("attachment:"))
+        return text, (photos[0] if photos else "")
+
 
 # --- points shop -----------------------------------------------------------------------------------
 

@@ -24,10 +24,9 @@ from django.utils.translation import pgettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from jiceng.core.api_schemas import lookup_or_404
 from jiceng.core.errors import ApplicationError
 from jiceng.core.scope import restrict
-from jiceng.core.views import page_errors
+from jiceng.core.views import form_entered, page_errors
 from jiceng.people.choices import Role
 from jiceng.people.models import Resident
 from jiceng.regions.choices import RegionLevel
@@ -332,14 +331,19 @@ def staff_wish_review(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def staff_award(request: HttpRequest) -> HttpResponse:
     actor = request.user
-    form = AwardForm(request.POST or None, actor=actor)
+    if request.method == "POST" and "find" in request.POST:
+        # the search box changed (HTMX) or 查找 was pressed: show the matches, nothing validated yet
+        form = AwardForm(initial=form_entered(request.POST, AwardForm.base_fields), actor=actor)
+        return render(request, "engagement/staff_award.html", {"form": form})
+    form = AwardForm(request.POST or None, request.FILES or None, actor=actor)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
+        resident = data["resident"]  # one of the residents the actor may see (the field's queryset)
+        photo = data.get("evidence_photo")
         try:
-            resident = lookup_or_404(Resident.objects.select_related("grid"), actor, data["resident"],
-                                     field="resident", label=pgettext("record type", "居民"))
             entry = services.points_award(actor=actor, rule=data["rule"], resident=resident,
-                                          evidence=data["evidence"], note=data["note"])
+                                          evidence=data["evidence"], note=data["note"],
+                                          evidence_photo=photo.read() if photo else None)
         except ApplicationError as exc:
             add_app_error(form, exc)
         else:

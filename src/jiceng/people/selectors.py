@@ -72,6 +72,40 @@ def _workers_of_region(region: Region) -> QuerySet[GridWorker]:
     return GridWorker.objects.filter(q).values("pk")
 
 
+RESIDENT_SEARCH_LIMIT = 20
+_FRAGMENT_CHECK_LIMIT = 500  # name matches decrypted at most, to narrow them by a number fragment
+
+
+def resident_search(*, actor, q: str, limit: int = RESIDENT_SEARCH_LIMIT) -> list[Resident]:
+    """Residents in the actor's scope for a picker: a name fragment, optionally with the last digits
+    of the phone or ID number (as the masked forms show them, e.g. ``张三 0011``), or a complete
+    phone or ID number (matched by keyed hash). A fragment alone finds nothing: numbers are
+    encrypted, and only the name's matches are decrypted to compare their last digits. The caller
+    shows the matches masked."""
+    words = (q or "").replace("*", " ").split()
+    digits = [w for w in words if w.isdigit() or (len(w) == 18 and w[:17].isdigit())]
+    names = [w for w in words if w not in digits]
+    qs = resident_visible(actor).order_by("name", "id")
+    exact = [d for d in digits if len(d) in (11, 18)]
+    if exact and not names:
+        return list(resident_filter(qs, q=exact[0])[:limit])
+    if not names:
+        return []
+    for name in names:
+        qs = qs.filter(name__contains=name)
+    fragments = [d.upper() for d in digits]
+    if not fragments:
+        return list(qs[:limit])
+    found = []
+    for resident in qs[:_FRAGMENT_CHECK_LIMIT]:
+        numbers = ((resident.phone or ""), (resident.id_number or "").upper())
+        if all(any(n.endswith(f) or (len(f) >= 11 and n == f) for n in numbers) for f in fragments):
+            found.append(resident)
+            if len(found) == limit:
+                break
+    return found
+
+
 def worker_filter(qs: QuerySet[GridWorker], *, q: str = "", region: Region | None = None, kind: str = "",
                   active: bool | None = None) -> QuerySet[GridWorker]:
     q = (q or "").strip()

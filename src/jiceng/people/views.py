@@ -16,7 +16,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from jiceng.core.errors import ApplicationError, PermissionDeniedError
-from jiceng.core.views import is_htmx, page_errors
+from jiceng.core.views import form_entered, is_htmx, page_errors
 
 from . import services
 from .choices import REGION_STAFF_ROLES, Role
@@ -160,12 +160,6 @@ def resident_create(request: HttpRequest) -> HttpResponse:
     return render(request, "people/resident_form.html", {"form": form})
 
 
-def _entered(data, fields) -> dict:
-    """What was typed into a form, as ``initial`` for showing it again unvalidated."""
-    return {name: data.getlist(name) if getattr(field.widget, "allow_multiple_selected", False) else data.get(name)
-            for name, field in fields.items() if name in data}
-
-
 @login_required
 @require_http_methods(["GET", "POST"])
 def worker_create(request: HttpRequest) -> HttpResponse:
@@ -174,7 +168,7 @@ def worker_create(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and "choose_community" in request.POST:
         # the community was chosen (HTMX on change, or the button without JavaScript): show the
         # form again as entered, with that community's grids, before any validation
-        form = WorkerCreateForm(initial=_entered(request.POST, WorkerCreateForm.base_fields), actor=request.user)
+        form = WorkerCreateForm(initial=form_entered(request.POST, WorkerCreateForm.base_fields), actor=request.user)
         return render(request, "people/worker_form.html", {"form": form})
     if request.method == "POST":
         form = WorkerCreateForm(request.POST, actor=request.user)

@@ -30,6 +30,8 @@ from ._common import (
     require_staff,
 )
 
+EVIDENCE_ATTACHMENT = "attachment:"  # evidence naming a stored photo: attachment:<uuid>
+
 # --- rules -------------------------------------------------------------------------------------------
 
 
@@ -145,16 +147,25 @@ def _award(account: PointAccount, rule: PointRule, *, actor, evidence: str, note
 @transaction.atomic
 def points_award(*, actor, rule: PointRule, resident: Resident | None = None,
                  organisation: Organisation | None = None, evidence: str = "", note: str = "",
-                 source_type: str = "", source_id: str = "", now: datetime | None = None) -> PointEntry:
+                 source_type: str = "", source_id: str = "", now: datetime | None = None,
+                 evidence_photo: bytes | None = None) -> PointEntry:
     """A worker awards (or, for a negative rule, deducts) a rule's points. Evidence is required when
-    the rule says so; a deduction never takes the balance below zero."""
+    the rule says so: a text, or a photo (``evidence_photo``, stored as an attachment of the account,
+    so whoever may see the account may see it, and named in the entry as ``attachment:<id>``); a
+    deduction never takes the balance below zero."""
     if is_resident(actor):
         raise PermissionDeniedError(_("居民不能为自己计分。"))
     require_staff(actor, rule.community)
     evidence = (evidence or "").strip()
-    if rule.requires_evidence and not evidence:
+    if rule.requires_evidence and not evidence and not evidence_photo:
         raise ApplicationError(_("该规则须附佐证（照片或材料）。"), field="evidence")
     account = lock_account(account_for(resident=resident, organisation=organisation))
+    if evidence_photo:
+        from jiceng.core.uploads import attachment_store
+
+        photo = attachment_store(actor=actor, data=evidence_photo, owner=account, purpose="points_evidence",
+                                 field="evidence_photo")
+        evidence = " ".join(filter(None, [evidence[:250], f"{EVIDENCE_ATTACHMENT}{photo.pk}"]))
     return _award(account, rule, actor=actor, evidence=evidence, note=note, source_type=source_type,
                   source_id=source_id, now=now or timezone.now())
 
