@@ -244,3 +244,12 @@ def test_the_security_admin_resets_through_the_back_office(county):
     assert not TotpDevice.objects.filter(user=county.auditor).exists()
     assert AuditLog.objects.filter(action="totp.reset", actor_name="secadmin").count() == 1
     assert login_verified(Client(), county.sysadmin).get(url).status_code == 403
+
+
+def test_optional_enrolment_offers_a_way_back_and_required_enrolment_only_logout(county, client):
+    password_login(client, county.alice)  # community staff: two factors are optional
+    page = client.get(reverse("accounts:2fa-setup")).content.decode()
+    assert 'id="totp-later"' in page and f'href="{reverse("accounts:home")}"' in page
+    admin = password_login(Client(), county.sysadmin)  # an administrator must enrol first
+    page = admin.get(reverse("accounts:2fa-setup")).content.decode()
+    assert 'id="totp-later"' not in page and reverse("logout") in page
