@@ -290,6 +290,20 @@ def test_resident_create_shows_service_error_next_to_the_field_and_saves_nothing
     assert not Resident.objects.exists()
 
 
+def test_every_wrong_field_of_the_resident_form_shows_at_once(login, county):
+    bad_id = ZHANG_ID[:17] + ("0" if ZHANG_ID[17] != "0" else "1")
+    response = login(county.alice).post(reverse("resident-create"), {
+        "name": "", "grid": county.a1_1.pk, "id_number": bad_id, "phone": "1380000",
+        "residence_type": "registered", "political_status": "masses",
+    })
+    html = response.content.decode()
+    assert 'id="error-id_number">身份证号校验位不正确。' in html
+    assert 'id="error-phone">手机号须为11位大陆手机号码。' in html
+    assert 'id="error-name">' in html
+    assert 'value="1380000"' in html  # what was typed stays
+    assert not Resident.objects.exists()
+
+
 def test_resident_create_rejects_a_duplicate_id_number(login, county, people):
     response = login(county.alice).post(reverse("resident-create"), {
         "name": "周九", "grid": county.a1_1.pk, "id_number": ZHANG_ID,

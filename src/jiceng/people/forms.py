@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from jiceng.core.api_schemas import BIGINT_MAX
 from jiceng.core.errors import ApplicationError, NotFoundError
+from jiceng.core.validators import id_number_error, phone_error
 from jiceng.regions.choices import GRID_LEVELS, RegionLevel
 from jiceng.regions.selectors import region_get, region_options
 
@@ -109,7 +110,24 @@ class _RegionMultipleChoiceField(forms.ModelMultipleChoiceField):
         return RegionLabelMixin.region_label(obj)
 
 
-class ResidentCreateForm(forms.Form):
+class _NumbersMixin:
+    """ID number and phone checked with the rest of the form, so every wrong field shows at once
+    (the services check again)."""
+
+    def clean_id_number(self):
+        value = self.cleaned_data.get("id_number", "").strip().upper()
+        if value and (error := id_number_error(value)):
+            raise forms.ValidationError(error)
+        return value
+
+    def clean_phone(self):
+        value = self.cleaned_data.get("phone", "").strip()
+        if value and (error := phone_error(value)):
+            raise forms.ValidationError(error)
+        return value
+
+
+class ResidentCreateForm(_NumbersMixin, forms.Form):
     name = forms.CharField(label=_("姓名"), max_length=50)
     grid = _RegionChoiceField(label=_("所属网格"), queryset=None, empty_label=_("请选择网格"))
     id_number = forms.CharField(label=_("身份证号"), max_length=18, required=False)
@@ -136,7 +154,7 @@ class _GridCheckboxField(forms.ModelMultipleChoiceField):
         return f"{obj.name}（{RegionLevel(obj.level).label}）"
 
 
-class WorkerCreateForm(forms.Form):
+class WorkerCreateForm(_NumbersMixin, forms.Form):
     """负责网格 lists the grids of the chosen 所属社区/村 only. The community is taken from the posted
     data, else from ``initial`` (``?community=`` or the 显示网格 button without JavaScript); with
     HTMX a change of community reloads that one field."""
