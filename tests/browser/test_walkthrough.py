@@ -122,6 +122,22 @@ def test_alice_registers_a_resident_through_the_form(live_server, transactional_
     expect(page.locator("table.table")).to_contain_text("周九")
     assert WANG_ID not in page.content()
     probe.shot("07-resident-list")
+
+    # the export says it is being made while the server makes it (held here for a moment)
+    def slow(route):
+        import time
+        time.sleep(1.5)
+        route.continue_()
+
+    page.route("**/transfer/export/residents/**", slow)
+    export = page.locator("a[data-busy]:has-text('导出 Excel')")
+    with page.expect_download() as download:
+        export.click()
+        expect(page.locator("a.is-busy")).to_have_text("正在生成 Excel，请稍候……")
+    assert download.value.suggested_filename.endswith(".xlsx")
+    # the file has arrived: the link is itself again
+    expect(page.locator("a[data-busy]")).to_have_text("导出 Excel")
+    expect(page.locator("a[data-busy]")).not_to_have_class(re.compile(r"\bis-busy\b"))
     assert probe.external == [] and probe.errors == [], (probe.external, probe.errors)
 
 

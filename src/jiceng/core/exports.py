@@ -10,6 +10,7 @@ Expired files are deleted whenever an export is created and by ``export_purge_ex
 
 from __future__ import annotations
 
+import secrets
 from datetime import timedelta
 from urllib.parse import quote
 
@@ -77,12 +78,19 @@ def export_download(*, actor, pk) -> HttpResponse:
                          content_type=export.content_type)
 
 
+DOWNLOAD_COOKIE = "jiceng_download"
+
+
 def file_response(content: bytes, *, filename: str, fallback: str, content_type: str = XLSX_CONTENT_TYPE) -> HttpResponse:
     """Download with a Chinese file name (RFC 5987 ``filename*``) and an ASCII fallback."""
     response = HttpResponse(content, content_type=content_type)
     response["Content-Disposition"] = f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename, safe='')}"
     response["Cache-Control"] = "no-store"
     response["X-Content-Type-Options"] = "nosniff"
+    # a fresh value each download, so that the page that asked (js/jiceng.js, data-busy) can tell
+    # the file has arrived: nothing secret, readable by the page
+    response.set_cookie(DOWNLOAD_COOKIE, secrets.token_hex(6), max_age=120, samesite="Lax",
+                        secure=settings.SESSION_COOKIE_SECURE)
     return response
 
 

@@ -1,0 +1,30 @@
+/* Site-wide behaviour, no inline script (CSP). A link with data-busy (an Excel export of 50,000
+ * residents takes a while before its download starts) says so until the file arrives — every
+ * download sets a fresh jiceng_download cookie (core/exports.py) — or the next page shows, and a
+ * second click meanwhile does not ask again. */
+(function () {
+  "use strict";
+  var downloaded = function () {
+    var m = document.cookie.match(/(?:^|;\s*)jiceng_download=([^;]*)/);
+    return m ? m[1] : "";
+  };
+  document.addEventListener("click", function (e) {
+    var el = e.target.closest ? e.target.closest("[data-busy]") : null;
+    if (!el || e.ctrlKey || e.metaKey || e.shiftKey) { return; }
+    if (el.classList.contains("is-busy")) { e.preventDefault(); return; }
+    var idle = el.textContent, before = downloaded(), started = Date.now(), timer = null;
+    var done = function () {
+      clearInterval(timer);
+      el.classList.remove("is-busy");
+      el.removeAttribute("aria-busy");
+      el.textContent = idle;
+    };
+    el.classList.add("is-busy");
+    el.setAttribute("aria-busy", "true");
+    el.textContent = el.dataset.busy;
+    timer = setInterval(function () {
+      if (downloaded() !== before || Date.now() - started > 600000) { done(); }
+    }, 500);
+    window.addEventListener("pageshow", done, { once: true });  // back from the next page
+  });
+})();
