@@ -273,6 +273,14 @@ def subject_total(config: dict, inputs: dict) -> dict:
     }
 
 
+def signed(kind: str, value: str) -> str:
+    """An indicator's value as a score sheet shows it: a deduction ``−2``, a bonus ``+1`` (so neither
+    reads as "2 out of 5"), anything else as is."""
+    if D(value) == ZERO or kind not in (IndicatorKind.BONUS, IndicatorKind.DEDUCTION):
+        return value
+    return ("−" if kind == IndicatorKind.DEDUCTION else "+") + value
+
+
 def competition_ranks(totals: dict[str, Decimal]) -> dict[str, int]:
     """1, 2, 2, 4: one more than the number of strictly higher totals."""
     ordered = sorted(totals.values(), reverse=True)

@@ -9,7 +9,8 @@ from jiceng.core.exports import export_create
 from jiceng.core.models import ExportFile
 
 from . import selectors
-from .choices import FlagKind
+from .choices import FlagKind, IndicatorKind
+from .compute import D, fmt, signed
 from .models import AssessmentPeriod, AssessmentResult
 
 FLAG_LABELS = dict(FlagKind.choices)
@@ -48,12 +49,24 @@ def score_sheet_rows(explained: dict) -> list[list]:
         rows.append(["评分组", g["name"], g["contribution"],
                      f"得分 {g['raw']} / {g['max_points']}，权重 {g['weight']}%"])
     for code, ind in explained["indicators"].items():
-        rows.append(["指标", f"{ind['name']}（{code}）", ind["value"], f"满分 {ind['max_points']}"])
+        rows.append(_indicator_row(code, ind))
     rows += [["加权合计", "", explained["base"], ""], ["加分", "", explained["bonus"], ""],
              ["减分", "", explained["deduction"], ""], ["总分", "", explained["total"], ""],
              ["等次", explained["grade"], "", explained["grade_text"]], ["名次", explained["rank_text"], "", ""]]
     rows += [["算式", line, "", ""] for line in explained["lines"]]
     return rows
+
+
+def _indicator_row(code: str, ind: dict) -> list:
+    """A scored indicator out of its points; a bonus or deduction signed (+3, −10) against its cap,
+    so that neither reads as "10 out of 5"."""
+    points = fmt(D(ind["max_points"]))
+    if ind["kind"] not in (IndicatorKind.BONUS, IndicatorKind.DEDUCTION):
+        return ["指标", f"{ind['name']}（{code}）", ind["value"], f"满分 {points}"]
+    limits = ([f"上限 {fmt(D(ind['cap']))}"] if ind.get("cap") is not None else []) + (
+        [f"每次最多 {points}"] if D(points) > 0 else [])
+    return ["加分项" if ind["kind"] == IndicatorKind.BONUS else "减分项", f"{ind['name']}（{code}）", signed(ind["kind"], ind["value"]),
+            "，".join(limits)]
 
 
 def score_sheet_export(*, actor, result: AssessmentResult) -> ExportFile:

@@ -91,7 +91,9 @@ def result_explain(actor, result: AssessmentResult) -> dict:
         if "inputs" in row:
             row["inputs"] = inputs.get("scores", {}).get(gid, [])
     for code, ind in numbers["indicators"].items():
-        iid = next(i["id"] for i in config["indicators"] if i["code"] == code)
+        stored = next(i for i in config["indicators"] if i["code"] == code)
+        iid = stored["id"]
+        ind["cap"] = stored.get("cap")  # a bonus or deduction is read against its cap, not its points
         if "inputs" in ind and ind["kind"] == "manual":
             ind["inputs"] = inputs.get("indicator_scores", {}).get(iid, [])
     bands = sorted(config_bands(result), key=lambda b: Decimal(b["min"]), reverse=True)

@@ -20,11 +20,12 @@ from jiceng.core.exports import export_page_url
 from jiceng.core.views import page_errors
 
 from .. import exports, selectors, services, workflow
-from ..choices import FlagKind
-from ..compute import fmt
+from ..choices import FlagKind, IndicatorKind
+from ..compute import fmt, signed
 from ..forms import AdjustmentForm, AppealForm, NextPeriodForm, RatingForm, WithdrawForm
 
 FLAG_LABELS = dict(FlagKind.choices)
+KIND_LABELS = dict(IndicatorKind.choices)
 TRANSITIONS = {
     "open_scoring": services.period_open_scoring, "close_scoring": services.period_close_scoring,
     "compute": services.period_compute, "start_rereview": services.period_start_rereview,
@@ -225,8 +226,27 @@ def _explained(request: HttpRequest, pk: int) -> tuple:
         for entry in row.get("inputs") or []:
             if "points" in entry:
                 entry["points"] = _short(entry["points"])
-    indicators = [{"code": code, **ind} for code, ind in explained["indicators"].items()]
+    indicators = [{"code": code, **ind, **_reading(ind)} for code, ind in explained["indicators"].items()]
     return result, explained, indicators
+
+
+def _reading(ind: dict) -> dict:
+    """How the explanation and the printed sheet show an indicator: its kind, its value (a deduction
+    −2, a bonus +1) and what that value is read against — the points of a scored indicator, the cap
+    (and per-entry maximum) of a bonus or deduction."""
+    kind = ind["kind"]
+    if kind in (IndicatorKind.BONUS, IndicatorKind.DEDUCTION):
+        limits = {"cap": _short(ind["cap"]) if ind.get("cap") is not None else None,
+                  "points": ind["max_points"] if Decimal(str(ind["max_points"])) > 0 else None}
+        if limits["cap"] and limits["points"]:
+            against = _("上限 %(cap)s，每次最多 %(points)s") % limits
+        elif limits["cap"]:
+            against = _("上限 %(cap)s") % limits
+        else:
+            against = _("每次最多 %(points)s") % limits if limits["points"] else "—"
+    else:
+        against = ind["max_points"]
+    return {"kind_label": KIND_LABELS.get(kind, kind), "shown": signed(kind, ind["value"]), "against": against}
 
 
 @login_required
