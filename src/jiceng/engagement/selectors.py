@@ -17,8 +17,8 @@ from jiceng.core.scope import restrict
 from jiceng.people.models import Resident
 from jiceng.regions.models import Region
 
-from .choices import ClaimStatus, SignupStatus, WishStatus
-from .models import PointAccount, PointEntry, PointRule, Redemption, ShopItem, Signup, Wish, WishClaim
+from .choices import ClaimStatus, RedemptionStatus, SignupStatus, WishStatus
+from .models import PointAccount, PointEntry, PointRule, Redemption, Shop, ShopItem, Signup, Wish, WishClaim
 
 WALL_STATUSES = (WishStatus.PUBLISHED, WishStatus.CLAIMED, WishStatus.FULFILLED, WishStatus.THANKED)
 
@@ -60,6 +60,40 @@ def point_rules(*, community: Region) -> QuerySet[PointRule]:
 def shop_items(*, community: Region) -> QuerySet[ShopItem]:
     return (ShopItem.objects.filter(shop__community=community, shop__active=True, active=True)
             .select_related("shop").order_by("shop__name", "price"))
+
+
+def shop_overview(*, actor, region: Region | None = None) -> QuerySet[Shop]:
+    """The shops of the actor's communities (optionally under one street or community), each with its
+    number of items on the shelf (``n_items``) and of redemptions waiting to be collected (``n_pending``):
+    a county has dozens of shops, so its page lists them in one table and opens each on its own page."""
+    qs = for_staff(Shop.objects.select_related("community", "community__parent"), actor)
+    if region is not None:
+        qs = qs.filter(community__path__startswith=region.path)
+    return qs.annotate(
+        n_items=Count("items", filter=Q(items__active=True), distinct=True),
+        n_pending=Count("items__redemptions", filter=Q(items__redemptions__status=RedemptionStatus.RESERVED),
+                        distinct=True),
+    ).order_by("community__path", "name", "id")
+
+
+def pending_redemptions(*, actor, region: Region | None = None, shop: Shop | None = None) -> QuerySet[Redemption]:
+    """Redemptions waiting to be handed over, oldest first (who has waited longest is served first)."""
+    qs = for_staff(Redemption.objects.select_related(
+        "item", "item__shop", "account__community", "account__resident", "account__organisation"),
+        actor, "account__community").filter(status=RedemptionStatus.RESERVED)
+    if region is not None:
+        qs = qs.filter(account__community__path__startswith=region.path)
+    if shop is not None:
+        qs = qs.filter(item__shop=shop)
+    return qs.order_by("created_at", "id")
+
+
+def shop_filter_regions(*, actor) -> list[Region]:
+    """The streets and communities a shops list can be narrowed to: the actor's communities and the
+    streets above them, in tree order."""
+    communities = list(staff_communities(actor=actor)[:1000])
+    streets = Region.objects.filter(pk__in={c.parent_id for c in communities if c.parent_id})
+    return sorted([*streets, *communities], key=lambda r: r.path)
 
 
 def redemptions(*, actor, region: Region | None = None) -> QuerySet[Redemption]:

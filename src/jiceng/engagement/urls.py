@@ -26,6 +26,7 @@ urlpatterns = [
     path("points/accounts/<int:pk>/", views.staff_account, name="engagement-staff-account"),
     path("points/entries/<int:pk>/correct/", views.staff_entry_correct, name="engagement-staff-entry-correct"),
     path("shops/", views.staff_shops, name="engagement-staff-shops"),
+    path("shops/<int:pk>/", views.staff_shop, name="engagement-staff-shop"),
     path("shops/new/", views.staff_shop_create, name="engagement-staff-shop-create"),
     path("shops/<int:pk>/items/", views.staff_item_create, name="engagement-staff-item-create"),
     path("items/<int:pk>/restock/", views.staff_item_restock, name="engagement-staff-item-restock"),

@@ -19,6 +19,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 from django.views.decorators.cache import never_cache
@@ -33,7 +34,7 @@ from jiceng.regions.choices import RegionLevel
 from jiceng.regions.models import Region
 
 from . import selectors, services
-from .choices import RedemptionStatus, RegistrationKind, SignupStatus, WishStatus
+from .choices import RegistrationKind, SignupStatus, WishStatus
 from .forms import (
     ActivityForm,
     AwardForm,
@@ -395,16 +396,49 @@ def _community_param(request) -> Region | None:
     return selectors.staff_communities(actor=request.user).filter(pk=int(pk)).first()
 
 
+PENDING_ON_OVERVIEW = 20
+
+
+def _back(request, default: str) -> str:
+    """Where a shop form returns to: the page it was posted from (a local ``next``), else ``default``."""
+    target = request.POST.get("next", "")
+    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()},
+                                                  require_https=request.is_secure()):
+        return target
+    return default
+
+
+def _shop_detail(request, shop: Shop) -> dict:
+    """What a shop's own page shows: every item with restock, the 上架 form, the redemptions to hand over."""
+    return {"shop": shop, "items": shop.items.order_by("-active", "name", "id"), "item_form": ItemForm(auto_id="item-%s"),
+            "shop_pending": selectors.pending_redemptions(actor=request.user, shop=shop)[:200]}  # a shop's backlog is short
+
+
 @staff_only
 @require_GET
 def staff_shops(request: HttpRequest) -> HttpResponse:
+    """One row per shop (a county has dozens); a community account with a single shop sees it in full."""
     actor = request.user
-    shops = list(selectors.for_staff(Shop.objects.select_related("community"), actor).prefetch_related("items")[:100])
-    pending = selectors.for_staff(Redemption.objects.select_related("item", "account__resident", "account__organisation"),
-                                  actor, "account__community").filter(status=RedemptionStatus.RESERVED).order_by("id")
+    regions = selectors.shop_filter_regions(actor=actor)
+    pk = request.GET.get("region", "")
+    region = next((r for r in regions if str(r.pk) == pk), None)
+    shops = selectors.shop_overview(actor=actor, region=region)
+    pending = selectors.pending_redemptions(actor=actor, region=region)
+    page = _page(request, shops)
+    only = page.object_list[0] if region is None and page.paginator.count == 1 else None
     return render(request, "engagement/staff_shops.html", {
-        "shops": shops, "pending": _page(request, pending), "item_form": ItemForm(), "restock_form": RestockForm(),
-        "shop_form": ShopForm(), "communities": selectors.staff_communities(actor=actor)[:200]})
+        "page": page, "regions": regions if len(regions) > 1 else [], "region": region,
+        "query": f"region={region.pk}" if region else "",
+        "pending": pending[:PENDING_ON_OVERVIEW], "n_pending": pending.count(),
+        "shop_form": ShopForm(), "communities": selectors.staff_communities(actor=actor)[:1000],
+        **(_shop_detail(request, only) if only else {})})
+
+
+@staff_only
+@require_GET
+def staff_shop(request: HttpRequest, pk: int) -> HttpResponse:
+    shop = selectors.staff_get(Shop.objects.select_related("community"), request.user, pk)
+    return render(request, "engagement/staff_shop.html", _shop_detail(request, shop))
 
 
 @staff_only
@@ -417,11 +451,12 @@ def staff_shop_create(request: HttpRequest) -> HttpResponse:
             raise ApplicationError(_("请选择社区/村。"), field="community")
         if not form.is_valid():
             raise ApplicationError(_("请填写超市名称。"), field="name")
-        services.shop_create(actor=request.user, community=community, **form.cleaned_data)
+        shop = services.shop_create(actor=request.user, community=community, **form.cleaned_data)
         messages.success(request, _("已开设超市。"))
     except ApplicationError as exc:
         _flash_error(request, exc)
-    return redirect("engagement-staff-shops")
+        return redirect("engagement-staff-shops")
+    return redirect("engagement-staff-shop", pk=shop.pk)
 
 
 @staff_only
@@ -438,7 +473,7 @@ def staff_item_create(request: HttpRequest, pk: int) -> HttpResponse:
         messages.success(request, _("已上架。"))
     except ApplicationError as exc:
         _flash_error(request, exc)
-    return redirect("engagement-staff-shops")
+    return redirect(_back(request, reverse("engagement-staff-shop", args=[shop.pk])))
 
 
 @staff_only
@@ -453,7 +488,7 @@ def staff_item_restock(request: HttpRequest, pk: int) -> HttpResponse:
         messages.success(request, _("“%(name)s”已补货。") % {"name": item.name})
     except ApplicationError as exc:
         _flash_error(request, exc)
-    return redirect("engagement-staff-shops")
+    return redirect(_back(request, reverse("engagement-staff-shop", args=[item.shop_id])))
 
 
 @staff_only
@@ -471,7 +506,7 @@ def staff_redemption_close(request: HttpRequest, pk: int, action: str) -> HttpRe
         messages.success(request, _("已处理。"))
     except ApplicationError as exc:
         _flash_error(request, exc)
-    return redirect("engagement-staff-shops")
+    return redirect(_back(request, reverse("engagement-staff-shops")))
 
 
 @staff_only
