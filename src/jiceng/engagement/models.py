@@ -177,6 +177,18 @@ class PointEntry(ActorFields):
         raise AppendOnlyError("point entries cannot be deleted")
 
     @property
+    def note_shown(self) -> str:
+        """The note without a leading repeat of the entry's kind: the shop and the demo write 兑换：理发券
+        on a 兑换 entry and 取消兑换 on a 取消兑换 entry, and a ledger line shows the kind beside it."""
+        from django.utils import translation
+
+        with translation.override(None):  # the notes are written in Chinese, whatever the reader's language
+            label = str(EntryKind(self.kind).label)
+        if self.note.startswith(label):
+            return self.note[len(label):].lstrip(" ：:·")
+        return self.note
+
+    @property
     def evidence_parts(self) -> tuple[str, str]:
         """(the evidence text, the id of an evidence photo or ""): a photo is named in ``evidence``
         as ``attachment:<uuid>`` (services.points.points_award)."""
@@ -390,6 +402,19 @@ class Signup(ActorFields):
 
     def __str__(self) -> str:
         return f"{self.registration} @ {self.activity}"
+
+    @property
+    def progress_label(self) -> str:
+        """Where a sign-up stands, as its volunteer reads it (minutes are shown once checked out): an
+        activity that is over says whether they came, instead of still reading 已报名."""
+        from django.utils import timezone
+
+        if self.status != SignupStatus.SIGNED_UP:
+            return self.get_status_display()
+        over = self.activity.ends_at <= timezone.now()
+        if self.checked_in_at:
+            return str(_("已参加（未签退）")) if over else str(_("已签到"))
+        return str(_("已结束，未签到")) if over else self.get_status_display()
 
 
 # --- micro-wishes --------------------------------------------------------------------------------
