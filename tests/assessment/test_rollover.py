@@ -94,3 +94,25 @@ def test_dates_and_name_may_be_given(county, q1):
     made = services.period_next(actor=q1["manager"], period=q1["period"], label=" 二季度（补） ",
                                 starts_on=date(2026, 4, 1), ends_on=date(2026, 5, 31))
     assert (made.period.label, made.period.ends_on) == ("二季度（补）", date(2026, 5, 31))
+
+
+def test_the_next_round_is_proposed_after_the_schemes_latest_period(county, q1, login):
+    """下一期 on Q1 when Q2 already exists: the form proposes Q3 (not Q2 again, refused only after
+    submitting), says that Q2 exists with a link to it, and still carries Q1's subjects and raters."""
+    q2 = services.period_next(actor=q1["manager"], period=q1["period"]).period
+    assert services.next_round(q1["period"]) == (q2, date(2026, 7, 1), date(2026, 9, 30))
+    client = login(q1["manager"])
+    url = f"/assessment/periods/{q1['period'].pk}/next/"
+    form = client.get(url).content.decode()
+    assert 'value="2026年第三季度"' in form and 'value="2026-07-01"' in form and 'value="2026-09-30"' in form
+    notice = form[form.index('id="as-later"'):]
+    notice = notice[:notice.index("</p>")]
+    assert "2026年第二季度" in notice and f'href="/assessment/periods/{q2.pk}/"' in notice
+    # the page of the latest period proposes the round after itself and says nothing more
+    assert 'id="as-later"' not in client.get(f"/assessment/periods/{q2.pk}/next/").content.decode()
+    again = client.post(url, {"label": "2026年第二季度", "starts_on": "2026-04-01", "ends_on": "2026-06-30"})
+    assert again.status_code == 400 and "重叠" in again.content.decode()  # the service's check stands
+    done = client.post(url, {"label": "2026年第三季度", "starts_on": "2026-07-01", "ends_on": "2026-09-30"})
+    q3 = AssessmentPeriod.objects.get(scheme=q1["period"].scheme, label="2026年第三季度")
+    assert done.status_code == 302 and (q3.starts_on, q3.ends_on) == (date(2026, 7, 1), date(2026, 9, 30))
+    assert q3.subjects.count() == 4 and q3.assignments.count() == q1["period"].assignments.count()

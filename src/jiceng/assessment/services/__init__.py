@@ -20,12 +20,20 @@ from .results import (
     period_republish,
     period_start_rereview,
 )
-from .rollover import NextPeriod, current_dates, default_label, next_dates, period_next, period_start
+from .rollover import (
+    NextPeriod,
+    current_dates,
+    default_label,
+    next_dates,
+    next_round,
+    period_next,
+    period_start,
+)
 from .roster import BulkAdd, assignment_remove, period_subject_remove, period_subjects_add_bulk
 from .schemes import scheme_create, scheme_version_create, scheme_version_update
 
 __all__ = [
-    "NextPeriod", "current_dates", "default_label", "next_dates", "period_next", "period_start",
+    "NextPeriod", "current_dates", "default_label", "next_dates", "next_round", "period_next", "period_start",
     "BulkAdd", "assignment_remove", "period_subject_remove", "period_subjects_add_bulk",
     "adjustment_record", "adjustment_withdraw", "appeal_file", "assignment_create", "peer_assignments_create", "period_close_scoring",
     "period_compute", "period_create", "period_open_scoring", "period_publish", "period_recompute",

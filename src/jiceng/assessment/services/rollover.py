@@ -44,6 +44,15 @@ def next_dates(period_type: str, starts_on: date, ends_on: date) -> tuple[date, 
     return start, start + (ends_on - starts_on)
 
 
+def next_round(period: AssessmentPeriod) -> tuple[AssessmentPeriod, date, date]:
+    """What a 下一期 form proposes from ``period``: the round after the scheme's latest period (which
+    may be a later one than ``period`` — 下一期 clicked on Q3 when Q4 exists proposes next year's Q1,
+    not Q4 again), with that latest period so the page can say it exists."""
+    latest = period.scheme.periods.order_by("-ends_on", "-starts_on", "-pk").first() or period
+    starts_on, ends_on = next_dates(period.scheme.period_type, latest.starts_on, latest.ends_on)
+    return latest, starts_on, ends_on
+
+
 def current_dates(period_type: str, today: date) -> tuple[date, date]:
     """The round of ``period_type`` that contains ``today``: this month, these two months (1–2, 3–4 …),
     this quarter, this half year or this year; a term (任期) is five calendar years from this January

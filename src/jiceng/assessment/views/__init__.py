@@ -89,10 +89,11 @@ def period_transition(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @page_errors
 def period_next(request: HttpRequest, pk: int) -> HttpResponse:
-    """下一期: a new round of the scheme with this round's subjects and raters (managers only)."""
+    """下一期: a new round of the scheme with this round's subjects and raters (managers only), dated
+    after the scheme's latest round — which the page names when it is not this one."""
     period = selectors.period_get(request.user, pk)
     workflow.require_manager(request.user, period.scheme)
-    starts_on, ends_on = services.next_dates(period.scheme.period_type, period.starts_on, period.ends_on)
+    latest, starts_on, ends_on = services.next_round(period)
     form = NextPeriodForm(request.POST or None, initial={
         "label": services.default_label(period.scheme.period_type, starts_on, ends_on),
         "starts_on": starts_on, "ends_on": ends_on})
@@ -116,7 +117,7 @@ def period_next(request: HttpRequest, pk: int) -> HttpResponse:
             return redirect("assessment:ranking", pk=made.period.pk)
     return render(request, "assessment/period_next.html", {
         "period": period, "form": form, "subjects": period.subjects.count(),
-        "assignments": period.assignments.count()}, status=400 if form.errors else 200)
+        "assignments": period.assignments.count(), "later": latest if latest.pk != period.pk else None}, status=400 if form.errors else 200)
 
 
 @login_required
