@@ -71,6 +71,12 @@ def _point(e: Event) -> dict:
                            "state_label": e.get_state_display(), "overdue": e.overdue_at is not None}}
 
 
+# The levels a bubble can stand for, finest first: a community, then its street, county, city —
+# each read in SQL through the community's parents.
+LEVELS = ("community_id", "community__parent_id", "community__parent__parent_id",
+          "community__parent__parent__parent_id")
+
+
 @dataclass
 class _Group:
     """Open cases of one region in view: how many, how many overdue, the sums for their mean
@@ -86,14 +92,6 @@ class _Group:
     east: float
     north: float
 
-    def add(self, other: _Group) -> None:
-        self.n += other.n
-        self.overdue += other.overdue
-        self.sum_lng += other.sum_lng
-        self.sum_lat += other.sum_lat
-        self.west, self.south = min(self.west, other.west), min(self.south, other.south)
-        self.east, self.north = max(self.east, other.east), max(self.north, other.north)
-
 
 def _groups(cases: QuerySet[Event], field: str) -> list[_Group]:
     rows = (cases.order_by().values(field)
@@ -104,31 +102,21 @@ def _groups(cases: QuerySet[Event], field: str) -> list[_Group]:
                    r["south"], r["east"], r["north"]) for r in rows if r[field] is not None]
 
 
-def _up(groups: list[_Group], parents: dict[int, int | None]) -> list[_Group]:
-    """The groups summed into their parent regions (a region without a parent stays itself)."""
-    merged: dict[int, _Group] = {}
-    for g in groups:
-        parent = parents.get(g.region_id) or g.region_id
-        if parent in merged:
-            merged[parent].add(g)
-        else:
-            merged[parent] = _Group(parent, g.n, g.overdue, g.sum_lng, g.sum_lat, g.west, g.south, g.east, g.north)
-    return list(merged.values())
-
-
 def _bubbles(cases: QuerySet[Event], *, bubbles: int) -> list[_Group]:
-    groups = _groups(cases, "community_id")
-    if len(groups) <= FEW_COMMUNITIES:
-        by_grid = _groups(cases, "grid_id")
-        if len(by_grid) <= bubbles:
-            return by_grid
-    while len(groups) > bubbles:
-        parents = dict(Region.objects.filter(pk__in=[g.region_id for g in groups]).values_list("pk", "parent_id"))
-        rolled = _up(groups, parents)
-        if len(rolled) == len(groups):  # the roots: nothing left to sum into
+    """Bubbles at the finest level with at most ``bubbles`` of them (counted in SQL first, so a
+    province's 20,000 communities never come back as rows), a grid each for a view of one or two
+    communities."""
+    chosen = LEVELS[-1]
+    for level in LEVELS:
+        count = cases.order_by().aggregate(n=Count(level, distinct=True))["n"]
+        if level == LEVELS[0] and count <= FEW_COMMUNITIES:
+            by_grid = _groups(cases, "grid_id")
+            if len(by_grid) <= bubbles:
+                return by_grid
+        if count <= bubbles:
+            chosen = level
             break
-        groups = rolled
-    return groups
+    return _groups(cases, chosen)
 
 
 def _bubble(g: _Group, regions: dict[int, Region]) -> dict:
