@@ -74,3 +74,19 @@ def test_past_activities_say_whether_he_came(eng, zhang_user, login):
             assert re.search(r"清扫楼道 [\d-]+( [\d:]+)? · 已参加（未签退）", page), name
             assert re.search(r"敬老探访 [\d-]+( [\d:]+)? · 已结束，未签到", page), name
             assert re.search(r"义诊 [\d-]+( [\d:]+)? · 已报名", page), name
+
+
+def test_a_greyed_redeem_button_says_why(eng, zhang_user, login):
+    services.points_award(actor=eng.county.alice, rule=eng.r_sort, resident=eng.zhang, evidence="photo/1.jpg")
+    shop = services.shop_create(actor=eng.county.alice, community=eng.county.a, name="振兴超市")
+    sold_out = services.shop_item_create(actor=eng.county.alice, shop=shop, name="毛巾", price=1, stock=0)
+    dear = services.shop_item_create(actor=eng.county.alice, shop=shop, name="食用油", price=12, stock=2)
+    cheap = services.shop_item_create(actor=eng.county.alice, shop=shop, name="肥皂", price=5, stock=2)
+    page = login(zhang_user).get(reverse("engagement-me-shop")).content.decode()
+
+    def card(item):
+        return page.split(f'id="item-{item.pk}"')[1].split("</li>")[0]
+
+    assert "disabled" in card(sold_out) and "库存不足" in _text(card(sold_out))
+    assert "disabled" in card(dear) and "积分不足，还差 7 分" in _text(card(dear))  # 12 − a balance of 5
+    assert "disabled" not in card(cheap) and "不足" not in card(cheap)

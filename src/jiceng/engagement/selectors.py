@@ -62,6 +62,15 @@ def shop_items(*, community: Region) -> QuerySet[ShopItem]:
             .select_related("shop").order_by("shop__name", "price"))
 
 
+def redeem_blocker(*, item: ShopItem, balance: int) -> str:
+    """Why a resident cannot redeem one of an item now ("" if they can), shown beside the greyed button."""
+    if item.stock < 1:
+        return _("库存不足")
+    if item.price > balance:
+        return _("积分不足，还差 %(n)s 分") % {"n": item.price - balance}
+    return ""
+
+
 def shop_overview(*, actor, region: Region | None = None) -> QuerySet[Shop]:
     """The shops of the actor's communities (optionally under one street or community), each with its
     number of items on the shelf (``n_items``) and of redemptions waiting to be collected (``n_pending``):

@@ -169,8 +169,10 @@ def me_points(request: HttpRequest, resident: Resident) -> HttpResponse:
 def me_shop(request: HttpRequest, resident: Resident) -> HttpResponse:
     account = services.account_for(resident=resident)
     community = selectors.resident_community(resident)
+    items = [(item, selectors.redeem_blocker(item=item, balance=account.balance))
+             for item in selectors.shop_items(community=community)]
     return render(request, "engagement/me_shop.html", {
-        "account": account, "items": selectors.shop_items(community=community), "community": community,
+        "account": account, "items": items, "community": community,
         "redemptions": Redemption.objects.filter(account=account).select_related("item")[:20],
     })
 
