@@ -20,6 +20,7 @@ from jiceng.assessment.models import AssessmentResult, Rating
 from jiceng.assessment.templates import zhangjiakou_secretary_scheme_create
 from jiceng.people.choices import Role
 from tests.assessment.helpers import close_compute_publish, period, raters
+from tests.assessment.test_template_jixian import jixian  # noqa: F401  (the fixture)
 from tests.factories import make_user
 
 pytestmark = pytest.mark.django_db
@@ -162,6 +163,29 @@ def test_a_rater_saves_a_draft_then_submits_from_the_phone_form(world, login):
     assert (rating.state, rating.score) == ("submitted", Decimal("87.5"))
     again = client.post(url, {"score": "10", "submit": "1"})
     assert again.status_code == 200 and "评分已提交，不能修改" in again.content.decode()
+
+
+def fields(html: str) -> list[str]:
+    """The names of the rating form's fields, in the order the rater meets them."""
+    form = html[html.index('class="card as-rate"'):]
+    names = re.findall(r'<(?:input|select|textarea)[^>]*\bname="([^"]+)"', form[:form.index("</form>")])
+    return [n for n in names if n not in ("csrfmiddlewaretoken", "submit")]
+
+
+def test_the_rating_form_asks_for_the_score_first_then_the_optional_note_and_evidence(world, login):
+    assignment = world.q2_subjects["bob"].assignments.get(group__code="leaders")
+    html = login(world.leader).get(f"/assessment/assignments/{assignment.pk}/").content.decode()
+    assert fields(html) == ["score", "note", "evidence_ref"]
+    assert html.count("选填") == 2
+
+
+def test_the_indicator_and_questionnaire_forms_put_the_scores_first_too(jixian, login):  # noqa: F811
+    quant = jixian["subjects"]["alice"].assignments.filter(group__code="quant").first()
+    html = login(quant.rater).get(f"/assessment/assignments/{quant.pk}/").content.decode()
+    assert fields(html) == ["i_party", "i_grid", "i_satisfaction", "i_daily", "note", "evidence_ref"]
+    ballot = jixian["subjects"]["alice"].assignments.filter(group__code="democratic").first()
+    html = login(ballot.rater).get(f"/assessment/assignments/{ballot.pk}/").content.decode()
+    assert fields(html)[-2:] == ["note", "evidence_ref"] and fields(html)[0].startswith("q_")
 
 
 def test_someone_elses_assignment_is_404(world, login):

@@ -13,8 +13,11 @@ from .models import RaterAssignment
 
 
 class RatingForm(forms.Form):
-    note = forms.CharField(label=_("说明"), max_length=500, required=False, widget=forms.Textarea(attrs={"rows": 2}))
-    evidence_ref = forms.CharField(label=_("佐证材料"), max_length=500, required=False)
+    """The scores first, then the optional 说明 and 佐证材料 (what a rater fills in, in that order)."""
+
+    note = forms.CharField(label=_("说明"), max_length=500, required=False, help_text=_("选填"),
+                           widget=forms.Textarea(attrs={"rows": 2}))
+    evidence_ref = forms.CharField(label=_("佐证材料"), max_length=500, required=False, help_text=_("选填"))
 
     def __init__(self, *args, assignment: RaterAssignment, **kwargs):
         super().__init__(*args, **kwargs)
@@ -50,6 +53,8 @@ class RatingForm(forms.Form):
                     decimal_places=2, widget=forms.NumberInput(attrs=number))
                 self.leaf_codes.append(ind.code)
                 self.initial[name] = given.get(ind.code)
+        for name in ("note", "evidence_ref"):  # declared above, shown after the scores
+            self.fields[name] = self.fields.pop(name)
         if rating is not None:
             self.initial.setdefault("note", rating.note)
             self.initial.setdefault("evidence_ref", rating.evidence_ref)
