@@ -26,7 +26,7 @@ def test_every_string_is_translated_and_none_is_fuzzy():
     assert [e.msgid for e in po.untranslated_entries()] == []
     assert [e.msgid for e in po.fuzzy_entries()] == []
     # no leftovers of a fuzzy match ("#| msgctxt" alone is a syntax error to the next makemessages)
-    assert [e.msgid for e in po if e.previous_msgctxt or e.previous_msgid] == []
+    assert [e.msgid for e in po if e.previous_msgctxt or e.previous_msgid or e.previous_msgid_plural] == []
 
 
 def test_placeholders_survive_translation():
