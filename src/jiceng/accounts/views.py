@@ -22,7 +22,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from jiceng.core.api_tokens import api_token_create, api_token_revoke
 from jiceng.core.errors import ApplicationError, NotFoundError, PermissionDeniedError
-from jiceng.core.views import page_errors
+from jiceng.core.views import add_app_error, page_errors
 from jiceng.events.services.keys import open311_key_create
 from jiceng.people.choices import Role
 from jiceng.people.models import User
@@ -45,10 +45,6 @@ def _next_url(request: HttpRequest, default: str = "home") -> str:
 def _with_next(name: str, request: HttpRequest) -> str:
     target = request.GET.get("next", "")
     return f"{reverse(name)}?{urlencode({'next': target})}" if target else reverse(name)
-
-
-def _form_error(form, exc: ApplicationError) -> None:
-    form.add_error(exc.field if exc.field in form.fields else None, exc.message)
 
 
 def _private(response: HttpResponse) -> HttpResponse:
@@ -78,7 +74,7 @@ def password_change(request: HttpRequest) -> HttpResponse:
             services.password_change(actor=request.user, old_password=form.cleaned_data["old_password"],
                                      new_password=form.cleaned_data["new_password"])
         except ApplicationError as exc:
-            _form_error(form, exc)
+            add_app_error(form, exc)
         else:
             update_session_auth_hash(request, request.user)  # keeps this session, with a new id
             services.session_rekeyed(request=request)
@@ -115,7 +111,7 @@ def totp_setup(request: HttpRequest) -> HttpResponse:
         try:
             codes = services.totp_enrol_confirm(actor=request.user, code=form.cleaned_data["code"])
         except ApplicationError as exc:
-            _form_error(form, exc)
+            add_app_error(form, exc)
         else:
             services.session_second_factor_passed(user=request.user, request=request)
             return _private(render(request, "accounts/recovery_codes.html",
@@ -149,7 +145,7 @@ def totp_verify(request: HttpRequest) -> HttpResponse:
             messages.error(request, exc.message)
             return redirect("login")
         except ApplicationError as exc:
-            _form_error(form, exc)
+            add_app_error(form, exc)
         else:
             services.session_second_factor_passed(user=request.user, request=request)
             if method == "recovery":
@@ -243,7 +239,7 @@ def tokens(request: HttpRequest) -> HttpResponse:
                 except ApplicationError as exc:
                     if exc.status == 403:
                         raise
-                    _form_error(form, exc)
+                    add_app_error(form, exc)
                 else:
                     issued, form = {"row": row, "token": token}, TokenForm()
         if form.errors:

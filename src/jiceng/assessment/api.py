@@ -728,8 +728,7 @@ def rater_add(request, id: ObjectId, payload: RaterIn):  # type: ignore[valid-ty
     if rater is None:
         raise NotFoundError(_("评分人（ID %(id)s）不存在，或不在您的管辖范围内。") % {"id": payload.rater_id},
                             field="rater_id")
-    subjects = (_period_subjects(period, payload.subject_ids, "subject_ids") if payload.subject_ids
-                else [s for s in period.subjects.all() if s.user_id != rater.pk])
+    subjects = _period_subjects(period, payload.subject_ids, "subject_ids") if payload.subject_ids else None
     with _input_names(rater="rater_id", subjects="subject_ids"):
         made = services.assignment_create(actor=actor, period=period, group=payload.group, rater=rater,
                                           subjects=subjects)

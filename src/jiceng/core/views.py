@@ -18,7 +18,7 @@ from jiceng.people.selectors import region_people_counts
 from jiceng.regions.choices import RegionLevel
 from jiceng.regions.selectors import region_children_counted, region_level_counts, region_roots
 
-from .errors import NotFoundError, PermissionDeniedError
+from .errors import ApplicationError, NotFoundError, PermissionDeniedError
 
 
 def page_errors(view):
@@ -34,6 +34,12 @@ def page_errors(view):
             raise PermissionDenied(exc.message) from exc
 
     return wrapper
+
+
+def add_app_error(form, exc: ApplicationError) -> None:
+    """A service's refusal shown on the form: next to the field it names when the form has that
+    field, else above the form."""
+    form.add_error(exc.field if exc.field in form.fields else None, exc.message)
 
 
 def is_htmx(request: HttpRequest) -> bool:

@@ -9,7 +9,6 @@ from django.utils.translation import gettext_lazy as _
 
 from jiceng.core.errors import ApplicationError
 from jiceng.core.uploads import image_clean
-from jiceng.people.forms import add_app_error  # noqa: F401  (re-exported for the views)
 from jiceng.people.models import Resident
 from jiceng.people.selectors import resident_search, resident_visible
 

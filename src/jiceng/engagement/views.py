@@ -27,7 +27,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from jiceng.core.errors import ApplicationError
 from jiceng.core.scope import restrict
-from jiceng.core.views import form_entered, page_errors
+from jiceng.core.views import add_app_error, form_entered, page_errors
 from jiceng.people.choices import Role
 from jiceng.people.models import Resident
 from jiceng.regions.choices import RegionLevel
@@ -48,7 +48,6 @@ from .forms import (
     TokenForm,
     WishFilterForm,
     WishForm,
-    add_app_error,
 )
 from .models import Activity, PointAccount, PointEntry, Redemption, Registration, Shop, ShopItem, Signup, Wish
 from .services._common import is_staff

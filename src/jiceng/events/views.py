@@ -36,7 +36,7 @@ from jiceng.core.models import Attachment
 from jiceng.core.ratelimit import enforce
 from jiceng.core.scope import restrict
 from jiceng.core.uploads import attachment_store
-from jiceng.core.views import page_errors
+from jiceng.core.views import add_app_error, page_errors
 from jiceng.people.choices import Role
 from jiceng.people.models import Department
 from jiceng.regions import selectors as region_selectors
@@ -683,7 +683,7 @@ def patrol(request):
         except ApplicationError as exc:
             if exc.status == 403:
                 raise
-            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+            add_app_error(form, exc)
         else:
             messages.success(request, _("已上报，案件编号 %(number)s。") % {"number": event.number})
             return redirect("events:patrol")
@@ -796,7 +796,7 @@ def public_report(request):
                         reporter_name=data["reporter_name"], reporter_phone=data["reporter_phone"])
                     _store_photo(request, form, event, "report")
             except ApplicationError as exc:
-                form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+                add_app_error(form, exc)
             else:
                 return redirect(f"{reverse('events:track')}?{urlencode({'t': tracking_token(event), 'new': '1'})}")
     return render(request, "events/public_report.html", {"form": form})

@@ -1,5 +1,5 @@
 """Forms for the people pages: they parse input only. Rules (ID checksum, grid in community,
-scope) live in the services; their ApplicationError is put back on the form with ``add_app_error``."""
+scope) live in the services; their ApplicationError is put back on the form with ``core.views.add_app_error``."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from jiceng.core.api_schemas import BIGINT_MAX
-from jiceng.core.errors import ApplicationError, NotFoundError
+from jiceng.core.errors import NotFoundError
 from jiceng.core.validators import id_number_error, phone_error
 from jiceng.regions.choices import GRID_LEVELS, RegionLevel
 from jiceng.regions.selectors import region_get, region_options
@@ -20,11 +20,6 @@ YES_NO = [("", _("全部")), ("1", _("是")), ("0", _("否"))]
 
 def _with_blank(choices):
     return [("", _("全部")), *[(v, lab) for v, lab in choices if v != ""]]
-
-
-def add_app_error(form: forms.Form, exc: ApplicationError) -> None:
-    """Show a service's message next to the field it names (or above the form)."""
-    form.add_error(exc.field if exc.field in form.fields else None, exc.message)
 
 
 class RegionLabelMixin:

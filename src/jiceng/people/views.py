@@ -16,11 +16,11 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from jiceng.core.errors import ApplicationError, PermissionDeniedError
-from jiceng.core.views import form_entered, is_htmx, page_errors
+from jiceng.core.views import add_app_error, form_entered, is_htmx, page_errors
 
 from . import services
 from .choices import REGION_STAFF_ROLES, Role
-from .forms import ResidentCreateForm, ResidentFilterForm, WorkerCreateForm, WorkerFilterForm, add_app_error
+from .forms import ResidentCreateForm, ResidentFilterForm, WorkerCreateForm, WorkerFilterForm
 from .models import GridWorker
 from .selectors import (
     resident_filter,

@@ -124,7 +124,9 @@ def _group(period: AssessmentPeriod, group: RaterGroup | str) -> RaterGroup:
 
 @transaction.atomic
 def assignment_create(*, actor, period: AssessmentPeriod, group: RaterGroup | str, rater,
-                      subjects: list[PeriodSubject]) -> list[RaterAssignment]:
+                      subjects: list[PeriodSubject] | None = None) -> list[RaterAssignment]:
+    """``rater`` rates ``subjects`` in ``group``; without subjects, every subject of the period
+    but the rater themself."""
     period = _locked(period)
     workflow.require_manager(actor, period.scheme)
     if period.state not in workflow.STATE_EDITABLE_SUBJECTS:
@@ -132,14 +134,16 @@ def assignment_create(*, actor, period: AssessmentPeriod, group: RaterGroup | st
     group = _group(period, group)
     if rater is None or not rater.is_active:
         raise ApplicationError(_("评分人账号无效。"), field="rater")
+    if subjects is None:
+        subjects = [s for s in period.subjects.order_by("display_name", "id") if s.user_id != rater.pk]
+    if group.peer and subjects and not period.subjects.filter(user=rater).exists():
+        raise ApplicationError(_("互评的评分人须是本考核期的考核对象。"), field="rater")
     made = []
     for subject in subjects:
         if subject.period_id != period.pk:
             raise ApplicationError(_("考核对象不属于本考核期。"), field="subjects")
         if subject.user_id == rater.pk:
             raise ApplicationError(_("不能评自己。"), field="subjects")
-        if group.peer and not period.subjects.filter(user=rater).exists():
-            raise ApplicationError(_("互评的评分人须是本考核期的考核对象。"), field="rater")
         a, _created = RaterAssignment.objects.get_or_create(period=period, group=group, rater=rater,
                                                             subject=subject)
         made.append(a)

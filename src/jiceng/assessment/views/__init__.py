@@ -17,7 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from jiceng.core.errors import ApplicationError, PermissionDeniedError
 from jiceng.core.exports import export_page_url
-from jiceng.core.views import page_errors
+from jiceng.core.views import add_app_error, page_errors
 
 from .. import exports, selectors, services, workflow
 from ..choices import FlagKind, IndicatorKind
@@ -103,7 +103,7 @@ def period_next(request: HttpRequest, pk: int) -> HttpResponse:
         except ApplicationError as exc:
             if exc.status in (403, 404):
                 raise
-            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+            add_app_error(form, exc)
         else:
             note = _("已新建“%(label)s”：%(subjects)s 个考核对象、%(assignments)s 项评分任务。") % {
                 "label": made.period.label, "subjects": made.subjects, "assignments": made.assignments}
@@ -165,7 +165,7 @@ def period_adjustments(request: HttpRequest, pk: int) -> HttpResponse:
         except ApplicationError as exc:
             if exc.status in (403, 404):
                 raise
-            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+            add_app_error(form, exc)
         else:
             messages.success(request, _("已登记：%(subject)s %(item)s %(points)s 分。") % {
                 "subject": subject.display_name, "item": made.indicator.name, "points": fmt(made.points)})

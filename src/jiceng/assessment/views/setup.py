@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from jiceng.core.errors import ApplicationError, PermissionDeniedError
-from jiceng.core.views import page_errors
+from jiceng.core.views import add_app_error, page_errors
 
 from .. import selectors, services, workflow
 from ..forms import (
@@ -35,7 +35,7 @@ def _to_form(form, exc: ApplicationError) -> None:
     """A refused write shows on the form, on its field when the form has it; 403/404 pass through."""
     if exc.status in (403, 404):
         raise exc
-    form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+    add_app_error(form, exc)
 
 
 @login_required
@@ -224,8 +224,7 @@ def rater_add(request: HttpRequest, pk: int) -> HttpResponse:
     if form.is_valid():
         data = form.cleaned_data
         rater = raters.get(pk=int(data["rater"]))
-        chosen = [s for s in subjects if str(s.pk) in data["subjects"]] or [s for s in subjects
-                                                                          if s.user_id != rater.pk]
+        chosen = [s for s in subjects if str(s.pk) in data["subjects"]] or None  # none chosen: all but the rater
         try:
             made = services.assignment_create(actor=request.user, period=period, group=data["group"], rater=rater,
                                               subjects=chosen)
