@@ -475,13 +475,6 @@ def _input_names(**names: str):
         raise
 
 
-def _managed_period(actor, pk: int) -> AssessmentPeriod:
-    """A period the caller may see (else 404) and manages (else 403)."""
-    period = selectors.period_get(actor, pk)
-    workflow.require_manager(actor, period.scheme)
-    return period
-
-
 class TemplateOut(Schema):
     key: str = Field(..., description="模板编码，新建方案时填 template")
     name: str = Field(..., description="方案默认名称")
@@ -648,7 +641,7 @@ def period_create(request, id: ObjectId, payload: PeriodIn):  # type: ignore[val
 @router.get("/periods/{id}/subjects", response={200: SubjectPage, LIST_ERRORS: Error}, summary="考核期的考核对象",
             description="本期全部考核对象，含评分任务数和已保存评分数。仅方案管理者（其他人 403）。")
 def subject_list(request, id: ObjectId, params: Query[PageParams]):  # type: ignore[valid-type]
-    period = _managed_period(request.auth, id)
+    period = selectors.managed_period(request.auth, id)
     return paginate(selectors.period_subject_rows(request.auth, period), params, subject_out)
 
 
@@ -658,7 +651,7 @@ def subject_list(request, id: ObjectId, params: Query[PageParams]):  # type: ign
                         "社区/村、街道/乡镇、物业服务企业或部门，并标出已在本期的。仅方案管理者。")
 def candidate_list(request, id: ObjectId, filters: Query[CandidateFilter]):  # type: ignore[valid-type]
     actor = request.auth
-    period = _managed_period(actor, id)
+    period = selectors.managed_period(actor, id)
     region = lookup_or_404(Region.objects.all(), actor, filters.region, field="region",
                            label=pgettext("record type", "区域"))
     present = set(period.subjects.values_list("subject_id", flat=True))
@@ -671,7 +664,7 @@ def candidate_list(request, id: ObjectId, filters: Query[CandidateFilter]):  # t
                          "（subject_id），评分结束后 400（state）。仅方案管理者。")
 def subject_add(request, id: ObjectId, payload: SubjectIn):  # type: ignore[valid-type]
     actor = request.auth
-    period = _managed_period(actor, id)
+    period = selectors.managed_period(actor, id)
     obj = selectors.subject_candidates(actor, period.scheme).filter(pk=payload.subject_id).first()
     if obj is None:
         raise NotFoundError(_("考核对象（ID %(id)s）不存在、不符合方案，或不在方案的组织区域内。") % {
@@ -686,7 +679,7 @@ def subject_add(request, id: ObjectId, payload: SubjectIn):  # type: ignore[vali
                          "不在方案的组织区域内 400（region_id）。仅方案管理者。")
 def subjects_bulk(request, id: ObjectId, payload: BulkIn):  # type: ignore[valid-type]
     actor = request.auth
-    period = _managed_period(actor, id)
+    period = selectors.managed_period(actor, id)
     region = lookup_or_404(Region.objects.all(), actor, payload.region_id, field="region_id",
                            label=pgettext("record type", "区域"))
     with _input_names(region="region_id"):
@@ -701,7 +694,7 @@ def subjects_bulk(request, id: ObjectId, payload: BulkIn):  # type: ignore[valid
                            "只在草稿（开始评分前）可以；已有评分、加减分、结果或申诉的对象 400（state），不会删除任何已保存的内容。")
 def subject_remove(request, id: ObjectId, subject_id: ObjectId):  # type: ignore[valid-type]
     actor = request.auth
-    period = _managed_period(actor, id)
+    period = selectors.managed_period(actor, id)
     subject = _period_subjects(period, [subject_id], "subject_id")[0]
     services.period_subject_remove(actor=actor, period=period, subject=subject)
     return Status(204, None)
@@ -710,7 +703,7 @@ def subject_remove(request, id: ObjectId, subject_id: ObjectId):  # type: ignore
 @router.get("/periods/{id}/raters", response={200: list[RaterGroupOut], LIST_ERRORS: Error}, summary="考核期的评分人",
             description="按评分组列出评分人、各评几个考核对象、已保存几条评分。仅方案管理者。")
 def rater_list(request, id: ObjectId):  # type: ignore[valid-type]
-    period = _managed_period(request.auth, id)
+    period = selectors.managed_period(request.auth, id)
     return [{"code": g["group"].code, "name": g["group"].name, "kind": g["group"].kind,
              "weight": fmt(g["group"].weight), "peer": g["group"].peer, "anonymous": g["group"].anonymous,
              "raters": [{"rater_id": r["rater"].pk, "rater": str(r["rater"]), "username": r["rater"].username,
@@ -723,7 +716,7 @@ def rater_list(request, id: ObjectId):  # type: ignore[valid-type]
                          "评分人不在调用者管辖范围内 404（rater_id）；评分结束后 400（state）。仅方案管理者。")
 def rater_add(request, id: ObjectId, payload: RaterIn):  # type: ignore[valid-type]
     actor = request.auth
-    period = _managed_period(actor, id)
+    period = selectors.managed_period(actor, id)
     rater = selectors.rater_candidates(actor).filter(pk=payload.rater_id).first()
     if rater is None:
         raise NotFoundError(_("评分人（ID %(id)s）不存在，或不在您的管辖范围内。") % {"id": payload.rater_id},
@@ -740,7 +733,7 @@ def rater_add(request, id: ObjectId, payload: RaterIn):  # type: ignore[valid-ty
                          "仅方案管理者。")
 def raters_peers(request, id: ObjectId, payload: PeerIn):  # type: ignore[valid-type]
     actor = request.auth
-    made = services.peer_assignments_create(actor=actor, period=_managed_period(actor, id), group=payload.group)
+    made = services.peer_assignments_create(actor=actor, period=selectors.managed_period(actor, id), group=payload.group)
     return Status(201, {"count": len(made)})
 
 
@@ -749,7 +742,7 @@ def raters_peers(request, id: ObjectId, payload: PeerIn):  # type: ignore[valid-
                          "只在草稿（开始评分前）可以；已保存评分的 400（state）。仅方案管理者。")
 def rater_remove(request, id: ObjectId, payload: RaterRemoveIn):  # type: ignore[valid-type]
     actor = request.auth
-    period = _managed_period(actor, id)
+    period = selectors.managed_period(actor, id)
     found = period.assignments.filter(rater_id=payload.rater_id).select_related("rater").first()
     if found is None:
         raise NotFoundError(_("评分人（ID %(id)s）在本考核期没有评分任务。") % {"id": payload.rater_id},

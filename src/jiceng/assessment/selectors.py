@@ -210,6 +210,14 @@ def period_get(actor, pk: int) -> AssessmentPeriod:
     return period
 
 
+def managed_period(actor, pk: int) -> AssessmentPeriod:
+    """A period the actor may see (else 404) of a scheme they manage (else 403): what setting up a
+    round, 加减分 and 新建下一期 need, on pages and in the API alike."""
+    period = period_get(actor, pk)
+    workflow.require_manager(actor, period.scheme)
+    return period
+
+
 def scheme_get(actor, pk: int) -> AssessmentScheme:
     scheme = scheme_list(actor).filter(pk=pk).first()
     if scheme is None:

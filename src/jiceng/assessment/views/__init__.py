@@ -15,7 +15,7 @@ from django.utils.translation import pgettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from jiceng.core.errors import ApplicationError, PermissionDeniedError
+from jiceng.core.errors import ApplicationError
 from jiceng.core.exports import export_page_url
 from jiceng.core.views import add_app_error, page_errors
 
@@ -91,8 +91,7 @@ def period_transition(request: HttpRequest, pk: int) -> HttpResponse:
 def period_next(request: HttpRequest, pk: int) -> HttpResponse:
     """下一期: a new round of the scheme with this round's subjects and raters (managers only), dated
     after the scheme's latest round — which the page names when it is not this one."""
-    period = selectors.period_get(request.user, pk)
-    workflow.require_manager(request.user, period.scheme)
+    period = selectors.managed_period(request.user, pk)
     latest, starts_on, ends_on = services.next_round(period)
     form = NextPeriodForm(request.POST or None, initial={
         "label": services.default_label(period.scheme.period_type, starts_on, ends_on),
@@ -138,20 +137,13 @@ def scheme_cumulative(request: HttpRequest, pk: int) -> HttpResponse:
         "rows": rows})
 
 
-def _manager_period(request: HttpRequest, pk: int):
-    period = selectors.period_get(request.user, pk)
-    if not workflow.is_manager(request.user, period.scheme):
-        raise PermissionDeniedError(_("只有考核管理者可以登记加减分。"))
-    return period
-
-
 @login_required
 @require_http_methods(["GET", "POST"])
 @page_errors
 def period_adjustments(request: HttpRequest, pk: int) -> HttpResponse:
     """加减分: record a bonus or deduction against a subject (in the scoring round, or for a subject
     under appeal while re-reviewing), and the period's entries with a withdraw form each."""
-    period = _manager_period(request, pk)
+    period = selectors.managed_period(request.user, pk)
     subjects = list(period.subjects.order_by("display_name", "id"))
     items = list(selectors.adjustment_items(period))
     form = AdjustmentForm(request.POST or None, subjects=subjects, items=items)
@@ -181,7 +173,7 @@ def period_adjustments(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @page_errors
 def adjustment_withdraw(request: HttpRequest, pk: int, adjustment_id: int) -> HttpResponse:
-    period = _manager_period(request, pk)
+    period = selectors.managed_period(request.user, pk)
     adjustment = period.adjustments.filter(pk=adjustment_id).first()
     if adjustment is None:
         raise Http404

@@ -86,13 +86,6 @@ def period_new(request: HttpRequest, pk: int) -> HttpResponse:
         status=400 if form.errors else 200)
 
 
-def _setup_period(request: HttpRequest, pk: int):
-    period = selectors.period_get(request.user, pk)
-    if not workflow.is_manager(request.user, period.scheme):
-        raise PermissionDeniedError(_("只有考核管理者可以设置考核对象和评分人。"))
-    return period
-
-
 def _subjects_page(request: HttpRequest, period, *, bulk_form=None, add_form=None, status: int = 200) -> HttpResponse:
     rows = list(selectors.period_subject_rows(request.user, period))
     present = {r.subject_id for r in rows}
@@ -112,7 +105,7 @@ def _subjects_page(request: HttpRequest, period, *, bulk_form=None, add_form=Non
 @page_errors
 def period_subjects(request: HttpRequest, pk: int) -> HttpResponse:
     """考核对象: the period's subjects with a remove button each, and forms to add in bulk or singly."""
-    return _subjects_page(request, _setup_period(request, pk))
+    return _subjects_page(request, selectors.managed_period(request.user, pk))
 
 
 @login_required
@@ -120,7 +113,7 @@ def period_subjects(request: HttpRequest, pk: int) -> HttpResponse:
 @page_errors
 def subjects_preview(request: HttpRequest, pk: int) -> HttpResponse:
     """What a bulk add from the chosen region would do (HTMX fragment under the region field)."""
-    period = _setup_period(request, pk)
+    period = selectors.managed_period(request.user, pk)
     region = selectors.setup_regions(request.user, within=period.scheme.region).filter(
         pk=request.GET.get("region") if str(request.GET.get("region", "")).isdigit() else None).first()
     found = list(selectors.subject_candidates(request.user, period.scheme, region)) if region else []
@@ -134,7 +127,7 @@ def subjects_preview(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @page_errors
 def subjects_bulk(request: HttpRequest, pk: int) -> HttpResponse:
-    period = _setup_period(request, pk)
+    period = selectors.managed_period(request.user, pk)
     regions = list(selectors.setup_regions(request.user, within=period.scheme.region))
     form = BulkSubjectsForm(request.POST, regions=regions)
     if form.is_valid():
@@ -155,7 +148,7 @@ def subjects_bulk(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @page_errors
 def subject_add(request: HttpRequest, pk: int) -> HttpResponse:
-    period = _setup_period(request, pk)
+    period = selectors.managed_period(request.user, pk)
     present = set(period.subjects.values_list("subject_id", flat=True))
     objects = {o.pk: o for o in selectors.subject_candidates(request.user, period.scheme) if o.pk not in present}
     form = SubjectAddForm(request.POST, candidates=[(pk_, candidate_label(o)) for pk_, o in objects.items()])
@@ -176,7 +169,7 @@ def subject_add(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @page_errors
 def subject_remove(request: HttpRequest, pk: int, subject_id: int) -> HttpResponse:
-    period = _setup_period(request, pk)
+    period = selectors.managed_period(request.user, pk)
     subject = period.subjects.filter(pk=subject_id).first()
     if subject is None:
         raise Http404
@@ -209,14 +202,14 @@ def _raters_page(request: HttpRequest, period, *, add_form=None, status: int = 2
 def period_raters(request: HttpRequest, pk: int) -> HttpResponse:
     """评分人: each rater group's raters with how many subjects they rate, forms to add a rater (or
     make the peer assignments) and to remove a rater added by mistake."""
-    return _raters_page(request, _setup_period(request, pk))
+    return _raters_page(request, selectors.managed_period(request.user, pk))
 
 
 @login_required
 @require_POST
 @page_errors
 def rater_add(request: HttpRequest, pk: int) -> HttpResponse:
-    period = _setup_period(request, pk)
+    period = selectors.managed_period(request.user, pk)
     raters = selectors.rater_candidates(request.user)
     subjects = list(period.subjects.order_by("display_name", "id"))
     form = RaterAddForm(request.POST, groups=period.version.groups.order_by("order", "id"), raters=raters,
@@ -240,7 +233,7 @@ def rater_add(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @page_errors
 def raters_peers(request: HttpRequest, pk: int) -> HttpResponse:
-    period = _setup_period(request, pk)
+    period = selectors.managed_period(request.user, pk)
     form = PeerAssignForm(request.POST, groups=[g for g in period.version.groups.all() if g.peer])
     if not form.is_valid():
         messages.error(request, _("请选择互评组。"))
@@ -260,7 +253,7 @@ def raters_peers(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @page_errors
 def rater_remove(request: HttpRequest, pk: int) -> HttpResponse:
-    period = _setup_period(request, pk)
+    period = selectors.managed_period(request.user, pk)
     form = RaterRemoveForm(request.POST)
     found = (period.assignments.filter(rater_id=form.cleaned_data["rater"]).select_related("rater").first()
              if form.is_valid() else None)
