@@ -178,14 +178,14 @@ def test_the_console_map_groups_cases_beyond_its_limit_and_opens_them(live_serve
                                                                       monkeypatch):
     """Over the limit the county's map draws a bubble per community; a click zooms there, where the
     map asks again and draws the cases themselves, and offers the list of that community."""
-    from jiceng.events import views
+    from jiceng.events.selectors import map as event_map
     from tests.events.factories import IN_A1_2, IN_B1, IN_C1, report
 
     cache.clear()
     world = build_world()
     base = live_server.url
     cases = [report(world, where=w) for w in (IN_A1_1, IN_A1_1, IN_A1_2, IN_B1, IN_C1)]
-    monkeypatch.setattr(views, "MAP_LIMIT", 2)
+    monkeypatch.setattr(event_map, "MAP_POINTS", 2)
     ctx = _context(chromium, live_server, viewport={"width": 1280, "height": 900})
     county = PageProbe(ctx.new_page(), base)
     _login(county.page, base, world.county.username, "/events/")

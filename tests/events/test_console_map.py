@@ -8,6 +8,7 @@ import pytest
 
 from jiceng.events.models import Event
 from jiceng.events.selectors import event_visible
+from jiceng.events.selectors import map as event_map
 from jiceng.events.selectors.map import BBox, open_case_map
 from tests.events.conftest import at
 from tests.events.factories import IN_A1_1, IN_A1_2, IN_B1, IN_C1, as_user, pt, report
@@ -44,9 +45,7 @@ def test_up_to_the_limit_every_open_case_is_a_point_the_overdue_first(world, fiv
 
 
 def test_beyond_the_limit_the_cases_are_counted_per_community(world, five, monkeypatch):
-    from jiceng.events import views
-
-    monkeypatch.setattr(views, "MAP_LIMIT", 4)
+    monkeypatch.setattr(event_map, "MAP_POINTS", 4)
     data = as_user(world.county).get("/events/map.geojson").json()
     assert (data["mode"], data["total"], data["limit"]) == ("groups", 5, 4)
     assert groups(data) == [("甲社区", 3, 1), ("乙社区", 1, 0), ("丙村", 1, 0)]
@@ -102,9 +101,7 @@ def test_a_small_box_around_a_point_shows_only_the_cases_there(world, five):
 
 
 def test_the_page_asks_for_as_many_bubbles_as_its_map_has_room_for(world, five, monkeypatch):
-    from jiceng.events import views
-
-    monkeypatch.setattr(views, "MAP_LIMIT", 4)
+    monkeypatch.setattr(event_map, "MAP_POINTS", 4)
     county = as_user(world.county)
     assert groups(county.get("/events/map.geojson?bubbles=2").json()) == [("东街道", 4, 1), ("西镇", 1, 0)]
     assert len(county.get("/events/map.geojson?bubbles=3").json()["features"]) == 3

@@ -11,6 +11,7 @@ import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
+from django import forms
 from django.conf import settings
 from django.db import models, transaction
 from django.utils import timezone
@@ -85,6 +86,23 @@ def image_clean(data: bytes, *, field: str = "photo", keep_location: bool = Fals
     except (UnidentifiedImageError, Image.DecompressionBombError, OSError, SyntaxError, ValueError) as exc:
         raise ApplicationError(_("文件不是有效的图片。"), field=field) from exc
     return CleanImage(out.getvalue(), content_type, extension, width, height, location)
+
+
+class PhotoField(forms.ImageField):
+    """A form's photo checked as it will be stored (``image_clean``: size, pixels, a real image)
+    while the form is validated, so a photo that would be refused is a field error before anything
+    is saved — never a case filed or points recorded without it."""
+
+    def clean(self, data, initial=None):
+        upload = super().clean(data, initial)
+        if upload:
+            upload.seek(0)
+            try:
+                image_clean(upload.read(settings.JICENG_UPLOAD_MAX_BYTES + 1))
+            except ApplicationError as exc:
+                raise forms.ValidationError(exc.message) from None
+            upload.seek(0)
+        return upload
 
 
 def storage_root() -> Path:

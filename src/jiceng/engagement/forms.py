@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 from django import forms
-from django.conf import settings
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from jiceng.core.errors import ApplicationError
-from jiceng.core.uploads import image_clean
+from jiceng.core.uploads import PhotoField
 from jiceng.people.models import Resident
 from jiceng.people.selectors import resident_search, resident_visible
 
@@ -46,22 +44,6 @@ class WishFilterForm(forms.Form):
     status = forms.ChoiceField(label=_("状态"), choices=[("", _("全部"))] + list(WishStatus.choices), required=False)
 
 
-class EvidencePhotoField(forms.ImageField):
-    """A photo checked as it will be stored (``core.uploads.image_clean``), so one that would be
-    refused is a field error before any points are recorded."""
-
-    def clean(self, data, initial=None):
-        upload = super().clean(data, initial)
-        if upload:
-            upload.seek(0)
-            try:
-                image_clean(upload.read(settings.JICENG_UPLOAD_MAX_BYTES + 1), field="evidence_photo")
-            except ApplicationError as exc:
-                raise forms.ValidationError(exc.message) from None
-            upload.seek(0)
-        return upload
-
-
 class AwardForm(forms.Form):
     """Staff find the resident by name (plus the last digits of the phone or ID number, as masked
     lists show them) and pick one of the matches, each shown masked; the search box is reloaded
@@ -74,7 +56,7 @@ class AwardForm(forms.Form):
     resident = forms.ModelChoiceField(label=_("居民"), queryset=Resident.objects.none(), widget=forms.RadioSelect,
                                       error_messages={"required": _("请先查找并选择一位居民。"),
                                                       "invalid_choice": _("请在查找结果中选择一位居民。")})
-    evidence_photo = EvidencePhotoField(label=_("佐证照片"), required=False,
+    evidence_photo = PhotoField(label=_("佐证照片"), required=False,
                                         help_text=_("可选，JPG/PNG；规则要求佐证时，照片或文字说明至少一项。"))
     evidence = forms.CharField(label=_("佐证说明"), max_length=250, required=False,
                                help_text=_("可选，如：现场照片已存档、材料编号。"))

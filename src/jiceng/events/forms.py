@@ -5,11 +5,9 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from django import forms
-from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
-from jiceng.core.errors import ApplicationError
-from jiceng.core.uploads import image_clean
+from jiceng.core.uploads import PhotoField
 from jiceng.regions.choices import RegionLevel
 from jiceng.regions.models import Region
 
@@ -19,23 +17,6 @@ from .tracking import NUMBER_PATTERN
 from .units import Unit
 
 PHOTO_HELP = _("可选，JPG/PNG，系统会去除照片中的位置信息。")
-
-
-class PhotoField(forms.ImageField):
-    """A photo checked as it will be stored (``core.uploads.image_clean``: size, pixels, a real image)
-    while the form is validated, so a photo that would be refused is a field error before anything
-    is saved — never a case filed without it."""
-
-    def clean(self, data, initial=None):
-        upload = super().clean(data, initial)
-        if upload:
-            upload.seek(0)
-            try:
-                image_clean(upload.read(settings.JICENG_UPLOAD_MAX_BYTES + 1))
-            except ApplicationError as exc:
-                raise forms.ValidationError(exc.message) from None
-            upload.seek(0)
-        return upload
 
 
 def _categories():

@@ -84,7 +84,6 @@ PAGE_ACTIONS = ("register", "reject", "dispatch", "escalate", "sign", "return", 
 FORM_ACTIONS = ("redispatch", "rule", "whistle", "merge")
 # A called department's steps on one whistle: URL word → workflow action, and what to say when done.
 WHISTLE_STEPS = {"report": ("whistle_report", gettext_lazy("已报到。")), "feedback": ("whistle_feedback", gettext_lazy("已反馈处置情况。"))}
-MAP_LIMIT = None  # points on the console's map (None: selectors.map.MAP_POINTS); beyond them, bubbles per region
 QUEUE_STATES = {
     "accept": (EventState.PENDING, EventState.REGISTERED, EventState.RULING, EventState.RETURNED),
     "handle": (EventState.DISPATCHED, EventState.SIGNED, EventState.HANDLING),
@@ -203,7 +202,7 @@ def _queue_filter(key: str) -> dict:
 @login_required
 def map_data(request):
     """Open cases with a place under the console's filters, within ``bbox`` (west,south,east,north)
-    when given: points (state and overdue for the colours) up to MAP_LIMIT, else at most ``bubbles``
+    when given: points (state and overdue for the colours) up to ``MAP_POINTS``, else at most ``bubbles``
     bubbles per region with their counts (``selectors.open_case_map``; the page asks for as many as
     its map has room for); a bad ``bbox`` or ``bubbles`` is a 400 naming it."""
     _form, filters = _case_filters(request)
@@ -214,7 +213,7 @@ def map_data(request):
     except ApplicationError as exc:
         return JsonResponse(exc.as_dict(), status=exc.status, json_dumps_params={"ensure_ascii": False})
     found = open_case_map(selectors.event_filter(selectors.event_visible(request.user), **filters), bbox=bbox,
-                          points=MAP_LIMIT, bubbles=bubbles)
+                          bubbles=bubbles)
     for feature in found["features"]:
         p = feature["properties"]
         if p["kind"] == "case":
