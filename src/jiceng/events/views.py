@@ -67,7 +67,7 @@ from .forms import (
     preset_range,
 )
 from .models import Event, EventCategory, Whistle
-from .selectors.map import BBox, map_bubbles, open_case_map, own_grids
+from .selectors.map import BBox, map_bubbles, open_case_map
 from .tracking import (
     event_by_number_and_phone,
     event_by_number_for_join,
@@ -701,7 +701,7 @@ def patrol(request):
 @login_required
 def patrol_grids(request):
     """The viewer's own grids with their names (GeoJSON), for the patrol page's map."""
-    response = JsonResponse(own_grids(request.user), json_dumps_params={"ensure_ascii": False})
+    response = JsonResponse(region_selectors.own_outline(request.user), json_dumps_params={"ensure_ascii": False})
     response["Content-Type"] = "application/geo+json"
     return response
 

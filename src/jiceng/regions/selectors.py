@@ -94,23 +94,45 @@ def region_options(*, actor, levels=None) -> QuerySet[Region]:
     return qs.order_by("path")
 
 
+def _own_nodes(actor) -> QuerySet[Region]:
+    """The drawn nodes an account is bound to (a grid worker's grids, a community); none for an
+    account that sees the whole tree."""
+    paths = [p for p in actor.scope_paths(personal=True) if p != "/"] if getattr(actor, "is_authenticated", False) else []
+    return Region.objects.filter(path__in=paths, boundary__isnull=False) if paths else Region.objects.none()
+
+
 def own_bounds(actor) -> tuple[float, float, float, float] | None:
     """[west, south, east, north] of the nodes an account is bound to (a grid worker's grids, a
     community's boundary), for a map to open on its holder's own ground; None when they have no
     drawn boundary or the account sees the whole tree."""
     from shapely.geometry import shape
 
-    paths = [p for p in actor.scope_paths(personal=True) if p != "/"] if getattr(actor, "is_authenticated", False) else []
-    if not paths:
-        return None
-    boxes = [shape(b).bounds for b in Region.objects.filter(path__in=paths, boundary__isnull=False)
-             .values_list("boundary", flat=True)]
+    boxes = [shape(b).bounds for b in _own_nodes(actor).values_list("boundary", flat=True)]
     if not boxes:
         return None
     return (min(b[0] for b in boxes), min(b[1] for b in boxes), max(b[2] for b in boxes), max(b[3] for b in boxes))
 
 
 OUTLINE_TOLERANCE = 0.0003  # degrees (~30 m): enough to find one's street on a phone
+OWN_TOLERANCE = 0.00003  # degrees (~3 m): one's own grids, drawn at street level
+
+
+def _outline_feature(name: str, boundary: dict, tolerance: float, **extra) -> dict:
+    """A named boundary simplified for drawing (``tolerance`` in degrees), as a GeoJSON feature."""
+    from shapely import set_precision, simplify, to_geojson
+    from shapely.geometry import shape
+
+    geom = set_precision(simplify(shape(boundary), tolerance, preserve_topology=True), tolerance / 30)
+    return {"type": "Feature", **extra, "properties": {"name": name},
+            "geometry": json.loads(to_geojson(geom, indent=None))}
+
+
+def own_outline(actor, *, max_features: int = 200) -> dict:
+    """The nodes an account is bound to, outlined with their names: what a grid worker's patrol map
+    draws over the communities' outlines so that it can be read at street level."""
+    rows = _own_nodes(actor).order_by("path").values_list("pk", "name", "boundary")[:max_features]
+    return {"type": "FeatureCollection",
+            "features": [_outline_feature(name, boundary, OWN_TOLERANCE, id=pk) for pk, name, boundary in rows]}
 
 
 def public_outline(*, max_features: int = 3000) -> dict:
@@ -120,8 +142,6 @@ def public_outline(*, max_features: int = 3000) -> dict:
     about people); cached per boundary version, so a redrawn boundary shows on the next request (a
     renamed community within five minutes)."""
     from django.core.cache import cache
-    from shapely import set_precision, simplify, to_geojson
-    from shapely.geometry import shape
 
     from .locator import current_version, deepest_grids
 
@@ -132,11 +152,8 @@ def public_outline(*, max_features: int = 3000) -> dict:
     rows = Region.objects.filter(level=RegionLevel.COMMUNITY, boundary__isnull=False).order_by("code")
     if not rows.exists():
         rows = deepest_grids()
-    features = []
-    for name, boundary in rows.values_list("name", "boundary")[:max_features]:
-        geom = set_precision(simplify(shape(boundary), OUTLINE_TOLERANCE, preserve_topology=True), 1e-5)
-        features.append({"type": "Feature", "properties": {"name": name},
-                         "geometry": json.loads(to_geojson(geom, indent=None))})
-    found = {"type": "FeatureCollection", "features": features}
+    found = {"type": "FeatureCollection",
+             "features": [_outline_feature(name, boundary, OUTLINE_TOLERANCE)
+                          for name, boundary in rows.values_list("name", "boundary")[:max_features]]}
     cache.set(key, found, timeout=300)
     return found

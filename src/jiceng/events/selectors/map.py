@@ -11,7 +11,6 @@ the new view). Every figure is counted from the case rows in the same request.
 
 from __future__ import annotations
 
-import json
 import math
 from dataclasses import dataclass
 
@@ -149,18 +148,3 @@ def open_case_map(cases: QuerySet[Event], *, bbox: BBox | None = None, points: i
     return {"type": "FeatureCollection", "mode": "groups", "features": [_bubble(g, regions) for g in groups],
             "total": sum(g.n for g in groups), "limit": points}
 
-
-def own_grids(actor) -> dict:
-    """The grids (or the community) an account is bound to, with their names: what a grid worker's
-    patrol map draws over the communities' outlines so that it can be read at street level."""
-    from shapely import set_precision, simplify, to_geojson
-    from shapely.geometry import shape
-
-    paths = [p for p in actor.scope_paths(personal=True) if p != "/"] if getattr(actor, "is_authenticated", False) else []
-    features = []
-    for pk, name, boundary in (Region.objects.filter(path__in=paths, boundary__isnull=False).order_by("path")
-                               .values_list("pk", "name", "boundary")[:200]):
-        geom = set_precision(simplify(shape(boundary), 0.00003, preserve_topology=True), 1e-6)
-        features.append({"type": "Feature", "id": pk, "properties": {"name": name},
-                         "geometry": json.loads(to_geojson(geom, indent=None))})
-    return {"type": "FeatureCollection", "features": features}
