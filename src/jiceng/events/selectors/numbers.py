@@ -157,27 +157,31 @@ def day_bounds(start: date, end: date) -> tuple[datetime, datetime]:
 # --- the question: scope and dimensions -----------------------------------------------------------
 
 
-GRID_IDS_MAX = 500  # a community's or a grid worker's subtree is far smaller
-
-
-def _under(paths: list[str], path: str) -> Q:
+def _under(paths: list[str], path: str, *, small: bool) -> Q:
     """Rows (rollup or cases, whose grid's path is ``path``) in the subtrees at ``paths``. Below the
-    street — a community, a grid worker's grids, whose questions the month × street rollup cannot
-    answer, so they read a year of daily rows — by the grids' ids, which the (grid, day) indexes
-    answer directly; a street and above by path prefix (their whole months come from the monthly
-    rollup, and the daily edges are few days, best found by day)."""
+    street (``small``: a community, a grid worker's grids — questions the month × street rollup
+    cannot answer, so they read a year of daily rows) by grid id among the subtrees' regions, a
+    subquery the (grid, day) indexes answer directly; a street and above by path prefix (their
+    whole months come from the monthly rollup, and the daily edges are few days, best found by
+    day). Builds the condition only: nothing is read until the rows are."""
     prefix = Q()
     for p in paths:
         prefix |= Q(**{f"{path}__startswith": p})
-    if not path.endswith("__path") or Region.objects.filter(path__in=paths, level__lte=RegionLevel.STREET).exists():
+    if not small or not path.endswith("__path"):  # large, or rows of regions themselves
         return prefix
     where = Q()
     for p in paths:
         where |= Q(path__startswith=p)
-    ids = list(Region.objects.filter(where).values_list("pk", flat=True)[:GRID_IDS_MAX + 1])
-    if len(ids) > GRID_IDS_MAX:
-        return prefix
-    return Q(**{f"{path.removesuffix('__path')}_id__in": ids})
+    return Q(**{f"{path.removesuffix('__path')}_id__in": Region.objects.filter(where).values("pk")})
+
+
+def _below_street(actor) -> bool:
+    """Whether the nodes an account sees are all below the street: a grid worker's grids, a
+    community's or a grid's staff."""
+    if actor.role == Role.GRID_WORKER:
+        return True
+    region = getattr(actor, "region", None)
+    return region is not None and region.level > RegionLevel.STREET
 
 
 @dataclass(frozen=True)
@@ -209,13 +213,13 @@ class Question:
             return None
         if "/" in paths:
             return Q()
-        return _under(paths, path)
+        return _under(paths, path, small=_below_street(actor))
 
     def _dims(self, path: str | None) -> Q:
         """The region (by ``path``, if given), category and department conditions on rollup rows."""
         q = Q()
         if self.region is not None and path is not None:
-            q &= _under([self.region.path], path)
+            q &= _under([self.region.path], path, small=self.region.level > RegionLevel.STREET)
         if self.category is not None:
             q &= Q(category__path__startswith=self.category.path)
         if self.department is not None:
