@@ -108,10 +108,27 @@ def test_grid_worker_sees_residents_of_own_grids_only(county, people):
 def test_grid_worker_scope_follows_the_assignment(county, people):
     from jiceng.people.services import grid_worker_set_grids, grid_worker_update
 
+    def next_request():  # each request loads its account afresh (the auth middleware)
+        return User.objects.get(pk=people.dave.pk)
+
     grid_worker_set_grids(actor=county.alice, worker=people.worker_a, grids=[county.a1_1, county.a1_2])
-    assert names(resident_visible(people.dave)) == {"张三", "李四"}
+    assert names(resident_visible(next_request())) == {"张三", "李四"}
     grid_worker_update(actor=county.alice, worker=people.worker_a, active=False)
-    assert names(resident_visible(people.dave)) == set()
+    assert names(resident_visible(next_request())) == set()
+    dave = next_request()
+    dave.scope_paths(personal=True)
+    grid_worker_update(actor=county.alice, worker=people.worker_a, active=True)
+    dave.refresh_from_db()  # reloading the account reads its grids again
+    assert names(resident_visible(dave)) == {"张三", "李四"}
+
+
+def test_grid_worker_grids_are_read_once_per_loaded_account(county, people, django_assert_num_queries):
+    dave = User.objects.get(pk=people.dave.pk)
+    with django_assert_num_queries(1):
+        first = dave.scope_paths(personal=True)
+        assert dave.scope_paths(personal=False) == first == [county.a1_1.path]
+    first.append("/elsewhere/")  # a caller changing its copy changes nothing
+    assert dave.scope_paths(personal=True) == [county.a1_1.path]
 
 
 def test_grid_worker_account_without_worker_record_sees_nothing(county, people):

@@ -84,6 +84,10 @@ class User(AbstractUser):
         """Whether the role looks at residents and grid workers at all (no query: for the nav)."""
         return self.is_active and self.role in PEOPLE_ROLES
 
+    def refresh_from_db(self, *args, **kwargs):
+        self.__dict__.pop("_grid_paths", None)
+        super().refresh_from_db(*args, **kwargs)
+
     def scope_paths(self, *, personal: bool) -> list[str]:
         """Region subtrees this account may see. ``["/"]`` is everything; ``[]`` is nothing.
 
@@ -100,11 +104,14 @@ class User(AbstractUser):
         if self.role in REGION_STAFF_ROLES:
             return [self.region.path] if self.region_id else []
         if self.role == Role.GRID_WORKER:
-            paths = list(
-                Region.objects.filter(assignments__worker__user=self, assignments__worker__active=True)
-                .values_list("path", flat=True)
-            )
-            return paths
+            # Read once per loaded account (a request's user, a task's actor): a page asks many
+            # times, and a grid worker's grids do not change within one request.
+            if "_grid_paths" not in self.__dict__:
+                self.__dict__["_grid_paths"] = list(
+                    Region.objects.filter(assignments__worker__user=self, assignments__worker__active=True)
+                    .values_list("path", flat=True)
+                )
+            return list(self.__dict__["_grid_paths"])
         if self.role == Role.RESIDENT:
             return []  # a resident sees only their own records, through their Resident (never by scope)
         if self.role == Role.DEPARTMENT_STAFF:
