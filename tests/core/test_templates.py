@@ -28,3 +28,14 @@ def test_title_blocks_hold_no_markup_and_head_blocks_no_page_content():
             if re.search(r"<(section|div|table|h[1-6]|form)\b", block):
                 wrong.append(f"{path.name}: head")
     assert templates() and wrong == []
+
+
+EXPORT_LINK = re.compile(r"<a\b[^>]*>\s*{%\s*translate \"导出 Excel\"\s*%}\s*</a>")
+
+
+def test_every_excel_export_link_shows_that_the_file_is_being_made():
+    """An export takes seconds for a county; without ``data-busy`` (js/jiceng.js) the link looks
+    dead and gets clicked again."""
+    links = [(path.name, link) for path in templates() for link in EXPORT_LINK.findall(path.read_text(encoding="utf-8"))]
+    assert len(links) >= 5
+    assert [name for name, link in links if "data-busy=" not in link] == []
