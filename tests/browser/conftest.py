@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import threading
+import time
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -81,9 +83,49 @@ def csp_context(chromium, live_server, *, csp: str = STRICT_CSP, pass_posts: boo
     return context
 
 
+class _InFlight:
+    """Requests the live server is still answering. A page's late fetch (the console map's data,
+    say) can still be running in the server's thread after the test has finished; on SQLite the
+    server shares the test's in-memory connection, and the flush after the test then hangs on it.
+    Counted from Django's request signals, so it covers requests whichever way they came."""
+
+    def __init__(self):
+        self.count = 0
+        self.lock = threading.Lock()
+
+    def started(self, **kwargs):
+        with self.lock:
+            self.count += 1
+
+    def finished(self, **kwargs):
+        with self.lock:
+            self.count -= 1
+
+    def wait_idle(self, timeout: float = 15.0) -> None:
+        deadline = time.monotonic() + timeout
+        while self.count > 0 and time.monotonic() < deadline:
+            time.sleep(0.02)
+
+
+IN_FLIGHT = _InFlight()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _count_requests_in_flight():
+    from django.core.signals import request_finished, request_started
+
+    request_started.connect(IN_FLIGHT.started, dispatch_uid="browser-in-flight-start")
+    request_finished.connect(IN_FLIGHT.finished, dispatch_uid="browser-in-flight-finish")
+    yield
+    request_started.disconnect(dispatch_uid="browser-in-flight-start")
+    request_finished.disconnect(dispatch_uid="browser-in-flight-finish")
+
+
 def close_context(context) -> None:
+    """Close the browser context, then wait until the server has answered whatever it sent."""
     context.unroute_all(behavior="ignoreErrors")
     context.close()
+    IN_FLIGHT.wait_idle()
 
 
 @pytest.fixture
