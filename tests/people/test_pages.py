@@ -385,14 +385,42 @@ def test_choosing_a_community_without_javascript_keeps_what_was_typed(county_sta
     assert 'class="field-error"' not in html  # not validated yet
 
 
-def test_a_grid_outside_the_chosen_community_is_a_field_error_even_for_a_special_worker(county_staff_client, county):
+def test_a_grid_outside_the_chosen_community_is_a_field_error(county_staff_client, county):
     response = county_staff_client.post(reverse("worker-create"), {
-        "name": "骑手", "kind": "special", "community": county.a.pk, "grids": [county.a1_1.pk, county.b1.pk],
+        "name": "吴十", "kind": "full_time", "community": county.a.pk, "grids": [county.a1_1.pk, county.b1.pk],
     })
     html = response.content.decode()
     assert response.status_code == 200
     assert '<p class="field-error" id="error-grids">网格“乙一网格”不属于甲社区。</p>' in html
     assert _grid_boxes(html) == {str(g.pk) for g in (county.a1, county.a1_1, county.a1_2)}
+    assert not GridWorker.objects.exists()
+
+
+def test_a_special_worker_is_offered_and_given_the_grids_of_the_whole_street(county_staff_client, county):
+    # a courier engaged by 东街道 covers grids in 甲 and 乙 (as the service and the API allow)
+    chosen = county_staff_client.post(reverse("worker-create"), {
+        "name": "骑手", "kind": "special", "community": county.a.pk, "choose_community": "1"})
+    html = chosen.content.decode()
+    assert _grid_boxes(html) == {str(g.pk) for g in (county.a1, county.a1_1, county.a1_2, county.b1)}
+    assert "特聘网格员可负责东街道各社区/村的网格。" in html
+    assert "乙社区 · 乙一网格" in html and html.index("甲社区 · ") < html.index("乙社区 · ")  # own community first
+    assert str(county.c1.pk) not in _grid_boxes(html)  # 西街道's grid
+
+    response = county_staff_client.post(reverse("worker-create"), {
+        "name": "骑手", "kind": "special", "community": county.a.pk, "occupation": "外卖骑手",
+        "grids": [county.a1_1.pk, county.b1.pk]})
+    assert response.status_code == 302
+    worker = GridWorker.objects.get()
+    assert sorted(worker.grids.values_list("code", flat=True)) == ["A1-1", "B1"]
+
+
+def test_a_special_workers_grid_outside_the_street_is_a_field_error(county_staff_client, county):
+    response = county_staff_client.post(reverse("worker-create"), {
+        "name": "骑手", "kind": "special", "community": county.a.pk, "grids": [county.a1_1.pk, county.c1.pk],
+    })
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert f'<p class="field-error" id="error-grids">网格“{county.c1.name}”不属于东街道。</p>' in html
     assert not GridWorker.objects.exists()
 
 

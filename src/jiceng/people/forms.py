@@ -150,9 +150,10 @@ class _GridCheckboxField(forms.ModelMultipleChoiceField):
 
 
 class WorkerCreateForm(_NumbersMixin, forms.Form):
-    """负责网格 lists the grids of the chosen 所属社区/村 only. The community is taken from the posted
-    data, else from ``initial`` (``?community=`` or the 显示网格 button without JavaScript); with
-    HTMX a change of community reloads that one field."""
+    """负责网格 lists the grids of the chosen 所属社区/村 — for a 特聘 worker (a courier, a rider
+    engaged by the street) the grids of every community of its street/town. The community and
+    the kind are taken from the posted data, else from ``initial`` (``?community=`` or the 显示网格
+    button without JavaScript); with HTMX a change of either reloads that one field."""
 
     name = forms.CharField(label=_("姓名"), max_length=50)
     kind = forms.ChoiceField(label=_("类型"), choices=WorkerKind.choices, initial=WorkerKind.FULL_TIME)
@@ -171,37 +172,67 @@ class WorkerCreateForm(_NumbersMixin, forms.Form):
         super().__init__(*args, **kwargs)
         communities = region_options(actor=actor, levels=[RegionLevel.COMMUNITY])
         self.fields["community"].queryset = communities
-        self.fields["community"].widget.attrs.update({
+        reload_grids = {
             "hx-post": reverse("worker-create"), "hx-trigger": "change", "hx-vals": '{"choose_community": "1"}',
             "hx-select": "#grid-choices", "hx-target": "#grid-choices", "hx-swap": "outerHTML",
-        })
+        }
+        self.fields["community"].widget.attrs.update(reload_grids)
+        self.fields["kind"].widget.attrs.update(reload_grids)
         # every visible grid validates (so a wrong one gets a message naming it); only the chosen
-        # community's are offered
+        # community's (a 特聘 worker: its street's) are offered
         self.fields["grids"].queryset = region_options(actor=actor, levels=GRID_LEVELS)
         self.chosen_community = self._chosen(communities)
+        self.special = self._value("kind") == WorkerKind.SPECIAL
         grids = self.fields["grids"]
-        if self.chosen_community is None:
+        area = self._grid_area(self.chosen_community, special=self.special)
+        if area is None:
             grids.widget.choices = []
             grids.help_text = _("请先选择所属社区/村，这里会列出它的网格。")
-        else:
-            offered = grids.queryset.filter(path__startswith=self.chosen_community.path)
+            return
+        offered = list(grids.queryset.filter(path__startswith=area.path))
+        if area == self.chosen_community:
             grids.widget.choices = [(g.pk, grids.label_from_instance(g)) for g in offered]
-            grids.help_text = _("%(community)s的网格。") % {"community": self.chosen_community.name}
+            grids.help_text = _("%(community)s的网格。") % {"community": area.name}
+            return
+        # a street's grids: each labelled with its community, its own community's first
+        names = dict(region_options(actor=actor, levels=[RegionLevel.COMMUNITY])
+                     .filter(path__startswith=area.path).values_list("path", "name"))
+
+        def community_of(grid):
+            return next((p for p in names if grid.path.startswith(p)), "")
+
+        offered.sort(key=lambda g: (community_of(g) != self.chosen_community.path, community_of(g), g.path))
+        grids.widget.choices = [(g.pk, f"{names.get(community_of(g), '')} · {grids.label_from_instance(g)}")
+                                for g in offered]
+        grids.help_text = _("特聘网格员可负责%(street)s各社区/村的网格。") % {"street": area.name}
+
+    def _value(self, name):
+        raw = self.data.get(name) if self.is_bound else self.initial.get(name)
+        return getattr(raw, "pk", raw)
 
     def _chosen(self, communities):
-        raw = self.data.get("community") if self.is_bound else self.initial.get("community")
-        raw = getattr(raw, "pk", raw)
+        raw = self._value("community")
         if raw in (None, "") or not str(raw).isdigit() or int(raw) > BIGINT_MAX:
             return None
         return communities.filter(pk=int(raw)).first()
+
+    @staticmethod
+    def _grid_area(community, *, special: bool):
+        """Where the worker's grids may lie: the community, or for a 特聘 worker its street/town."""
+        if community is None:
+            return None
+        if special and community.parent_id:
+            return community.parent
+        return community
 
     def clean_grids(self):
         grids = list(self.cleaned_data.get("grids") or [])
         community = self.cleaned_data.get("community")
         if grids and community is None:
             raise forms.ValidationError(_("请先选择所属社区/村，再勾选它的网格。"), code="no_community")
+        area = self._grid_area(community, special=self.cleaned_data.get("kind") == WorkerKind.SPECIAL)
         for grid in grids:
-            if not grid.path.startswith(community.path):
+            if not grid.path.startswith(area.path):
                 raise forms.ValidationError(_("网格“%(name)s”不属于%(community)s。") % {
-                    "name": grid.name, "community": community.name}, code="other_community")
+                    "name": grid.name, "community": area.name}, code="other_community")
         return grids
