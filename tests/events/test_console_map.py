@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from jiceng.events.models import Event
+from jiceng.events.models import Event, Timer
 from jiceng.events.selectors import event_visible
 from jiceng.events.selectors import map as event_map
 from jiceng.events.selectors.map import BBox, open_case_map
@@ -19,14 +19,17 @@ pytestmark = pytest.mark.usefixtures("fresh_limits")
 
 @pytest.fixture
 def five(world, clock):
-    """Open cases: two in grid A1-1 (the first overdue) and one in A1-2 (甲社区, 东街道), one in B1 (乙社区,
+    """Open cases: two in grid A1-1 (the first overdue now) and one in A1-2 (甲社区, 东街道), one in B1 (乙社区,
     东街道), one in C1 (丙村, 西镇); and a closed-out one in B1 that no map shows."""
     cases = {}
     places = (("a1", IN_A1_1), ("a2", IN_A1_1), ("a3", IN_A1_2), ("b", IN_B1), ("c", IN_C1), ("void", IN_B1))
     for minute, (name, where) in enumerate(places):
         clock.move_to(at(2025, 3, 3, 9, minute))
         cases[name] = report(world, where=where)
-    Event.objects.filter(pk=cases["a1"].pk).update(overdue_at=at(2025, 3, 3, 9, 30))
+    # a1 is overdue now (its acceptance timer has fired and still runs); a2 was late once (its
+    # overdue_at stays) but is not now — the map, like the console's tile, counts a1 only
+    Event.objects.filter(pk__in=[cases["a1"].pk, cases["a2"].pk]).update(overdue_at=at(2025, 3, 3, 9, 30))
+    Timer.objects.filter(event_id=cases["a1"].pk, stopped_at__isnull=True).update(fired_at=at(2025, 3, 3, 9, 30))
     Event.objects.filter(pk=cases["void"].pk).update(state="void")
     return cases
 
@@ -41,6 +44,9 @@ def test_up_to_the_limit_every_open_case_is_a_point_the_overdue_first(world, fiv
     numbers = [f["properties"]["number"] for f in data["features"]]
     assert numbers[0] == five["a1"].number  # overdue before any
     assert numbers[1:] == [five[k].number for k in ("c", "b", "a3", "a2")]  # then the latest reported
+    assert [f["properties"]["overdue"] for f in data["features"]] == [True, False, False, False, False]
+    late_list = as_user(world.county).get("/events/?queue=late").content.decode()
+    assert five["a1"].number in late_list and five["a2"].number not in late_list
     assert data["features"][0]["properties"]["url"] == f"/events/{five['a1'].pk}/"
 
 

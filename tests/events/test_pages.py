@@ -71,6 +71,21 @@ def test_the_case_page_offers_the_actors_actions_and_they_work(world, clock):
     assert refused.status_code == 403
 
 
+def test_registering_says_where_the_procedure_dispatched_the_case(world, clock):
+    ev = report(world)
+    done = as_user(world.alice).post(f"/events/{ev.pk}/register/", {"note": "属实"}, follow=True)
+    ev.refresh_from_db()
+    assert ev.state == "dispatched"
+    assert f"已立案。案件已派往{ev.handler_name}，等待签收。" in done.content.decode()
+
+
+def test_the_verifier_gets_each_verdict_once_on_the_case_page(world, clock):
+    ev = to_verify(world, report(world))
+    page = as_user(world.wang).get(f"/events/{ev.pk}/").content.decode()
+    assert page.count(f'action="/events/{ev.pk}/verify_fail/"') == 1
+    assert page.count(f'action="/events/{ev.pk}/verify/"') == 1
+
+
 def test_a_refused_step_is_a_message_not_an_error(world, clock):
     ev = report(world)
     answer = as_user(world.alice).post(f"/events/{ev.pk}/reject/", {"note": ""}, follow=True)

@@ -481,9 +481,7 @@ def _whistle_rows(actor, event: Event, bound: dict) -> list[dict]:
 def _case_context(request, event: Event, bound: dict | None = None, refused: str = "") -> dict:
     actor, bound = request.user, bound or {}
     allowed = selectors.event_actions(actor=actor, event=event)
-    actions = [a for a in allowed if a in PAGE_ACTIONS]
-    if "verify" in actions:
-        actions.append("verify_fail")
+    actions = [a for a in allowed if a in PAGE_ACTIONS]  # verify_fail is a transition of its own
     choice = [{"action": a, "label": workflow.transition(a).label,
                "form": bound.get(a) or _choice_form(actor, event, a)} for a in allowed if a in FORM_ACTIONS]
     return {
@@ -566,14 +564,20 @@ def _choice_act(request, pk: int, action: str):
                 raise
             form.add_error(None, exc.message)
             return _refused(request, event, {action: form}, status=exc.status)
-        messages.success(request, _done(action))
+        messages.success(request, _done(action, event))
         return redirect(_next(request, reverse("events:case", args=[pk])))
     return _refused(request, event, {action: form})
 
 
-def _done(action: str) -> str:
-    """The message after a step: 已立案。 / "Register: done." """
-    return _("已%(action)s。") % {"action": workflow.transition(action).label}
+def _done(action: str, event: Event | None = None) -> str:
+    """The message after a step: 已立案。 / "Register: done." — and where the case went when the
+    step also dispatched it (立案 by the category's procedure, 审定, 上报升级, 重办)."""
+    text = _("已%(action)s。") % {"action": workflow.transition(action).label}
+    if event is not None and action != "dispatch":
+        event.refresh_from_db()
+        if event.state == EventState.DISPATCHED and event.handler_name:
+            text += _("案件已派往%(unit)s，等待签收。") % {"unit": event.handler_name}
+    return text
 
 
 @require_http_methods(["GET", "POST"])
@@ -601,7 +605,7 @@ def case_act(request, pk: int, action: str):
                 raise
             messages.error(request, exc.message)
         else:
-            messages.success(request, _done(action))
+            messages.success(request, _done(action, event))
     return redirect(_next(request, reverse("events:case", args=[pk])))
 
 

@@ -6,7 +6,8 @@ a province holds hundreds of thousands of open cases: the cases in view are coun
 community (per grid when the view holds very few communities; per street, county … when it holds
 too many to read), each group a bubble at the mean position of its cases with its count, its
 overdue count and the box its cases span (a click zooms there; the map asks again for what is in
-the new view). Every figure is counted from the case rows in the same request.
+the new view). Every figure is counted from the case rows in the same request. "Overdue" is
+overdue now (``overdue_now``, 超期未办结), as on the console's tile and the list it opens.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from django.db.models import Avg, Count, F, Max, Min, Q, QuerySet
+from django.db.models import Avg, BooleanField, Count, ExpressionWrapper, F, Max, Min, Q, QuerySet
 from django.utils.translation import gettext as _
 
 from jiceng.core.errors import ApplicationError
@@ -22,6 +23,7 @@ from jiceng.regions.models import Region
 
 from ..choices import OPEN_STATES
 from ..models import Event
+from .cases import overdue_now
 
 MAP_POINTS = 2000  # points drawn one by one; more are drawn as bubbles
 MAP_BUBBLES = 400  # bubbles readable at once: more groups are summed into their parents
@@ -67,7 +69,7 @@ def map_bubbles(text: str | None) -> int | None:
 def _point(e: Event) -> dict:
     return {"type": "Feature", "geometry": {"type": "Point", "coordinates": [e.lng, e.lat]},
             "properties": {"kind": "case", "id": e.pk, "number": e.number, "title": e.title, "state": e.state,
-                           "state_label": e.get_state_display(), "overdue": e.overdue_at is not None}}
+                           "state_label": e.get_state_display(), "overdue": e.late}}
 
 
 # The levels a bubble can stand for, finest first: a community, then its street, county, city —
@@ -94,7 +96,7 @@ class _Group:
 
 def _groups(cases: QuerySet[Event], field: str) -> list[_Group]:
     rows = (cases.order_by().values(field)
-            .annotate(n=Count("id"), n_overdue=Count("id", filter=Q(overdue_at__isnull=False)),
+            .annotate(n=Count("id"), n_overdue=Count("id", filter=overdue_now()),
                       mean_lng=Avg("lng"), mean_lat=Avg("lat"), west=Min("lng"), south=Min("lat"),
                       east=Max("lng"), north=Max("lat")))
     return [_Group(r[field], r["n"], r["n_overdue"], r["mean_lng"] * r["n"], r["mean_lat"] * r["n"], r["west"],
@@ -139,7 +141,8 @@ def open_case_map(cases: QuerySet[Event], *, bbox: BBox | None = None, points: i
         open_cases = open_cases.filter(bbox.q())
     if len(open_cases.order_by().values_list("pk", flat=True)[:points + 1]) <= points:  # a bounded count
         found = list(open_cases.select_related(None).only(*POINT_FIELDS)
-                     .order_by(F("overdue_at").asc(nulls_last=True), "-reported_at", "-id"))
+                     .annotate(late=ExpressionWrapper(overdue_now(), output_field=BooleanField()))
+                     .order_by(F("late").desc(), "-reported_at", "-id"))
         return {"type": "FeatureCollection", "mode": "points", "features": [_point(e) for e in found],
                 "total": len(found), "limit": points}
     groups = _bubbles(open_cases, bubbles=bubbles)
