@@ -217,9 +217,9 @@ def test_whistle_stats_per_department(world, clock):
 
     url = f"{API}/whistles/stats?{MARCH}"
     housing = {"department_id": w.d_housing.pk, "department": "测试县住建局", "called": 1, "reported_in_time": 0,
-               "reported_late": 0, "unanswered_late": 1, "late": 1, "in_time_rate": 0.0}
+               "reported_late": 0, "unanswered_late": 1, "waiting": 0, "late": 1, "in_time_rate": 0.0}
     urban = {"department_id": w.d_urban.pk, "department": "测试县城管局", "called": 1, "reported_in_time": 1,
-             "reported_late": 0, "unanswered_late": 0, "late": 0, "in_time_rate": 1.0}
+             "reported_late": 0, "unanswered_late": 0, "waiting": 0, "late": 0, "in_time_rate": 1.0}
     assert get(as_user(w.county), url) == [housing, urban]  # the late first
     assert get(as_user(w.alice), f"{url}&region={w.c.a.pk}") == [housing, urban]
     assert get(as_user(w.county), f"{url}&region={w.c.b.pk}") == []

@@ -23,6 +23,12 @@ def test_one_department_reports_in_time_the_other_is_flagged(world, clock):
     urban_call, housing_call = services.whistle_blow(actor=w.east, event=ev, departments=[w.d_urban, w.d_housing],
                                                      reason="违建与占道交织，需城管、住建到场")
     assert urban_call.due_at == housing_call.due_at == at(2025, 3, 3, 11, 0)
+
+    def counts(row):  # called = in time + late + unanswered and late + waiting
+        return (row.called, row.reported_in_time, row.reported_late, row.unanswered_late, row.waiting)
+
+    rows = {r.department.kind: r for r in whistle_stats(actor=w.county, start=MARCH[0], end=MARCH[1])}
+    assert counts(rows["urban"]) == counts(rows["housing"]) == (1, 0, 0, 0, 1)  # both still within the time
     clock.move_to(at(2025, 3, 3, 10, 0))
     services.whistle_report(actor=w.urban, whistle=urban_call, note="已到场")
     services.whistle_feedback(actor=w.urban, whistle=urban_call, feedback="已拆除违规遮阳棚")
@@ -37,6 +43,7 @@ def test_one_department_reports_in_time_the_other_is_flagged(world, clock):
     rows = {r.department.kind: r for r in whistle_stats(actor=w.county, start=MARCH[0], end=MARCH[1])}
     assert (rows["urban"].called, rows["urban"].reported_in_time, rows["urban"].late) == (1, 1, 0)
     assert (rows["housing"].called, rows["housing"].unanswered_late, rows["housing"].late) == (1, 1, 1)
+    assert counts(rows["urban"]) == (1, 1, 0, 0, 0) and counts(rows["housing"]) == (1, 0, 0, 1, 0)
     assert list(rows["housing"].whistles) == [housing_call]
 
     clock.move_to(at(2025, 3, 3, 11, 30))

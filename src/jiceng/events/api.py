@@ -357,6 +357,7 @@ class WhistleStatOut(Schema):
     reported_in_time: int = Field(..., description="按时报到次数")
     reported_late: int = Field(..., description="超时后才报到的次数")
     unanswered_late: int = Field(..., description="超时仍未报到的次数")
+    waiting: int = Field(..., description="尚未报到、未超时的次数（四项之和等于被吹哨次数）")
     late: int = Field(..., description="超时次数（超时后报到 + 超时未报到）")
     in_time_rate: float | None = Field(..., description="按时报到率（按时报到 ÷ 被吹哨次数）")
 
@@ -761,7 +762,7 @@ def whistle_stats(request, params: Query[WhistleStatsIn]):
     rows = selectors.whistle_stats(actor=request.auth, start=params.start, end=params.end, region=region)
     return [{"department_id": r.department.pk, "department": r.department.name, "called": r.called,
              "reported_in_time": r.reported_in_time, "reported_late": r.reported_late,
-             "unanswered_late": r.unanswered_late, "late": r.late, "in_time_rate": r.in_time_rate} for r in rows]
+             "unanswered_late": r.unanswered_late, "waiting": r.waiting, "late": r.late, "in_time_rate": r.in_time_rate} for r in rows]
 
 
 # --- the category catalogue in Excel (events/transfer.py) -----------------------------------------

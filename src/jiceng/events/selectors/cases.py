@@ -149,13 +149,15 @@ def overdue_open(*, actor, now: datetime | None = None, region: Region | None = 
 @dataclass(frozen=True)
 class WhistleRow:
     """One department's answers to whistles in a period: called, reported in time, reported late,
-    still unanswered and late, and the whistles behind each figure."""
+    still unanswered and late, still unanswered within the deadline (waiting) — the four add up
+    to called — and the whistles behind each figure."""
 
     department: Department
     called: int
     reported_in_time: int
     reported_late: int
     unanswered_late: int
+    waiting: int
     whistles: QuerySet
 
     @property
@@ -236,10 +238,11 @@ def whistle_stats(*, actor, start: date, end: date, region: Region | None = None
         reported_in_time=Count("id", filter=Q(reported_at__isnull=False, late=False)),
         reported_late=Count("id", filter=Q(reported_at__isnull=False, late=True)),
         unanswered_late=Count("id", filter=Q(reported_at__isnull=True, late=True)),
+        waiting=Count("id", filter=Q(reported_at__isnull=True, late=False)),
     )
     departments = Department.objects.in_bulk([r["department_id"] for r in rows])
     out = [WhistleRow(department=departments[r["department_id"]], called=r["called"],
                       reported_in_time=r["reported_in_time"], reported_late=r["reported_late"],
-                      unanswered_late=r["unanswered_late"], whistles=qs.filter(department_id=r["department_id"]))
+                      unanswered_late=r["unanswered_late"], waiting=r["waiting"], whistles=qs.filter(department_id=r["department_id"]))
            for r in rows]
     return sorted(out, key=lambda r: (-r.late, r.department.code))
