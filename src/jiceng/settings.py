@@ -114,6 +114,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "ninja",  # its templates and static files: /api/docs serves the vendored Swagger UI, never a CDN
     "jiceng.core",
     "jiceng.regions",
     "jiceng.people",
