@@ -247,3 +247,33 @@ def test_the_full_scale_plan_matches_the_readme():
     assert 2 <= len(below) <= 4 and len(ratios) == 10
     for community in plan.at_level(RegionLevel.COMMUNITY, RegionKind.COMMUNITY):
         assert 7 <= len(community.children[0].children) <= 8
+
+
+def test_every_street_has_its_staff_and_whistles_come_from_the_cases_own_street(demo):
+    from jiceng.events.models import Event, EventTransition
+
+    streets = Region.objects.filter(level=RegionLevel.STREET)
+    staff = {}  # each street's first staff account (the assessment demo adds its leaders later)
+    for u in User.objects.filter(role=Role.STREET_STAFF).order_by("pk"):
+        staff.setdefault(u.region_id, u)
+    assert set(staff) == set(streets.values_list("pk", flat=True))
+    handed_out = {c.username for c in accounts.read_credentials()}
+    assert all(not u.has_usable_password() for u in staff.values() if u.username not in handed_out)
+    blown = list(EventTransition.objects.filter(action="whistle").values_list("event_id", "actor_id"))
+    assert blown
+    street_of = {e.pk: e.community.parent_id for e in Event.objects.filter(pk__in=[b[0] for b in blown])
+                 .select_related("community")}
+    wrong = [(event_id, actor_id, street_of[event_id]) for event_id, actor_id in blown
+             if staff[street_of[event_id]].pk != actor_id]
+    assert wrong == []
+    assert len({street_of[event_id] for event_id, _ in blown}) > 1  # not one street's alone
+
+
+def test_case_titles_and_activity_places_read_as_written_by_people(demo):
+    from jiceng.engagement.models import Activity
+    from jiceng.events.models import Event
+
+    titles = list(Event.objects.values_list("title", flat=True))
+    assert titles and not [t for t in titles if "问题问题" in t or (("：" in t) and t.split("：")[1].startswith(t.split("：")[0]))]
+    places = list(Activity.objects.values_list("place", flat=True))
+    assert places and not [p for p in places if "社区社区" in p or "村社区" in p or "社区村口" in p]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from django.db.models import Count, Sum
+from django.db.models import Count, Q, Sum
 from django.urls import reverse
 
 from jiceng.demo.loader import demo_load
@@ -54,3 +54,23 @@ def test_the_resident_login_works(demo, client):
     page = client.get(reverse("engagement-me"))
     assert page.status_code == 200 and "积分余额" in page.content.decode()
     assert client.get(reverse("engagement-me-activities")).status_code == 200
+
+
+def test_what_community_workers_record_falls_in_office_hours(demo):
+    """Points awarded or deducted by hand, and shop redemptions, at a time of the working day —
+    not at two in the morning (only a moment later than now could not be moved)."""
+    from datetime import time, timedelta
+
+    from django.utils import timezone
+
+    from jiceng.engagement.choices import EntryKind
+    from jiceng.engagement.demo import MANUAL_AWARDS
+    from jiceng.engagement.models import PointEntry
+
+    manual = [code for code, *_ in MANUAL_AWARDS]
+    day_ago = timezone.now() - timedelta(days=1)
+    entries = list(PointEntry.objects.filter(created_at__lt=day_ago).filter(
+        Q(kind=EntryKind.AWARD, rule__code__in=manual) | Q(kind__in=[EntryKind.DEDUCT, EntryKind.REDEEM])))
+    assert len(entries) > 50
+    outside = [e for e in entries if not time(8, 30) <= timezone.localtime(e.created_at).time() <= time(17, 30)]
+    assert outside == []

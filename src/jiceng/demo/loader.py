@@ -134,6 +134,7 @@ class _Loader:
             self.users[username] = user
         self.grid_worker.user = self.users["grid"]
         self.grid_worker.save(update_fields=["user"])
+        self._other_street_staff(exclude=street)
         grid_names = "、".join(g.name for g in self.grid_worker.grids.order_by("code")[:2])
         binding = {
             "sysadmin": "全县基础数据（不含个人信息）", "secadmin": "账号与角色", "auditor": "审计日志",
@@ -146,6 +147,20 @@ class _Loader:
             for username, role in accounts.ACCOUNTS
         ]
         self.counts["accounts"] = len(self.credentials)
+
+    def _other_street_staff(self, *, exclude) -> None:
+        """Every other street/town has its command sub-centre staff too (the cases' 吹哨 and
+        timeline name them), with no password handed out: only the table's accounts log in."""
+        for node in self.plan.at_level(RegionLevel.STREET):
+            if node.code == exclude.code:
+                continue
+            user = User(username=f"street-{node.code}", role=Role.STREET_STAFF, full_name=self._staff_name(),
+                        region=self.regions[node.code], phone=self.people.phone())
+            user.set_unusable_password()
+            user.full_clean(exclude=["password"])
+            user.save()
+            audit_record(actor=self.sysadmin, action="user.create", obj=user,
+                         changes={"username": [None, user.username], "role": [None, user.role], "source": "demo"})
 
     # --- regions and basic data --------------------------------------------------------------
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 from decimal import Decimal
 
 from django.db import transaction
@@ -56,6 +56,7 @@ from .models import (
 )
 
 BATCH = 2000
+OFFICE_OPENS, OFFICE_CLOSES = time(8, 30), time(17, 30)
 PARTY = (PoliticalStatus.PARTY_MEMBER, PoliticalStatus.PROBATIONARY)
 RESIDENT_USERNAME = "resident"
 
@@ -84,9 +85,10 @@ WISHES = {
     WishCategory.OTHER: ["想学用智能手机", "一张全家福照片"],
 }
 THANKS = ["谢谢社区的好心人！", "非常感谢，孩子很喜欢。", "感谢党员同志的帮助！", "太感谢了，解决了大问题。"]
-ACTIVITIES = [("清扫楼道", "小区各楼栋"), ("义诊进社区", "社区服务中心"), ("文明劝导", "主要路口"),
-              ("垃圾分类宣传", "社区广场"), ("关爱独居老人走访", "社区各网格"), ("防诈骗宣传", "社区广场"),
-              ("河道清理", "村口河道"), ("助老理发", "社区服务中心")]
+# the place after the community's name: 城南社区广场, 桥岩村党群服务中心
+ACTIVITIES = [("清扫楼道", "各小区楼栋"), ("义诊进社区", "党群服务中心"), ("文明劝导", "主要路口"),
+              ("垃圾分类宣传", "广场"), ("关爱独居老人走访", "各网格"), ("防诈骗宣传", "广场"),
+              ("河道清理", "附近河道"), ("助老理发", "党群服务中心")]
 TEAMS = ["红骑先锋队", "党员先锋队", "巾帼志愿服务队"]
 
 
@@ -130,6 +132,24 @@ class _Generator:
 
     def ago(self, days_max: float, days_min: float = 0) -> datetime:
         return self.now - timedelta(seconds=self.rng.uniform(days_min * 86400, days_max * 86400))
+
+    def office_ago(self, days_max: float, days_min: float = 0) -> datetime:
+        """Like ``ago``, at a time of the working day (08:30–17:30 local): what a community worker
+        records (points awarded, deducted) happens in office hours, not at two in the morning."""
+        return self.in_office(self.ago(days_max, days_min))
+
+    def in_office(self, t: datetime, *, not_before: datetime | None = None) -> datetime:
+        """``t`` moved to office hours: the same day, or the next one when it must not go earlier
+        than ``not_before``; ``t`` itself when the move would pass now."""
+        local = timezone.localtime(t)
+        if OFFICE_OPENS <= local.time() <= OFFICE_CLOSES:
+            return t
+        minute = self.rng.randint(OFFICE_OPENS.hour * 60 + OFFICE_OPENS.minute,
+                                  OFFICE_CLOSES.hour * 60 + OFFICE_CLOSES.minute)
+        moved = local.replace(hour=minute // 60, minute=minute % 60)
+        if not_before is not None and moved < not_before:
+            moved += timedelta(days=1)
+        return moved if moved <= self.now else t
 
     def ledger(self, community_id: int, *, resident_id=None, organisation_id=None) -> _Ledger:
         key = ("r", resident_id) if resident_id else ("o", organisation_id)
@@ -391,14 +411,14 @@ class _Generator:
                 for _ in range(rng.randint(1, 8)):
                     code, _name, _points, evidence, _ = rng.choice(MANUAL_AWARDS)
                     rule = self.rules[(c.pk, code)]
-                    at = self.ago(300, 0.2)
+                    at = self.office_ago(300, 0.2)
                     ledger.add(amount=rule.points, kind=EntryKind.AWARD, rule=rule, created_at=at,
                                evidence=f"demo/evidence/{rid}-{code}.jpg" if evidence else "",
                                expires_at=at + timedelta(days=rule.expires_after_days) if rule.expires_after_days
                                else None)
                 if rng.random() < 0.15:
                     rule = self.rules[(c.pk, rng.choice(["litter", "pile"]))]
-                    ledger.add(amount=rule.points, kind=EntryKind.DEDUCT, rule=rule, created_at=self.ago(100, 0.2),
+                    ledger.add(amount=rule.points, kind=EntryKind.DEDUCT, rule=rule, created_at=self.office_ago(100, 0.2),
                                evidence="demo/evidence/deduct.jpg" if rule.requires_evidence else "")
 
     def _resident_account(self) -> None:
@@ -423,11 +443,11 @@ class _Generator:
         ledger = self.ledger(community.pk, resident_id=rid)
         for code in ("sort", "filial", "meeting", "clean"):
             rule = self.rules[(community.pk, code)]
-            ledger.add(amount=rule.points, kind=EntryKind.AWARD, rule=rule, created_at=self.ago(30, 1),
+            ledger.add(amount=rule.points, kind=EntryKind.AWARD, rule=rule, created_at=self.office_ago(30, 1),
                        evidence="demo/evidence/resident.jpg" if rule.requires_evidence else "")
         # one activity running now, so the check-in can be shown
         start = self.now.replace(minute=0, second=0) - timedelta(hours=1)
-        Activity.objects.create(community=community, title="周末环境整治", place=f"{community.name}社区广场",
+        Activity.objects.create(community=community, title="周末环境整治", place=f"{community.name}广场",
                                 starts_at=start, ends_at=start + timedelta(hours=4), capacity=20)
         Wish.objects.create(community=community, resident=resident, category=WishCategory.STUDY,
                             description="给孙子一盏护眼台灯", estimated_cost=Decimal(80),
@@ -457,6 +477,7 @@ class _Generator:
                 item = rng.choice(items)
                 if item.price <= balance and stock_used.get(item.pk, 0) < item.stock:
                     at = max(rows[-1]["created_at"], self.now - timedelta(days=20)) + timedelta(hours=1)
+                    at = self.in_office(at, not_before=at)  # the shop is open in office hours
                     status = rng.choices([RedemptionStatus.COLLECTED, RedemptionStatus.RESERVED,
                                           RedemptionStatus.CANCELLED], weights=[70, 20, 10])[0]
                     entry = PointEntry(account=account, amount=-item.price, kind=EntryKind.REDEEM,

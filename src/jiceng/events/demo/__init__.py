@@ -171,7 +171,7 @@ def generate_demo_events(*, county_region: Region, year_start: date, count: int 
             channel = rng.choices(channels, cum_weights=channel_cum, k=1)[0]
         lng, lat = points[grid_id][cursor_by_grid[grid_id]]
         cursor_by_grid[grid_id] += 1
-        phrase = rng.choice(PHRASES.get(code, [f"{cat.name}问题"]))
+        phrase = rng.choice(PHRASES.get(code, [cat.name if cat.name.endswith("问题") else f"{cat.name}问题"]))
         reporter_id, source_ref, name, phone = None, "", "", ""
         if channel == Channel.PATROL:
             name, reporter_id = world.worker_by_grid.get(grid_id, ("网格员", None))
@@ -185,7 +185,7 @@ def generate_demo_events(*, county_region: Region, year_start: date, count: int 
         case = Case(
             id=first_id + i, category_id=cat.pk, grid_id=grid_id, community_id=community.pk if community else grid_id,
             channel=channel, priority=Priority.URGENT if channel == Channel.EMERGENCY else cat.priority,
-            title=f"{cat.name}：{phrase}"[:100], description=f"{grid_names[grid_id]}附近{phrase}。",
+            title=(phrase if phrase.startswith(cat.name) else f"{cat.name}：{phrase}")[:100], description=f"{grid_names[grid_id]}附近{phrase}。",
             lng=lng, lat=lat, address=f"{grid_names[grid_id]}附近", reporter_name=name, reporter_phone=phone,
             reporter_id=reporter_id, source_ref=source_ref, reported_at=reported,
             photos=photos,
