@@ -15,7 +15,9 @@ closed, not yet rated case is offered the rating link.
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core import signing
@@ -24,11 +26,15 @@ from django.utils.translation import gettext_lazy
 
 from jiceng.core.crypto import blind_index
 from jiceng.core.errors import ApplicationError, NotFoundError
+from jiceng.core.models import Attachment
 
+from . import workflow
 from .choices import EventState
-from .models import Event, EventSupporter
+from .models import Event, EventRating, EventSupporter, EventTransition
 
 TRACKING_SALT = "jiceng.events.tracking"
+PHOTO_SALT = "jiceng.events.tracking.photo"
+PHOTO_MAX_AGE = timedelta(hours=2)  # a photo address given on a tracking page works this long
 NUMBER_PATTERN = r"^[0-9]{15,20}$"  # 8-digit date + the id, zero-padded to at least 7 digits
 NOT_FOUND = gettext_lazy("未找到该案件，或电话与上报时不符。")
 
@@ -95,3 +101,109 @@ def rating_offer(event: Event, *, is_reporter: bool) -> str:
     if not is_reporter or event.state != EventState.CLOSED:
         return ""
     return rating_token(event)
+
+
+# --- what the resident sees of the handling --------------------------------------------------------
+# The steps a resident is shown, without who took them (staff names stay inside). Only the handler's
+# feedback (处置反馈) shows its text: the other notes (退单 and 挂起 reasons, 督办, 核查不通过 …) are
+# the staff's and may name people. Only the feedback's and the verification's photos are shown.
+PUBLIC_STEPS = ("report", "register", "reject", "dispatch", "redispatch", "escalate", "rule", "sign", "start",
+                "submit", "verify", "verify_fail", "rate", "reopen", "suspend", "resume", "void", "merge")
+NOTE_STEPS = ("submit",)
+PHOTO_STEPS = ("submit", "verify")
+
+
+@dataclass
+class PublicStep:
+    at: datetime
+    action: str
+    label: str
+    note: str = ""
+    photos: list[str] = field(default_factory=list)  # addresses the follower may open
+
+
+def _attachment_id(url: str) -> uuid.UUID | None:
+    match = re.fullmatch(r"/files/([0-9a-fA-F-]{32,36})/", url or "")
+    try:
+        return uuid.UUID(match.group(1)) if match else None
+    except ValueError:
+        return None
+
+
+def _public_photo_url(event: Event, url: str) -> str:
+    """A stored photo (served to logged-in staff only) becomes a signed, short-lived address bound to
+    this case; a static demo photo stays as it is; anything else is left out."""
+    from django.urls import reverse
+
+    found = _attachment_id(url)
+    if found is not None:
+        token = signing.TimestampSigner(salt=PHOTO_SALT).sign(f"{event.pk}:{found.hex}")
+        return reverse("events:track-photo", args=[token])
+    return url if url.startswith(settings.STATIC_URL) else ""
+
+
+def public_steps(event: Event) -> list[PublicStep]:
+    """The case's handling as its reporter or a supporter may see it: what was done and when, the
+    handler's feedback and the feedback and closure photos; no staff names, no internal notes."""
+    rows = EventTransition.objects.filter(event_id=event.pk, action__in=PUBLIC_STEPS).order_by("at", "id")
+    out = []
+    for row in rows.only("at", "action", "note", "photos"):
+        photos = [_public_photo_url(event, u) for u in (row.photos or [])] if row.action in PHOTO_STEPS else []
+        out.append(PublicStep(at=row.at, action=row.action, label=str(workflow.transition(row.action).label),
+                              note=row.note if row.action in NOTE_STEPS else "", photos=[u for u in photos if u]))
+    return out
+
+
+def public_outcome(event: Event) -> PublicStep | None:
+    """What was done, for the rating page: the latest feedback with the photos of it and of the
+    verification that closed the case."""
+    steps = public_steps(event)
+    feedback = next((s for s in reversed(steps) if s.action == "submit"), None)
+    if feedback is None:
+        return None
+    after = steps[steps.index(feedback) + 1:]
+    closing = next((s for s in after if s.action == "verify"), None)
+    return PublicStep(at=feedback.at, action="submit", label=feedback.label, note=feedback.note,
+                      photos=feedback.photos + (closing.photos if closing else []))
+
+
+def event_photo_by_token(token: str) -> Attachment:
+    """The photo a signed address from a tracking or rating page stands for: it must belong to the
+    case and be one of its feedback or closure photos (never a resident's own report photo)."""
+    try:
+        value = signing.TimestampSigner(salt=PHOTO_SALT).unsign(token or "", max_age=PHOTO_MAX_AGE)
+        pk_s, hex_s = value.split(":")
+        pk, attachment_id = int(pk_s), uuid.UUID(hex_s)
+    except (signing.BadSignature, ValueError) as exc:
+        raise NotFoundError(_("未找到该照片。")) from exc
+    url = f"/files/{attachment_id}/"
+    shown = EventTransition.objects.filter(event_id=pk, action__in=PHOTO_STEPS).only("photos")
+    attachment = Attachment.objects.filter(pk=attachment_id, owner_type="events.event", owner_id=str(pk)).first()
+    if attachment is None or not any(url in (r.photos or []) for r in shown):
+        raise NotFoundError(_("未找到该照片。"))
+    return attachment
+
+
+def rating_link(token: str) -> tuple[Event, EventRating | None]:
+    """(the case a rating link stands for, the rating already given in its round or None when it can
+    still be rated). An invalid or expired link, or a round reopened without a rating, is refused
+    with the same messages as ``event_rate``."""
+    from .services.flow import RATING_SALT, _rating_max_age
+
+    try:
+        value = signing.TimestampSigner(salt=RATING_SALT).unsign(token or "", max_age=_rating_max_age())
+        pk_s, round_s = value.split(":")
+        pk, round_ = int(pk_s), int(round_s)
+    except signing.SignatureExpired as exc:
+        raise ApplicationError(_("评价链接已过期。"), field="token") from exc
+    except (signing.BadSignature, ValueError) as exc:
+        raise ApplicationError(_("评价链接无效。"), field="token") from exc
+    event = Event.objects.select_related("category").filter(pk=pk).first()
+    if event is None:
+        raise NotFoundError(_("未找到该事件。"))
+    if event.reopen_count == round_ and event.state == EventState.CLOSED:
+        return event, None
+    given = EventRating.objects.filter(event_id=pk, round=round_).order_by("-at", "-id").first()
+    if given is None:
+        raise ApplicationError(_("该评价链接已失效（事件已评价或已重办）。"), field="token")
+    return event, given

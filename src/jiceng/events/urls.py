@@ -23,5 +23,6 @@ urlpatterns = [
     path("report/outline.geojson", views.public_outline, name="outline"),
     path("follow/", views.public_follow, name="follow"),
     path("track/", views.public_track, name="track"),
+    path("track/photo/<str:token>/", views.public_track_photo, name="track-photo"),
     path("rate/", views.public_rate, name="rate"),
 ]

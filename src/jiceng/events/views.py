@@ -35,7 +35,7 @@ from jiceng.core.exports import export_page_url
 from jiceng.core.models import Attachment
 from jiceng.core.ratelimit import enforce
 from jiceng.core.scope import restrict
-from jiceng.core.uploads import attachment_store
+from jiceng.core.uploads import attachment_read, attachment_store
 from jiceng.core.views import add_app_error, page_errors
 from jiceng.people.choices import Role
 from jiceng.people.models import Department
@@ -72,6 +72,10 @@ from .tracking import (
     event_by_number_and_phone,
     event_by_number_for_join,
     event_by_tracking_token,
+    event_photo_by_token,
+    public_outcome,
+    public_steps,
+    rating_link,
     rating_offer,
     tracking_token,
 )
@@ -821,8 +825,9 @@ def public_follow(request):
                 form.add_error("number", exc.message)
             else:
                 rate = rating_offer(event, is_reporter=is_reporter)
-    return render(request, "events/public_follow.html", {"form": form, "event": event, "rate_token": rate},
-                  status=400 if form.errors else 200)
+    return render(request, "events/public_follow.html", {
+        "form": form, "event": event, "rate_token": rate, "steps": public_steps(event) if event else []},
+        status=400 if form.errors else 200)
 
 
 @require_GET
@@ -838,24 +843,53 @@ def public_track(request):
                       status=exc.status)
     return render(request, "events/public_follow.html", {
         "form": FollowForm(), "event": event, "rate_token": rating_offer(event, is_reporter=is_reporter),
-        "joined": request.GET.get("joined") == "1",
+        "steps": public_steps(event), "joined": request.GET.get("joined") == "1",
         "new": request.GET.get("new") == "1",
         "track_url": request.build_absolute_uri(f"{reverse('events:track')}?{urlencode({'t': token})}")})
+
+
+@require_GET
+@limited
+def public_track_photo(request, token: str):
+    """A feedback or closure photo shown on a tracking or rating page: stored photos are otherwise
+    served to logged-in staff only, so the page gives the follower a signed address bound to the
+    case that expires (``tracking.event_photo_by_token``)."""
+    enforce("events.photo.ip", _client_ip(request), limit=settings.JICENG_PUBLIC_RATE_PER_IP, window=60)
+    try:
+        attachment = event_photo_by_token(token)
+    except ApplicationError as exc:
+        raise Http404(exc.message) from exc
+    response = HttpResponse(attachment_read(attachment), content_type=attachment.content_type)
+    response["Cache-Control"] = "private, max-age=300"
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Disposition"] = "inline"
+    return response
 
 
 @require_http_methods(["GET", "POST"])
 @limited
 def public_rate(request):
-    form = RateForm(request.POST or None, initial={"token": request.GET.get("token", "")})
-    event = None
-    if request.method == "POST":
+    """The reporter rates through the link given at closure. The page names the case and shows what
+    was done; a link already used says so, with the rating given, and offers no form."""
+    token = request.POST.get("token") or request.GET.get("token", "")
+    form = RateForm(request.POST or None, initial={"token": token})
+    event, linked, given, link_error = None, None, None, ""
+    if token:
         enforce("events.rate.ip", _client_ip(request), limit=settings.JICENG_PUBLIC_RATE_PER_IP, window=60)
+        try:
+            linked, given = rating_link(token)
+        except ApplicationError as exc:
+            link_error = exc.message
+    if request.method == "POST" and given is None:
         if form.is_valid():
             data = form.cleaned_data
             try:
                 event = services.event_rate(token=data["token"], rating=data["rating"], comment=data["comment"])
             except ApplicationError as exc:
                 form.add_error(None, exc.message)
-    no_token = not (request.POST.get("token") or request.GET.get("token"))
-    return render(request, "events/public_rate.html", {"form": form, "event": event, "no_token": no_token},
-                  status=400 if form.errors else 200)
+    refused = request.method == "POST" and (bool(form.errors) or given is not None)
+    status = 400 if refused else 200
+    return render(request, "events/public_rate.html", {
+        "form": form, "event": event, "no_token": not token, "linked": linked, "given": given,
+        "link_error": link_error, "outcome": public_outcome(linked) if linked is not None and event is None else None},
+        status=status)

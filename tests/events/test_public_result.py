@@ -1,0 +1,165 @@
+"""What a resident sees once the case is handled: the tracking link and the follow page show the
+public steps with the handler's feedback and the feedback and closure photos (through signed
+addresses bound to the case, since stored photos are otherwise served to staff only), never a
+staff member's name or an internal note; the rating link names the case and what was done, and
+once used says so instead of offering the form again."""
+
+from __future__ import annotations
+
+import io
+import re
+from urllib.parse import urlencode
+
+import pytest
+from django.core import signing
+from django.core.cache import cache
+from django.test import Client
+from PIL import Image
+
+from jiceng.core.models import Attachment
+from jiceng.events import services
+from jiceng.events.models import Event
+from jiceng.events.tracking import PHOTO_SALT, tracking_token
+from tests.events.factories import IN_A1_1, PHONE, as_user, report, to_dispatched
+
+FEEDBACK = "已更换楼道灯，灯具型号LED-12W"
+RETURN_REASON = "张主任说这事不归我们管"
+SUPERVISION = "县里王科长督办：周五前办结"
+VERIFY_FAIL = "复查时灯仍不亮，刘晓梅请重新处理"
+
+
+@pytest.fixture(autouse=True)
+def _media(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    cache.clear()
+    yield
+    cache.clear()
+
+
+def jpeg(colour=(30, 120, 200)) -> io.BytesIO:
+    out = io.BytesIO()
+    Image.new("RGB", (40, 30), colour).save(out, "JPEG")
+    out.seek(0)
+    out.name = "photo.jpg"
+    return out
+
+
+def handled_case(world) -> Event:
+    """A resident's case (with the resident's photo) returned once, supervised, handled, failed at
+    verification, handled again and closed — each step through the case page."""
+    answer = Client().post("/events/report/", {
+        "category": "SRHJ-LJDF", "description": "楼道灯不亮", "lng": IN_A1_1["lng"], "lat": IN_A1_1["lat"],
+        "address": "城南路12号", "reporter_name": "张三", "reporter_phone": PHONE, "website": "", "photo": jpeg()})
+    assert answer.status_code == 302
+    ev = Event.objects.get()
+    world.alice.full_name = "刘晓梅"
+    world.alice.save()
+    alice, amy = as_user(world.alice), as_user(world.amy)
+    to_dispatched(world, ev)
+    assert alice.post(f"/events/{ev.pk}/return/", {"note": RETURN_REASON}).status_code == 302
+    ev.refresh_from_db()
+    services.event_dispatch(actor=world.alice, event=ev)
+    services.event_supervise(actor=world.county, event=ev, note=SUPERVISION)
+    for step in ("sign", "start"):
+        assert alice.post(f"/events/{ev.pk}/{step}/", {"note": ""}).status_code == 302
+    assert alice.post(f"/events/{ev.pk}/submit/", {"note": "第一次处理", "photo": jpeg()}).status_code == 302
+    assert amy.post(f"/events/{ev.pk}/verify_fail/", {"note": VERIFY_FAIL}).status_code == 302
+    assert alice.post(f"/events/{ev.pk}/submit/", {"note": FEEDBACK, "photo": jpeg((200, 200, 0))}).status_code == 302
+    assert amy.post(f"/events/{ev.pk}/verify/", {"note": "现场核实", "photo": jpeg((0, 200, 0))}).status_code == 302
+    ev.refresh_from_db()
+    assert ev.state == "closed"
+    return ev
+
+
+def photo_urls(html: str) -> list[str]:
+    return re.findall(r'<img src="(/events/track/photo/[^"]+/)"', html)
+
+
+def test_the_tracking_link_shows_what_was_done_and_nothing_internal(world, clock):
+    ev = handled_case(world)
+    page = Client().get("/events/track/?" + urlencode({"t": tracking_token(ev)}))
+    html = page.content.decode()
+    assert page.status_code == 200 and 'id="ev-steps"' in html
+    assert FEEDBACK in html and "第一次处理" in html
+    for internal in (RETURN_REASON, SUPERVISION, VERIFY_FAIL, "现场核实", "刘晓梅", "amy"):
+        assert internal not in html
+    # the photos of the two feedbacks and of the verification (3), not the resident's own report photo
+    urls = photo_urls(html)
+    stored = {a.purpose: a for a in Attachment.objects.filter(owner_id=str(ev.pk))}
+    assert len(urls) == 3 and len(set(urls)) == 3
+    assert Attachment.objects.filter(owner_id=str(ev.pk)).count() == 4
+    served = [Client().get(u) for u in urls]
+    assert [r.status_code for r in served] == [200, 200, 200]
+    assert {r["Content-Type"] for r in served} == {"image/jpeg"}
+    assert stored["report"].pk.hex not in html and f"/files/{stored['report'].pk}/" not in html
+    # the stored address itself stays closed to anyone without a login
+    assert Client().get(f"/files/{stored['verify'].pk}/").status_code == 404
+
+
+def test_a_photo_address_serves_only_the_cases_feedback_and_closure_photos(world, clock):
+    ev = handled_case(world)
+    own = Attachment.objects.get(owner_id=str(ev.pk), purpose="report")
+    closing = Attachment.objects.get(owner_id=str(ev.pk), purpose="verify")
+    signer = signing.TimestampSigner(salt=PHOTO_SALT)
+    # even correctly signed, the resident's report photo is not one the page may show
+    assert Client().get(f"/events/track/photo/{signer.sign(f'{ev.pk}:{own.pk.hex}')}/").status_code == 404
+    # bound to its case: the closure photo under another case's number is refused
+    other = report(world)
+    assert Client().get(f"/events/track/photo/{signer.sign(f'{other.pk}:{closing.pk.hex}')}/").status_code == 404
+    good = signer.sign(f"{ev.pk}:{closing.pk.hex}")
+    assert Client().get(f"/events/track/photo/{good}/").status_code == 200
+    assert Client().get(f"/events/track/photo/{good[:-1]}x/").status_code == 404
+    # another salt (a tracking token) opens nothing
+    assert Client().get(f"/events/track/photo/{tracking_token(ev)}/").status_code == 404
+
+
+def test_the_photo_address_expires(world, clock):
+    ev = handled_case(world)
+    html = Client().get("/events/track/?" + urlencode({"t": tracking_token(ev)})).content.decode()
+    url = photo_urls(html)[-1]
+    clock.shift(2 * 3600 - 5)
+    assert Client().get(url).status_code == 200
+    clock.shift(10)
+    assert Client().get(url).status_code == 404
+
+
+def test_the_follow_page_shows_the_same_feedback(world, clock):
+    ev = handled_case(world)
+    html = Client().post("/events/follow/", {"number": ev.number, "phone": PHONE}).content.decode()
+    assert FEEDBACK in html and len(photo_urls(html)) == 3
+    assert RETURN_REASON not in html and SUPERVISION not in html and "刘晓梅" not in html
+
+
+def test_the_rating_page_names_the_case_and_what_was_done(world, clock):
+    ev = handled_case(world)
+    token = services.rating_token(ev)
+    page = Client().get("/events/rate/?" + urlencode({"token": token}))
+    html = page.content.decode()
+    assert page.status_code == 200 and 'id="ev-rate-case"' in html
+    assert ev.number in html and ev.title in html and FEEDBACK in html
+    assert "第一次处理" not in html  # what was done in the end: the latest feedback
+    assert len(photo_urls(html)) == 2  # that feedback's photo and the closure photo
+    assert 'name="rating"' in html and VERIFY_FAIL not in html and "刘晓梅" not in html
+
+
+def test_a_used_rating_link_says_so_with_the_rating_and_offers_no_form(world, clock):
+    ev = handled_case(world)
+    token = services.rating_token(ev)
+    assert Client().post("/events/rate/", {"token": token, "rating": "basic", "comment": ""}).status_code == 200
+    again = Client().get("/events/rate/?" + urlencode({"token": token}))
+    html = again.content.decode()
+    assert again.status_code == 200 and 'id="ev-already-rated"' in html
+    assert "该事件已评价：基本满意" in html and ev.number in html
+    assert 'name="rating"' not in html and "<form method=\"post\" class=\"card\">" not in html
+    # a second submission changes nothing and shows the same
+    twice = Client().post("/events/rate/", {"token": token, "rating": "unsatisfied", "comment": "其实不亮"})
+    assert twice.status_code == 400 and 'id="ev-already-rated"' in twice.content.decode()
+    ev.refresh_from_db()
+    assert ev.rating == "basic" and ev.state == "rated" and ev.ratings.count() == 1
+
+
+def test_a_bad_rating_link_says_so_on_opening(world, clock):
+    page = Client().get("/events/rate/?token=nonsense")
+    html = page.content.decode()
+    assert page.status_code == 200 and 'id="ev-rate-link-error"' in html and "评价链接无效" in html
+    assert 'name="rating"' not in html
