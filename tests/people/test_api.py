@@ -131,7 +131,8 @@ def test_the_database_holds_ciphertext_not_the_id_number(county, people):
 def test_reveal_returns_full_values_and_is_audited(county, people, api_as):
     response = post(api_as(county.alice), f"{RES}/{people['zhang'].pk}/reveal", {"fields": ["id_number", "tags"]})
     assert response.status_code == 200
-    assert response.json() == {"id_number": ALICE_ID, "phone": None, "address": None, "tags": ["独居老人"]}
+    assert response.json() == {"id_number": ALICE_ID, "phone": None, "address": None, "tags": ["独居老人"],
+                               "birth_date": None, "house": None}
     entry = AuditLog.objects.filter(action="personal_info.reveal").get()
     assert (entry.actor_id, entry.object_id, entry.changes) == (
         county.alice.pk, str(people["zhang"].pk), {"fields": ["id_number", "tags"]})

@@ -1,7 +1,10 @@
 """Writes to people: residents, grid workers, accounts. Bad input names the field; writes outside
 the actor's scope are refused; personal values are revealed only to permitted roles in scope."""
 
+from datetime import date
+
 import pytest
+import time_machine
 
 from jiceng.core.errors import ApplicationError, NotFoundError, PermissionDeniedError
 from jiceng.core.models import AuditLog
@@ -175,15 +178,18 @@ def test_grid_worker_keeps_residents_of_own_grid_only(county):
 def test_masked_values_hide_the_middle(county):
     resident = resident_create(actor=county.alice, name="张三", grid=county.a1_1, id_number=ID_NUMBER, phone=PHONE,
                                address="福建省南平市松溪县松源街道1号", tags=["低保"])
-    assert masked(resident) == {"id_number": "3507**********0012", "phone": "138****5678",
-                                "address": "福建省南平市****", "tags": "1 项（已隐藏）"}
+    with time_machine.travel(date(2026, 1, 1), tick=False):  # born 1980-01-01: 46 that very day
+        shown = masked(resident)
+    assert shown == {"id_number": "3507**********0012", "phone": "138****5678",
+                     "address": "福建省南平市****", "tags": "1 项（已隐藏）", "age": 46, "house": ""}
 
 
 def test_reveal_by_staff_in_scope_returns_the_values(county):
     resident = resident_create(actor=county.alice, name="张三", grid=county.a1_1, id_number=ID_NUMBER, phone=PHONE,
                                address="松源街道1号", tags=["低保"])
     assert personal_info_reveal(actor=county.alice, person=resident) == {
-        "id_number": ID_NUMBER, "phone": PHONE, "address": "松源街道1号", "tags": ["低保"]}
+        "id_number": ID_NUMBER, "phone": PHONE, "address": "松源街道1号", "tags": ["低保"],
+        "birth_date": date(1980, 1, 1), "house": ""}
     assert personal_info_reveal(actor=county.county_staff, person=resident, fields=["phone"]) == {"phone": PHONE}
 
 

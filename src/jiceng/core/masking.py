@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from django.utils.translation import gettext as _
 
 
@@ -38,6 +40,22 @@ def mask_address(value: str | None, keep: int = 6) -> str:
     if len(value) <= keep:
         return value[:2] + "****"
     return value[:keep] + "****"
+
+
+def mask_house(building: str | None) -> str:
+    """A dwelling down to its building (教师雅居1栋****): where to call, not which door — the room
+    with the name would make the masked address pointless."""
+    if not building:
+        return ""
+    return building + "****"
+
+
+def age_on(birth: date | None, today: date) -> int | None:
+    """What a masked view shows of a birth date: the age in completed years (周岁). The birth date is
+    eight of the ten digits a masked ID number hides; the age leaves its day and month hidden."""
+    if birth is None:
+        return None
+    return today.year - birth.year - ((today.month, today.day) < (birth.month, birth.day))
 
 
 def mask_tags(values: list[str] | None) -> str:

@@ -2,7 +2,8 @@
 
 Lists use the same filters as the pages (``selectors.resident_filter`` / ``worker_filter``) on a
 queryset already narrowed to the caller's scope. Responses carry masked ID numbers, phones,
-addresses and tags; the full values come only from the audited ``reveal`` endpoints.
+addresses and tags, a resident's age instead of the birth date and the house down to its building
+(``services.masked``, as the pages); the full values come only from the audited ``reveal`` endpoints.
 """
 
 from __future__ import annotations
@@ -11,7 +12,6 @@ from datetime import date
 from typing import Annotated, Literal
 
 from django.db import IntegrityError
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 from ninja import Field, File, Query, Router, Schema, Status
@@ -65,13 +65,14 @@ class ResidentOut(Schema):
     id: int
     name: str
     gender: str = Field(..., description="M 男，F 女，空为未知")
-    age: int | None = Field(..., description="周岁（由身份证号推算）")
+    age: int | None = Field(..., description="周岁（由身份证号推算；出生日期脱敏，只显示周岁）")
     id_number: str = Field(..., description="身份证号（脱敏）")
     phone: str = Field(..., description="手机号（脱敏）")
     address: str = Field(..., description="住址（脱敏）")
     tags: str = Field(..., description="关爱标签（脱敏，只显示项数）")
     grid: RegionRef
     house_id: int | None
+    house: str = Field(..., description="房屋（脱敏，只显示到楼栋，房号隐藏；未关联时为空）")
     residence_type: str
     residence_type_label: str
     political_status: str
@@ -125,12 +126,13 @@ class ResidentPatch(Schema):
     tags: list[Tag] = Field(None, max_length=MAX_TAGS)  # type: ignore[valid-type]
 
 
-PersonalField = Literal["id_number", "phone", "address", "tags"]
+PersonalField = Literal["id_number", "phone", "address", "tags", "birth_date", "house"]
 
 
 class RevealIn(Schema):
     fields: list[PersonalField] = Field(
-        default_factory=list, max_length=4, description="要查看的字段；为空则全部（网格员无住址、标签）")
+        default_factory=list, max_length=6,
+        description="要查看的字段；为空则全部（网格员无住址、标签、出生日期、房屋）")
 
 
 class RevealOut(Schema):
@@ -138,22 +140,18 @@ class RevealOut(Schema):
     phone: str | None = Field(None, description="完整手机号")
     address: str | None = Field(None, description="完整住址")
     tags: list[str] | None = Field(None, description="关爱标签")
-
-
-def _age(birth: date | None) -> int | None:
-    if birth is None:
-        return None
-    today = timezone.localdate()
-    return today.year - birth.year - ((today.month, today.day) < (birth.month, birth.day))
+    birth_date: date | None = Field(None, description="出生日期")
+    house: str | None = Field(None, description="完整房屋（楼栋、单元、房号；未关联时为空）")
 
 
 def resident_out(r: Resident) -> dict:
-    """Built field by field from the masked values: plaintext personal data never reaches a response."""
+    """Built field by field from the masked values (``services.masked``, as the pages show them):
+    plaintext personal data never reaches a response."""
     m = services.masked(r)
     return {
-        "id": r.pk, "name": r.name, "gender": r.gender, "age": _age(r.birth_date),
+        "id": r.pk, "name": r.name, "gender": r.gender, "age": m["age"],
         "id_number": m["id_number"], "phone": m["phone"], "address": m["address"], "tags": m["tags"],
-        "grid": region_ref(r.grid), "house_id": r.house_id,
+        "grid": region_ref(r.grid), "house_id": r.house_id, "house": m["house"],
         "residence_type": r.residence_type, "residence_type_label": r.get_residence_type_display(),
         "political_status": r.political_status, "political_status_label": r.get_political_status_display(),
         "is_volunteer": r.is_volunteer, "created_at": r.created_at.isoformat(), "updated_at": r.updated_at.isoformat(),
@@ -270,7 +268,7 @@ def resident_update(request, id: ObjectId, payload: ResidentPatch):  # type: ign
 
 @router.post("/residents/{id}/reveal", response={200: RevealOut, READ_ERRORS: Error},
              summary="查看居民完整个人信息",
-             description="返回未脱敏的身份证号、手机号、住址、关爱标签（可只选部分字段）。"
+             description="返回未脱敏的身份证号、手机号、住址、关爱标签、出生日期、房屋（可只选部分字段）。"
                          "仅区县、街道、社区工作人员和网格员可查看本范围内的居民；每次查看都记入审计日志。")
 def resident_reveal(request, id: ObjectId, payload: RevealIn | None = None):  # type: ignore[valid-type]
     resident = selectors.resident_get(actor=request.auth, pk=id)

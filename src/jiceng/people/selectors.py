@@ -17,7 +17,8 @@ from .models import GridWorker, Resident
 
 
 def resident_visible(actor) -> QuerySet[Resident]:
-    return restrict(Resident.objects.select_related("grid"), actor)
+    # the house's building is part of every masked resident (``services.masked``)
+    return restrict(Resident.objects.select_related("grid", "house__unit__building"), actor)
 
 
 def worker_visible(actor) -> QuerySet[GridWorker]:

@@ -8,12 +8,13 @@ from typing import Any
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from jiceng.core.audit import audit_record, diff, snapshot
 from jiceng.core.crypto import blind_index, blind_tokens
 from jiceng.core.errors import ApplicationError, PermissionDeniedError, validation_error_to_app_error
-from jiceng.core.masking import mask_address, mask_id_number, mask_phone
+from jiceng.core.masking import age_on, mask_address, mask_house, mask_id_number, mask_phone, mask_tags
 from jiceng.core.scope import in_scope
 from jiceng.core.validators import birth_date_from_id, gender_from_id, id_number_error, phone_error
 from jiceng.regions.choices import GRID_LEVELS, RegionLevel
@@ -296,12 +297,14 @@ def can_reveal(actor) -> bool:
     return _is_active_staff(actor) and actor.role in REVEAL_ROLES
 
 
-PERSONAL_FIELDS = ("id_number", "phone", "address", "tags")
+# What a reveal shows in full; a grid worker has no address, tags, birth date or house.
+PERSONAL_FIELDS = ("id_number", "phone", "address", "tags", "birth_date", "house")
 
 
 @transaction.atomic
 def personal_info_reveal(*, actor, person: Resident | GridWorker, fields: list[str] | None = None) -> dict:
-    """Return the unmasked values for a permitted actor; every reveal is audited."""
+    """Return the unmasked values for a permitted actor (the house as its full label); every reveal
+    is audited."""
     if not can_reveal(actor):
         raise PermissionDeniedError(_("您的角色无权查看完整个人信息。"))
     if not in_scope(person, actor):
@@ -314,14 +317,22 @@ def personal_info_reveal(*, actor, person: Resident | GridWorker, fields: list[s
     if bad:
         raise ApplicationError(_("不能查看字段：%(fields)s") % {"fields": ', '.join(bad)}, field="fields")
     audit_record(actor=actor, action="personal_info.reveal", obj=person, changes={"fields": fields})
-    return {f: getattr(person, f) for f in fields}
+    values = {f: getattr(person, f) for f in fields}
+    if "house" in values:
+        values["house"] = str(values["house"]) if values["house"] is not None else ""
+    return values
 
 
 def masked(person: Resident | GridWorker) -> dict:
+    """What screens and API responses show until a reveal: a resident's age instead of the birth date
+    and the house down to its building, so that with the masked ID number (first and last four
+    digits) neither the ID nor the door can be worked out. Pages and the API both take this."""
     out = {"id_number": mask_id_number(person.id_number), "phone": mask_phone(person.phone)}
     if isinstance(person, Resident):
         out["address"] = mask_address(person.address)
-        out["tags"] = _("%(count)s 项（已隐藏）") % {"count": len(person.tags)} if person.tags else ""
+        out["tags"] = mask_tags(person.tags)
+        out["age"] = age_on(person.birth_date, timezone.localdate())
+        out["house"] = mask_house(person.house.unit.building.name if person.house_id else "")
     return out
 
 
