@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from jiceng.assessment import formula, services
+from jiceng.assessment import formula, selectors, services
 from jiceng.core.errors import ApplicationError
 from tests.assessment.helpers import close_compute_publish, period, raters
 
@@ -69,4 +69,4 @@ def test_scheme_formula_drives_the_total(county):
     # a = 80/100 → 80 (percent), b = 25/50 → 50; 80 × 0.5 + 50/80 × 10 = 40 + 6.25 = 46.25 → round(…, 1) = 46.3
     result = p.results.get()
     assert str(result.total) == "46.30"
-    assert "按公式 round(a * 0.5 + safe_div(b, a, 0) * 10, 1) = 46.3" in result.detail["numbers"]["lines"]
+    assert "按公式 round(a * 0.5 + safe_div(b, a, 0) * 10, 1) = 46.3" in selectors.result_explain(m, result)["lines"]

@@ -2,7 +2,8 @@
 
 ``version_config`` turns a scheme version into a dict; ``gather_inputs`` reads a period's records
 into one dict per subject; ``subject_total`` computes one subject's numbers and the arithmetic as
-text lines; ``rank_and_grade`` ranks a peer group and assigns grade bands with quotas. A result
+steps (a kind and its numbers, put into words in the reader's language by ``explanation.step_lines``);
+``rank_and_grade`` ranks a peer group and assigns grade bands with quotas. A result
 stores its config and inputs, so re-running ``subject_total`` on them reproduces its numbers.
 """
 
@@ -149,14 +150,15 @@ def ballot_points(questionnaire: dict, answers: dict) -> Decimal:
 
 
 def subject_total(config: dict, inputs: dict) -> dict:
-    """Everything about one subject's score, with the arithmetic as lines of text."""
+    """Everything about one subject's score, with the arithmetic as steps: plain data (a kind, names as
+    entered, numbers as shown), so that a stored result reads in whatever language its reader uses."""
     max_total = D(config["max_total"])
     indicators = config["indicators"]
     children: dict[str | None, list[dict]] = defaultdict(list)
     for ind in indicators:
         children[ind["parent_id"]].append(ind)
     groups_by_id = {g["id"]: g for g in config["groups"]}
-    lines: list[str] = []
+    steps: list[dict] = []
     values: dict[str, Decimal] = {}
     details: dict[str, dict] = {}
 
@@ -178,14 +180,14 @@ def subject_total(config: dict, inputs: dict) -> dict:
             ratio = min(max(value / target, ZERO), Decimal(1))
             raw = ratio * D(ind["max_points"])
             detail.update(value=fmt(value), target=fmt(target), explanation=(auto or {}).get("explanation", {}))
-            lines.append(f"{ind['name']}：自动值 {fmt(value)} ÷ {fmt(target)}（封顶 1）× {fmt(D(ind['max_points']))}"
-                         f" = {fmt(raw)}")
+            steps.append({"kind": "auto", "name": ind["name"], "value": fmt(value), "target": fmt(target),
+                          "points": fmt(D(ind["max_points"])), "result": fmt(raw)})
         else:
             entries = inputs.get("adjustments", {}).get(ind["id"], [])
             raw = sum((D(e["points"]) for e in entries), ZERO)
             detail["inputs"] = entries
         if ind["cap"] is not None and raw > D(ind["cap"]):
-            lines.append(f"{ind['name']}：{fmt(raw)} 超过上限 {fmt(D(ind['cap']))}，按 {fmt(D(ind['cap']))} 计")
+            steps.append({"kind": "cap", "name": ind["name"], "value": fmt(raw), "cap": fmt(D(ind["cap"]))})
             raw = D(ind["cap"])
         values[ind["code"]] = raw
         detail["value"] = fmt(raw)
@@ -203,33 +205,31 @@ def subject_total(config: dict, inputs: dict) -> dict:
             parts = [(r["code"], node_value(r)) for r in roots if r["group_id"] == group["id"]]
             raw = sum((v for _, v in parts), ZERO)
             row["indicators"] = [c for c, _ in parts]
-            lines.append(f"{group['name']}：" + " + ".join(fmt(v) for _, v in parts) + f" = {fmt(raw)}"
-                         if parts else f"{group['name']}：无指标 = 0")
+            steps.append({"kind": "sum", "name": group["name"], "parts": [fmt(v) for _, v in parts],
+                          "result": fmt(raw)} if parts else {"kind": "no_indicators", "name": group["name"]})
         elif group["kind"] == GroupKind.QUESTIONNAIRE:
             ballots = inputs.get("ballots", {}).get(group["id"], [])
             totals = [ballot_points(group["questionnaire"], b["answers"]) for b in ballots]
             raw, kept, dropped = trimmed_mean(totals, group["drop_extremes"])
             row.update(ballots=sorted(fmt(t) for t in totals), kept=[fmt(v) for v in kept],
                        dropped=[fmt(v) for v in dropped], count=len(totals))
-            lines.append(f"{group['name']}：{len(totals)} 份问卷" +
-                         (f"，去掉 {'、'.join(fmt(v) for v in dropped)}" if dropped else "") +
-                         f"，平均 {fmt(raw)}")
+            steps.append({"kind": "ballots", "name": group["name"], "count": len(totals),
+                          "dropped": [fmt(v) for v in dropped], "mean": fmt(raw)})
         else:
             given = inputs.get("scores", {}).get(group["id"], [])
             raw, kept, dropped = trimmed_mean([D(s["points"]) for s in given], group["drop_extremes"])
             row.update(inputs=given, kept=[fmt(v) for v in kept], dropped=[fmt(v) for v in dropped],
                        count=len(given))
-            lines.append(f"{group['name']}：{len(given)} 个评分" +
-                         (f"，去掉 {'、'.join(fmt(v) for v in dropped)}" if dropped else "") +
-                         f"，平均 {fmt(raw)}")
+            steps.append({"kind": "scores", "name": group["name"], "count": len(given),
+                          "dropped": [fmt(v) for v in dropped], "mean": fmt(raw)})
         raw = min(raw, gmax)
         normalised = raw / gmax
         contribution = D(group["weight"]) / HUNDRED * normalised * max_total
         base += contribution
         values[group["code"]] = normalised * HUNDRED
         row.update(raw=fmt(raw), normalised=fmt(normalised * HUNDRED), contribution=fmt(contribution))
-        lines.append(f"{group['name']}：{fmt(raw)} ÷ {fmt(gmax)} × {fmt(D(group['weight']))}% × {fmt(max_total)}"
-                     f" = {fmt(contribution)}")
+        steps.append({"kind": "weighted", "name": group["name"], "raw": fmt(raw), "max": fmt(gmax),
+                      "weight": fmt(D(group["weight"])), "max_total": fmt(max_total), "result": fmt(contribution)})
         group_rows.append(row)
 
     bonus = deduction = ZERO
@@ -246,30 +246,31 @@ def subject_total(config: dict, inputs: dict) -> dict:
     routine = inputs.get("routine", [])
     routine_avg = (sum((D(r["total"]) for r in routine), ZERO) / len(routine)) if routine else ZERO
     values.update(bonus=bonus, deduction=deduction, base=base, routine_avg=routine_avg, max_total=max_total)
-    lines.append(f"加权合计 = {fmt(base)}；加分 {fmt(bonus)}；减分 {fmt(deduction)}")
+    steps.append({"kind": "subtotals", "base": fmt(base), "bonus": fmt(bonus), "deduction": fmt(deduction)})
     if config["formula"]:
         total = formula_mod.formula_evaluate(config["formula"], values)
-        lines.append(f"按公式 {config['formula']} = {fmt(total)}")
+        steps.append({"kind": "formula", "formula": config["formula"], "result": fmt(total)})
     else:
         total = base + bonus - deduction
-        lines.append(f"{fmt(base)} + {fmt(bonus)} − {fmt(deduction)} = {fmt(total)}")
+        steps.append({"kind": "add", "base": fmt(base), "bonus": fmt(bonus), "deduction": fmt(deduction),
+                      "result": fmt(total)})
         rw = D(config["routine_weight"])
         if rw and routine:
             annual = total
             total = (HUNDRED - rw) / HUNDRED * annual + rw / HUNDRED * routine_avg
-            lines.append(f"年度折算：{fmt(annual)} × {fmt(HUNDRED - rw)}% + 平时平均 {fmt(routine_avg)} × {fmt(rw)}%"
-                         f" = {fmt(total)}")
+            steps.append({"kind": "annual", "annual": fmt(annual), "annual_weight": fmt(HUNDRED - rw),
+                          "routine": fmt(routine_avg), "routine_weight": fmt(rw), "result": fmt(total)})
     unclipped = total
     if config["clip"]:
         total = min(max(total, ZERO), max_total)
         if total != unclipped:
-            lines.append(f"限制在 0 至 {fmt(max_total)}：{fmt(unclipped)} → {fmt(total)}")
+            steps.append({"kind": "clip", "max": fmt(max_total), "value": fmt(unclipped), "result": fmt(total)})
     total = q2(total)
-    lines.append(f"总分 = {format(total, 'f')}")
+    steps.append({"kind": "total", "total": format(total, "f")})
     return {
         "total": format(total, "f"), "unclipped": fmt(unclipped), "base": fmt(base), "bonus": fmt(bonus),
         "deduction": fmt(deduction), "routine_avg": fmt(routine_avg), "routine": routine,
-        "groups": group_rows, "indicators": details, "lines": lines,
+        "groups": group_rows, "indicators": details, "steps": steps,
     }
 
 

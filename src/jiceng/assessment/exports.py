@@ -4,6 +4,8 @@ through a short-lived link bound to the user who made it (core.exports)."""
 
 from __future__ import annotations
 
+from django.utils import translation
+
 from jiceng.core.excel import Column, build_workbook
 from jiceng.core.exports import export_create
 from jiceng.core.models import ExportFile
@@ -11,6 +13,7 @@ from jiceng.core.models import ExportFile
 from . import selectors
 from .choices import FlagKind, IndicatorKind
 from .compute import D, fmt, signed
+from .explanation import step_lines
 from .models import AssessmentPeriod, AssessmentResult
 
 FLAG_LABELS = dict(FlagKind.choices)
@@ -53,7 +56,10 @@ def score_sheet_rows(explained: dict) -> list[list]:
     rows += [["加权合计", "", explained["base"], ""], ["加分", "", explained["bonus"], ""],
              ["减分", "", explained["deduction"], ""], ["总分", "", explained["total"], ""],
              ["等次", explained["grade"], "", explained["grade_text"]], ["名次", explained["rank_text"], "", ""]]
-    rows += [["算式", line, "", ""] for line in explained["lines"]]
+    steps = explained["steps"]
+    with translation.override(None):  # the sheet is written in Chinese, whatever the reader's language
+        lines = step_lines(steps) if steps is not None else explained["lines"]
+    rows += [["算式", line, "", ""] for line in lines]
     return rows
 
 

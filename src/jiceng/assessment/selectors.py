@@ -15,6 +15,7 @@ from jiceng.core.scope import restrict
 
 from . import workflow
 from .compute import band_grade, competition_ranks, subject_total
+from .explanation import explanation_steps, step_lines
 from .models import AssessmentPeriod, AssessmentResult, AssessmentScheme, RaterAssignment, ResultFlag
 
 
@@ -72,8 +73,9 @@ def _strip_raters(inputs: dict, anonymous_groups: set[str], all_groups: bool, gr
 
 def result_explain(actor, result: AssessmentResult) -> dict:
     """Everything behind one score: each indicator's inputs, group subtotals and weights, bonuses,
-    deductions, the arithmetic as lines, the grade band and the rank — and a recomputation from
-    the stored records showing the same numbers."""
+    deductions, the arithmetic as steps and as lines in the reader's language (``steps`` None: a
+    result stored before steps whose Chinese lines are shown as stored), the grade band and the
+    rank — and a recomputation from the stored records showing the same numbers."""
     result = AssessmentResult.objects.select_related("period__scheme__region", "subject").get(pk=result.pk)
     may, as_manager = _can_view(actor, result)
     if not may:
@@ -96,6 +98,7 @@ def result_explain(actor, result: AssessmentResult) -> dict:
         ind["cap"] = stored.get("cap")  # a bonus or deduction is read against its cap, not its points
         if "inputs" in ind and ind["kind"] == "manual":
             ind["inputs"] = inputs.get("indicator_scores", {}).get(iid, [])
+    steps = explanation_steps(numbers, again)
     bands = sorted(config_bands(result), key=lambda b: Decimal(b["min"]), reverse=True)
     by_score = band_grade(bands, result.total) if bands else ""
     if not bands:
@@ -115,7 +118,8 @@ def result_explain(actor, result: AssessmentResult) -> dict:
         "rank_text": _("第 %(rank)s 名（共 %(of)s 名）") % {"rank": result.rank, "of": result.rank_of},
         "grade_bands": bands, "grade_text": grade_text, "groups": numbers["groups"], "indicators": numbers["indicators"],
         "bonus": numbers["bonus"], "deduction": numbers["deduction"], "base": numbers["base"],
-        "routine": numbers["routine"], "lines": numbers["lines"],
+        "routine": numbers["routine"], "steps": steps,
+        "lines": step_lines(steps) if steps is not None else numbers["lines"],
         "recomputed_total": again["total"], "verified": again["total"] == format(result.total, "f"),
         "group_codes": list(code_of.values()),
     }

@@ -4,7 +4,7 @@ Thin: parse, call, render."""
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -208,9 +208,17 @@ def _short(value) -> str:
         return str(value)
 
 
+def _rate(value) -> str:
+    """得分率 as the site shows a rate (办结率 on the numbers page): one decimal and a per-cent sign.
+    The result (and the API) keep the four decimals of the arithmetic."""
+    return f"{Decimal(str(value)).quantize(Decimal('0.1'), rounding=ROUND_HALF_UP)}%"
+
+
 def _explained(request: HttpRequest, pk: int) -> tuple:
     result = selectors.result_get(request.user, pk)
     explained = selectors.result_explain(request.user, result)
+    for group in explained["groups"]:
+        group["rate"] = _rate(group["normalised"])
     rows = [*explained["groups"], *explained["indicators"].values()]
     for row in rows:
         for key in ("weight", "max_points"):
