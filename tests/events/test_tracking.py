@@ -175,3 +175,59 @@ def test_a_bad_join_is_a_form_error_and_records_nothing(world, clock):
     unknown = Client().post("/events/report/join/", {"number": "20250303" + "9" * 7, "phone": OTHER_PHONE})
     assert unknown.status_code == 400 and "未找到该案件编号" in unknown.content.decode()
     assert not ev.supporters.exists()
+
+
+SPELLINGS = ("13800138000", "138 0013 8000", "138-0013-8000", "+8613800138000", "+86 138 0013 8000",
+             "+86-138-0013-8000", "0086 13800138000", "008613800138000", "8613800138000", "(138)0013.8000",
+             "138－0013－8000")
+
+
+def spaced(number: str) -> str:
+    """A case number as pasted from a message: spaces around it and inside it."""
+    return f"  {number[:4]} {number[4:8]} {number[8:12]}\t{number[12:]} "
+
+
+@pytest.mark.parametrize("phone", SPELLINGS)
+def test_the_follow_page_takes_the_phone_and_number_as_people_type_them(world, clock, phone):
+    ev = report(world)
+    page = Client().post("/events/follow/", {"number": spaced(ev.number), "phone": phone})
+    html = page.content.decode()
+    assert page.status_code == 200, html[-3000:]
+    assert 'id="ev-status"' in html and ev.number in html and "待受理" in html
+
+
+@pytest.mark.parametrize("phone", ["+86 139 0013 8000", "138-0013-800", "+87 13800138000", "86 13800138001"])
+def test_another_phone_in_any_spelling_is_still_not_found(world, clock, phone):
+    ev = report(world)
+    page = Client().post("/events/follow/", {"number": spaced(ev.number), "phone": phone})
+    assert page.status_code == 400 and 'id="ev-status"' not in page.content.decode()
+
+
+def test_the_api_follow_matches_the_phone_the_same_way(world, clock):
+    ev = report(world)
+    for phone in ("138-0013-8000", "+86 13800138000", "0086-138-0013-8000"):
+        answer = post(f"{API}/public/follow", {"number": ev.number, "phone": phone})
+        assert answer.status_code == 200 and answer.json()["number"] == ev.number
+
+
+def test_a_phone_typed_with_a_country_code_is_stored_as_its_eleven_digits(world, clock):
+    from tests.events.factories import IN_A1_1
+
+    page = Client().post("/events/report/", {"category": "SRHJ-LJDF", "description": "路灯不亮", "website": "",
+                                             "reporter_phone": "+86 138-0013-8000", **IN_A1_1})
+    assert page.status_code == 302
+    ev = Event.objects.get()
+    assert ev.reporter_phone == PHONE
+    # the reporter is matched in any spelling, also when saying "me too" on their own case
+    with pytest.raises(ApplicationError, match="上报人"):
+        services.event_join(event=ev, phone="0086 13800138000")
+    joined = services.event_join(event=ev, phone="139-0013-9000")
+    assert joined.phone == OTHER_PHONE
+    assert services.event_join(event=ev, phone="+86 139 0013 9000").pk == joined.pk  # once per phone
+
+
+def test_a_spaced_number_is_found_for_me_too(world, clock):
+    ev = report(world)
+    page = Client().post("/events/report/join/", {"number": spaced(ev.number), "phone": "+86 139-0013-9000"})
+    assert page.status_code == 302 and page["Location"].startswith("/events/track/?t=")
+    assert ev.supporters.get().phone == OTHER_PHONE

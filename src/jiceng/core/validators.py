@@ -47,6 +47,19 @@ def gender_from_id(value: str) -> str:
     return "M" if int(value[16]) % 2 == 1 else "F"
 
 
+_PHONE_SEPARATORS = re.compile(r"[\s\-.()（）－]")
+_PHONE_PREFIXED = re.compile(r"(?:\+86|0086|86)?(1[3-9]\d{9})")
+
+
+def phone_normalise(value: str) -> str:
+    """A mainland mobile number as people type it — "138 1234 5678", "138-1234-5678",
+    "+86 138…", "0086…" — as its 11 digits, so that it is stored, hashed and matched one way;
+    anything else comes back only without those separators."""
+    bare = _PHONE_SEPARATORS.sub("", value or "")
+    found = _PHONE_PREFIXED.fullmatch(bare)
+    return found.group(1) if found else bare
+
+
 def phone_error(value: str) -> str | None:
     if not _PHONE_RE.match(value.strip()):
         return _("手机号须为11位大陆手机号码。")

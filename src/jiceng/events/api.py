@@ -47,6 +47,7 @@ from jiceng.core.errors import ApplicationError, NotFoundError
 from jiceng.core.exports import export_out
 from jiceng.core.ratelimit import enforce
 from jiceng.core.uploads import attachment_store
+from jiceng.core.validators import phone_normalise
 from jiceng.people.models import Department
 from jiceng.regions.models import Region
 
@@ -422,7 +423,7 @@ def _unit(actor, data: UnitIn | None) -> Unit | None:
 
 def phone_key(phone: str) -> str:
     """The rate-limit key of a phone: hashed (no raw number in the cache, no odd characters)."""
-    return hashlib.sha256(phone.strip().encode("utf-8", "replace")).hexdigest()[:24]
+    return hashlib.sha256(phone_normalise(phone).encode("utf-8", "replace")).hexdigest()[:24]
 
 
 def _client_ip(request) -> str:

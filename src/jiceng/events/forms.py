@@ -8,15 +8,38 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from jiceng.core.uploads import PhotoField
+from jiceng.core.validators import phone_normalise
 from jiceng.regions.choices import RegionLevel
 from jiceng.regions.models import Region
 
 from .choices import Channel, EventState, Rating, UnitKind
 from .selectors import category_options
-from .tracking import NUMBER_PATTERN
+from .tracking import NUMBER_PATTERN, number_normalise
 from .units import Unit
 
 PHOTO_HELP = _("可选，JPG/PNG，系统会去除照片中的位置信息。")
+
+
+class CaseNumberField(forms.RegexField):
+    """A case number as pasted: spaces around or inside it are dropped before it is checked."""
+
+    def __init__(self, **kwargs):
+        super().__init__(regex=NUMBER_PATTERN, max_length=40, **kwargs)
+
+    def to_python(self, value):
+        return number_normalise(super().to_python(value))
+
+
+class PhoneField(forms.CharField):
+    """A phone as typed ("138-1234-5678", "+86 138 1234 5678", "0086…"): its 11 digits, the way the
+    reporter's phone is stored and matched (``core.validators.phone_normalise``)."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("widget", forms.TextInput(attrs={"autocomplete": "tel", "inputmode": "tel"}))
+        super().__init__(max_length=30, **kwargs)
+
+    def to_python(self, value):
+        return phone_normalise(super().to_python(value))
 
 
 def _categories():
@@ -40,7 +63,7 @@ class ReportForm(forms.Form):
 
 class PublicReportForm(ReportForm):
     reporter_name = forms.CharField(label=_("姓名（可不填）"), max_length=50, required=False)
-    reporter_phone = forms.CharField(label=_("联系电话"), max_length=20)
+    reporter_phone = PhoneField(label=_("联系电话"))
     website = forms.CharField(label=_("请留空"), max_length=200, required=False)  # honeypot
 
 
@@ -51,20 +74,17 @@ class NearbyForm(forms.Form):
 
 
 class JoinForm(forms.Form):
-    number = forms.RegexField(label=_("案件编号"), regex=NUMBER_PATTERN, max_length=20,
-                              error_messages={"required": _("请选择是哪一件。"), "invalid": _("案件编号无效。")})
+    number = CaseNumberField(label=_("案件编号"),
+                             error_messages={"required": _("请选择是哪一件。"), "invalid": _("案件编号无效。")})
     name = forms.CharField(label=_("姓名（可不填）"), max_length=50, required=False)
-    phone = forms.CharField(label=_("联系电话"), max_length=20,
-                            widget=forms.TextInput(attrs={"autocomplete": "tel", "inputmode": "tel"}))
+    phone = PhoneField(label=_("联系电话"))
     note = forms.CharField(label=_("补充说明（可不填）"), max_length=500, required=False,
                            widget=forms.Textarea(attrs={"rows": 2}))
 
 
 class FollowForm(forms.Form):
-    number = forms.RegexField(label=_("案件编号"), regex=NUMBER_PATTERN, max_length=20,
-                              error_messages={"invalid": _("案件编号为 15 位以上的数字。")})
-    phone = forms.CharField(label=_("上报时留的电话"), max_length=20,
-                            widget=forms.TextInput(attrs={"autocomplete": "tel", "inputmode": "tel"}))
+    number = CaseNumberField(label=_("案件编号"), error_messages={"invalid": _("案件编号为 15 位以上的数字。")})
+    phone = PhoneField(label=_("上报时留的电话"))
 
 
 class RateForm(forms.Form):
@@ -127,8 +147,7 @@ class WhistleForm(forms.Form):
 class MergeForm(forms.Form):
     """合并: the number of the master case (one of the nearby cases offered, or any the actor sees)."""
 
-    master = forms.RegexField(label=_("主事件编号"), regex=NUMBER_PATTERN, max_length=20,
-                              error_messages={"invalid": _("案件编号为 15 位以上的数字。")})
+    master = CaseNumberField(label=_("主事件编号"), error_messages={"invalid": _("案件编号为 15 位以上的数字。")})
     note = forms.CharField(label=_("意见"), max_length=1000, required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
     def __init__(self, *args, masters, **kwargs):

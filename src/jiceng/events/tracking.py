@@ -27,6 +27,7 @@ from django.utils.translation import gettext_lazy
 from jiceng.core.crypto import blind_index
 from jiceng.core.errors import ApplicationError, NotFoundError
 from jiceng.core.models import Attachment
+from jiceng.core.validators import phone_normalise
 
 from . import workflow
 from .choices import EventState
@@ -65,8 +66,14 @@ def event_by_tracking_token(token: str) -> tuple[Event, bool]:
     return event, is_reporter
 
 
+def number_normalise(number: str) -> str:
+    """A case number as pasted: spaces around or inside it (a copied "2026 1125 0100 003") dropped."""
+    return "".join((number or "").split())
+
+
 def _event_by_number(number: str) -> Event | None:
-    if not re.fullmatch(NUMBER_PATTERN, number or ""):
+    number = number_normalise(number)
+    if not re.fullmatch(NUMBER_PATTERN, number):
         return None
     event = Event.objects.select_related("category").filter(pk=int(number[8:])).first()
     return event if event is not None and event.number == number else None
@@ -76,6 +83,7 @@ def event_by_number_and_phone(number: str, phone: str) -> tuple[Event, bool]:
     """(case, whether the phone is the reporter's). The phone must be the reporter's or a
     supporter's; otherwise NotFoundError with the same message as for an unknown number."""
     event = _event_by_number(number)
+    phone = phone_normalise(phone)
     digest = blind_index(phone, purpose="phone") if phone else ""
     if event is None or not digest:
         raise NotFoundError(str(NOT_FOUND), field="number")

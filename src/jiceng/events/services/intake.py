@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from jiceng.core.crypto import blind_index
 from jiceng.core.errors import ApplicationError, PermissionDeniedError
 from jiceng.core.masking import mask_name
-from jiceng.core.validators import phone_error
+from jiceng.core.validators import phone_error, phone_normalise
 from jiceng.people.choices import REGION_STAFF_ROLES, Role
 from jiceng.regions.choices import GRID_LEVELS, RegionLevel
 from jiceng.regions.locator import locate_grid
@@ -120,7 +120,7 @@ def event_create(
     if not description and channel != Channel.IOT:
         raise ApplicationError(_("请描述问题。"), field="description")
     reporter_name = (reporter_name or "").strip()[:50]
-    reporter_phone = (reporter_phone or "").strip()
+    reporter_phone = phone_normalise(reporter_phone)
     if reporter_phone and phone_error(reporter_phone):
         raise ApplicationError(phone_error(reporter_phone), field="reporter_phone")
     grid, community, lng, lat = resolve_place(lng=lng, lat=lat, grid=grid)
@@ -230,7 +230,7 @@ def event_join(*, event: Event, name: str = "", phone: str, note: str = "", phot
                actor=None) -> EventSupporter:
     """附议 ("me too"): a supporter of an open case. The same phone joins a case once (a second
     "me too" returns the first); the reporter's own phone is not a supporter."""
-    phone = (phone or "").strip()
+    phone = phone_normalise(phone)
     if not phone or phone_error(phone):
         raise ApplicationError(phone_error(phone) if phone else "请留下联系电话。", field="phone")
     note = (note or "").strip()[:500]
