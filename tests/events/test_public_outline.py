@@ -60,3 +60,44 @@ def test_the_outline_is_rate_limited_like_every_public_endpoint(world, settings)
     settings.JICENG_PUBLIC_RATE_PER_IP = 2
     client = Client()
     assert [client.get(URL).status_code for _ in range(3)] == [200, 200, 429]
+
+
+LOCATE = "/events/report/locate/"
+
+
+def test_a_point_is_named_by_its_street_community_and_grid_without_a_login(world):
+    from tests.events.factories import IN_A1_1, IN_B1, IN_C1
+
+    found = Client().get(LOCATE, IN_A1_1)
+    assert found.status_code == 200
+    assert found.json() == {"inside": True, "names": ["东街道", "甲社区", "甲一网格南片"],
+                            "text": "位置：东街道 甲社区 甲一网格南片"}
+    assert Client().get(LOCATE, IN_B1).json()["text"] == "位置：东街道 乙社区 乙一网格"
+    assert Client().get(LOCATE, IN_C1).json()["text"] == "位置：西镇 丙村 丙一网格"
+
+
+def test_a_point_outside_the_county_says_so(world):
+    from tests.events.factories import OUTSIDE
+
+    answer = Client().get(LOCATE, OUTSIDE)
+    assert answer.status_code == 200 and answer.json() == {"inside": False, "text": "不在本县范围内"}
+
+
+@pytest.mark.parametrize("query", [{}, {"lng": "east", "lat": "1"}, {"lng": "200", "lat": "1"}])
+def test_a_bad_point_is_a_400(world, query):
+    assert Client().get(LOCATE, query).status_code == 400
+
+
+def test_locating_is_rate_limited_like_the_other_public_pages(world, settings):
+    from tests.events.factories import IN_A1_1
+
+    settings.JICENG_PUBLIC_RATE_PER_IP = 2
+    assert [Client().get(LOCATE, IN_A1_1).status_code for _ in range(3)] == [200, 200, 429]
+
+
+def test_the_picker_asks_where_its_point_falls(world):
+    from tests.events.factories import as_user
+
+    for page in (Client().get("/events/report/"), as_user(world.wang).get("/events/patrol/")):
+        html = page.content.decode()
+        assert f'data-locate-url="{LOCATE}"' in html and 'id="pick-where"' in html

@@ -21,6 +21,7 @@ urlpatterns = [
     path("report/nearby/", views.public_nearby, name="nearby"),
     path("report/join/", views.public_join, name="join"),
     path("report/outline.geojson", views.public_outline, name="outline"),
+    path("report/locate/", views.public_locate, name="locate"),
     path("follow/", views.public_follow, name="follow"),
     path("track/", views.public_track, name="track"),
     path("track/photo/<str:token>/", views.public_track_photo, name="track-photo"),

@@ -41,6 +41,7 @@ from jiceng.people.choices import Role
 from jiceng.people.models import Department
 from jiceng.regions import selectors as region_selectors
 from jiceng.regions.choices import GRID_LEVELS, RegionLevel
+from jiceng.regions.locator import locate_grid
 from jiceng.regions.models import Region
 
 from . import exports, selectors, services, workflow
@@ -757,6 +758,38 @@ def public_outline(request):
     response["Content-Type"] = "application/geo+json"
     response["Cache-Control"] = "public, max-age=300"
     return response
+
+
+def _point_place(lng: float, lat: float) -> list[Region]:
+    """The street, the community and the deepest grid holding a point (as intake will file it:
+    ``regions.locator.locate_grid``), or [] outside every grid."""
+    grid = locate_grid(lng, lat)
+    if grid is None:
+        return []
+    chain = [r for r in region_selectors.region_ancestors(grid)
+             if r.level in (RegionLevel.STREET, RegionLevel.COMMUNITY)]
+    return [*chain, grid]
+
+
+@require_GET
+@limited
+def public_locate(request):
+    """Where a point of the report page's picker falls: "位置：XX街道 XX社区 XX网格", or that it lies
+    outside the county. Public like the outline it is drawn on (administrative names only, nothing
+    about people or cases) and rate-limited per address; a bad point is a 400."""
+    enforce("events.locate.ip", _client_ip(request), limit=settings.JICENG_PUBLIC_RATE_PER_IP, window=60)
+    form = NearbyForm({"category": "-", "lng": request.GET.get("lng"), "lat": request.GET.get("lat")})
+    if not form.is_valid():
+        return JsonResponse({"inside": False, "text": _("坐标无效。")}, status=400,
+                            json_dumps_params={"ensure_ascii": False})
+    found = _point_place(form.cleaned_data["lng"], form.cleaned_data["lat"])
+    if not found:
+        answer = {"inside": False, "text": _("不在本县范围内")}
+    else:
+        names = [r.name for r in found]
+        answer = {"inside": True, "names": names,
+                  "text": _("位置：%(place)s") % {"place": " ".join(names)}}
+    return JsonResponse(answer, json_dumps_params={"ensure_ascii": False})
 
 
 @require_http_methods(["GET", "POST"])

@@ -228,11 +228,31 @@
         })
         .catch(function () { return null; });
     }
+    // Where the point falls: zoom to it and name its street, community and grid (or say it lies
+    // outside the county), so a tap meant for one address is not filed silently in the next grid.
+    var where = document.getElementById("pick-where"), asked = 0, settleTimer = null;
+    var settle = function (y, x) {
+      map.setView([y, x], Math.max(map.getZoom(), 16));
+      if (!where || !el.dataset.locateUrl) { return; }
+      var mine = ++asked;
+      var url = el.dataset.locateUrl + "?" + new URLSearchParams({ lng: x.toFixed(6), lat: y.toFixed(6) }).toString();
+      where.dataset.state = "asking";
+      fetch(url, { credentials: "same-origin" })
+        .then(function (r) { return r.ok ? r.json() : null; })
+        .then(function (data) {
+          if (mine !== asked) { return; }  // a later point was asked for meanwhile
+          where.textContent = data ? data.text : "";
+          where.classList.toggle("ev-where-out", !!data && !data.inside);
+          where.dataset.state = data ? (data.inside ? "inside" : "outside") : "";
+        })
+        .catch(function () { if (mine === asked) { where.textContent = ""; where.dataset.state = ""; } });
+    };
     var place = function (y, x) {
       lng.value = x.toFixed(6);
       lat.value = y.toFixed(6);
       lat.dispatchEvent(new Event("change", { bubbles: true }));
       if (marker) { marker.setLatLng([y, x]); } else { marker = L.marker([y, x]).addTo(map); }
+      settle(y, x);
     };
     // "Where I stand": the phone's position (browsers give it on HTTPS or localhost only).
     var locate = document.getElementById("pick-locate"), locateNote = document.getElementById("pick-locate-note");
@@ -243,8 +263,8 @@
         navigator.geolocation.getCurrentPosition(function (pos) {
           locate.disabled = false;
           if (locateNote) { locateNote.textContent = ""; }
-          place(pos.coords.latitude, pos.coords.longitude);
           map.setView([pos.coords.latitude, pos.coords.longitude], 17);
+          place(pos.coords.latitude, pos.coords.longitude);
         }, function () {
           locate.disabled = false;
           if (locateNote) { locateNote.textContent = el.dataset.locateError || ""; }
@@ -256,7 +276,10 @@
       var x = parseFloat(lng.value), y = parseFloat(lat.value);
       if (!isFinite(x) || !isFinite(y) || Math.abs(x) > 180 || Math.abs(y) > 90) { return; }
       if (marker) { marker.setLatLng([y, x]); } else { marker = L.marker([y, x]).addTo(map); }
+      clearTimeout(settleTimer);
+      settleTimer = setTimeout(function () { settle(y, x); }, 500);  // once the typing pauses
     };
+    if (chosen && isFinite(chosen[0]) && isFinite(chosen[1])) { settle(chosen[0], chosen[1]); }
     lng.addEventListener("input", typed);
     lat.addEventListener("input", typed);
     // a click places the point (and lets the page react: the report page asks for open cases nearby)
