@@ -131,6 +131,36 @@ def test_grid_worker_grids_are_read_once_per_loaded_account(county, people, djan
     assert dave.scope_paths(personal=True) == [county.a1_1.path]
 
 
+def test_grid_worker_sees_the_workers_who_share_a_grid_and_no_more_residents(county, people):
+    # A1-1: dave's 陈网格 and 甲's 周网格; 乙's courier 郑骑手 covers A1-1 and B1; 甲's 吴网格 works A1-2
+    east_staff = make_user("eve", Role.STREET_STAFF, county.east)
+    grid_worker_create(actor=county.alice, name="周网格", kind=WorkerKind.PART_TIME, community=county.a,
+                       grids=[county.a1_1])
+    grid_worker_create(actor=east_staff, name="郑骑手", kind=WorkerKind.SPECIAL, community=county.b,
+                       grids=[county.a1_1, county.b1])
+    wu = grid_worker_create(actor=county.alice, name="吴网格", kind=WorkerKind.FULL_TIME, community=county.a,
+                            grids=[county.a1_2])
+    assert sorted(worker_visible(people.dave).values_list("name", flat=True)) == ["周网格", "郑骑手", "陈网格"]
+    assert get_scoped_or_404(GridWorker.objects.all(), people.dave, pk=people.worker_a.pk) == people.worker_a
+    assert not in_scope(wu, people.dave) and not in_scope(people.worker_b, people.dave)
+    assert names(resident_visible(people.dave)) == {"张三"}  # 乙's courier opens no resident of B1
+    assert region_people_counts(actor=people.dave, region=county.a1_1) == {
+        "residents": 1, "workers": 3, "workers_full_time": 1, "workers_part_time": 1, "workers_special": 1}
+    # alice keeps 甲's own workers only, as before: not 乙's courier
+    assert names(worker_visible(county.alice)) == {"陈网格", "周网格", "吴网格"}
+
+
+def test_a_colleague_sharing_two_of_the_grids_is_listed_once(county, people):
+    from jiceng.people.services import grid_worker_set_grids
+
+    grid_worker_set_grids(actor=county.alice, worker=people.worker_a, grids=[county.a1_1, county.a1_2])
+    grid_worker_create(actor=county.alice, name="周网格", kind=WorkerKind.PART_TIME, community=county.a,
+                       grids=[county.a1_1, county.a1_2])
+    dave = User.objects.get(pk=people.dave.pk)
+    assert sorted(worker_visible(dave).values_list("name", flat=True)) == ["周网格", "陈网格"]
+    assert region_people_counts(actor=dave, region=county.a1)["workers"] == 2
+
+
 def test_grid_worker_account_without_worker_record_sees_nothing(county, people):
     ghost = make_user("ghost", Role.GRID_WORKER)
     assert names(resident_visible(ghost)) == set()

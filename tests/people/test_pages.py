@@ -203,6 +203,28 @@ def test_reveal_without_htmx_renders_the_whole_page(login, county, people):
     assert AuditLog.objects.filter(action="personal_info.reveal", object_id=str(people.wang.pk)).count() == 1
 
 
+def test_a_grid_worker_opens_a_colleagues_page_linking_only_what_he_may_open(login, county, people):
+    # dave works A1-1 with 王五; 王五 also covers A1-2 (not dave's), and belongs to 甲社区 (above dave)
+    from jiceng.people.choices import Role
+    from jiceng.people.services import grid_worker_set_grids
+    from tests.factories import make_user
+
+    dave = make_user("dave", Role.GRID_WORKER)
+    grid_worker_create(actor=county.alice, name="陈网格", kind="part_time", community=county.a, grids=[county.a1_1],
+                       user=dave)
+    grid_worker_set_grids(actor=county.alice, worker=people.wang, grids=[county.a1_1, county.a1_2])
+    client = login(dave)
+    assert [w.name for w in client.get(reverse("worker-list")).context["page"]] == ["王五", "陈网格"]
+    response = client.get(reverse("worker-detail", args=[people.wang.pk]))
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert f'<a href="{reverse("region-detail", args=[county.a1_1.pk])}">甲一网格南片</a>' in html
+    for region in (county.a1_2, county.a):
+        assert reverse("region-detail", args=[region.pk]) not in html
+        assert region.name in html
+    assert client.get(reverse("worker-detail", args=[people.sun.pk])).status_code == 404  # A1-2 only
+
+
 @pytest.mark.parametrize("who", ["sysadmin", "auditor", "secadmin"])
 def test_reveal_is_forbidden_for_roles_without_permission(client, county, people, who):
     # the admin roles pass their second factor first (they reach nothing else before it)

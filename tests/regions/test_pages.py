@@ -193,3 +193,23 @@ def test_every_worker_number_matches_the_list_it_links_to(login, county, who, wh
         listed = client.get(href).context["total"]
         assert number == listed, href
     assert max(tiles.values()) == expected
+
+
+def test_a_grid_workers_tiles_count_the_colleagues_of_the_grid_as_the_list_does(login, county):
+    # A1-1: 王五 (专职), 吴十 (特聘) and dave's own 陈网格 (兼职); A1-2's workers are not his
+    from jiceng.people.choices import Role
+    from jiceng.people.services import grid_worker_create
+    from tests.factories import make_user
+
+    _more_people(county, people_in_county(county))
+    dave = make_user("dave", Role.GRID_WORKER)
+    grid_worker_create(actor=county.alice, name="陈网格", kind="part_time", community=county.a, grids=[county.a1_1],
+                       user=dave)
+    client = login(dave)
+    response = client.get(reverse("region-detail", args=[county.a1_1.pk]))
+    assert response.context["people"] == {"residents": 1, "workers": 3, "workers_full_time": 1,
+                                          "workers_part_time": 1, "workers_special": 1}
+    tiles = _tile_numbers(response.content.decode())
+    assert len(tiles) == 4
+    for href, number in tiles.items():
+        assert client.get(href).context["total"] == number, href

@@ -5,6 +5,11 @@ and whether it holds personal data (``scope_personal = True``). The actor (``peo
 answers which region subtrees it covers for such a model (``scope_paths``). Everything a page,
 an export, a count or the API shows goes through ``restrict``; direct access by id goes through
 ``get_scoped_or_404`` so an object out of scope is indistinguishable from one that does not exist.
+
+An account bound to grids (a grid worker) covers paths below the community a grid worker record
+belongs to; such a model names also where it works (``scope_grid_lookup``, e.g.
+``"assignments__grid__path"``), and for those accounts a record working in one of their grids is in
+scope too: a grid worker sees the workers who share a grid with them (themself included).
 """
 
 from __future__ import annotations
@@ -28,6 +33,15 @@ def scope_q(model: type[models.Model], actor) -> Q | None:
         return None
     if "/" in paths:
         return Q()
+    q = _under(lookup, paths)
+    grid_lookup = getattr(model, "scope_grid_lookup", None)
+    if grid_lookup is not None and getattr(actor, "scope_is_grids", False):
+        # a subquery, not a join: a record working in two of the grids stays one row
+        q |= Q(pk__in=model._default_manager.filter(_under(grid_lookup, paths)).values("pk"))
+    return q
+
+
+def _under(lookup: str, paths: list[str]) -> Q:
     q = Q()
     for path in paths:
         q |= Q(**{f"{lookup}__startswith": path})

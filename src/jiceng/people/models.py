@@ -88,6 +88,12 @@ class User(AbstractUser):
         self.__dict__.pop("_grid_paths", None)
         super().refresh_from_db(*args, **kwargs)
 
+    @property
+    def scope_is_grids(self) -> bool:
+        """Whether ``scope_paths`` are grids (a grid worker's): then a grid worker record is in scope
+        through the grids it works, as its community lies above them (``core.scope``)."""
+        return self.role == Role.GRID_WORKER
+
     def scope_paths(self, *, personal: bool) -> list[str]:
         """Region subtrees this account may see. ``["/"]`` is everything; ``[]`` is nothing.
 
@@ -148,6 +154,8 @@ class GridWorker(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     scope_path_lookup = "community__path"
+    # for a grid worker's account: the workers sharing one of its grids (colleagues, itself)
+    scope_grid_lookup = "assignments__grid__path"
     scope_personal = True
 
     class Meta:

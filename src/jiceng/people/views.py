@@ -17,6 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from jiceng.core.errors import ApplicationError, PermissionDeniedError
 from jiceng.core.views import add_app_error, form_entered, is_htmx, page_errors
+from jiceng.regions.selectors import region_visible
 
 from . import services
 from .choices import REGION_STAFF_ROLES, Role
@@ -102,9 +103,17 @@ def resident_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def worker_detail(request: HttpRequest, pk: int) -> HttpResponse:
     worker = worker_get(actor=request.user, pk=pk)
     return render(request, "people/worker_detail.html", {
-        "person": worker, "masked": services.masked(worker), "grids": worker.grids.order_by("path"),
+        "person": worker, "masked": services.masked(worker), **_worker_regions(request.user, worker),
         "can_reveal": services.can_reveal(request.user), "reveal_url": reverse("worker-reveal", args=[worker.pk]),
     })
+
+
+def _worker_regions(actor, worker: GridWorker) -> dict:
+    """A worker's grids, and which of them and its community the viewer may open: a grid worker
+    sees a colleague who shares one grid, not the colleague's other grids or their community."""
+    grids = list(worker.grids.order_by("path"))
+    ids = [worker.community_id, *(g.pk for g in grids)]
+    return {"grids": grids, "openable": set(region_visible(actor).filter(pk__in=ids).values_list("pk", flat=True))}
 
 
 def _reveal(request: HttpRequest, person, *, detail_template: str) -> HttpResponse:
@@ -115,7 +124,7 @@ def _reveal(request: HttpRequest, person, *, detail_template: str) -> HttpRespon
     if is_htmx(request):
         return render(request, "people/_personal_info.html", context)
     if isinstance(person, GridWorker):
-        context["grids"] = person.grids.order_by("path")
+        context.update(_worker_regions(request.user, person))
     return render(request, detail_template, context)
 
 
