@@ -1,0 +1,92 @@
+"""The grid worker's 核查 card on the patrol page: where the case is (grid · community, not the
+unit handling it), what the handler reported doing with its photo — what the worker goes to
+check — and a note hint that fits the two verdicts (not the 退单/挂起/作废/上报 of other queues)."""
+
+from __future__ import annotations
+
+import io
+import re
+
+import pytest
+from django.core.cache import cache
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from PIL import Image
+
+from jiceng.core.models import Attachment
+from jiceng.events import services
+from jiceng.events.units import Unit
+from tests.events.factories import as_user, report, to_dispatched
+
+FEEDBACK = "已清运垃圾并冲洗地面"
+OTHER_HINT = "退单、挂起、作废、上报等须填写原因"
+
+
+@pytest.fixture(autouse=True)
+def _media(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    cache.clear()
+    yield
+    cache.clear()
+
+
+def jpeg() -> io.BytesIO:
+    out = io.BytesIO()
+    Image.new("RGB", (40, 30), (90, 160, 60)).save(out, "JPEG")
+    out.seek(0)
+    out.name = "after.jpg"
+    return out
+
+
+def handled_by_the_street(world):
+    """A 甲社区 case (grid 甲一网格南片) sent to 东街道, which handles it and reports with a photo."""
+    ev = report(world)
+    services.event_register(actor=world.alice, event=ev)
+    services.event_dispatch(actor=world.alice, event=ev, unit=Unit.of_region(world.c.east))
+    east = as_user(world.east)
+    for step in ("sign", "start"):
+        assert east.post(f"/events/{ev.pk}/{step}/", {"note": ""}).status_code == 302
+    assert east.post(f"/events/{ev.pk}/submit/", {"note": FEEDBACK, "photo": jpeg()}).status_code == 302
+    ev.refresh_from_db()
+    assert ev.state == "to_verify" and ev.handler_name == "东街道"
+    return ev
+
+
+def card(html: str, number: str) -> str:
+    start = html.index(number)
+    return html[start:html.index("</section>", start)]
+
+
+def test_the_card_says_grid_and_community_and_shows_the_feedback_and_its_photo(world, clock):
+    ev = handled_by_the_street(world)
+    wang = as_user(world.wang)
+    html = card(wang.get("/events/patrol/").content.decode(), ev.number)
+    assert "甲一网格南片 · 甲社区" in html and "甲一网格南片 · 东街道" not in html
+    assert FEEDBACK in html
+    photo = Attachment.objects.get(owner_id=str(ev.pk), purpose="submit")
+    assert re.findall(r'<img src="([^"]+)"', html) == [f"/files/{photo.pk}/"]
+    assert wang.get(f"/files/{photo.pk}/").status_code == 200  # the verifier may open it
+
+
+def test_the_note_hint_fits_the_verdicts(world, clock):
+    ev = handled_by_the_street(world)
+    html = card(as_user(world.wang).get("/events/patrol/").content.decode(), ev.number)
+    assert OTHER_HINT not in html
+    assert 'placeholder="核查不通过须写明原因（将退回重办）；通过可写核查情况"' in html
+    # 我的待办 keeps its hint for the other steps
+    other = to_dispatched(world, report(world))  # alice signs it (or returns it) there
+    mine = as_user(world.alice).get("/events/mine/").content.decode()
+    assert other.number in mine and OTHER_HINT in mine
+
+
+def test_the_feedback_of_many_cards_costs_one_query(world, clock):
+    handled_by_the_street(world)
+    wang = as_user(world.wang)
+    with CaptureQueriesContext(connection) as one:
+        assert wang.get("/events/patrol/").status_code == 200
+    for _ in range(3):
+        handled_by_the_street(world)
+    with CaptureQueriesContext(connection) as four:
+        html = wang.get("/events/patrol/").content.decode()
+    assert html.count(FEEDBACK) == 4
+    assert len(four) == len(one)
