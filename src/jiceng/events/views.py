@@ -695,10 +695,12 @@ def patrol(request):
         else:
             messages.success(request, _("已上报，案件编号 %(number)s。") % {"number": event.number})
             return redirect("events:patrol")
-    window = list(selectors.event_visible(actor).filter(state=EventState.TO_VERIFY).order_by("handled_at", "id")[:100])
+    window = list(selectors.event_visible(actor).filter(state=EventState.TO_VERIFY)
+                  .select_related("grid", "community").order_by("handled_at", "id")[:100])
     allowed = selectors.event_actions_many(actor=actor, events=window)
-    to_verify = [(e, [(a, workflow.transition(a).label) for a in ("verify", "verify_fail") if a in allowed[e.pk]])
-                 for e in window if "verify" in allowed[e.pk]]
+    feedback = selectors.latest_feedback(events=window)  # what the worker goes to check
+    to_verify = [(e, [(a, workflow.transition(a).label) for a in ("verify", "verify_fail") if a in allowed[e.pk]],
+                  feedback.get(e.pk)) for e in window if "verify" in allowed[e.pk]]
     bounds = region_selectors.own_bounds(actor)
     return render(request, "events/patrol.html", {
         "form": form, "to_verify": to_verify, "is_worker": actor.role == Role.GRID_WORKER,

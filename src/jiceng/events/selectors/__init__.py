@@ -12,6 +12,7 @@ from .cases import (
     event_timeline,
     event_timers,
     event_visible,
+    latest_feedback,
     merge_candidates,
     overdue_open,
     response_templates,
@@ -39,6 +40,6 @@ from .numbers import (
 __all__ = [
     "DEFINITIONS", "NUMBER_ROLES", "Number", "Row", "WhistleRow", "category_options", "day_bounds", "event_actions", "event_actions_many", "event_check", "event_counters", "event_filter",
     "event_get", "event_numbers", "event_numbers_by", "event_numbers_for_period", "event_numbers_from_records", "numbers_check", "own_nodes",
-    "event_timeline", "event_timers", "event_visible", "merge_candidates", "overdue_open", "period_range", "response_templates",
+    "event_timeline", "event_timers", "event_visible", "latest_feedback", "merge_candidates", "overdue_open", "period_range", "response_templates",
     "whistle_departments", "whistle_pending", "whistle_stats", "whistle_visible",
 ]

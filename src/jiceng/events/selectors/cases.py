@@ -90,6 +90,17 @@ def event_timeline(*, actor, event: Event) -> list[EventTransition]:
     return list(EventTransition.objects.filter(event=event).select_related("actor").order_by("at", "id"))
 
 
+def latest_feedback(*, events: list[Event]) -> dict[int, EventTransition]:
+    """Each case's latest 处置反馈 (the handler's note and photos), for those who must check it (the
+    patrol page's 核查 cards): one query for the whole list. The cases are ones the caller already
+    narrowed to the actor's."""
+    found: dict[int, EventTransition] = {}
+    rows = EventTransition.objects.filter(event_id__in=[e.pk for e in events], action="submit").order_by("at", "id")
+    for row in rows.only("event_id", "at", "note", "photos"):
+        found[row.event_id] = row  # later rows replace earlier ones
+    return found
+
+
 def event_actions(*, actor, event: Event) -> list[str]:
     """What the actor may do on the case now (for buttons); the services check again."""
     from ..services._engine import relations_of
