@@ -535,6 +535,19 @@ def case_list(request, filters: Query[ListFilters], page: Query[PageParams]):
     return paginate(qs, page, _render)
 
 
+@router.get("/cases/export", response={200: ExportOut, LIST_ERRORS: Error}, summary="Excel 导出事件列表",
+            description="与 GET /cases 同样的筛选，导出全部页（按上报时间倒序，上报人姓名、电话脱敏）；超过 "
+                        f"{exports.CASES_EXPORT_MAX} 件时 400，请缩小筛选范围。" + EXPORT_CREATED_DESCRIPTION)
+def case_list_export(request, filters: Query[ListFilters]):
+    actor = request.auth
+    region = lookup_or_404(Region.objects.all(), actor, filters.region, field="region", label=pgettext("record type", "区域"))
+    qs = selectors.event_filter(
+        selectors.event_visible(actor), state=filters.state or "", category=_category(filters.category),
+        region=region, overdue=filters.overdue, open_only=filters.open_only, q=filters.q,
+        reported_from=filters.reported_from, reported_to=filters.reported_to)
+    return export_out(exports.cases_export(actor=actor, cases=qs, title="事件列表", fallback="event-cases"))
+
+
 @router.get("/cases/{pk}", response={200: CaseDetail, READ_ERRORS: Error}, summary="事件详情（含全部流转记录）")
 def case_detail(request, pk: ObjectId):
     return _detail(request.auth, _case(request, pk))
@@ -752,6 +765,24 @@ def number_cases(request, key: str, params: Query[NumberCasesIn], page: Query[Pa
     found = selectors.event_numbers(actor=request.auth, keys=[key], **q.dims)[key]
     cases = found.base if params.of == "denominator" else found.cases
     return paginate(cases.order_by("-reported_at", "-id"), page, _render)
+
+
+@router.get("/numbers/{key}/cases/export", response={200: ExportOut, READ_ERRORS: Error},
+            summary="Excel 导出构成某指标分子或分母的事件",
+            description="与 GET /numbers/{key}/cases 同样的条件和顺序，导出全部页（上报人姓名、电话脱敏）；超过 "
+                        f"{exports.CASES_EXPORT_MAX} 件时 400。" + EXPORT_CREATED_DESCRIPTION)
+def number_cases_export(request, key: str, params: Query[NumberCasesIn]):
+    definition = selectors.DEFINITIONS.get(key)
+    if definition is None:
+        raise NotFoundError(_("未知指标。"))
+    if params.of == "denominator" and definition.denominator is None:
+        raise ApplicationError(_("指标“%(label)s”没有分母。") % {"label": definition.label}, field="of")
+    q = _Question(request.auth, params)
+    found = selectors.event_numbers(actor=request.auth, keys=[key], **q.dims)[key]
+    cases = (found.base if params.of == "denominator" else found.cases).order_by("-reported_at", "-id")
+    side = "（分母）" if params.of == "denominator" else ""
+    return export_out(exports.cases_export(actor=request.auth, cases=cases, title=f"{definition.label}{side}",
+                                           fallback=f"event-{key}-cases"))
 
 
 @router.get("/whistles/stats", response={200: list[WhistleStatOut], LIST_ERRORS: Error}, summary="吹哨报到统计",

@@ -1,19 +1,26 @@
-"""Excel export of the command centre's numbers: the breakdown the numbers page shows (by sub-region,
-category, handling department or month) with a 合计 row for the whole question, every figure from
-the same selectors as the page and the API. Audited and downloaded through a short-lived link bound
-to the user who made it (core.exports)."""
+"""Excel exports of grid events: the command centre's numbers — the breakdown the numbers page shows
+(by sub-region, category, handling department or month) with a 合计 row for the whole question, every
+figure from the same selectors as the page and the API — and a list of cases (the console's list under
+its filters, a number's cases), row for row what the list shows, the reporter's name and phone masked.
+Audited and downloaded through a short-lived link bound to the user who made it (core.exports)."""
 
 from __future__ import annotations
 
 from datetime import date, timedelta
 
+from django.db.models import QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from jiceng.core.errors import ApplicationError
 from jiceng.core.excel import Column, build_workbook
 from jiceng.core.exports import export_create
+from jiceng.core.masking import mask_name, mask_phone
 from jiceng.core.models import ExportFile
 from jiceng.people.models import Department
 from jiceng.regions.models import Region
 
-from .models import EventCategory
+from .models import Event, EventCategory
 from .selectors import event_numbers, event_numbers_by
 
 # (header, metric key, what of it): "n" the numerator (a count), "pct" the ratio in per cent, "v" the value
@@ -67,3 +74,49 @@ def numbers_export(*, actor, start: date, end: date, by: str, region: Region | N
     title = f"{place}{narrowed}事件指标{start:%Y%m%d}-{last:%Y%m%d}（按{BY_LABELS.get(by, by)}）"
     return export_create(actor=actor, kind="event_numbers", content=content, rows=count, filename=f"{title}.xlsx",
                          fallback=f"event-numbers-{start:%Y%m%d}-{last:%Y%m%d}-{by}.xlsx", description=title)
+
+
+# --- a list of cases ------------------------------------------------------------------------------
+
+CASES_EXPORT_MAX = 20_000  # rows in one file; a longer list must be narrowed first
+CASE_COLUMNS = [
+    Column("number", "案件编号", width=18, text=True), Column("title", "标题", width=30),
+    Column("category", "事项分类", width=16), Column("state", "状态", width=10), Column("channel", "来源", width=12),
+    Column("priority", "优先级", width=8), Column("street", "街道/乡镇", width=14), Column("community", "社区/村", width=14),
+    Column("grid", "网格", width=18), Column("address", "地点", width=24), Column("handler", "处置单位", width=18),
+    Column("reported_at", "上报时间", width=17), Column("registered_at", "立案时间", width=17),
+    Column("handle_due_at", "处置时限", width=17), Column("closed_at", "结案时间", width=17),
+    Column("overdue", "曾超期", width=8), Column("returns", "退单次数", width=8), Column("reopens", "重办次数", width=8),
+    Column("rating", "评价", width=10), Column("reporter_name", "上报人", width=10),
+    Column("reporter_phone", "联系电话", width=14, text=True),
+]
+
+
+def _when(value) -> str:
+    return timezone.localtime(value).strftime("%Y-%m-%d %H:%M") if value else ""
+
+
+def _case_row(e: Event) -> list:
+    street = e.community.parent if e.community is not None else None
+    return [e.number, e.title, e.category.name, e.get_state_display(), e.get_channel_display(),
+            e.get_priority_display(), street.name if street is not None else "",
+            e.community.name if e.community is not None else "", e.grid.name, e.address, e.handler_name,
+            _when(e.reported_at), _when(e.registered_at), _when(e.handle_due_at), _when(e.closed_at),
+            "是" if e.overdue_at else "否", e.return_count, e.reopen_count, e.get_rating_display(),
+            mask_name(e.reporter_name), mask_phone(e.reporter_phone)]
+
+
+def cases_export(*, actor, cases: QuerySet[Event], title: str, fallback: str) -> ExportFile:
+    """The cases of a list as .xlsx, in the list's order: ``cases`` is the list's own queryset (already
+    narrowed to what the actor sees and filtered as the page or the API filters it). More than
+    ``CASES_EXPORT_MAX`` rows is refused with the count, so that the list is narrowed first."""
+    total = cases.count()
+    if total > CASES_EXPORT_MAX:
+        raise ApplicationError(_("共 %(count)s 件，超过单次导出上限 %(max)s 件，请缩小筛选范围（如时段、区域或状态）后再导出。")
+                               % {"count": total, "max": CASES_EXPORT_MAX}, field="filters")
+    rows = cases.select_related("category", "grid", "community__parent", "handler_region", "handler_department")
+    content, count = build_workbook(CASE_COLUMNS, (_case_row(e) for e in rows.iterator(chunk_size=2000)),
+                                    sheet_title="事件列表")
+    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+    return export_create(actor=actor, kind="event_cases", content=content, rows=count,
+                         filename=f"{title}-{stamp}.xlsx", fallback=f"{fallback}-{stamp}.xlsx", description=title)

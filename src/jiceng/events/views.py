@@ -171,6 +171,24 @@ def console(request):
         "page_query": paging.urlencode()})
 
 
+@require_GET
+@login_required
+def console_export(request):
+    """The console's list under its filters and queue — every page of it — as Excel (an audited export
+    through the viewer's ten-minute link); a list longer than the export allows goes back to the
+    console saying so."""
+    form, filters = _case_filters(request)
+    cases = selectors.event_filter(selectors.event_visible(request.user), **filters)
+    queue = dict(QUEUES).get(form.cleaned_data.get("queue", "")) if form.is_bound and form.is_valid() else None
+    title = "事件列表" + (f"·{queue}" if queue else "") + ("（已筛选）" if filters and not queue else "")
+    try:
+        made = exports.cases_export(actor=request.user, cases=cases, title=title, fallback="event-cases")
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+        return redirect(reverse("events:console") + (f"?{request.GET.urlencode()}" if request.GET else ""))
+    return redirect(export_page_url(made))
+
+
 def _filter_regions(actor) -> list[Region]:
     """What the console's region filter offers: streets and communities, or a community's grids."""
     roots = region_selectors.region_roots(actor=actor)
@@ -427,18 +445,48 @@ def number_cases(request, key: str):
     form = _numbers_form(request, actor)
     if not form.is_valid():
         return render(request, "events/number_cases.html", {"form": form, "definition": definition}, status=400)
-    q = _numbers_question(actor, form)
-    number = q.numbers(actor, keys=[key])[key]
-    side = request.GET.get("of") or "numerator"
-    if side not in ("numerator", "denominator") or (side == "denominator" and number.base is None):
-        raise Http404
-    cases = (number.cases if side == "numerator" else number.base).order_by("-reported_at", "-id")
+    q, number, side, cases = _number_cases(request, actor, form, key)
     page = Paginator(cases, 50).get_page(request.GET.get("page"))
     return render(request, "events/number_cases.html", {
         "form": form, "definition": definition, "number": number, "side": side, "page": page, "q": q,
         "back": reverse("events:numbers") + "?" + q.query(),
         "page_query": q.query(of=side if side == "denominator" else ""),
     })
+
+
+def _number_cases(request, actor, form: NumbersForm, key: str):
+    """(the question, the number, numerator or denominator, its cases in the list's order)."""
+    q = _numbers_question(actor, form)
+    number = q.numbers(actor, keys=[key])[key]
+    side = request.GET.get("of") or "numerator"
+    if side not in ("numerator", "denominator") or (side == "denominator" and number.base is None):
+        raise Http404
+    return q, number, side, (number.cases if side == "numerator" else number.base).order_by("-reported_at", "-id")
+
+
+@require_GET
+@login_required
+@page_errors
+def number_cases_export(request, key: str):
+    """The cases one number counts — the list of ``number_cases``, every page — as Excel."""
+    actor = _numbers_actor(request)
+    definition = selectors.DEFINITIONS.get(key)
+    if definition is None:
+        raise Http404
+    form = _numbers_form(request, actor)
+    back = reverse("events:number-cases", args=[key]) + "?" + request.GET.urlencode()
+    if not form.is_valid():
+        messages.error(request, _("统计条件有误，未导出。"))
+        return redirect(back)
+    q, _number, side, cases = _number_cases(request, actor, form, key)
+    place = q.region.name if q.region is not None else "全部"
+    title = f"{place}{definition.label}{'（分母）' if side == 'denominator' else ''}{q.start:%Y%m%d}-{q.end:%Y%m%d}"
+    try:
+        made = exports.cases_export(actor=actor, cases=cases, title=title, fallback=f"event-{key}-cases")
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+        return redirect(back)
+    return redirect(export_page_url(made))
 
 
 def _next(request, default: str) -> str:
