@@ -14,9 +14,11 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
+from jiceng.events.selectors.queues import event_queue, verify_queue
+from jiceng.people.choices import Role
 from jiceng.people.selectors import region_people_counts
 from jiceng.regions.choices import RegionLevel
-from jiceng.regions.selectors import region_children_counted, region_level_counts, region_roots
+from jiceng.regions.selectors import own_regions, region_children_counted, region_level_counts, region_roots
 
 from .errors import ApplicationError, NotFoundError, PermissionDeniedError
 
@@ -76,11 +78,22 @@ def region_summary(*, actor, region) -> dict:
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
     user = request.user
-    if user.role == "resident":  # residents have their own pages, not the region tree
+    if user.role == Role.RESIDENT:  # residents have their own pages, not the region tree
         return redirect("engagement-me")
+    if user.role == Role.GRID_WORKER:
+        return render(request, "home_grid_worker.html", grid_worker_home(actor=user))
     roots = region_roots(actor=user)
     trees = [
         {**region_summary(actor=user, region=root), "children": list(region_children_counted(actor=user, region=root))}
         for root in roots
     ]
     return render(request, "home.html", {"trees": trees, "sees_people": sees_people(user)})
+
+
+def grid_worker_home(*, actor) -> dict:
+    """A grid worker's home, read on a phone: the work first — 我的待办 and 待我核查 counted by the
+    selectors their pages list from — then each of its grids in one line (its residents and
+    workers, the numbers of the lists they link to); no region tree (grids have nothing below)."""
+    grids = [{"region": grid, "people": region_people_counts(actor=actor, region=grid)}
+             for grid in own_regions(actor)]
+    return {"queue": len(event_queue(actor=actor)), "to_verify": len(verify_queue(actor=actor)), "grids": grids}

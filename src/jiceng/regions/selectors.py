@@ -94,11 +94,16 @@ def region_options(*, actor, levels=None) -> QuerySet[Region]:
     return qs.order_by("path")
 
 
-def _own_nodes(actor) -> QuerySet[Region]:
-    """The drawn nodes an account is bound to (a grid worker's grids, a community); none for an
-    account that sees the whole tree."""
+def own_regions(actor) -> QuerySet[Region]:
+    """The nodes an account is bound to (a grid worker's grids — each of them, at whatever level —,
+    a community), in tree order; none for an account that sees the whole tree."""
     paths = [p for p in actor.scope_paths(personal=True) if p != "/"] if getattr(actor, "is_authenticated", False) else []
-    return Region.objects.filter(path__in=paths, boundary__isnull=False) if paths else Region.objects.none()
+    return Region.objects.filter(path__in=paths).order_by("path") if paths else Region.objects.none()
+
+
+def _own_nodes(actor) -> QuerySet[Region]:
+    """The drawn nodes an account is bound to."""
+    return own_regions(actor).filter(boundary__isnull=False)
 
 
 def own_bounds(actor) -> tuple[float, float, float, float] | None:
