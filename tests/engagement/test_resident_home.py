@@ -90,3 +90,21 @@ def test_a_greyed_redeem_button_says_why(eng, zhang_user, login):
     assert "disabled" in card(sold_out) and "库存不足" in _text(card(sold_out))
     assert "disabled" in card(dear) and "积分不足，还差 7 分" in _text(card(dear))  # 12 − a balance of 5
     assert "disabled" not in card(cheap) and "不足" not in card(cheap)
+
+
+def test_a_residents_account_is_refused_the_staff_pages_and_shown_its_own(zhang_user, client, eng):
+    """The console, people and region pages would show a resident only empty tiles and lists:
+    they answer 403 with the way to the resident's own pages, which offer 反映问题 and 查询进度."""
+    client.force_login(zhang_user)
+    for url in ("/events/", "/events/mine/", "/events/patrol/", reverse("resident-list"), reverse("worker-list"),
+                reverse("region-detail", args=[eng.county.a.pk])):
+        response = client.get(url)
+        assert response.status_code == 403, url
+        page = response.content.decode()
+        assert "这是工作人员使用的页面" in page and 'href="/events/report/"' in page, url
+    home = client.get(reverse("engagement-me")).content.decode()
+    assert 'id="me-cases"' in home and 'href="/events/report/"' in home and 'href="/events/follow/"' in home
+    assert client.get("/events/report/").status_code == 200  # the public pages stay open to it
+    # staff keep their pages
+    client.force_login(eng.county.alice)
+    assert client.get("/events/").status_code == 200 and client.get(reverse("resident-list")).status_code == 200

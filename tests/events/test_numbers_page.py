@@ -97,6 +97,11 @@ def test_the_breakdown_drills_down_from_the_county_to_the_grids(world, march):
     grids = client.get(f"/events/numbers/?{MARCH}&region={world.c.a1.pk}").content.decode()
     table = text(grids[grids.index('id="nb-breakdown"'):grids.index('id="nb-whistles"')])
     assert "甲一网格南片 5 " in table and "甲一网格北片 1 " in table
+    # the breadcrumb asks the same question a level up, naming the region once
+    crumbs = grids[grids.index('aria-label="统计范围"'):grids.index("</nav>", grids.index('aria-label="统计范围"'))]
+    up = dict((name, html.unescape(link)) for link, name in re.findall(r'<a href="\?([^"]+)">([^<]+)</a>', crumbs))
+    assert up["甲社区"].count("region=") == 1 and f"region={world.c.a.pk}" in up["甲社区"]
+    assert metric(client.get("/events/numbers/?" + up["东街道"]).content.decode(), "registered") == "立案数 6"
     by_category = client.get(f"/events/numbers/?{MARCH}&by=category").content.decode()
     table = text(by_category[by_category.index('id="nb-breakdown"'):by_category.index('id="nb-whistles"')])
     assert re.search(r"市容环境 5 \d+ ", table) and re.search(r"矛盾纠纷 1 ", table)

@@ -16,7 +16,7 @@ from PIL import Image
 from jiceng.events import services
 from jiceng.events.models import Event
 from tests.events.conftest import at
-from tests.events.factories import IN_A1_1, IN_B1, PHONE, as_user, report, to_closed, to_verify
+from tests.events.factories import IN_A1_1, IN_B1, PHONE, as_user, report, to_closed, to_handling, to_verify
 
 
 @pytest.fixture(autouse=True)
@@ -77,6 +77,18 @@ def test_registering_says_where_the_procedure_dispatched_the_case(world, clock):
     ev.refresh_from_db()
     assert ev.state == "dispatched"
     assert f"已立案。案件已派往{ev.handler_name}，等待签收。" in done.content.decode()
+
+
+def test_the_escalate_button_names_where_the_case_goes_and_the_county_has_none(world, clock):
+    ev = to_handling(world, report(world))  # 甲社区 handles it
+    assert ">上报升级至东街道</button>" in as_user(world.alice).get(f"/events/{ev.pk}/").content.decode()
+    services.event_escalate(actor=world.alice, event=ev, reason="需街道协调")
+    services.event_escalate(actor=world.east, event=ev, reason="需县级协调")
+    ev.refresh_from_db()
+    assert ev.handler_region == world.c.county
+    page = as_user(world.county).get(f"/events/{ev.pk}/").content.decode()
+    assert 'class="ev-action" data-action="sign"' in page
+    assert 'class="ev-action" data-action="escalate"' not in page  # nothing above the county
 
 
 def test_the_verifier_gets_each_verdict_once_on_the_case_page(world, clock):

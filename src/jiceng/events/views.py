@@ -16,7 +16,6 @@ from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import transaction
@@ -30,6 +29,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext, pgettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
+from jiceng.core.access import staff_required
 from jiceng.core.errors import ApplicationError, RateLimitedError
 from jiceng.core.exports import export_page_url
 from jiceng.core.models import Attachment
@@ -80,7 +80,7 @@ from .tracking import (
     rating_offer,
     tracking_token,
 )
-from .units import Unit, units_serving
+from .units import Unit, escalation_target, units_serving
 
 # Actions a page offers (the API has them all); value: does the form need a note.
 PAGE_ACTIONS = ("register", "reject", "dispatch", "escalate", "sign", "return", "start", "submit", "verify",
@@ -147,7 +147,7 @@ def _client_ip(request) -> str:
 
 
 @require_GET
-@login_required
+@staff_required
 def console(request):
     """指挥中心: the scoped case list with filters, the queues and the map of open cases."""
     actor = request.user
@@ -172,7 +172,7 @@ def console(request):
 
 
 @require_GET
-@login_required
+@staff_required
 def console_export(request):
     """The console's list under its filters and queue — every page of it — as Excel (an audited export
     through the viewer's ten-minute link); a list longer than the export allows goes back to the
@@ -222,7 +222,7 @@ def _queue_filter(key: str) -> dict:
 
 
 @require_GET
-@login_required
+@staff_required
 def map_data(request):
     """Open cases with a place under the console's filters, within ``bbox`` (west,south,east,north)
     when given: points (state and overdue for the colours) up to ``MAP_POINTS``, else at most ``bubbles``
@@ -365,7 +365,7 @@ def _breakdown(actor, q: NumbersQuestion, by: str) -> list[dict]:
 
 
 @require_GET
-@login_required
+@staff_required
 @page_errors
 def numbers(request):
     """指标统计: the command centre's numbers for a period, region (drilled down from the actor's own),
@@ -401,7 +401,9 @@ def numbers(request):
         "breakdowns": [(key, label, q.query(by=key)) for key, label in BREAKDOWNS
                        if key != "region" or q.region is not None or len(selectors.own_nodes(actor)) > 1],
         "by_query": q.query(by=by),
-        "crumbs": region_selectors.region_breadcrumb(actor=actor, region=q.region) if q.region else [],
+        "crumbs": [(node, q.query(region=node) if linked else None)  # the same question a level up
+                   for node, linked in region_selectors.region_breadcrumb(actor=actor, region=q.region)]
+        if q.region else [],
         "whistles": whistles, "definitions": list(selectors.DEFINITIONS.values()),
         "api_query": q.api_query(),
     })
@@ -416,7 +418,7 @@ def _preset_links(q: NumbersQuestion, today: date, by: str) -> list[tuple[str, s
 
 
 @require_GET
-@login_required
+@staff_required
 @page_errors
 def numbers_export(request):
     """The numbers page's breakdown and its 合计 as Excel (an audited export; redirects to its link)."""
@@ -433,7 +435,7 @@ def numbers_export(request):
 
 
 @require_GET
-@login_required
+@staff_required
 @page_errors
 def number_cases(request, key: str):
     """The cases one number counts (its numerator, or with ``of=denominator`` its denominator): the same
@@ -465,7 +467,7 @@ def _number_cases(request, actor, form: NumbersForm, key: str):
 
 
 @require_GET
-@login_required
+@staff_required
 @page_errors
 def number_cases_export(request, key: str):
     """The cases one number counts — the list of ``number_cases``, every page — as Excel."""
@@ -535,12 +537,19 @@ def _case_context(request, event: Event, bound: dict | None = None, refused: str
     actor, bound = request.user, bound or {}
     allowed = selectors.event_actions(actor=actor, event=event)
     actions = [a for a in allowed if a in PAGE_ACTIONS]  # verify_fail is a transition of its own
+    labels = {a: workflow.transition(a).label for a in actions}
+    if "escalate" in labels:  # say where it goes; nothing above the county: no button
+        try:
+            labels["escalate"] = _("%(action)s至%(unit)s") % {"action": labels["escalate"],
+                                                             "unit": escalation_target(event).name}
+        except ApplicationError:
+            actions.remove("escalate")
     choice = [{"action": a, "label": workflow.transition(a).label,
                "form": bound.get(a) or _choice_form(actor, event, a)} for a in allowed if a in FORM_ACTIONS]
     return {
         "event": event, "timeline": _steps(selectors.event_timeline(actor=actor, event=event)),
         "photos": _photos(event), "refused": refused,
-        "actions": [(a, workflow.transition(a).label, selectors.response_templates(action=a, category=event.category))
+        "actions": [(a, labels[a], selectors.response_templates(action=a, category=event.category))
                     for a in actions], "form": ActionForm(),
         "choice_actions": choice, "whistles": _whistle_rows(actor, event, bound),
         "merge_candidates": selectors.merge_candidates(actor=actor, event=event) if "merge" in allowed else [],
@@ -554,7 +563,7 @@ def _refused(request, event: Event, bound: dict | None = None, message: str = ""
 
 
 @require_GET
-@login_required
+@staff_required
 @page_errors
 def case_page(request, pk: int):
     event = selectors.event_get(actor=request.user, pk=pk)
@@ -634,7 +643,7 @@ def _done(action: str, event: Event | None = None) -> str:
 
 
 @require_http_methods(["GET", "POST"])
-@login_required
+@staff_required
 @page_errors
 def case_act(request, pk: int, action: str):
     """One step from the case page. A GET (a reload, or the language switched after a refused
@@ -663,7 +672,7 @@ def case_act(request, pk: int, action: str):
 
 
 @require_http_methods(["GET", "POST"])
-@login_required
+@staff_required
 @page_errors
 def whistle_act(request, pk: int, step: str):
     """报到 / 部门反馈 by staff of the called department, from the case page or 我的待办 (a GET goes
@@ -696,7 +705,7 @@ def whistle_act(request, pk: int, step: str):
 
 
 @require_GET
-@login_required
+@staff_required
 def mine(request):
     """我的待办: open cases on which the viewer can act now, overdue first then by deadline (a window
     of 300, twenty a page), with
@@ -722,7 +731,7 @@ def mine(request):
 
 
 @require_http_methods(["GET", "POST"])
-@login_required
+@staff_required
 @page_errors
 def patrol(request):
     """网格员手机页: report on patrol, and the cases waiting for this worker's verification."""
@@ -757,7 +766,7 @@ def patrol(request):
 
 
 @require_GET
-@login_required
+@staff_required
 def patrol_grids(request):
     """The viewer's own grids with their names (GeoJSON), for the patrol page's map."""
     response = JsonResponse(region_selectors.own_outline(request.user), json_dumps_params={"ensure_ascii": False})

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
@@ -15,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from jiceng.core.access import staff_required
 from jiceng.core.errors import ApplicationError, PermissionDeniedError
 from jiceng.core.views import add_app_error, form_entered, is_htmx, page_errors
 from jiceng.regions.selectors import region_visible
@@ -60,7 +60,7 @@ def _list_context(request: HttpRequest, form, qs) -> dict:
     }
 
 
-@login_required
+@staff_required
 @require_GET
 def resident_list(request: HttpRequest) -> HttpResponse:
     form = ResidentFilterForm(request.GET, actor=request.user)
@@ -73,7 +73,7 @@ def resident_list(request: HttpRequest) -> HttpResponse:
     return render(request, "people/resident_list.html", context)
 
 
-@login_required
+@staff_required
 @require_GET
 def worker_list(request: HttpRequest) -> HttpResponse:
     form = WorkerFilterForm(request.GET, actor=request.user)
@@ -86,7 +86,7 @@ def worker_list(request: HttpRequest) -> HttpResponse:
     return render(request, "people/worker_list.html", context)
 
 
-@login_required
+@staff_required
 @require_GET
 @page_errors
 def resident_detail(request: HttpRequest, pk: int) -> HttpResponse:
@@ -97,7 +97,7 @@ def resident_detail(request: HttpRequest, pk: int) -> HttpResponse:
     })
 
 
-@login_required
+@staff_required
 @require_GET
 @page_errors
 def worker_detail(request: HttpRequest, pk: int) -> HttpResponse:
@@ -128,7 +128,7 @@ def _reveal(request: HttpRequest, person, *, detail_template: str) -> HttpRespon
     return render(request, detail_template, context)
 
 
-@login_required
+@staff_required
 @require_POST
 @never_cache
 @page_errors
@@ -139,7 +139,7 @@ def resident_reveal(request: HttpRequest, pk: int) -> HttpResponse:
     return _reveal(request, resident, detail_template="people/resident_detail.html")
 
 
-@login_required
+@staff_required
 @require_POST
 @never_cache
 @page_errors
@@ -150,7 +150,7 @@ def worker_reveal(request: HttpRequest, pk: int) -> HttpResponse:
     return _reveal(request, worker, detail_template="people/worker_detail.html")
 
 
-@login_required
+@staff_required
 @require_http_methods(["GET", "POST"])
 def resident_create(request: HttpRequest) -> HttpResponse:
     if request.user.role not in RESIDENT_EDIT_ROLES:
@@ -169,7 +169,7 @@ def resident_create(request: HttpRequest) -> HttpResponse:
     return render(request, "people/resident_form.html", {"form": form})
 
 
-@login_required
+@staff_required
 @require_http_methods(["GET", "POST"])
 def worker_create(request: HttpRequest) -> HttpResponse:
     if request.user.role not in WORKER_EDIT_ROLES:

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from django.conf import settings
-from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_GET
 
+from jiceng.core.access import staff_required
 from jiceng.core.views import page_errors, region_summary, sees_people
 from jiceng.people.selectors import staffing_ratios, worker_filter, worker_visible
 
@@ -18,7 +18,7 @@ from .selectors import grid_boundaries, region_breadcrumb, region_children_count
 WORKERS_ON_REGION_PAGE = 20
 
 
-@login_required
+@staff_required
 @require_GET
 @page_errors
 def region_detail(request: HttpRequest, pk: int) -> HttpResponse:
@@ -42,7 +42,7 @@ def region_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "regions/detail.html", context)
 
 
-@login_required
+@staff_required
 @require_GET
 @page_errors
 def region_children_partial(request: HttpRequest, pk: int) -> HttpResponse:
@@ -52,7 +52,7 @@ def region_children_partial(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "regions/_tree_children.html", {"children": children})
 
 
-@login_required
+@staff_required
 @require_GET
 @page_errors
 def region_boundaries(request: HttpRequest, pk: int) -> JsonResponse:
