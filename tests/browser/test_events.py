@@ -204,3 +204,26 @@ def test_the_console_map_groups_cases_beyond_its_limit_and_opens_them(live_serve
     assert county.external == []
     assert [e for e in county.errors if "favicon" not in e] == []
     close_context(ctx)
+
+
+@pytest.mark.parametrize("width", [1366, 1920])
+def test_every_column_of_the_console_list_is_in_view(live_server, transactional_db, chromium, width):
+    """At an office PC's 1366 px the list had about 540 px beside the map for its 900: 网格, 处置单位
+    and 上报时间 were cut off. Every column header now lies inside the list's visible box."""
+    from tests.events.factories import report
+
+    cache.clear()
+    world = build_world()
+    base = live_server.url
+    report(world, description="小区门口垃圾桶满溢，气味很大，已经两天没有清运了")
+    ctx = _context(chromium, live_server, viewport={"width": width, "height": 900})
+    county = PageProbe(ctx.new_page(), base)
+    _login(county.page, base, world.county.username, "/events/")
+    county.page.wait_for_selector("#events-map.map-ready")
+    wrap = county.page.locator(".ev-console .table-wrap").bounding_box()
+    for header in county.page.locator(".ev-console table.table thead th").all():
+        box = header.bounding_box()
+        assert box["x"] >= wrap["x"] - 1 and box["x"] + box["width"] <= wrap["x"] + wrap["width"] + 1, \
+            header.inner_text()
+    county.shot(f"events-console-{width}")
+    close_context(ctx)
