@@ -19,7 +19,6 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.db.models import F
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -46,7 +45,7 @@ from jiceng.regions.models import Region
 
 from . import exports, selectors, services, workflow
 from .api import phone_key
-from .choices import OPEN_STATES, Channel, EventState, Rating, RatingSource, Stage
+from .choices import Channel, EventState, Rating, RatingSource, Stage
 from .forms import (
     BREAKDOWNS,
     PERIOD_PRESETS,
@@ -69,6 +68,7 @@ from .forms import (
 )
 from .models import Event, EventCategory, Whistle
 from .selectors.map import BBox, map_bubbles, open_case_map
+from .selectors.queues import event_queue, verify_queue
 from .tracking import (
     event_by_number_and_phone,
     event_by_number_for_join,
@@ -712,17 +712,10 @@ def mine(request):
     links to the case page for the steps whose form picks something (改派, 审定, 吹哨, 合并); for
     department staff, the whistles waiting for their department's 报到 or 反馈."""
     actor = request.user
-    rows = []
-    open_cases = selectors.event_visible(actor).filter(state__in=list(OPEN_STATES)).order_by(
-        F("overdue_at").asc(nulls_last=True), F("handle_due_at").asc(nulls_last=True), "-reported_at")
-    window = list(open_cases[:300])
-    allowed_by_case = selectors.event_actions_many(actor=actor, events=window)
-    for event in window:
-        allowed = allowed_by_case[event.pk]
-        actions = [a for a in allowed if a in PAGE_ACTIONS]
-        choice = [(a, workflow.transition(a).label) for a in allowed if a in FORM_ACTIONS]
-        if actions or choice:
-            rows.append((event, [(a, workflow.transition(a).label) for a in actions], choice))
+    # the list the home page counts (events.selectors.queues)
+    rows = [(event, [(a, workflow.transition(a).label) for a in allowed if a in PAGE_ACTIONS],
+             [(a, workflow.transition(a).label) for a in allowed if a in FORM_ACTIONS])
+            for event, allowed in event_queue(actor=actor)]
     whistles = [{"w": w, "step": step.removeprefix("whistle_"), "label": workflow.transition(step).label,
                  "form": _note_form(w)} for w, step in selectors.whistle_pending(actor=actor)]
     page = Paginator(rows, 20).get_page(request.GET.get("page"))
@@ -752,12 +745,10 @@ def patrol(request):
         else:
             messages.success(request, _("已上报，案件编号 %(number)s。") % {"number": event.number})
             return redirect("events:patrol")
-    window = list(selectors.event_visible(actor).filter(state=EventState.TO_VERIFY)
-                  .select_related("grid", "community").order_by("handled_at", "id")[:100])
-    allowed = selectors.event_actions_many(actor=actor, events=window)
-    feedback = selectors.latest_feedback(events=window)  # what the worker goes to check
-    to_verify = [(e, [(a, workflow.transition(a).label) for a in ("verify", "verify_fail") if a in allowed[e.pk]],
-                  feedback.get(e.pk)) for e in window if "verify" in allowed[e.pk]]
+    queue = verify_queue(actor=actor)  # the list the home page counts
+    feedback = selectors.latest_feedback(events=[e for e, _allowed in queue])  # what the worker goes to check
+    to_verify = [(e, [(a, workflow.transition(a).label) for a in ("verify", "verify_fail") if a in allowed],
+                  feedback.get(e.pk)) for e, allowed in queue]
     bounds = region_selectors.own_bounds(actor)
     return render(request, "events/patrol.html", {
         "form": form, "to_verify": to_verify, "is_worker": actor.role == Role.GRID_WORKER,
