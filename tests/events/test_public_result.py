@@ -163,3 +163,12 @@ def test_a_bad_rating_link_says_so_on_opening(world, clock):
     html = page.content.decode()
     assert page.status_code == 200 and 'id="ev-rate-link-error"' in html and "评价链接无效" in html
     assert 'name="rating"' not in html
+
+
+def test_the_reporter_reads_why_the_case_was_not_taken(world, clock):
+    ev = report(world)
+    page = as_user(world.alice).get(f"/events/{ev.pk}/").content.decode()
+    assert "这段文字会告知反映人" in page  # the staff member is told before writing it
+    services.event_reject(actor=world.alice, event=ev, reason="属于物业服务合同纠纷，请联系物业或拨打12345")
+    html = Client().get("/events/track/?" + urlencode({"t": tracking_token(ev)})).content.decode()
+    assert "不予立案" in html and "属于物业服务合同纠纷，请联系物业或拨打12345" in html

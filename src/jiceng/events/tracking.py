@@ -117,7 +117,9 @@ def rating_offer(event: Event, *, is_reporter: bool) -> str:
 # the staff's and may name people. Only the feedback's and the verification's photos are shown.
 PUBLIC_STEPS = ("report", "register", "reject", "dispatch", "redispatch", "escalate", "rule", "sign", "start",
                 "submit", "verify", "verify_fail", "rate", "reopen", "suspend", "resume", "void", "merge")
-NOTE_STEPS = ("submit",)
+# notes the reporter reads: the handler's feedback, and why the case was not taken or was voided
+# (the answer a resident is owed; the forms say so)
+NOTE_STEPS = ("submit", "reject", "void")
 PHOTO_STEPS = ("submit", "verify")
 
 
