@@ -223,6 +223,19 @@ def test_a_grid_worker_opens_a_colleagues_page_linking_only_what_he_may_open(log
         assert reverse("region-detail", args=[region.pk]) not in html
         assert region.name in html
     assert client.get(reverse("worker-detail", args=[people.sun.pk])).status_code == 404  # A1-2 only
+    # he sees who the colleague is, masked; in full only residents and himself
+    assert reverse("worker-reveal", args=[people.wang.pk]) not in html
+    refused = client.post(reverse("worker-reveal", args=[people.wang.pk]), **HX)
+    assert refused.status_code == 403 and WANG_ID not in refused.content.decode()
+    assert not AuditLog.objects.filter(action="personal_info.reveal", object_id=str(people.wang.pk)).exists()
+    own = GridWorker.objects.get(user=dave)
+    assert reverse("worker-reveal", args=[own.pk]) in client.get(reverse("worker-detail", args=[own.pk])).content.decode()
+    assert client.post(reverse("worker-reveal", args=[own.pk]), **HX).status_code == 200
+    from jiceng.core.errors import PermissionDeniedError
+    from jiceng.people.services import personal_info_reveal
+
+    with pytest.raises(PermissionDeniedError):  # the API's way in, the same rule
+        personal_info_reveal(actor=dave, person=people.wang)
 
 
 @pytest.mark.parametrize("who", ["sysadmin", "auditor", "secadmin"])

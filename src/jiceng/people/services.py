@@ -293,8 +293,15 @@ def resident_update(*, actor, resident: Resident, **values: Any) -> Resident:
     return resident
 
 
-def can_reveal(actor) -> bool:
-    return _is_active_staff(actor) and actor.role in REVEAL_ROLES
+def can_reveal(actor, person=None) -> bool:
+    """May ``actor`` see ``person``'s personal information in full? A grid worker sees the
+    colleagues who share its grids (to know who they are), but in full only residents and itself:
+    a colleague's ID number is not what its work needs."""
+    if not (_is_active_staff(actor) and actor.role in REVEAL_ROLES):
+        return False
+    if isinstance(person, GridWorker) and actor.role == Role.GRID_WORKER:
+        return person.user_id == actor.pk
+    return True
 
 
 # What a reveal shows in full; a grid worker has no address, tags, birth date or house.
@@ -311,6 +318,8 @@ def personal_info_reveal(*, actor, person: Resident | GridWorker, fields: list[s
         from jiceng.core.errors import NotFoundError
 
         raise NotFoundError(_("未找到该记录，或您无权查看。"))
+    if not can_reveal(actor, person):
+        raise PermissionDeniedError(_("网格员只能查看居民和本人的完整信息。"))
     available = [f for f in PERSONAL_FIELDS if hasattr(person, f)]
     fields = fields or available
     bad = [f for f in fields if f not in available]

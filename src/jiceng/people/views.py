@@ -104,7 +104,7 @@ def worker_detail(request: HttpRequest, pk: int) -> HttpResponse:
     worker = worker_get(actor=request.user, pk=pk)
     return render(request, "people/worker_detail.html", {
         "person": worker, "masked": services.masked(worker), **_worker_regions(request.user, worker),
-        "can_reveal": services.can_reveal(request.user), "reveal_url": reverse("worker-reveal", args=[worker.pk]),
+        "can_reveal": services.can_reveal(request.user, worker), "reveal_url": reverse("worker-reveal", args=[worker.pk]),
     })
 
 
@@ -147,6 +147,8 @@ def worker_reveal(request: HttpRequest, pk: int) -> HttpResponse:
     if not services.can_reveal(request.user):
         raise PermissionDenied(_("您的角色无权查看完整个人信息。"))
     worker = worker_get(actor=request.user, pk=pk)
+    if not services.can_reveal(request.user, worker):
+        raise PermissionDenied(_("网格员只能查看居民和本人的完整信息。"))
     return _reveal(request, worker, detail_template="people/worker_detail.html")
 
 
