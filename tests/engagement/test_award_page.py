@@ -57,6 +57,9 @@ def test_the_search_stays_in_scope_and_narrows_by_the_last_digits(eng, namesakes
     assert [r.pk for r in resident_search(actor=alice, q="张三 0011")] == [mine.pk]  # phone's last 4
     assert [r.pk for r in resident_search(actor=alice, q=f"张 {ZHANG2_ID[-4:]}")] == [mine.pk]  # ID's last 4
     assert [r.pk for r in resident_search(actor=alice, q="13912340011")] == [mine.pk]  # a complete phone
+    for typed in ("139-1234-0011", "+86 139 1234 0011", "0086 13912340011"):  # however it is typed
+        assert [r.pk for r in resident_search(actor=alice, q=typed)] == [mine.pk], typed
+    assert resident_search(actor=alice, q="139-1234-0022") == []  # bob's, out of alice's scope
     assert resident_search(actor=alice, q="13912340022") == []  # bob's, out of alice's scope
     assert resident_search(actor=alice, q="0011") == []  # a fragment alone finds nothing
     assert {r.pk for r in resident_search(actor=eng.county.bob, q="张三")} == {bobs.pk}

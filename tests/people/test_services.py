@@ -10,7 +10,7 @@ from jiceng.core.errors import ApplicationError, NotFoundError, PermissionDenied
 from jiceng.core.models import AuditLog
 from jiceng.people.choices import Role, WorkerKind
 from jiceng.people.models import GridWorker, Resident, User
-from jiceng.people.selectors import resident_filter, resident_visible
+from jiceng.people.selectors import resident_filter, resident_visible, worker_filter, worker_visible
 from jiceng.people.services import (
     department_create,
     grid_worker_create,
@@ -158,6 +158,12 @@ def test_resident_found_by_exact_id_number_or_phone(county):
     visible = resident_visible(county.alice)
     assert [r.name for r in resident_filter(visible, q="11010519491231002x")] == ["张三"]
     assert [r.name for r in resident_filter(visible, q=PHONE)] == ["张三"]
+    dashed = f"{PHONE[:3]}-{PHONE[3:7]}-{PHONE[7:]}"
+    for typed in (dashed, f"+86 {PHONE}", f"0086{PHONE}"):  # the search box takes a phone however typed
+        assert [r.name for r in resident_filter(visible, q=typed)] == ["张三"], typed
+    grid_worker_create(actor=county.alice, name="陈网格", kind=WorkerKind.FULL_TIME, community=county.a,
+                       grids=[county.a1_1], phone="13700001111")
+    assert [w.name for w in worker_filter(worker_visible(county.alice), q="137 0000-1111")] == ["陈网格"]
     assert [r.name for r in resident_filter(visible, q="李")] == ["李四"]
     assert list(resident_filter(resident_visible(county.bob), q=PHONE)) == []  # out of bob's scope
 

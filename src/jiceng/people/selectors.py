@@ -9,6 +9,7 @@ from django.db.models import Count, Q, QuerySet
 
 from jiceng.core.crypto import blind_index
 from jiceng.core.scope import get_scoped_or_404, restrict
+from jiceng.core.validators import phone_normalise
 from jiceng.regions.choices import RegionKind, RegionLevel
 from jiceng.regions.models import Region
 
@@ -33,6 +34,12 @@ def worker_get(*, actor, pk: int) -> GridWorker:
     return get_scoped_or_404(GridWorker.objects.select_related("community"), actor, pk=pk)
 
 
+def _as_phone(q: str) -> str | None:
+    """``q`` as a whole mobile number (its 11 digits) when it is one, however typed."""
+    phone = phone_normalise(q.strip())
+    return phone if phone.isdigit() and len(phone) == 11 else None
+
+
 def resident_filter(qs: QuerySet[Resident], *, q: str = "", region: Region | None = None, tag: str = "",
                     residence_type: str = "", political_status: str = "", is_volunteer: bool | None = None
                     ) -> QuerySet[Resident]:
@@ -40,8 +47,8 @@ def resident_filter(qs: QuerySet[Resident], *, q: str = "", region: Region | Non
     phone (matched by keyed hash, never by decrypting)."""
     q = (q or "").strip()
     if q:
-        if q.isdigit() and len(q) == 11:
-            qs = qs.filter(phone_hash=blind_index(q, purpose="phone"))
+        if _as_phone(q):
+            qs = qs.filter(phone_hash=blind_index(_as_phone(q), purpose="phone"))
         elif len(q) == 18 and q[:17].isdigit():
             qs = qs.filter(id_number_hash=blind_index(q, purpose="id_number"))
         else:
@@ -83,6 +90,8 @@ def resident_search(*, actor, q: str, limit: int = RESIDENT_SEARCH_LIMIT) -> lis
     phone or ID number (matched by keyed hash). A fragment alone finds nothing: numbers are
     encrypted, and only the name's matches are decrypted to compare their last digits. The caller
     shows the matches masked."""
+    if _as_phone(q or ""):  # a whole phone number however it was typed (138-1234-5678, +86 …)
+        return list(resident_filter(resident_visible(actor).order_by("name", "id"), q=q)[:limit])
     words = (q or "").replace("*", " ").split()
     digits = [w for w in words if w.isdigit() or (len(w) == 18 and w[:17].isdigit())]
     names = [w for w in words if w not in digits]
@@ -111,8 +120,8 @@ def worker_filter(qs: QuerySet[GridWorker], *, q: str = "", region: Region | Non
                   active: bool | None = None) -> QuerySet[GridWorker]:
     q = (q or "").strip()
     if q:
-        if q.isdigit() and len(q) == 11:
-            qs = qs.filter(phone_hash=blind_index(q, purpose="phone"))
+        if _as_phone(q):
+            qs = qs.filter(phone_hash=blind_index(_as_phone(q), purpose="phone"))
         else:
             qs = qs.filter(name__contains=q)
     if region is not None:
