@@ -60,7 +60,8 @@ def test_the_work_comes_first_with_counts_equal_to_the_lists(world):
 
     client = as_user(w.wang)
     html = client.get(reverse("home")).content.decode()
-    assert _counts(html) == {"queue": ("/events/mine/", 2), "to_verify": ("/events/patrol/", 1)}
+    assert _counts(html) == {"queue": ("/events/mine/", 2), "to_verify": ("/events/patrol/#to-verify", 1)}
+    assert 'id="to-verify"' in client.get("/events/patrol/").content.decode()  # the link lands on the list
     assert html.index('id="my-work"') < html.index('id="my-grids"')
     assert '<a class="btn btn-primary btn-block" href="/events/patrol/">巡查上报</a>' in html
 
@@ -97,7 +98,7 @@ def test_a_grid_worker_without_grids_is_told_so(world):
     ghost = make_user("ghost", Role.GRID_WORKER)
     html = as_user(ghost).get(reverse("home")).content.decode()
     assert "您还没有负责的网格，请联系社区工作人员分配。" in html
-    assert _counts(html) == {"queue": ("/events/mine/", 0), "to_verify": ("/events/patrol/", 0)}
+    assert _counts(html) == {"queue": ("/events/mine/", 0), "to_verify": ("/events/patrol/#to-verify", 0)}
 
 
 def test_other_roles_keep_the_tree_without_an_empty_tree_card(world):
