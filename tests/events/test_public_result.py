@@ -172,3 +172,21 @@ def test_the_reporter_reads_why_the_case_was_not_taken(world, clock):
     services.event_reject(actor=world.alice, event=ev, reason="属于物业服务合同纠纷，请联系物业或拨打12345")
     html = Client().get("/events/track/?" + urlencode({"t": tracking_token(ev)})).content.decode()
     assert "不予立案" in html and "属于物业服务合同纠纷，请联系物业或拨打12345" in html
+
+
+def test_the_public_api_gives_the_same_steps_as_the_page(world, clock):
+    ev = handled_case(world)
+    body = {"number": f" {ev.number[:8]} {ev.number[8:]} ", "phone": f"+86 {PHONE[:3]}-{PHONE[3:7]}-{PHONE[7:]}"}
+    answer = Client().post("/api/events/public/follow", body, content_type="application/json")
+    assert answer.status_code == 200, answer.content
+    steps = answer.json()["steps"]
+    html = Client().get("/events/track/?" + urlencode({"t": tracking_token(ev)})).content.decode()
+    page_steps = re.findall(r'<li data-action="(\w+)"><time>[^<]*</time> <strong>([^<]+)</strong>', html)
+    assert [(s["action"], s["label"]) for s in steps] == page_steps and len(steps) > 5
+    assert FEEDBACK in [s["note"] for s in steps]
+    for internal in (RETURN_REASON, SUPERVISION, VERIFY_FAIL):
+        assert internal not in answer.content.decode()
+    photos = [u for s in steps for u in s["photos"]]
+    assert len(photos) == 3 and all(Client().get(u).status_code == 200 for u in photos)
+    tracked = Client().post("/api/events/public/track", {"token": tracking_token(ev)}, content_type="application/json")
+    assert [s["action"] for s in tracked.json()["steps"]] == [s["action"] for s in steps]

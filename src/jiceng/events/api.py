@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 from ninja import Field, File, Path, Query, Router, Schema, Status
 from ninja.files import UploadedFile
+from pydantic import field_validator
 
 from jiceng.core import rows
 from jiceng.core.api_schemas import (
@@ -59,6 +60,7 @@ from .tracking import (
     event_by_number_and_phone,
     event_by_number_for_join,
     event_by_tracking_token,
+    public_steps,
     rating_offer,
     tracking_token,
 )
@@ -176,13 +178,27 @@ class PublicCaseCreatedOut(PublicCaseOut):
     tracking_url: str = Field(..., description="查询进度的网页链接（含签名，有效期默认一年）")
 
 
+class PublicStepOut(Schema):
+    at: datetime
+    action: str = Field(..., description="步骤（工作流动作，如 register、submit、verify）")
+    label: str = Field(..., description="步骤名称")
+    note: str = Field("", description="处置反馈，或不予立案、作废的原因；其他步骤的内部意见不公开")
+    photos: list[str] = Field([], description="处置反馈与核查结案照片的签名地址（两小时内有效，仅限本案）")
+
+
 class PublicFollowOut(PublicCaseOut):
     rating_token: str = Field("", description="已结案且尚未评价时给上报人的评价令牌（POST /public/rate），否则为空")
+    steps: list[PublicStepOut] = Field([], description="办理经过，与查询进度页面相同：不含工作人员姓名和内部意见")
 
 
 class FollowIn(Schema):
-    number: text(20, min_length=15, description="案件编号", pattern=NUMBER_PATTERN)  # type: ignore[valid-type]
-    phone: text(20, min_length=1, description="上报（或附议）时留的联系电话")  # type: ignore[valid-type]
+    number: text(20, min_length=15, description="案件编号（粘贴时带的空格会被去掉）", pattern=NUMBER_PATTERN)  # type: ignore[valid-type]
+    phone: text(20, min_length=1, description="上报（或附议）时留的联系电话，如 138-1234-5678、+86 138…")  # type: ignore[valid-type]
+
+    @field_validator("number", mode="before")
+    @classmethod
+    def _without_spaces(cls, value):
+        return "".join(value.split()) if isinstance(value, str) else value
 
 
 class TrackIn(Schema):
@@ -491,7 +507,8 @@ def _public(e: Event) -> dict:
 def public_case_follow(request, data: FollowIn):
     _public_limit(request, "follow")
     event, is_reporter = event_by_number_and_phone(data.number, data.phone)
-    return {**_public(event), "rating_token": rating_offer(event, is_reporter=is_reporter)}
+    return {**_public(event), "rating_token": rating_offer(event, is_reporter=is_reporter),
+            "steps": [vars(step) for step in public_steps(event)]}
 
 
 @router.post("/public/track", auth=None, response={200: PublicFollowOut, PUBLIC_ERRORS: Error},
@@ -500,7 +517,8 @@ def public_case_follow(request, data: FollowIn):
 def public_case_track(request, data: TrackIn):
     _public_limit(request, "follow")
     event, is_reporter = event_by_tracking_token(data.token)
-    return {**_public(event), "rating_token": rating_offer(event, is_reporter=is_reporter)}
+    return {**_public(event), "rating_token": rating_offer(event, is_reporter=is_reporter),
+            "steps": [vars(step) for step in public_steps(event)]}
 
 
 @router.post("/public/cases/{number}/join", auth=None, response={201: PublicCaseOut, PUBLIC_ERRORS: Error},
