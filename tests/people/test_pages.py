@@ -514,3 +514,19 @@ def test_lists_use_a_fixed_number_of_queries(login, county, people):
         grid_worker_create(actor=county.alice, name=f"员{i}", kind="part_time", community=county.a, grids=[county.a1_2])
     after = {url: queries(url) for url in before}
     assert after == before
+
+
+def test_enter_in_the_worker_form_saves_and_a_dashed_phone_is_taken(county_staff_client, county):
+    """A browser submits a form on Enter with its first submit button: that is 保存 (no name), not
+    显示该社区/村的网格 (choose_community), which only reloads the grids."""
+    import re
+
+    html = county_staff_client.get(reverse("worker-create")).content.decode()
+    form = html[html.index('<form method="post" novalidate>'):]
+    first = re.search(r"<button[^>]*>", form).group(0)
+    assert 'type="submit"' in first and "name=" not in first
+    response = county_staff_client.post(reverse("worker-create"), {
+        "name": "吴十", "kind": "full_time", "community": county.a.pk, "grids": [county.a1_1.pk],
+        "phone": "138-0000-1111"})
+    assert response.status_code == 302
+    assert GridWorker.objects.get().phone == "13800001111"

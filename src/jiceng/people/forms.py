@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from jiceng.core.api_schemas import BIGINT_MAX
 from jiceng.core.errors import NotFoundError
-from jiceng.core.validators import id_number_error, phone_error
+from jiceng.core.validators import id_number_error, phone_error, phone_normalise
 from jiceng.regions.choices import GRID_LEVELS, RegionLevel
 from jiceng.regions.selectors import region_get, region_options
 
@@ -116,7 +116,7 @@ class _NumbersMixin:
         return value
 
     def clean_phone(self):
-        value = self.cleaned_data.get("phone", "").strip()
+        value = phone_normalise(self.cleaned_data.get("phone", "").strip())  # as the services store it
         if value and (error := phone_error(value)):
             raise forms.ValidationError(error)
         return value
@@ -126,7 +126,7 @@ class ResidentCreateForm(_NumbersMixin, forms.Form):
     name = forms.CharField(label=_("姓名"), max_length=50)
     grid = _RegionChoiceField(label=_("所属网格"), queryset=None, empty_label=_("请选择网格"))
     id_number = forms.CharField(label=_("身份证号"), max_length=18, required=False)
-    phone = forms.CharField(label=_("手机号"), max_length=11, required=False)
+    phone = forms.CharField(label=_("手机号"), max_length=20, required=False)
     address = forms.CharField(label=_("住址"), max_length=200, required=False)
     residence_type = forms.ChoiceField(label=_("人口类型"), choices=ResidenceType.choices,
                                        initial=ResidenceType.REGISTERED)
@@ -161,7 +161,7 @@ class WorkerCreateForm(_NumbersMixin, forms.Form):
     grids = _GridCheckboxField(label=_("负责网格"), queryset=None, required=False,
                                widget=forms.CheckboxSelectMultiple)
     id_number = forms.CharField(label=_("身份证号"), max_length=18, required=False)
-    phone = forms.CharField(label=_("手机号"), max_length=11, required=False)
+    phone = forms.CharField(label=_("手机号"), max_length=20, required=False)
     occupation = forms.CharField(label=_("职业/身份"), max_length=50, required=False,
                                  help_text=_("特聘网格员填写职业，如快递员、外卖骑手。"))
     is_party_member = forms.BooleanField(label=_("党员"), required=False)

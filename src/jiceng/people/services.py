@@ -16,7 +16,13 @@ from jiceng.core.crypto import blind_index, blind_tokens
 from jiceng.core.errors import ApplicationError, PermissionDeniedError, validation_error_to_app_error
 from jiceng.core.masking import age_on, mask_address, mask_house, mask_id_number, mask_phone, mask_tags
 from jiceng.core.scope import in_scope
-from jiceng.core.validators import birth_date_from_id, gender_from_id, id_number_error, phone_error
+from jiceng.core.validators import (
+    birth_date_from_id,
+    gender_from_id,
+    id_number_error,
+    phone_error,
+    phone_normalise,
+)
 from jiceng.regions.choices import GRID_LEVELS, RegionLevel
 from jiceng.regions.models import House, Region
 
@@ -103,7 +109,7 @@ def _build_user(*, username, role, full_name, region, department, phone) -> User
     if User.objects.filter(username=username).exists():
         raise ApplicationError(_("用户名已存在。"), field="username")
     _check_binding(role, region, department)
-    phone = (phone or "").strip()
+    phone = phone_normalise((phone or "").strip())
     if phone and phone_error(phone):
         raise ApplicationError(phone_error(phone), field="phone")
     user = User(username=username, role=role, full_name=full_name, region=region, department=department,
@@ -188,7 +194,7 @@ def department_create(*, actor, code: str, name: str, kind: str, region: Region)
 
 def _clean_person_ids(*, id_number: str, phone: str) -> tuple[str, str]:
     id_number = (id_number or "").strip().upper()
-    phone = (phone or "").strip()
+    phone = phone_normalise((phone or "").strip())  # 138-1234-5678, +86 … stored as the 11 digits
     if id_number:
         error = id_number_error(id_number)
         if error:
