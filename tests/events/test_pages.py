@@ -227,6 +227,22 @@ def test_the_console_filters_by_region_and_channel_and_its_map_follows(world, cl
     assert f'<option value="{world.c.a1_1.pk}">' in alice and f'<option value="{world.c.b.pk}">' not in alice
 
 
+def test_the_console_filters_by_the_day_reported_both_days_included(world, clock):
+    made = {}
+    for day in (3, 4, 5):  # March 2025, late in each day
+        clock.move_to(at(2025, 3, day, 23, 30))
+        made[day] = report(world)
+    county = as_user(world.county)
+    page = county.get("/events/?reported_from=2025-03-04&reported_to=2025-03-04").content.decode()
+    assert "共 1 件" in page and made[4].number in page and made[3].number not in page and made[5].number not in page
+    page = county.get("/events/?reported_from=2025-03-04&reported_to=2025-03-05").content.decode()
+    assert "共 2 件" in page and made[3].number not in page
+    assert 'type="date" name="reported_from"' in page and 'value="2025-03-04"' in page  # kept on the form
+    api = county.get("/api/events/cases?reported_from=2025-03-04&reported_to=2025-03-04").json()
+    assert [c["number"] for c in api["items"]] == [made[4].number]  # the API's 止（含） as well
+    assert "field-error" in county.get("/events/?reported_from=2025-13-01").content.decode()
+
+
 def test_each_console_tile_counts_what_the_list_it_opens_shows(world, clock):
     from jiceng.events.models import Timer
 

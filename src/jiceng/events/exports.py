@@ -112,7 +112,7 @@ def cases_export(*, actor, cases: QuerySet[Event], title: str, fallback: str) ->
     ``CASES_EXPORT_MAX`` rows is refused with the count, so that the list is narrowed first."""
     total = cases.count()
     if total > CASES_EXPORT_MAX:
-        raise ApplicationError(_("共 %(count)s 件，超过单次导出上限 %(max)s 件，请缩小筛选范围（如时段、区域或状态）后再导出。")
+        raise ApplicationError(_("共 %(count)s 件，超过单次导出上限 %(max)s 件，请缩小筛选范围（如上报日期、区域、分类或状态）后再导出。")
                                % {"count": total, "max": CASES_EXPORT_MAX}, field="filters")
     rows = cases.select_related("category", "grid", "community__parent", "handler_region", "handler_department")
     content, count = build_workbook(CASE_COLUMNS, (_case_row(e) for e in rows.iterator(chunk_size=2000)),

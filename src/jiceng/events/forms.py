@@ -181,6 +181,10 @@ class CaseFilterForm(forms.Form):
     category = forms.ChoiceField(label=_("分类"), required=False, choices=())
     region = forms.TypedChoiceField(label=_("区域"), required=False, coerce=int, empty_value=None, choices=())
     channel = forms.ChoiceField(label=_("来源"), required=False, choices=[("", _("全部"))] + list(Channel.choices))
+    reported_from = forms.DateField(label=_("上报日期从"), required=False,
+                                    widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}))
+    reported_to = forms.DateField(label=_("至"), required=False,
+                                  widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}))
     overdue = forms.BooleanField(label=_("只看曾超期"), required=False)
     open_only = forms.BooleanField(label=_("只看未办结"), required=False)
     queue = forms.ChoiceField(required=False, widget=forms.HiddenInput, choices=[("", "")] + list(QUEUES))

@@ -210,6 +210,7 @@ def _case_filters(request) -> tuple[CaseFilterForm, dict]:
                "category": EventCategory.objects.filter(code=data.get("category") or "").first(),
                "region": Region.objects.filter(pk=data["region"]).first() if data.get("region") else None,
                "overdue": True if data.get("overdue") else None, "open_only": bool(data.get("open_only")),
+               "reported_from": data.get("reported_from"), "reported_to": data.get("reported_to"),
                **_queue_filter(data.get("queue") or "")}
     return form, {k: v for k, v in filters.items() if v not in ("", None, False, ())}
 

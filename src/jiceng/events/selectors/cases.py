@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from django.db.models import Count, F, Q, QuerySet
 from django.utils import timezone
@@ -79,8 +79,9 @@ def event_filter(qs: QuerySet[Event], *, state: str = "", category: EventCategor
         qs = qs.filter(state__in=list(states))
     if late_now:
         qs = qs.filter(overdue_now())
-    if reported_from is not None or reported_to is not None:
-        start, end = day_bounds(reported_from or date(1970, 1, 1), reported_to or date(9999, 1, 1))
+    if reported_from is not None or reported_to is not None:  # both days included
+        start, end = day_bounds(reported_from or date(1970, 1, 1),
+                                reported_to + timedelta(days=1) if reported_to else date(9999, 1, 1))
         qs = qs.filter(reported_at__gte=start, reported_at__lt=end)
     return qs
 
