@@ -149,8 +149,8 @@ def test_whistles_per_department_one_late(world, clock):
     page = as_user(w.county).get(f"/events/numbers/?{MARCH}").content.decode()
     table = page[page.index('id="nb-whistles"'):page.index('id="nb-definitions"')]
     rows = {int(d): text(r) for d, r in re.findall(r'data-department="(\d+)">(.*?)</tr>', table, re.S)}
-    assert rows[w.d_housing.pk] == f"{w.d_housing.name} 1 0 0 1 0 0% 0/1"
-    assert rows[w.d_urban.pk] == f"{w.d_urban.name} 1 1 0 0 0 100% 1/1"
+    assert rows[w.d_housing.pk] == f"{w.d_housing.name} 1 0 0 1 0 0.0% 0/1"
+    assert rows[w.d_urban.pk] == f"{w.d_urban.name} 1 1 0 0 0 100.0% 1/1"
     assert f'class="row-warn" data-department="{w.d_housing.pk}"' in table
     bob = as_user(w.bob).get(f"/events/numbers/?{MARCH}").content.decode()
     assert "期内没有吹哨" in bob

@@ -164,6 +164,7 @@ def test_a_resident_reports_follows_and_rates_without_a_login(world, clock):
     assert Client().get(f"/events/rate/?token={token}").status_code == 200
     rated = Client().post("/events/rate/", {"token": token, "rating": "satisfied", "comment": "很快"})
     assert "感谢您的评价" in rated.content.decode()
+    assert 'href="/events/follow/"' in rated.content.decode() and 'href="/events/report/"' in rated.content.decode()
     assert Event.objects.get().state == "rated"
     bad = Client().post("/events/rate/", {"token": "x", "rating": "satisfied"})
     assert bad.status_code == 400 and "form-errors" in bad.content.decode()

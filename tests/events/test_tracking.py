@@ -231,3 +231,12 @@ def test_a_spaced_number_is_found_for_me_too(world, clock):
     page = Client().post("/events/report/join/", {"number": spaced(ev.number), "phone": "+86 139-0013-9000"})
     assert page.status_code == 302 and page["Location"].startswith("/events/track/?t=")
     assert ev.supporters.get().phone == OTHER_PHONE
+
+
+def test_a_wrong_phone_is_said_for_the_form_not_for_the_number(world, clock):
+    ev = report(world)
+    page = Client().post("/events/follow/", {"number": ev.number, "phone": "13911112222"})
+    html = page.content.decode()
+    assert page.status_code == 400 and "未找到该案件" in html
+    number_field = html[html.index('name="number"'):html.index('name="phone"')]
+    assert "未找到该案件" not in number_field  # it may be the phone as well: the form says it, not a field

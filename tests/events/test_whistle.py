@@ -118,3 +118,15 @@ def test_supervision_by_superiors(world, clock):
     version = ev.__class__.objects.get(pk=ev.pk).version
     assert version == ev.version  # a note does not make anyone's copy stale
     assert Whistle.objects.count() == 0
+
+
+def test_the_in_time_rate_reads_with_one_decimal_like_every_rate_on_the_page():
+    from django.template import Context, Template
+
+    from jiceng.events.selectors import WhistleRow
+
+    row = WhistleRow(department=None, called=151, reported_in_time=129, reported_late=2, unanswered_late=0,
+                     waiting=20, whistles=None)
+    assert row.in_time_rate == 0.8543  # the API: four places
+    shown = Template("{{ r.in_time_percent|floatformat:1 }}%").render(Context({"r": row}))
+    assert shown == "85.4%"  # 129 / 151 = 85.43 %

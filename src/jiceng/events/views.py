@@ -906,7 +906,7 @@ def public_follow(request):
             try:
                 event, is_reporter = event_by_number_and_phone(form.cleaned_data["number"], form.cleaned_data["phone"])
             except ApplicationError as exc:
-                form.add_error("number", exc.message)
+                form.add_error(None, exc.message)  # the number or the phone: which, it must not say
             else:
                 rate = rating_offer(event, is_reporter=is_reporter)
     return render(request, "events/public_follow.html", {
