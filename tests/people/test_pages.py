@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import pytest
@@ -438,7 +439,14 @@ def test_a_special_worker_is_offered_and_given_the_grids_of_the_whole_street(cou
     html = chosen.content.decode()
     assert _grid_boxes(html) == {str(g.pk) for g in (county.a1, county.a1_1, county.a1_2, county.b1)}
     assert "特聘网格员可负责东街道各社区/村的网格。" in html
-    assert "乙社区 · 乙一网格" in html and html.index("甲社区 · ") < html.index("乙社区 · ")  # own community first
+    # one folding group per community, its own first and open, the others closed
+    groups = re.findall(r'<details class="grid-group"( open)?><summary>([^<]+)</summary>(.*?)</details>', html, re.S)
+    assert [(name, bool(opened)) for opened, name, _ in groups] == [("甲社区（3）", True), ("乙社区（1）", False)]
+    assert f'value="{county.b1.pk}"' in groups[1][2]
+    # shown again after an error, a community with a ticked grid is open
+    again = county_staff_client.post(reverse("worker-create"), {
+        "name": "", "kind": "special", "community": county.a.pk, "grids": [county.b1.pk]}).content.decode()
+    assert re.search(r'<details class="grid-group" open><summary>乙社区（1）</summary>', again)
     assert str(county.c1.pk) not in _grid_boxes(html)  # 西街道's grid
 
     response = county_staff_client.post(reverse("worker-create"), {

@@ -3,6 +3,8 @@ scope) live in the services; their ApplicationError is put back on the form with
 
 from __future__ import annotations
 
+import itertools
+
 from django import forms
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
@@ -183,6 +185,7 @@ class WorkerCreateForm(_NumbersMixin, forms.Form):
         self.fields["grids"].queryset = region_options(actor=actor, levels=GRID_LEVELS)
         self.chosen_community = self._chosen(communities)
         self.special = self._value("kind") == WorkerKind.SPECIAL
+        self.grid_groups = []  # (community, open, its boxes) when a 特聘 worker is offered a street's grids
         grids = self.fields["grids"]
         area = self._grid_area(self.chosen_community, special=self.special)
         if area is None:
@@ -202,9 +205,16 @@ class WorkerCreateForm(_NumbersMixin, forms.Form):
             return next((p for p in names if grid.path.startswith(p)), "")
 
         offered.sort(key=lambda g: (community_of(g) != self.chosen_community.path, community_of(g), g.path))
-        grids.widget.choices = [(g.pk, f"{names.get(community_of(g), '')} · {grids.label_from_instance(g)}")
-                                for g in offered]
+        grids.widget.choices = [(g.pk, grids.label_from_instance(g)) for g in offered]
         grids.help_text = _("特聘网格员可负责%(street)s各社区/村的网格。") % {"street": area.name}
+        # a street holds hundreds of grids: one folding group per community, its own (and any with
+        # a ticked grid) open
+        boxes = {str(box.data["value"]): box for box in self["grids"]}
+        self.grid_groups = []
+        for path, group in itertools.groupby(offered, key=community_of):
+            members = [boxes[str(g.pk)] for g in group]
+            opened = path == self.chosen_community.path or any(b.data["selected"] for b in members)
+            self.grid_groups.append((names.get(path, ""), opened, members))
 
     def _value(self, name):
         raw = self.data.get(name) if self.is_bound else self.initial.get(name)
