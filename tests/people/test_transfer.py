@@ -260,7 +260,9 @@ def test_export_of_workers_through_the_api(county):
     response = client.get(made.json()["url"])
     rows = sheet_rows(response)
     assert [r[0] for r in rows[1:]] == ["甲网格员"]
-    assert rows[1][6] == "139****3333"
+    assert rows[0][4:7] == ["负责网格编码", "负责网格", "身份证号（脱敏）"]
+    assert rows[1][4:6] == [county.a1_1.code, county.a1_1.name]  # the names the page shows, beside the codes
+    assert rows[1][7] == "139****3333"
     assert AuditLog.objects.get(action="export.workers").changes["rows"] == 1
 
 

@@ -331,7 +331,8 @@ def worker_import(*, actor, rows: list[SheetRow]) -> int:
 WORKER_EXPORT_COLUMNS = [
     Column("name", "姓名", width=12), Column("kind", "类型", width=8),
     Column("community", "所属社区编码", text=True, width=16), Column("community_name", "所属社区", width=14),
-    Column("grids", "负责网格编码", text=True, width=18), Column("id_number", "身份证号（脱敏）", text=True, width=22),
+    Column("grids", "负责网格编码", text=True, width=18), Column("grid_names", "负责网格", width=22),
+    Column("id_number", "身份证号（脱敏）", text=True, width=22),
     Column("phone", "手机号（脱敏）", text=True, width=14), Column("occupation", "职业/身份", width=14),
     Column("is_party_member", "党员", width=8), Column("active", "在岗", width=8),
     Column("joined_on", "入职日期", width=12),
@@ -348,7 +349,8 @@ def worker_export(*, actor, params):
         for w in qs.iterator(chunk_size=2000):
             assignments = sorted(w.assignments.all(), key=lambda a: (not a.is_primary, a.grid.code))
             yield [w.name, w.get_kind_display(), w.community.code, w.community.name,
-                   "、".join(a.grid.code for a in assignments), mask_id_number(w.id_number), mask_phone(w.phone),
+                   "、".join(a.grid.code for a in assignments), "、".join(a.grid.name for a in assignments),
+                   mask_id_number(w.id_number), mask_phone(w.phone),
                    w.occupation, "是" if w.is_party_member else "否", "是" if w.active else "否",
                    w.joined_on.isoformat() if w.joined_on else ""]
 
