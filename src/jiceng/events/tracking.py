@@ -198,22 +198,12 @@ def rating_link(token: str) -> tuple[Event, EventRating | None]:
     """(the case a rating link stands for, the rating already given in its round or None when it can
     still be rated). An invalid or expired link, or a round reopened without a rating, is refused
     with the same messages as ``event_rate``."""
-    from .services.flow import RATING_SALT, _rating_max_age
+    from .services.flow import rating_token_read
 
-    try:
-        value = signing.TimestampSigner(salt=RATING_SALT).unsign(token or "", max_age=_rating_max_age())
-        pk_s, round_s = value.split(":")
-        pk, round_ = int(pk_s), int(round_s)
-    except signing.SignatureExpired as exc:
-        raise ApplicationError(_("评价链接已过期。"), field="token") from exc
-    except (signing.BadSignature, ValueError) as exc:
-        raise ApplicationError(_("评价链接无效。"), field="token") from exc
-    event = Event.objects.select_related("category").filter(pk=pk).first()
-    if event is None:
-        raise NotFoundError(_("未找到该事件。"))
+    event, round_ = rating_token_read(token)
     if event.reopen_count == round_ and event.state == EventState.CLOSED:
         return event, None
-    given = EventRating.objects.filter(event_id=pk, round=round_).order_by("-at", "-id").first()
+    given = EventRating.objects.filter(event_id=event.pk, round=round_).order_by("-at", "-id").first()
     if given is None:
         raise ApplicationError(_("该评价链接已失效（事件已评价或已重办）。"), field="token")
     return event, given

@@ -263,6 +263,23 @@ def _rating_max_age() -> timedelta:
     return timedelta(days=getattr(settings, "JICENG_EVENT_RATING_DAYS", 30))
 
 
+def rating_token_read(token: str) -> tuple[Event, int]:
+    """(the case a rating link stands for, the round it was given in); a clear error when the link
+    is tampered with, expired or names no case."""
+    try:
+        value = signing.TimestampSigner(salt=RATING_SALT).unsign(token or "", max_age=_rating_max_age())
+        pk_s, round_s = value.split(":")
+        pk, round_ = int(pk_s), int(round_s)
+    except signing.SignatureExpired as exc:
+        raise ApplicationError(_("评价链接已过期。"), field="token") from exc
+    except (signing.BadSignature, ValueError) as exc:
+        raise ApplicationError(_("评价链接无效。"), field="token") from exc
+    event = Event.objects.filter(pk=pk).select_related("category").first()
+    if event is None:
+        raise NotFoundError(_("未找到该事件。"))
+    return event, round_
+
+
 def _rate(event: Event, actor, *, rating: str, comment: str, source: str, relations=None, label="") -> Event:
     if rating not in Rating.values:
         raise ApplicationError(_("评价须为满意、基本满意或不满意。"), field="rating")
@@ -288,17 +305,7 @@ def _rate(event: Event, actor, *, rating: str, comment: str, source: str, relati
 
 def event_rate(*, token: str, rating: str, comment: str = "") -> Event:
     """评价 by the reporter through the link given at closure."""
-    try:
-        value = signing.TimestampSigner(salt=RATING_SALT).unsign(token, max_age=_rating_max_age())
-        pk_s, round_s = value.split(":")
-        pk, round_ = int(pk_s), int(round_s)
-    except signing.SignatureExpired as exc:
-        raise ApplicationError(_("评价链接已过期。"), field="token") from exc
-    except (signing.BadSignature, ValueError) as exc:
-        raise ApplicationError(_("评价链接无效。"), field="token") from exc
-    event = Event.objects.filter(pk=pk).select_related("category").first()
-    if event is None:
-        raise NotFoundError(_("未找到该事件。"))
+    event, round_ = rating_token_read(token)
     if event.reopen_count != round_ or event.state != EventState.CLOSED:
         raise ApplicationError(_("该评价链接已失效（事件已评价或已重办）。"), field="token")
     return _rate(event, None, rating=rating, comment=comment, source=RatingSource.REPORTER,
