@@ -774,6 +774,12 @@ def _row_question(by: str, row: selectors.Row) -> tuple[str, dict]:
             description="与 GET /numbers 同样的条件；of=numerator（默认）列出构成分子的事件，of=denominator 列出构成分母的"
                         "事件（没有分母的指标 400）。按上报时间倒序分页。")
 def number_cases(request, key: str, params: Query[NumberCasesIn], page: Query[PageParams]):
+    _definition, cases = _number_cases(request, key, params)
+    return paginate(cases, page, _render)
+
+
+def _number_cases(request, key: str, params: NumberCasesIn):
+    """(the number's definition, the cases of its numerator or its denominator, newest first)."""
     definition = selectors.DEFINITIONS.get(key)
     if definition is None:
         raise NotFoundError(_("未知指标。"))
@@ -782,7 +788,7 @@ def number_cases(request, key: str, params: Query[NumberCasesIn], page: Query[Pa
     q = _Question(request.auth, params)
     found = selectors.event_numbers(actor=request.auth, keys=[key], **q.dims)[key]
     cases = found.base if params.of == "denominator" else found.cases
-    return paginate(cases.order_by("-reported_at", "-id"), page, _render)
+    return definition, cases.order_by("-reported_at", "-id")
 
 
 @router.get("/numbers/{key}/cases/export", response={200: ExportOut, READ_ERRORS: Error},
@@ -790,14 +796,7 @@ def number_cases(request, key: str, params: Query[NumberCasesIn], page: Query[Pa
             description="与 GET /numbers/{key}/cases 同样的条件和顺序，导出全部页（上报人姓名、电话脱敏）；超过 "
                         f"{exports.CASES_EXPORT_MAX} 件时 400。" + EXPORT_CREATED_DESCRIPTION)
 def number_cases_export(request, key: str, params: Query[NumberCasesIn]):
-    definition = selectors.DEFINITIONS.get(key)
-    if definition is None:
-        raise NotFoundError(_("未知指标。"))
-    if params.of == "denominator" and definition.denominator is None:
-        raise ApplicationError(_("指标“%(label)s”没有分母。") % {"label": definition.label}, field="of")
-    q = _Question(request.auth, params)
-    found = selectors.event_numbers(actor=request.auth, keys=[key], **q.dims)[key]
-    cases = (found.base if params.of == "denominator" else found.cases).order_by("-reported_at", "-id")
+    definition, cases = _number_cases(request, key, params)
     side = "（分母）" if params.of == "denominator" else ""
     return export_out(exports.cases_export(actor=request.auth, cases=cases, title=f"{definition.label}{side}",
                                            fallback=f"event-{key}-cases"))
@@ -805,7 +804,7 @@ def number_cases_export(request, key: str, params: Query[NumberCasesIn]):
 
 @router.get("/whistles/stats", response={200: list[WhistleStatOut], LIST_ERRORS: Error}, summary="吹哨报到统计",
             description="期内（按吹哨时间，start 起、end 止，不含 end）每个被吹哨部门的被吹哨次数、按时报到、超时后报到、"
-                        "超时未报到和按时报到率；超时的先列。只统计当前用户能看到的吹哨（部门工作人员只看本部门）。")
+                        "超时未报到、尚未报到（未超时）和按时报到率；超时的先列。只统计当前用户能看到的吹哨（部门工作人员只看本部门）。")
 def whistle_stats(request, params: Query[WhistleStatsIn]):
     selectors.numbers_check(request.auth)
     region = lookup_or_404(Region.objects.all(), request.auth, params.region, field="region", label=pgettext("record type", "区域"))
