@@ -38,3 +38,10 @@ def clock():
 
 
 from tests.events.march import march  # noqa: E402,F401  (the hand-counted March fixture, shared)
+
+
+@pytest.fixture
+def fresh_media(settings, tmp_path, fresh_limits):
+    """Uploaded photos land in a temporary MEDIA_ROOT; rate limits start empty."""
+    settings.MEDIA_ROOT = tmp_path
+    yield tmp_path

@@ -12,6 +12,7 @@ grid workers and the default catalogue, plus helpers that drive a case through t
 
 from __future__ import annotations
 
+import io
 from dataclasses import dataclass
 
 from django.test import Client
@@ -134,3 +135,14 @@ def as_user(user) -> Client:
     client = Client()
     client.force_login(user)
     return client
+
+
+def jpeg(colour=(30, 120, 200), name: str = "photo.jpg") -> io.BytesIO:
+    """A small JPEG to upload through a form (a file object with a name)."""
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", (40, 30), colour).save(out, "JPEG")
+    out.seek(0)
+    out.name = name
+    return out

@@ -9,30 +9,25 @@ import re
 from urllib.parse import quote
 
 import pytest
-from django.core.cache import cache
 from django.test import Client
 from PIL import Image
 
 from jiceng.events import services
 from jiceng.events.models import Event
 from tests.events.conftest import at
-from tests.events.factories import IN_A1_1, IN_B1, PHONE, as_user, report, to_closed, to_handling, to_verify
+from tests.events.factories import (
+    IN_A1_1,
+    IN_B1,
+    PHONE,
+    as_user,
+    jpeg,
+    report,
+    to_closed,
+    to_handling,
+    to_verify,
+)
 
-
-@pytest.fixture(autouse=True)
-def _fresh_limits(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path
-    cache.clear()
-    yield
-    cache.clear()
-
-
-def jpeg() -> io.BytesIO:
-    out = io.BytesIO()
-    Image.new("RGB", (40, 30), (30, 120, 200)).save(out, "JPEG")
-    out.seek(0)
-    out.name = "photo.jpg"
-    return out
+pytestmark = pytest.mark.usefixtures("fresh_media")
 
 
 def report_form(**extra) -> dict:

@@ -4,38 +4,22 @@ check — and a note hint that fits the two verdicts (not the 退单/挂起/作�
 
 from __future__ import annotations
 
-import io
 import re
 
 import pytest
-from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from PIL import Image
 
 from jiceng.core.models import Attachment
 from jiceng.events import services
 from jiceng.events.units import Unit
-from tests.events.factories import as_user, report, to_dispatched
+from tests.events.factories import as_user, jpeg, report, to_dispatched
 
 FEEDBACK = "已清运垃圾并冲洗地面"
 OTHER_HINT = "退单、挂起、作废、上报等须填写原因"
 
 
-@pytest.fixture(autouse=True)
-def _media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path
-    cache.clear()
-    yield
-    cache.clear()
-
-
-def jpeg() -> io.BytesIO:
-    out = io.BytesIO()
-    Image.new("RGB", (40, 30), (90, 160, 60)).save(out, "JPEG")
-    out.seek(0)
-    out.name = "after.jpg"
-    return out
+pytestmark = pytest.mark.usefixtures("fresh_media")
 
 
 def handled_by_the_street(world):

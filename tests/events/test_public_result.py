@@ -6,21 +6,18 @@ once used says so instead of offering the form again."""
 
 from __future__ import annotations
 
-import io
 import re
 from urllib.parse import urlencode
 
 import pytest
 from django.core import signing
-from django.core.cache import cache
 from django.test import Client
-from PIL import Image
 
 from jiceng.core.models import Attachment
 from jiceng.events import services
 from jiceng.events.models import Event
 from jiceng.events.tracking import PHOTO_SALT, tracking_token
-from tests.events.factories import IN_A1_1, PHONE, as_user, report, to_dispatched
+from tests.events.factories import IN_A1_1, PHONE, as_user, jpeg, report, to_dispatched
 
 FEEDBACK = "已更换楼道灯，灯具型号LED-12W"
 RETURN_REASON = "张主任说这事不归我们管"
@@ -28,20 +25,7 @@ SUPERVISION = "县里王科长督办：周五前办结"
 VERIFY_FAIL = "复查时灯仍不亮，刘晓梅请重新处理"
 
 
-@pytest.fixture(autouse=True)
-def _media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path
-    cache.clear()
-    yield
-    cache.clear()
-
-
-def jpeg(colour=(30, 120, 200)) -> io.BytesIO:
-    out = io.BytesIO()
-    Image.new("RGB", (40, 30), colour).save(out, "JPEG")
-    out.seek(0)
-    out.name = "photo.jpg"
-    return out
+pytestmark = pytest.mark.usefixtures("fresh_media")
 
 
 def handled_case(world) -> Event:
