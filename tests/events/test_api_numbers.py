@@ -190,6 +190,7 @@ def test_residents_do_not_read_the_numbers(world):
     for ask in (f"?{MARCH}", f"/breakdown?by=month&{MARCH}", f"/registered/cases?{MARCH}", f"/export?by=month&{MARCH}"):
         assert resident.get(f"{API}/numbers{ask}").status_code == 403, ask
     assert resident.get(f"{API}/whistles/stats?{MARCH}").status_code == 403
+    assert resident.get(f"{API}/whistles?{MARCH}&department=1").status_code == 403
 
 
 def test_a_year_of_days_is_the_most_and_a_region_out_of_scope_is_not_found(world, march):
@@ -229,6 +230,34 @@ def test_whistle_stats_per_department(world, clock):
     refused = as_user(w.county).get(f"{API}/whistles/stats?start=2025-03-01&end=2025-03-01")
     assert refused.status_code == 400 and refused.json()["field"] == "end"
     assert as_user(w.bob).get(f"{url}&region={w.c.a.pk}").status_code == 404
+
+
+def test_whistle_list_gives_the_whistles_behind_each_figure(world, clock):
+    w = world
+    ev = to_handling(w, report(w))
+    urban_call, housing_call = services.whistle_blow(actor=w.east, event=ev, departments=[w.d_urban, w.d_housing],
+                                                     reason="违建与占道交织，需城管、住建到场")
+    clock.move_to(at(2025, 3, 3, 10, 0))
+    services.whistle_report(actor=w.urban, whistle=urban_call, note="已到场")
+    clock.move_to(at(2025, 3, 3, 11, 0))
+    assert services.process_due_timers()["fired"] == 1
+    county = as_user(w.county)
+    url = f"{API}/whistles?{MARCH}&department={w.d_housing.pk}"
+    late = get(county, f"{url}&kind=unanswered_late")
+    assert late["count"] == 1 and [i["id"] for i in late["items"]] == [housing_call.pk]
+    item = late["items"][0]
+    assert (item["event_id"], item["event_number"], item["blower"], item["late"], item["reported_at"]) == (
+        ev.pk, ev.number, "东街道", True, None)
+    for kind, count in {"called": 1, "reported_in_time": 0, "reported_late": 0, "waiting": 0, "late": 1}.items():
+        assert get(county, f"{url}&kind={kind}")["count"] == count, kind
+    assert get(county, f"{API}/whistles?{MARCH}&department={w.d_urban.pk}&kind=reported_in_time")["count"] == 1
+    assert get(as_user(w.urban), f"{API}/whistles?{MARCH}&department={w.d_urban.pk}")["count"] == 1
+    other = as_user(w.urban).get(url)
+    assert other.status_code == 404 and other.json()["field"] == "department"
+    assert get(as_user(w.bob), url)["count"] == 0
+    bad = county.get(f"{url}&kind=nonsense")
+    assert bad.status_code == 400
+    assert county.get(f"{API}/whistles?{MARCH}&department=999999").status_code == 404
 
 
 # --- the Excel export -----------------------------------------------------------------------------

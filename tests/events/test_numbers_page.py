@@ -156,6 +156,50 @@ def test_whistles_per_department_one_late(world, clock):
     assert "期内没有吹哨" in bob
 
 
+def test_every_whistle_figure_links_to_the_whistles_it_counts(world, clock):
+    w = world
+    first, second = to_handling(w, report(w)), to_handling(w, report(w))
+    urban_call, housing_call = services.whistle_blow(actor=w.east, event=first, departments=[w.d_urban, w.d_housing],
+                                                     reason="违建与占道交织")
+    clock.move_to(at(2025, 3, 3, 10, 0))
+    services.whistle_report(actor=w.urban, whistle=urban_call, note="已到场")
+    services.process_due_timers(now=at(2025, 3, 3, 11, 0))  # 住建 late on the first case
+    clock.move_to(at(2025, 3, 3, 11, 30))
+    (housing_waiting,) = services.whistle_blow(actor=w.east, event=second, departments=[w.d_housing], reason="再次吹哨")
+    county = as_user(w.county)
+    page = county.get(f"/events/numbers/?{MARCH}").content.decode()
+    table = page[page.index('id="nb-whistles"'):page.index('id="nb-definitions"')]
+    row = re.search(rf'data-department="{w.d_housing.pk}">(.*?)</tr>', table, re.S).group(1)
+    assert text(row) == f"{w.d_housing.name} 2 0 0 1 1 0.0% 0/2"
+    hrefs = [html.unescape(h) for h in re.findall(r'href="([^"]+)"', row)]
+    assert [h.split("kind=")[1].split("&")[0] for h in hrefs] == [
+        "called", "reported_in_time", "reported_late", "unanswered_late", "waiting"]
+    expected = {"called": [housing_waiting, housing_call], "reported_in_time": [], "reported_late": [],
+                "unanswered_late": [housing_call], "waiting": [housing_waiting]}
+    for href in hrefs:
+        kind = href.split("kind=")[1].split("&")[0]
+        listed = county.get(href)
+        assert listed.status_code == 200, href
+        body = listed.content.decode()
+        shown = [int(pk) for pk in re.findall(r'data-whistle="(\d+)"', body)]
+        assert shown == [x.pk for x in expected[kind]], kind  # newest first, as many as the figure
+        assert text(re.search(r'id="wl-count">(.*?)</p>', body, re.S).group(1)) == f"共 {len(shown)} 次"
+    late = county.get(hrefs[3]).content.decode()
+    assert f'href="/events/{first.pk}/#ev-whistles">{first.number}</a>' in late and "逾期未报到" in late
+    # a department's staff see their own department's whistles, not another's; a wrong figure is 404
+    urban = as_user(w.urban)
+    own = urban.get(f"/events/numbers/whistles/?called={w.d_urban.pk}&kind=reported_in_time&{MARCH}")
+    assert re.findall(r'data-whistle="(\d+)"', own.content.decode()) == [str(urban_call.pk)]
+    assert urban.get(f"/events/numbers/whistles/?called={w.d_housing.pk}&{MARCH}").status_code == 404
+    assert county.get(f"/events/numbers/whistles/?called={w.d_housing.pk}&kind=nonsense&{MARCH}").status_code == 404
+    assert county.get(f"/events/numbers/whistles/?called=x&{MARCH}").status_code == 404
+    bad = county.get(f"/events/numbers/whistles/?called={w.d_housing.pk}&start=2025-03-31&end=2025-03-01")
+    assert bad.status_code == 400 and "结束日期不能早于开始日期" in bad.content.decode()
+    # 乙社区's secretary sees none of 甲's whistles
+    bob = as_user(w.bob).get(f"/events/numbers/whistles/?called={w.d_housing.pk}&{MARCH}").content.decode()
+    assert "data-whistle=" not in bob and "共 0 次" in text(bob)
+
+
 def test_a_department_filter_narrows_the_numbers_and_the_breakdown(world, march):
     client = as_user(world.county)
     # all six March cases ended up handled by 甲社区 (E6 came back from 城管): 属地处置

@@ -367,6 +367,27 @@ class WhistleStatsIn(Schema):
     region: ObjectId | None = Field(None, description="事件所在区域 ID（含下级）")  # type: ignore[valid-type]
 
 
+class WhistleListIn(WhistleStatsIn):
+    department: ObjectId = Field(..., description="被吹哨部门 ID（部门工作人员只能查本部门）")  # type: ignore[valid-type]
+    kind: Literal[tuple(selectors.WHISTLE_KINDS)] = Field(  # type: ignore[valid-type]
+        "called", description="统计项，与 GET /whistles/stats 的同名字段一一对应：called 被吹哨、reported_in_time 按时报到、"
+                              "reported_late 超时后报到、unanswered_late 超时未报到、waiting 尚未报到（未超时）、late 超时")
+
+
+class WhistleListOut(WhistleOut):
+    event_number: str = Field(..., description="事件编号")
+    event_title: str
+    blower: str = Field(..., description="吹哨单位")
+    due_at: datetime = Field(..., description="报到时限")
+
+
+class WhistlePage(Schema):
+    count: int
+    limit: int
+    offset: int
+    items: list[WhistleListOut]
+
+
 class WhistleStatOut(Schema):
     department_id: int
     department: str = Field(..., description="部门名称")
@@ -812,6 +833,21 @@ def whistle_stats(request, params: Query[WhistleStatsIn]):
     return [{"department_id": r.department.pk, "department": r.department.name, "called": r.called,
              "reported_in_time": r.reported_in_time, "reported_late": r.reported_late,
              "unanswered_late": r.unanswered_late, "waiting": r.waiting, "late": r.late, "in_time_rate": r.in_time_rate} for r in rows]
+
+
+@router.get("/whistles", response={200: WhistlePage, LIST_ERRORS: Error}, summary="吹哨统计中某一项所计的吹哨",
+            description="与 GET /whistles/stats 同样的条件（start、end、region），一个部门（department）的一项统计（kind）"
+                        "所计的吹哨，按吹哨时间倒序分页；count 等于统计表中的数字。")
+def whistle_list(request, params: Query[WhistleListIn], page: Query[PageParams]):
+    selectors.numbers_check(request.auth)
+    region = lookup_or_404(Region.objects.all(), request.auth, params.region, field="region", label=pgettext("record type", "区域"))
+    department = Department.objects.filter(pk=params.department).first()
+    if department is None:
+        raise NotFoundError(_("部门（ID %(pk)s）不存在，或不在您的管辖范围内。") % {"pk": params.department}, field="department")
+    whistles = selectors.whistle_list(actor=request.auth, start=params.start, end=params.end, region=region,
+                                      department=department, kind=params.kind)
+    return paginate(whistles, page, lambda w: _whistle_out(w) | {
+        "event_number": w.event.number, "event_title": w.event.title, "blower": w.blower_region.name, "due_at": w.due_at})
 
 
 # --- the category catalogue in Excel (events/transfer.py) -----------------------------------------

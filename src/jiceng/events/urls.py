@@ -14,6 +14,7 @@ urlpatterns = [
     path("patrol/grids.geojson", views.patrol_grids, name="patrol-grids"),
     path("numbers/", views.numbers, name="numbers"),
     path("numbers/export/", views.numbers_export, name="numbers-export"),
+    path("numbers/whistles/", views.whistle_list, name="whistle-list"),
     path("numbers/<str:key>/cases/", views.number_cases, name="number-cases"),
     path("numbers/<str:key>/cases/export/", views.number_cases_export, name="number-cases-export"),
     path("<int:pk>/", views.case_page, name="case"),

@@ -492,6 +492,42 @@ def number_cases_export(request, key: str):
     return redirect(export_page_url(made))
 
 
+# The 吹哨报到 table's columns, each linking to the whistles it counts (selectors.WHISTLE_KINDS).
+WHISTLE_KIND_LABELS = {
+    "called": gettext_lazy("被吹哨"), "reported_in_time": gettext_lazy("按时报到"), "reported_late": gettext_lazy("逾期报到"),
+    "unanswered_late": gettext_lazy("逾期未报到"), "waiting": gettext_lazy("待报到（未超时）"), "late": gettext_lazy("逾期"),
+}
+
+
+@require_GET
+@staff_required
+@page_errors
+def whistle_list(request):
+    """The whistles behind one figure of the numbers page's 吹哨报到 table: the same period and region,
+    one called department (``called``) and one column (``kind``), each whistle linking to its case."""
+    actor = _numbers_actor(request)
+    kind = request.GET.get("kind") or "called"
+    department = Department.objects.filter(pk=request.GET.get("called") or 0).first() \
+        if (request.GET.get("called") or "").isdigit() else None
+    if kind not in WHISTLE_KIND_LABELS or department is None:
+        raise Http404
+    form = _numbers_form(request, actor)
+    if not form.is_valid():
+        return render(request, "events/whistle_list.html", {"form": form, "department": department,
+                                                            "kind_label": WHISTLE_KIND_LABELS[kind]}, status=400)
+    q = _numbers_question(actor, form)
+    whistles = selectors.whistle_list(actor=actor, start=q.start, end=q.end_excl, region=q.region,
+                                      department=department, kind=kind)
+    page = Paginator(whistles, 50).get_page(request.GET.get("page"))
+    return render(request, "events/whistle_list.html", {
+        "form": form, "q": q, "department": department, "kind": kind, "kind_label": WHISTLE_KIND_LABELS[kind],
+        "page": page, "back": reverse("events:numbers") + "?" + q.query() + "#nb-whistles",
+        "page_query": urlencode({"called": department.pk, "kind": kind}) + "&" + q.query(),
+        "kinds": [(key, label, urlencode({"called": department.pk, "kind": key}) + "&" + q.query())
+                  for key, label in WHISTLE_KIND_LABELS.items()],
+    })
+
+
 def _next(request, default: str) -> str:
     """Where to go after a step: the page the form came from, if it is one of ours."""
     target = request.POST.get("next") or ""

@@ -2,6 +2,7 @@
 numbers (docs/events.md)."""
 
 from .cases import (
+    WHISTLE_KINDS,
     WhistleRow,
     category_options,
     event_actions,
@@ -17,9 +18,11 @@ from .cases import (
     overdue_open,
     response_templates,
     whistle_departments,
+    whistle_list,
     whistle_pending,
     whistle_stats,
     whistle_visible,
+    whistles_in,
 )
 from .numbers import (
     DEFINITIONS,
@@ -41,5 +44,5 @@ __all__ = [
     "DEFINITIONS", "NUMBER_ROLES", "Number", "Row", "WhistleRow", "category_options", "day_bounds", "event_actions", "event_actions_many", "event_check", "event_counters", "event_filter",
     "event_get", "event_numbers", "event_numbers_by", "event_numbers_for_period", "event_numbers_from_records", "numbers_check", "own_nodes",
     "event_timeline", "event_timers", "event_visible", "latest_feedback", "merge_candidates", "overdue_open", "period_range", "response_templates",
-    "whistle_departments", "whistle_pending", "whistle_stats", "whistle_visible",
+    "WHISTLE_KINDS", "whistle_departments", "whistle_list", "whistle_pending", "whistle_stats", "whistle_visible", "whistles_in",
 ]

@@ -162,7 +162,7 @@ def overdue_open(*, actor, now: datetime | None = None, region: Region | None = 
 class WhistleRow:
     """One department's answers to whistles in a period: called, reported in time, reported late,
     still unanswered and late, still unanswered within the deadline (waiting) — the four add up
-    to called — and the whistles behind each figure."""
+    to called (the whistles behind each figure: ``whistle_list``)."""
 
     department: Department
     called: int
@@ -170,7 +170,6 @@ class WhistleRow:
     reported_late: int
     unanswered_late: int
     waiting: int
-    whistles: QuerySet
 
     @property
     def late(self) -> int:
@@ -240,9 +239,21 @@ def merge_candidates(*, actor, event: Event) -> list[Event]:
     return [d.event for d in near if d.event.pk in seen]
 
 
-def whistle_stats(*, actor, start: date, end: date, region: Region | None = None) -> list[WhistleRow]:
-    """吹哨报到 per department for whistles blown in [start, end): the county sees every department;
-    a flagged (late) call counts against the department whether or not it reported afterwards."""
+# The figures of a department's row in 吹哨报到, each the whistles it counts: the page's and the API's
+# counts and the lists behind them (whistle_list) read the same conditions.
+WHISTLE_KINDS: dict[str, Q] = {
+    "called": Q(),
+    "reported_in_time": Q(reported_at__isnull=False, late=False),
+    "reported_late": Q(reported_at__isnull=False, late=True),
+    "unanswered_late": Q(reported_at__isnull=True, late=True),
+    "waiting": Q(reported_at__isnull=True, late=False),
+    "late": Q(late=True),
+}
+
+
+def whistles_in(*, actor, start: date, end: date, region: Region | None = None) -> QuerySet[Whistle]:
+    """The whistles 吹哨报到 counts for whistles blown in [start, end): those the actor sees, on cases
+    in ``region`` (and below); a call cancelled before anyone reported is not counted."""
     if end <= start:
         raise ApplicationError(_("统计结束日期须晚于开始日期。"), field="end")
     lo, hi = day_bounds(start, end)
@@ -250,16 +261,31 @@ def whistle_stats(*, actor, start: date, end: date, region: Region | None = None
                                                                                    reported_at__isnull=True)
     if region is not None:
         qs = qs.filter(event__grid__path__startswith=region.path)
-    rows = qs.values("department_id").annotate(
-        called=Count("id"),
-        reported_in_time=Count("id", filter=Q(reported_at__isnull=False, late=False)),
-        reported_late=Count("id", filter=Q(reported_at__isnull=False, late=True)),
-        unanswered_late=Count("id", filter=Q(reported_at__isnull=True, late=True)),
-        waiting=Count("id", filter=Q(reported_at__isnull=True, late=False)),
-    )
+    return qs
+
+
+def whistle_list(*, actor, start: date, end: date, region: Region | None = None, department: Department,
+                 kind: str = "called") -> QuerySet[Whistle]:
+    """The whistles behind one figure of ``whistle_stats`` (``kind``, a key of WHISTLE_KINDS) for one
+    department, newest first: as many as the figure says. Department staff ask only of their own."""
+    if kind not in WHISTLE_KINDS:
+        raise ApplicationError(_("未知的吹哨统计项。"), field="kind")
+    if _active(actor) and actor.role == Role.DEPARTMENT_STAFF and department.pk != actor.department_id:
+        raise NotFoundError(_("部门（ID %(pk)s）不存在，或不在您的管辖范围内。") % {"pk": department.pk}, field="department")
+    qs = whistles_in(actor=actor, start=start, end=end, region=region)
+    return (qs.filter(WHISTLE_KINDS[kind], department_id=department.pk)
+            .select_related("event__grid", "event__community", "event__category").order_by("-blown_at", "-id"))
+
+
+def whistle_stats(*, actor, start: date, end: date, region: Region | None = None) -> list[WhistleRow]:
+    """吹哨报到 per department for whistles blown in [start, end): the county sees every department;
+    a flagged (late) call counts against the department whether or not it reported afterwards."""
+    qs = whistles_in(actor=actor, start=start, end=end, region=region)
+    rows = qs.values("department_id").annotate(**{
+        kind: Count("id", filter=condition) for kind, condition in WHISTLE_KINDS.items() if kind != "late"})
     departments = Department.objects.in_bulk([r["department_id"] for r in rows])
     out = [WhistleRow(department=departments[r["department_id"]], called=r["called"],
                       reported_in_time=r["reported_in_time"], reported_late=r["reported_late"],
-                      unanswered_late=r["unanswered_late"], waiting=r["waiting"], whistles=qs.filter(department_id=r["department_id"]))
+                      unanswered_late=r["unanswered_late"], waiting=r["waiting"])
            for r in rows]
     return sorted(out, key=lambda r: (-r.late, r.department.code))
