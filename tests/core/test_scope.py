@@ -14,7 +14,12 @@ from jiceng.core.scope import get_scoped_or_404, in_scope, restrict
 from jiceng.people.choices import Role, WorkerKind
 from jiceng.people.models import GridWorker, Resident, User
 from jiceng.people.selectors import region_people_counts, resident_get, resident_visible, worker_visible
-from jiceng.people.services import department_create, grid_worker_create, resident_create
+from jiceng.people.services import (
+    department_create,
+    grid_worker_create,
+    grid_worker_set_grids,
+    resident_create,
+)
 from jiceng.regions.choices import RegionLevel
 from jiceng.regions.models import Building
 from jiceng.regions.selectors import region_get, region_roots, region_visible
@@ -214,6 +219,22 @@ def test_community_user_sees_own_subtree_of_regions_only(county, people):
         region_get(actor=county.alice, code="B1")
     with pytest.raises(NotFoundError):
         region_get(actor=county.alice, code="350724")  # not even its own ancestors
+
+
+def test_the_roots_of_a_special_worker_are_each_of_their_grids_at_whatever_level(county, people):
+    from django.contrib.auth.models import AnonymousUser
+
+    gina, street = make_user("gina-roots", Role.GRID_WORKER), make_user("eve-roots", Role.STREET_STAFF, county.east)
+    worker = grid_worker_create(actor=street, name="特聘老周", kind=WorkerKind.SPECIAL, community=county.a,
+                                grids=[county.a1_1, county.b1, county.a1], user=gina)  # A1-1 lies inside A1
+    assert [r.code for r in region_roots(actor=gina)] == ["A1", "B1"]  # a level-1 grid each
+    grid_worker_set_grids(actor=street, worker=worker, grids=[county.a1_1, county.b1])
+    gina = User.objects.get(pk=gina.pk)
+    assert [r.code for r in region_roots(actor=gina)] == ["A1-1", "B1"]  # level 2 and level 1: both
+    assert [r.code for r in region_roots(actor=people.dave)] == ["A1-1"]
+    assert [r.code for r in region_roots(actor=county.sysadmin)] == ["350724"]
+    assert [r.code for r in region_roots(actor=people.erin)] == ["350724"]  # the department's county
+    assert region_roots(actor=AnonymousUser()) == [] and region_roots(actor=people.frank) == []
 
 
 def test_street_staff_see_their_street_only(county, people):

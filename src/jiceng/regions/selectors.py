@@ -22,12 +22,19 @@ def region_get(*, actor, pk: int | None = None, code: str | None = None) -> Regi
 
 
 def region_roots(*, actor) -> list[Region]:
-    """The top nodes of what the actor sees (its bound node, or the tree roots for admins)."""
-    visible = region_visible(actor)
-    top = visible.order_by("depth").values_list("depth", flat=True).first()
-    if top is None:
+    """The top nodes of what the actor sees: its bound node; a grid worker's grids, each at whatever
+    level, less any lying inside another of them; the tree's roots for the admins."""
+    paths = actor.scope_paths(personal=False) if _active(actor) else []
+    if not paths:
         return []
-    return list(visible.filter(depth=top).order_by("code"))
+    if "/" in paths:
+        return list(Region.objects.filter(parent__isnull=True).order_by("code"))
+    tops = [p for p in set(paths) if not any(p != q and p.startswith(q) for q in paths)]
+    return list(Region.objects.filter(path__in=tops).order_by("code"))
+
+
+def _active(actor) -> bool:
+    return actor is not None and getattr(actor, "is_authenticated", False) and actor.is_active
 
 
 def region_children(*, actor, region: Region) -> QuerySet[Region]:
