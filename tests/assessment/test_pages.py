@@ -261,5 +261,34 @@ def test_the_cumulative_ranking_sums_the_published_rounds(world, login):
     assert f'value="{world.q2.pk}"' not in page  # not published: not offered
     ranking = client.get(f"/assessment/periods/{world.q1.pk}/").content.decode()
     assert f'href="/assessment/schemes/{world.scheme.pk}/cumulative/"' in ranking
-    # a secretary in a community does not see the county's scheme (his own results stay on his result pages)
-    assert login(world.secretaries["bob"]).get(f"/assessment/schemes/{world.scheme.pk}/cumulative/").status_code == 404
+    # a secretary in a community does not see the county's scheme (his own results stay on his result pages),
+    # and his ranking page does not offer him the cumulative ranking
+    bob = login(world.secretaries["bob"])
+    assert bob.get(f"/assessment/schemes/{world.scheme.pk}/cumulative/").status_code == 404
+    bob_ranking = bob.get(f"/assessment/periods/{world.q1.pk}/").content.decode()
+    assert "/cumulative/" not in bob_ranking and "/export/" in bob_ranking  # his own row: exportable
+
+
+def test_a_rater_from_elsewhere_is_told_the_results_are_not_in_their_scope(world, login, county):
+    """A grid worker rating the secretaries (none of them in the worker's grid) sees the period without
+    links that would refuse them, and once it is published is told why its table is empty."""
+    from jiceng.people.choices import WorkerKind
+    from jiceng.people.services import grid_worker_create
+
+    outsider = make_user("outsider-rater", Role.GRID_WORKER)
+    grid_worker_create(actor=county.alice, name="外来评分人", kind=WorkerKind.FULL_TIME, community=county.a,
+                       grids=[county.a1_1], user=outsider)
+    services.assignment_create(actor=world.manager, period=world.q2, group="judges", rater=outsider,
+                               subjects=list(world.q2_subjects.values()))
+    client = login(outsider)
+    scoring = client.get(f"/assessment/periods/{world.q2.pk}/").content.decode()
+    assert "还没有结果" in scoring and "/cumulative/" not in scoring and "/export/" not in scoring
+    close_compute_publish(world.manager, world.q2, date(2026, 7, 10))
+    published = client.get(f"/assessment/periods/{world.q2.pk}/").content.decode()
+    assert "本期结果已公布，其中没有您数据范围内的考核对象" in published and "还没有结果" not in published
+    assert "/cumulative/" not in published and "/export/" not in published
+    assert client.get(f"/assessment/schemes/{world.scheme.pk}/cumulative/").status_code == 404
+    # the manager still has both, and sees the results
+    manager = login(world.manager).get(f"/assessment/periods/{world.q2.pk}/").content.decode()
+    assert f"/assessment/schemes/{world.scheme.pk}/cumulative/" in manager and "/export/" in manager
+    assert "其中没有您数据范围内" not in manager

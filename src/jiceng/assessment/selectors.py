@@ -47,6 +47,11 @@ def period_results(actor, period: AssessmentPeriod, *, include_unpublished: bool
                                                                             "subject__display_name")
 
 
+def period_has_published(period: AssessmentPeriod) -> bool:
+    """Whether any current result of the period is published (whoever may read it)."""
+    return AssessmentResult.objects.filter(period=period, current=True, published_at__isnull=False).exists()
+
+
 def _can_view(actor, result: AssessmentResult) -> tuple[bool, bool]:
     """(may view, as manager)."""
     if workflow.is_manager(actor, result.period.scheme):

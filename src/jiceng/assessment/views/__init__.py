@@ -53,6 +53,10 @@ def period_ranking(request: HttpRequest, pk: int) -> HttpResponse:
     is_manager = workflow.is_manager(request.user, period.scheme)
     return render(request, "assessment/ranking.html", {
         "period": period, "rows": rows, "is_manager": is_manager,
+        # the scheme's cumulative ranking, for those who may read the scheme (not a rater from elsewhere)
+        "cumulative": selectors.scheme_list(request.user).filter(pk=period.scheme_id).exists(),
+        # published results, none of them in the viewer's scope: say so rather than "no results yet"
+        "none_in_scope": not rows and not is_manager and selectors.period_has_published(period),
         "adjustable": is_manager and selectors.adjustment_items(period).exists(),
         "setup": {"subjects": period.subjects.count(), "assignments": period.assignments.count()} if is_manager else None,
         "actions": workflow.available(period, request.user),
