@@ -194,3 +194,9 @@ def test_a_resident_lands_on_their_own_pages_and_sees_no_staff_menu(county, clie
     html = client.get(reverse("engagement-me")).content.decode()
     assert f'href="{reverse("resident-list")}"' not in html and f'href="{reverse("events:console")}"' not in html
     assert f'href="{reverse("events:report")}"' in html  # 反映问题 is in its menu
+
+
+def test_the_browsers_favicon_request_finds_the_icon(client):
+    answer = client.get("/favicon.ico")
+    assert answer.status_code == 301 and answer["Location"].endswith(".svg")
+    assert "img/favicon" in answer["Location"]

@@ -206,3 +206,40 @@ def test_audit_admin_cannot_open_accounts_or_regions_in_the_back_office(county, 
     client = login(county.auditor)
     assert client.get(reverse("admin:people_user_changelist")).status_code == 403
     assert client.get(reverse("admin:regions_region_changelist")).status_code == 403
+
+
+def test_the_security_admin_binds_an_account_with_pickers_that_search_and_links_that_open(county, login):
+    """The account page's region and department pickers search by name or code (a province has tens of
+    thousands of regions) and name a region with its code; every back-office link on the page opens
+    for the security admin, who may read but not change the regions and departments."""
+    import re
+
+    from jiceng.people.services import department_create
+
+    dept = department_create(actor=county.sysadmin, code="ZJ", name="住建局", kind="housing", region=county.county)
+    client = login(county.secadmin)
+    page = client.get(reverse("admin:people_user_change", args=[county.bob.pk])).content.decode()
+    assert page.count("admin-autocomplete") >= 2
+    assert f'<option value="{county.b.pk}" selected>乙社区（{county.b.code}）</option>' in page
+    links = {h for h in re.findall(r'href="(/admin/[^"#]*)"', page) if "logout" not in h}
+    assert links
+    for href in links:
+        assert client.get(href.replace("&amp;", "&")).status_code == 200, href
+    found = client.get("/admin/autocomplete/", {"app_label": "people", "model_name": "user", "field_name": "region",
+                                                "term": "乙"}).json()
+    assert {"id": str(county.b.pk), "text": f"乙社区（{county.b.code}）"} in found["results"]
+    by_code = client.get("/admin/autocomplete/", {"app_label": "people", "model_name": "user",
+                                                  "field_name": "department", "term": "ZJ"}).json()
+    assert by_code["results"] == [{"id": str(dept.pk), "text": "住建局"}]
+    # reading is all: no change to a region or a department
+    region_page = client.get(reverse("admin:regions_region_change", args=[county.b.pk])).content.decode()
+    assert 'name="_save"' not in region_page
+    refused = client.post(reverse("admin:regions_region_change", args=[county.b.pk]), {"name": "改名", "code": "x"})
+    assert refused.status_code == 403
+    county.b.refresh_from_db()
+    assert county.b.name == "乙社区"
+    # the audit admin still has none of it
+    auditor = login(county.auditor)
+    assert auditor.get(reverse("admin:regions_region_changelist")).status_code == 403
+    assert auditor.get("/admin/autocomplete/", {"app_label": "people", "model_name": "user", "field_name": "region",
+                                                "term": "乙"}).status_code == 403

@@ -13,6 +13,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.templatetags.static import static
 
 from jiceng.events.selectors.queues import event_queue, verify_queue
 from jiceng.people.choices import Role
@@ -21,6 +22,11 @@ from jiceng.regions.choices import RegionLevel
 from jiceng.regions.selectors import own_regions, region_children_counted, region_level_counts, region_roots
 
 from .errors import ApplicationError, NotFoundError, PermissionDeniedError
+
+
+def favicon(request: HttpRequest) -> HttpResponse:
+    """Pages that name no icon (the back office, the API docs) make the browser ask for /favicon.ico."""
+    return redirect(static("img/favicon.svg"), permanent=True)
 
 
 def page_errors(view):

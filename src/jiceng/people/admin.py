@@ -11,16 +11,22 @@ from .choices import Role
 from .models import Department, User
 
 
-class UserAddForm(forms.ModelForm):
+class _AccountBindingForm(forms.ModelForm):
+    """The region an account is bound to, named as the pickers name it (name and code)."""
+
+    def __init__(self, *args, request=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.request = request
+        if "region" in self.fields:
+            self.fields["region"].label_from_instance = lambda region: region.admin_label()
+
+
+class UserAddForm(_AccountBindingForm):
     password = forms.CharField(label=gettext_lazy("初始密码"), widget=forms.PasswordInput, strip=False)
 
     class Meta:
         model = User
         fields = ["username", "full_name", "role", "region", "department"]
-
-    def __init__(self, *args, request=None, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.request = request
 
     def clean(self):
         data = super().clean()
@@ -37,14 +43,10 @@ class UserAddForm(forms.ModelForm):
         return data
 
 
-class UserRoleForm(forms.ModelForm):
+class UserRoleForm(_AccountBindingForm):
     class Meta:
         model = User
         fields = ["role", "region", "department", "is_active"]
-
-    def __init__(self, *args, request=None, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.request = request
 
     def clean(self):
         data = super().clean()
@@ -74,7 +76,9 @@ class UserAdmin(RoleAdminMixin, admin.ModelAdmin):
     list_filter = ("role", "is_active")
     search_fields = ("username", "full_name")
     list_select_related = ("region", "department")
-    raw_id_fields = ("region", "department")
+    # pickers that search (a province has tens of thousands of regions); the security admin, who binds
+    # accounts, may read the regions and departments it searches (RegionAdmin, DepartmentAdmin)
+    autocomplete_fields = ("region", "department")
 
     def get_form(self, request, obj=None, **kwargs):
         kwargs["form"] = UserAddForm if obj is None else UserRoleForm
@@ -103,6 +107,7 @@ class UserAdmin(RoleAdminMixin, admin.ModelAdmin):
 
 @admin.register(Department)
 class DepartmentAdmin(RoleAdminMixin, admin.ModelAdmin):
-    view_roles = (Role.SYSTEM_ADMIN,)
+    view_roles = (Role.SYSTEM_ADMIN, Role.SECURITY_ADMIN)
     list_display = ("code", "name", "kind", "region")
     list_filter = ("kind",)
+    search_fields = ("code", "name")

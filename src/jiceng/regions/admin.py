@@ -50,7 +50,7 @@ class RegionForm(forms.ModelForm):
 
 @admin.register(Region)
 class RegionAdmin(RoleAdminMixin, admin.ModelAdmin):
-    view_roles = ("system_admin",)
+    view_roles = ("system_admin", "security_admin")  # the security admin reads the tree it binds accounts to
     add_roles = ("system_admin",)
     change_roles = ("system_admin",)
     form = RegionForm

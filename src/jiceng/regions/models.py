@@ -51,6 +51,10 @@ class Region(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def admin_label(self) -> str:
+        """How the back office's pickers name a node: names repeat, codes do not."""
+        return f"{self.name}（{self.code}）"
+
     @property
     def is_grid(self) -> bool:
         return self.level in GRID_LEVELS
