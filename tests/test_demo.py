@@ -4,8 +4,11 @@ and the full-scale plan checked against the figures the README promises."""
 
 from __future__ import annotations
 
+import html
+import re
 import stat
 from io import StringIO
+from urllib.parse import parse_qsl, urljoin, urlsplit
 
 import pytest
 import shapely
@@ -25,7 +28,7 @@ from jiceng.core.validators import (
 )
 from jiceng.demo import accounts
 from jiceng.demo.plan import DEFAULT_SEED, plan_county
-from jiceng.people.choices import Role, WorkerKind
+from jiceng.people.choices import ADMIN_ROLES, Role, WorkerKind
 from jiceng.people.models import Department, GridAssignment, GridWorker, Resident, User
 from jiceng.people.services import tag_tokens
 from jiceng.regions.choices import RegionKind, RegionLevel
@@ -277,3 +280,49 @@ def test_case_titles_and_activity_places_read_as_written_by_people(demo):
     assert titles and not [t for t in titles if "问题问题" in t or (("：" in t) and t.split("：")[1].startswith(t.split("：")[0]))]
     places = list(Activity.objects.values_list("place", flat=True))
     assert places and not [p for p in places if "社区社区" in p or "村社区" in p or "社区村口" in p]
+
+
+# every link a page shows opens (no 403/404/500 behind a link) -----------------------------------
+
+SKIP_LINK = re.compile(r"/logout|/export|/exports/|/files/|/i18n/|/static/|/media/|/api/|/admin/.+/(delete|history)/"
+                       r"|/track/photo/|\.geojson")
+LINKS_PER_ROLE = 150
+
+
+def _link_pattern(url: str) -> str:
+    """Links that differ only in ids or query values are one kind of link: one of each is followed."""
+    parts = urlsplit(url)
+    keys = sorted({k for k, _ in parse_qsl(parts.query, keep_blank_values=True)})
+    return re.sub(r"\d+", "N", parts.path) + "?" + ",".join(keys)
+
+
+@pytest.mark.parametrize("username", [u for u, _ in accounts.ACCOUNTS] + ["resident"])
+def test_every_link_a_demo_account_is_shown_opens(demo, client, username):
+    """Log in as each demo account and follow, breadth first from the home page (and the back office
+    for the admin roles), one link of every kind the pages show it (href and hx-get): none may answer
+    an error — a link to a page its reader may not open is a fault even when the refusal is right."""
+    from tests.accounts.helpers import pass_second_factor
+
+    user = User.objects.get(username=username)
+    client.force_login(user)
+    if user.role in ADMIN_ROLES:
+        pass_second_factor(client, user)
+    queue, seen, broken = ["/"] + (["/admin/"] if user.role in ADMIN_ROLES else []), set(), []
+    while queue and len(seen) < LINKS_PER_ROLE:
+        url = queue.pop(0)
+        if _link_pattern(url) in seen:
+            continue
+        seen.add(_link_pattern(url))
+        answer = client.get(url, follow=True)
+        if answer.status_code >= 400:
+            broken.append((answer.status_code, url))
+            continue
+        if not answer.get("Content-Type", "").startswith("text/html"):
+            continue
+        page = answer.content.decode()
+        for link in re.findall(r'(?:href|hx-get)="([^"#]+)', page):
+            target = urljoin(url, html.unescape(link))
+            if target.startswith("/") and not target.startswith("//") and not SKIP_LINK.search(target):
+                queue.append(target)
+    assert len(seen) > (20 if user.role not in (Role.RESIDENT, Role.AUDIT_ADMIN) else 3), seen
+    assert broken == []
