@@ -74,3 +74,19 @@ def test_what_community_workers_record_falls_in_office_hours(demo):
     assert len(entries) > 50
     outside = [e for e in entries if not time(8, 30) <= timezone.localtime(e.created_at).time() <= time(17, 30)]
     assert outside == []
+
+
+def test_moving_a_moment_into_office_hours_never_lands_after_closing():
+    """The last minute drawn used to be 17:30 itself, keeping the moment's seconds: 17:30:27."""
+    import random
+    from datetime import time, timedelta
+
+    from django.utils import timezone
+
+    from jiceng.engagement.demo import _Generator
+
+    generator = _Generator(None, random.Random(7), 1.0)
+    for i in range(3000):
+        t = generator.now - timedelta(days=2, seconds=i * 997)
+        moved = timezone.localtime(generator.in_office(t))
+        assert time(8, 30) <= moved.time() <= time(17, 30) and moved.date() == timezone.localtime(t).date(), (t, moved)

@@ -144,9 +144,10 @@ class _Generator:
         local = timezone.localtime(t)
         if OFFICE_OPENS <= local.time() <= OFFICE_CLOSES:
             return t
+        # a minute that starts and ends within the hours: 08:30:00 … 17:29:59 (17:30 and its seconds are after)
         minute = self.rng.randint(OFFICE_OPENS.hour * 60 + OFFICE_OPENS.minute,
-                                  OFFICE_CLOSES.hour * 60 + OFFICE_CLOSES.minute)
-        moved = local.replace(hour=minute // 60, minute=minute % 60)
+                                  OFFICE_CLOSES.hour * 60 + OFFICE_CLOSES.minute - 1)
+        moved = local.replace(hour=minute // 60, minute=minute % 60, second=self.rng.randint(0, 59), microsecond=0)
         if not_before is not None and moved < not_before:
             moved += timedelta(days=1)
         return moved if moved <= self.now else t
