@@ -216,6 +216,9 @@ class Event(models.Model):
             models.Index(fields=["handler_department", "state"], name="event_department_state"),
             models.Index(fields=["handler_region", "state"], name="event_region_state"),
             models.Index(fields=["registered_at"], name="event_registered"),
+            # the case lists' order (newest first, read backwards): a county's console reads its first
+            # page without sorting the year's cases
+            models.Index(fields=["reported_at", "id"], name="event_reported"),
         ]
         constraints = [
             models.CheckConstraint(condition=Q(state__in=EventState.values), name="event_state_valid"),
