@@ -17,7 +17,8 @@ street × a category group × a month, a community × a leaf category × a month
 as the county's staff, each through the rollup (``selectors.event_counters``, the mean of
 ``--repeat`` runs) and through a recount from the records (``selectors.event_numbers_from_records``),
 checks both give the same counters and prints the times and ratios; then the year's headline
-numbers, a breakdown by street, and ``rollup_verify`` over every case.
+numbers, a breakdown by street, the console's first page of cases (against reading the first 50 by
+primary key) and ``rollup_verify`` over every case.
 Exit status 0 when rollup and recount agree everywhere, 1 otherwise.
 """
 
@@ -86,6 +87,14 @@ def cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
+def mean_seconds(read, repeat: int) -> float:
+    read()  # warm up
+    started = time.perf_counter()
+    for _ in range(repeat):
+        read()
+    return (time.perf_counter() - started) / repeat
+
+
 def run(args: argparse.Namespace) -> int:
     import django
 
@@ -94,6 +103,7 @@ def run(args: argparse.Namespace) -> int:
     from django.db import connection
     from django.utils import timezone
 
+    from jiceng.events.choices import EventState
     from jiceng.events.demo import generate_demo_events
     from jiceng.events.models import Event, EventCategory
     from jiceng.events.rollup import rollup_verify
@@ -102,6 +112,7 @@ def run(args: argparse.Namespace) -> int:
         event_numbers,
         event_numbers_by,
         event_numbers_from_records,
+        event_visible,
     )
     from jiceng.people.choices import Role
     from jiceng.people.models import User
@@ -180,6 +191,18 @@ def run(args: argparse.Namespace) -> int:
     rows = event_numbers_by(actor=actor, by="region", region=county, start=year[0], end=year[1])
     print(f"by street ({len(rows)} rows) in {(time.perf_counter() - started) * 1000:.0f} ms: " + ", ".join(
         f"{r.label} {r.numbers['close_rate'].display}" for r in rows[:4]))
+    print("\nthe console's first page (50 cases, newest first; mean of "
+          f"{args.repeat} runs) against the first 50 cases by primary key (the least a page reads):")
+    newest = ("-reported_at", "-id")
+    pages = [(f"{county.name}, all its cases", event_visible(actor)),
+             (f"{street.name}, all its cases", event_visible(actor).filter(grid__path__startswith=street.path)),
+             (f"{county.name}, closed cases", event_visible(actor).filter(state=EventState.CLOSED))]
+    baseline = mean_seconds(lambda: list(Event.objects.select_related(
+        "category", "grid", "community", "handler_region", "handler_department").order_by("-pk")[:50]), args.repeat)
+    print(f"  {'baseline (by primary key)':<44} {baseline * 1000:7.1f}ms")
+    for label, cases in pages:
+        seconds = mean_seconds(lambda cases=cases: list(cases.order_by(*newest)[:50]), args.repeat)
+        print(f"  {label:<44} {seconds * 1000:7.1f}ms {seconds / baseline:6.1f}×")
     started = time.perf_counter()
     problems = rollup_verify()
     print(f"rollup_verify over {Event.objects.count():,} cases in {time.perf_counter() - started:.1f} s: "
