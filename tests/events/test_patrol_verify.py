@@ -57,6 +57,9 @@ def test_the_note_hint_fits_the_verdicts(world, clock):
     html = card(as_user(world.wang).get("/events/patrol/").content.decode(), ev.number)
     assert OTHER_HINT not in html
     assert 'placeholder="核查不通过须写明原因（将退回重办）；通过可写核查情况"' in html
+    # the same case on the verifier's 我的待办 has the same hint
+    queued = card(as_user(world.wang).get("/events/mine/").content.decode(), ev.number)
+    assert 'placeholder="核查不通过须写明原因（将退回重办）；通过可写核查情况"' in queued and OTHER_HINT not in queued
     # 我的待办 keeps its hint for the other steps
     other = to_dispatched(world, report(world))  # alice signs it (or returns it) there
     mine = as_user(world.alice).get("/events/mine/").content.decode()
