@@ -33,6 +33,23 @@ def login(probe, base_url: str, username: str, shot: str | None = None) -> None:
     expect(page).to_have_url(f"{base_url}/")
 
 
+def test_a_branch_opened_before_the_scripts_ran_still_loads(live_server, transactional_db, browser_page):
+    """On a slow line the tree shows before htmx has run: a branch opened then fired its toggle with
+    nobody listening and said 加载中… for ever. Hold htmx back, open the branch, then let it load."""
+    small_county()
+    probe, page, base = browser_page, browser_page.page, live_server.url
+    login(probe, base, "alice")
+    held = []
+    page.route("**/htmx.min.js", lambda route: held.append(route))
+    page.goto(f"{base}/", wait_until="commit")
+    page.locator("summary", has_text="甲一网格").first.click()
+    expect(page.locator(".tree-sub").first).to_contain_text("加载中")
+    page.wait_for_timeout(300)  # the toggle event has fired, with htmx not there to hear it
+    assert len(held) == 1
+    held[0].continue_()
+    expect(page.locator(".tree-sub").first).to_contain_text("甲一网格南片")
+
+
 def test_alice_sees_her_grids_on_the_map_and_her_workers(live_server, transactional_db, browser_page):
     county = small_county()
     people = people_in_county(county)

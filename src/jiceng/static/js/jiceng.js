@@ -28,3 +28,14 @@
     window.addEventListener("pageshow", done, { once: true });  // back from the next page
   });
 })();
+
+/* A branch that loads when opened (details with hx-trigger="toggle once") and was opened before htmx
+ * had run — a slow line shows the page first — fired its toggle with nobody listening: once htmx has
+ * processed the page (its DOMContentLoaded handler runs before this one), ask again for those. */
+document.addEventListener("DOMContentLoaded", function () {
+  "use strict";
+  if (!window.htmx) { return; }
+  document.querySelectorAll('details[open][hx-trigger^="toggle"]').forEach(function (el) {
+    window.htmx.trigger(el, "toggle");
+  });
+});
