@@ -27,6 +27,7 @@ from django.utils.translation import gettext_lazy
 from jiceng.core import context
 from jiceng.core.audit import audit_record
 from jiceng.core.errors import ApplicationError, ConflictError, PermissionDeniedError
+from jiceng.core.scope import is_active_account
 from jiceng.people.choices import Role
 
 from . import sessionstate as ss
@@ -48,10 +49,6 @@ class LoginRefusedError(ApplicationError):
 
     status = 403
     code = "login_refused"
-
-
-def _is_active(actor) -> bool:
-    return actor is not None and getattr(actor, "is_authenticated", False) and actor.is_active
 
 
 def _user_by_username(username: str):
@@ -179,7 +176,7 @@ def _failures_reset(user) -> None:
 @transaction.atomic
 def account_unlock(*, actor, user) -> AccountSecurity:
     """The security admin lifts a lock before it runs out (never on their own account)."""
-    if not _is_active(actor) or actor.role != Role.SECURITY_ADMIN:
+    if not is_active_account(actor) or actor.role != Role.SECURITY_ADMIN:
         raise PermissionDeniedError(_("只有安全管理员可以解除账号锁定。"))
     if actor.pk == user.pk:
         raise PermissionDeniedError(_("不能解除自己账号的锁定。"))
@@ -198,7 +195,7 @@ def account_unlock(*, actor, user) -> AccountSecurity:
 def password_change(*, actor, old_password: str, new_password: str) -> None:
     """A person changes their own password: the current one, then Django's validators (length,
     common passwords, similarity, three character classes). Restarts the password's age."""
-    if not _is_active(actor):
+    if not is_active_account(actor):
         raise PermissionDeniedError(_("请先登录。"))
     if not actor.check_password(old_password):
         raise ApplicationError(_("当前密码不正确。"), field="old_password")
@@ -239,7 +236,7 @@ def totp_enrolment_pending(*, actor) -> TotpDevice:
     """The unconfirmed authenticator being set up (made on first call, then kept, so that reloading
     the page shows the same QR code). Refused once one is confirmed: a second factor is replaced
     only after the security admin resets it, not by whoever holds the password."""
-    if not _is_active(actor):
+    if not is_active_account(actor):
         raise PermissionDeniedError(_("请先登录。"))
     device = TotpDevice.objects.select_for_update().filter(user=actor).first()
     if device is not None and device.confirmed:
@@ -253,7 +250,7 @@ def totp_enrolment_pending(*, actor) -> TotpDevice:
 def totp_enrol_confirm(*, actor, code: str) -> list[str]:
     """Turn the pending authenticator on with a code from it; returns 10 fresh recovery codes (shown
     once: only their hashes are kept)."""
-    if not _is_active(actor):
+    if not is_active_account(actor):
         raise PermissionDeniedError(_("请先登录。"))
     device = TotpDevice.objects.select_for_update().filter(user=actor, confirmed_at__isnull=True).first()
     if device is None:
@@ -280,7 +277,7 @@ def _recovery_codes_replace(user) -> list[str]:
 @transaction.atomic
 def recovery_codes_regenerate(*, actor) -> list[str]:
     """New recovery codes replace all the old ones (for a person whose 2FA is on)."""
-    if not _is_active(actor) or confirmed_totp_device(actor) is None:
+    if not is_active_account(actor) or confirmed_totp_device(actor) is None:
         raise PermissionDeniedError(_("请先启用双因素认证。"))
     codes = _recovery_codes_replace(actor)
     audit_record(actor=actor, action="totp.recovery_codes", obj=actor, changes={"recovery_codes": RECOVERY_CODE_COUNT})
@@ -291,7 +288,7 @@ def totp_verify(*, actor, code: str) -> str:
     """Check the second factor: a current TOTP code not used before, or an unused recovery code
     (then used up). Returns "totp" or "recovery". A wrong code counts as a failed login, so the
     lockout also stops guessing codes."""
-    if not _is_active(actor):
+    if not is_active_account(actor):
         raise PermissionDeniedError(_("请先登录。"))
     with transaction.atomic():
         device = TotpDevice.objects.select_for_update().filter(user=actor, confirmed_at__isnull=False).first()
@@ -325,7 +322,7 @@ def _consume_code(device: TotpDevice, code: str) -> str | None:
 def totp_reset(*, actor, user) -> None:
     """The security admin removes a person's authenticator and recovery codes (phone lost and codes
     gone); the person sets up a new one at the next login."""
-    if not _is_active(actor) or actor.role != Role.SECURITY_ADMIN:
+    if not is_active_account(actor) or actor.role != Role.SECURITY_ADMIN:
         raise PermissionDeniedError(_("只有安全管理员可以重置双因素认证。"))
     if actor.pk == user.pk:
         raise PermissionDeniedError(_("不能重置自己账号的双因素认证。"))
@@ -338,7 +335,7 @@ def totp_reset(*, actor, user) -> None:
 @transaction.atomic
 def totp_disable(*, actor, code: str) -> None:
     """Staff whose role does not require it may turn 2FA off again, with a current code."""
-    if not _is_active(actor):
+    if not is_active_account(actor):
         raise PermissionDeniedError(_("请先登录。"))
     if totp_required(actor):
         raise PermissionDeniedError(_("管理员账号必须使用双因素认证。"))
@@ -430,7 +427,7 @@ def sessions_end(*, actor, sessions: list[int] | None = None, keep_key: str | No
                  reason: str = SessionEnd.ENDED) -> int:
     """End the actor's own sessions (``sessions`` ids, or all), except the one with ``keep_key`` (the
     one in use). Django's session rows are deleted, so those browsers are logged out at once."""
-    if not _is_active(actor):
+    if not is_active_account(actor):
         raise PermissionDeniedError(_("请先登录。"))
     rows = UserSession.objects.select_for_update().filter(user=actor, ended_at__isnull=True)
     if sessions is not None:
@@ -465,7 +462,7 @@ def audit_log_export(*, actor, since, until, output) -> int:
     from jiceng.core.excel import Column, build_workbook
     from jiceng.core.models import AuditLog
 
-    if not _is_active(actor) or actor.role != Role.AUDIT_ADMIN:
+    if not is_active_account(actor) or actor.role != Role.AUDIT_ADMIN:
         raise PermissionDeniedError(_("只有安全审计员可以导出审计记录。"))
     if until < since:
         raise ApplicationError(_("结束日期不能早于开始日期。"), field="until")

@@ -11,7 +11,7 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
 from jiceng.core.errors import NotFoundError
-from jiceng.core.scope import restrict
+from jiceng.core.scope import is_active_account, restrict, scope_q
 
 from . import workflow
 from .compute import band_grade, competition_ranks, subject_total
@@ -32,7 +32,7 @@ def scheme_rows(actor) -> QuerySet[AssessmentScheme]:
 
 def rater_assignments(actor, period: AssessmentPeriod | None = None) -> QuerySet[RaterAssignment]:
     """Only the actor's own tasks: a rater never sees other raters' work."""
-    if actor is None or not getattr(actor, "is_authenticated", False) or not actor.is_active:
+    if not is_active_account(actor):
         return RaterAssignment.objects.none()
     qs = RaterAssignment.objects.filter(rater=actor).select_related("group", "subject", "period", "rating")
     return qs.filter(period=period) if period is not None else qs
@@ -199,9 +199,7 @@ def period_list(actor) -> QuerySet[AssessmentPeriod]:
     """Periods of schemes in the actor's scope, plus those the actor rates in or is assessed in."""
     from django.db.models import Q
 
-    from jiceng.core.scope import scope_q
-
-    if actor is None or not getattr(actor, "is_authenticated", False) or not actor.is_active:
+    if not is_active_account(actor):
         return AssessmentPeriod.objects.none()
     q = Q(assignments__rater=actor) | Q(subjects__user=actor)
     scoped = scope_q(AssessmentPeriod, actor)
@@ -349,7 +347,7 @@ def rater_candidates(actor) -> QuerySet:
     from jiceng.people.choices import REGION_STAFF_ROLES, Role
     from jiceng.people.models import User
 
-    if actor is None or not getattr(actor, "is_authenticated", False) or not actor.is_active:
+    if not is_active_account(actor):
         return User.objects.none()
     paths = actor.scope_paths(personal=False)
     qs = User.objects.filter(is_active=True, role__in=[*REGION_STAFF_ROLES, Role.DEPARTMENT_STAFF, Role.GRID_WORKER])

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext_lazy
 
 from jiceng.core.errors import ApplicationError, PermissionDeniedError
-from jiceng.core.scope import in_scope
+from jiceng.core.scope import in_scope, is_active_account
 from jiceng.people.choices import REGION_STAFF_ROLES
 
 from .choices import PeriodState as S
@@ -55,15 +55,14 @@ STATE_EDITABLE_SUBJECTS = (S.DRAFT, S.SCORING_OPEN)
 
 
 def is_manager(actor, scheme) -> bool:
-    if actor is None or not getattr(actor, "is_authenticated", False) or not actor.is_active:
+    if not is_active_account(actor):
         return False
     return actor.role in REGION_STAFF_ROLES and in_scope(scheme.region, actor)
 
 
 def may_make_schemes(actor) -> bool:
     """County, street and community staff set up schemes for their region (or a region below it)."""
-    return (actor is not None and getattr(actor, "is_authenticated", False) and actor.is_active
-            and actor.role in REGION_STAFF_ROLES)
+    return is_active_account(actor) and actor.role in REGION_STAFF_ROLES
 
 
 def relations(period, actor, subject=None) -> set[str]:

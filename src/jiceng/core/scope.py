@@ -21,9 +21,15 @@ from django.utils.translation import gettext as _
 from .errors import NotFoundError
 
 
+def is_active_account(actor) -> bool:
+    """A signed-in account that is enabled: the first thing every permission and scope check asks
+    (None, an anonymous visitor and a disabled account are refused alike)."""
+    return actor is not None and getattr(actor, "is_authenticated", False) and actor.is_active
+
+
 def scope_q(model: type[models.Model], actor) -> Q | None:
     """The filter for ``actor`` on ``model``; None means nothing is visible."""
-    if actor is None or not getattr(actor, "is_authenticated", False) or not actor.is_active:
+    if not is_active_account(actor):
         return None
     lookup = getattr(model, "scope_path_lookup", None)
     if lookup is None:

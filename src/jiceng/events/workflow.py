@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext, pgettext_lazy
 
 from jiceng.core.errors import ApplicationError, PermissionDeniedError
+from jiceng.core.scope import is_active_account
 from jiceng.people.choices import Role
 
 from .choices import EventState as S
@@ -131,10 +132,6 @@ def check(action: str, *, state: str, relations: frozenset[str]) -> Transition:
 # --- who the actor is to the case --------------------------------------------------------------
 
 
-def _active(actor) -> bool:
-    return actor is not None and getattr(actor, "is_authenticated", False) and actor.is_active
-
-
 def _worker_grid_paths(actor) -> list[str]:
     cache = getattr(actor, "_jiceng_worker_paths", None)
     if cache is None:
@@ -150,7 +147,7 @@ def _worker_community_id(actor) -> int | None:
 
 def in_handling_unit(event, actor) -> bool:
     """Is the actor a member of the unit now handling the case?"""
-    if not _active(actor) or not event.handler_kind:
+    if not is_active_account(actor) or not event.handler_kind:
         return False
     if event.handler_kind == UnitKind.DEPARTMENT:
         return actor.role == Role.DEPARTMENT_STAFF and actor.department_id == event.handler_department_id
@@ -166,7 +163,7 @@ def relations(event, actor, *, handler_ids: frozenset[int] = frozenset(),
     """The actor's relations to the case. ``handler_ids`` are the users who acted as its handler
     (``HANDLER_ACTIONS`` in the timeline): they never verify or rate the case.
     ``called_department_ids`` are the departments with an open whistle call on it."""
-    if not _active(actor):
+    if not is_active_account(actor):
         return frozenset()
     rels: set[str] = set()
     grid_path = event.grid.path

@@ -15,7 +15,7 @@ from jiceng.core.audit import audit_record, diff, snapshot
 from jiceng.core.crypto import blind_index, blind_tokens
 from jiceng.core.errors import ApplicationError, PermissionDeniedError, validation_error_to_app_error
 from jiceng.core.masking import age_on, mask_address, mask_house, mask_id_number, mask_phone, mask_tags
-from jiceng.core.scope import in_scope
+from jiceng.core.scope import in_scope, is_active_account
 from jiceng.core.validators import (
     birth_date_from_id,
     gender_from_id,
@@ -59,13 +59,9 @@ def _full_clean(obj, exclude: list[str] | None = None) -> None:
         raise validation_error_to_app_error(exc) from exc
 
 
-def _is_active_staff(actor) -> bool:
-    return actor is not None and getattr(actor, "is_authenticated", False) and actor.is_active
-
-
 def can_edit_people_in(actor, region: Region) -> bool:
     """Region staff and grid workers keep the people records of their own scope."""
-    if not _is_active_staff(actor):
+    if not is_active_account(actor):
         return False
     if actor.role not in (*REGION_STAFF_ROLES, Role.GRID_WORKER):
         return False
@@ -88,7 +84,7 @@ def user_create(*, actor, username: str, password: str, role: str, full_name: st
                 region: Region | None = None, department: Department | None = None, phone: str = "") -> User:
     """Accounts are created by the system admin. The admin roles themselves are granted by the
     security admin (``user_set_role``), so no single admin can create a privileged account."""
-    if not _is_active_staff(actor) or actor.role != Role.SYSTEM_ADMIN:
+    if not is_active_account(actor) or actor.role != Role.SYSTEM_ADMIN:
         raise PermissionDeniedError(_("只有系统管理员可以创建账号。"))
     if role in ADMIN_ROLES:
         raise PermissionDeniedError(_("管理员角色须由安全管理员授予。"), field="role")
@@ -141,7 +137,7 @@ def _set_password_checked(user: User, password: str) -> None:
 def user_set_role(*, actor, user: User, role: str, region: Region | None = None,
                   department: Department | None = None) -> User:
     """Roles and their binding are the security admin's work, and never their own account's."""
-    if not _is_active_staff(actor) or actor.role != Role.SECURITY_ADMIN:
+    if not is_active_account(actor) or actor.role != Role.SECURITY_ADMIN:
         raise PermissionDeniedError(_("只有安全管理员可以分配角色。"))
     if user.pk == actor.pk:
         raise PermissionDeniedError(_("不能修改自己的角色。"))
@@ -162,7 +158,7 @@ def user_set_role(*, actor, user: User, role: str, region: Region | None = None,
 
 @transaction.atomic
 def user_set_active(*, actor, user: User, active: bool) -> User:
-    if not _is_active_staff(actor) or actor.role not in (Role.SYSTEM_ADMIN, Role.SECURITY_ADMIN):
+    if not is_active_account(actor) or actor.role not in (Role.SYSTEM_ADMIN, Role.SECURITY_ADMIN):
         raise PermissionDeniedError(_("您无权启用或停用账号。"))
     if user.pk == actor.pk:
         raise PermissionDeniedError(_("不能停用自己的账号。"))
@@ -177,7 +173,7 @@ def user_set_active(*, actor, user: User, active: bool) -> User:
 
 @transaction.atomic
 def department_create(*, actor, code: str, name: str, kind: str, region: Region) -> Department:
-    if not _is_active_staff(actor) or actor.role != Role.SYSTEM_ADMIN:
+    if not is_active_account(actor) or actor.role != Role.SYSTEM_ADMIN:
         raise PermissionDeniedError(_("只有系统管理员可以维护部门。"))
     if Department.objects.filter(code=code).exists():
         raise ApplicationError(_("部门编码已存在。"), field="code")
@@ -303,7 +299,7 @@ def can_reveal(actor, person=None) -> bool:
     """May ``actor`` see ``person``'s personal information in full? A grid worker sees the
     colleagues who share its grids (to know who they are), but in full only residents and itself:
     a colleague's ID number is not what its work needs."""
-    if not (_is_active_staff(actor) and actor.role in REVEAL_ROLES):
+    if not (is_active_account(actor) and actor.role in REVEAL_ROLES):
         return False
     if isinstance(person, GridWorker) and actor.role == Role.GRID_WORKER:
         return person.user_id == actor.pk

@@ -6,7 +6,7 @@ import json
 
 from django.db.models import Count, QuerySet
 
-from jiceng.core.scope import get_scoped_or_404, restrict
+from jiceng.core.scope import get_scoped_or_404, is_active_account, restrict
 
 from .choices import GRID_LEVELS, RegionLevel
 from .models import Region
@@ -24,17 +24,13 @@ def region_get(*, actor, pk: int | None = None, code: str | None = None) -> Regi
 def region_roots(*, actor) -> list[Region]:
     """The top nodes of what the actor sees: its bound node; a grid worker's grids, each at whatever
     level, less any lying inside another of them; the tree's roots for the admins."""
-    paths = actor.scope_paths(personal=False) if _active(actor) else []
+    paths = actor.scope_paths(personal=False) if is_active_account(actor) else []
     if not paths:
         return []
     if "/" in paths:
         return list(Region.objects.filter(parent__isnull=True).order_by("code"))
     tops = [p for p in set(paths) if not any(p != q and p.startswith(q) for q in paths)]
     return list(Region.objects.filter(path__in=tops).order_by("code"))
-
-
-def _active(actor) -> bool:
-    return actor is not None and getattr(actor, "is_authenticated", False) and actor.is_active
 
 
 def region_children(*, actor, region: Region) -> QuerySet[Region]:

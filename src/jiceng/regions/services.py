@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 
 from jiceng.core.audit import audit_record, diff, snapshot
 from jiceng.core.errors import ApplicationError, PermissionDeniedError, validation_error_to_app_error
-from jiceng.core.scope import in_scope
+from jiceng.core.scope import in_scope, is_active_account
 from jiceng.core.validators import uscc_error
 
 from . import geo
@@ -29,7 +29,7 @@ def can_manage_region(actor, parent: Region | None) -> bool:
     """The system admin maintains the whole tree; county staff maintain grids in their county."""
     from jiceng.people.choices import Role
 
-    if actor is None or not actor.is_authenticated or not actor.is_active:
+    if not is_active_account(actor):
         return False
     if actor.role == Role.SYSTEM_ADMIN:
         return True
@@ -43,7 +43,7 @@ def can_manage_basic_data(actor, grid: Region) -> bool:
     whose scope holds the grid."""
     from jiceng.people.choices import REGION_STAFF_ROLES, Role
 
-    if actor is None or not actor.is_authenticated or not actor.is_active:
+    if not is_active_account(actor):
         return False
     if actor.role == Role.SYSTEM_ADMIN:
         return True

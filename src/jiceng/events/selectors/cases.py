@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from jiceng.core.errors import ApplicationError, NotFoundError
-from jiceng.core.scope import restrict
+from jiceng.core.scope import is_active_account, restrict
 from jiceng.people.choices import Role
 from jiceng.people.models import Department
 from jiceng.regions.models import Region
@@ -21,16 +21,12 @@ from ..models import Event, EventCategory, EventTransition, ResponseTemplate, Ti
 from .numbers import day_bounds
 
 
-def _active(actor) -> bool:
-    return actor is not None and getattr(actor, "is_authenticated", False) and actor.is_active
-
-
 def event_visible(actor) -> QuerySet[Event]:
     """Region staff see the cases in their region's subtree (by the case's grid path), grid workers
     the cases in their grids, department staff the cases assigned or whistled to their department.
     The admin roles see none (cases carry the reporter's personal information)."""
     qs = Event.objects.select_related("category", "grid", "community", "handler_region", "handler_department")
-    if not _active(actor):
+    if not is_active_account(actor):
         return qs.none()
     if actor.role == Role.DEPARTMENT_STAFF:
         if not actor.department_id:
@@ -188,7 +184,7 @@ class WhistleRow:
 def whistle_visible(actor) -> QuerySet[Whistle]:
     """Whistles of visible cases; department staff see their own department's calls."""
     qs = Whistle.objects.select_related("department", "event", "blower_region")
-    if not _active(actor):
+    if not is_active_account(actor):
         return qs.none()
     if actor.role == Role.DEPARTMENT_STAFF:
         return qs.filter(department_id=actor.department_id)
@@ -199,7 +195,7 @@ def whistle_pending(*, actor, event: Event | None = None) -> list[tuple[Whistle,
     """Calls waiting for the actor's department, each with the step it awaits: 报到
     (``whistle_report``) while called, 部门反馈 (``whistle_feedback``) once reported — only on cases
     in a state where the workflow allows either. Only department staff have any."""
-    if not _active(actor) or actor.role != Role.DEPARTMENT_STAFF or not actor.department_id:
+    if not is_active_account(actor) or actor.role != Role.DEPARTMENT_STAFF or not actor.department_id:
         return []
     step = {WhistleState.CALLED: "whistle_report", WhistleState.REPORTED: "whistle_feedback"}
     qs = whistle_visible(actor).filter(state__in=list(step), event__state__in=list(
@@ -270,7 +266,7 @@ def whistle_list(*, actor, start: date, end: date, region: Region | None = None,
     department, newest first: as many as the figure says. Department staff ask only of their own."""
     if kind not in WHISTLE_KINDS:
         raise ApplicationError(_("未知的吹哨统计项。"), field="kind")
-    if _active(actor) and actor.role == Role.DEPARTMENT_STAFF and department.pk != actor.department_id:
+    if is_active_account(actor) and actor.role == Role.DEPARTMENT_STAFF and department.pk != actor.department_id:
         raise NotFoundError(_("部门（ID %(pk)s）不存在，或不在您的管辖范围内。") % {"pk": department.pk}, field="department")
     qs = whistles_in(actor=actor, start=start, end=end, region=region)
     return (qs.filter(WHISTLE_KINDS[kind], department_id=department.pk)

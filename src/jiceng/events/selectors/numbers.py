@@ -22,6 +22,7 @@ from django.db.models import F, Q, QuerySet, Sum
 from django.utils.translation import gettext_lazy as _
 
 from jiceng.core.errors import ApplicationError, PermissionDeniedError
+from jiceng.core.scope import is_active_account
 from jiceng.people.choices import Role
 from jiceng.people.models import Department
 from jiceng.regions.choices import RegionLevel
@@ -204,7 +205,7 @@ class Question:
 
     def _scope(self, *, path: str, department: str) -> Q | None:
         actor = self.actor
-        if actor is None or not getattr(actor, "is_authenticated", False) or not actor.is_active:
+        if not is_active_account(actor):
             return None
         if actor.role == Role.DEPARTMENT_STAFF:
             return Q(**{department: actor.department_id}) if actor.department_id else None

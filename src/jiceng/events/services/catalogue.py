@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from jiceng.core.audit import audit_record, diff, snapshot
 from jiceng.core.errors import ApplicationError, PermissionDeniedError, validation_error_to_app_error
+from jiceng.core.scope import is_active_account
 from jiceng.people.choices import Role
 
 from ..models import CalendarDay, EventCategory
@@ -24,8 +25,7 @@ CATEGORY_FIELDS = [*PROCEDURE_FIELDS, "sort"]
 
 
 def can_manage_catalogue(actor) -> bool:
-    return (actor is not None and getattr(actor, "is_authenticated", False) and actor.is_active
-            and actor.role in (Role.SYSTEM_ADMIN, Role.COUNTY_STAFF))
+    return is_active_account(actor) and actor.role in (Role.SYSTEM_ADMIN, Role.COUNTY_STAFF)
 
 
 def _require_catalogue_manager(actor) -> None:

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from jiceng.core.crypto import blind_index
 from jiceng.core.errors import ApplicationError, PermissionDeniedError
 from jiceng.core.masking import mask_name
+from jiceng.core.scope import is_active_account
 from jiceng.core.validators import phone_error, phone_normalise
 from jiceng.people.choices import REGION_STAFF_ROLES, Role
 from jiceng.regions.choices import GRID_LEVELS, RegionLevel
@@ -28,10 +29,6 @@ from ._engine import NewCase, actor_label, clean_photos, clean_point, run
 from .flow import event_dispatch, void_step
 
 MAX_DESCRIPTION = 2000
-
-
-def _active(actor) -> bool:
-    return actor is not None and getattr(actor, "is_authenticated", False) and actor.is_active
 
 
 def resolve_category(category) -> EventCategory:
@@ -70,7 +67,7 @@ def _check_channel(channel: str, actor, *, reporter_phone: str, source_ref: str,
         if not reporter_phone:
             raise ApplicationError(_("请留下联系电话，便于回复和评价。"), field="reporter_phone")
     elif channel == Channel.PATROL:
-        if not _active(actor) or actor.role != Role.GRID_WORKER:
+        if not is_active_account(actor) or actor.role != Role.GRID_WORKER:
             raise PermissionDeniedError(_("巡查上报须由网格员账号提交。"))
         worker = getattr(actor, "grid_worker", None)
         paths = actor.scope_paths(personal=True)
@@ -79,7 +76,7 @@ def _check_channel(channel: str, actor, *, reporter_phone: str, source_ref: str,
         if not any(grid.path.startswith(p) for p in paths):
             raise PermissionDeniedError(_("该位置不在您负责的网格或社区内。"), field="location")
     elif channel == Channel.HOTLINE:
-        if not _active(actor) or actor.role not in REGION_STAFF_ROLES:
+        if not is_active_account(actor) or actor.role not in REGION_STAFF_ROLES:
             raise PermissionDeniedError(_("热线受理须由工作人员账号提交。"))
     elif channel == Channel.IOT:
         if not source_ref:
@@ -151,7 +148,7 @@ def _create(*, channel, cat, title, description, lng, lat, grid, community, addr
         lng=lng, lat=lat, address=address, grid=grid, community=community, reporter_name=reporter_name,
         reporter_phone=reporter_phone,
         reporter_phone_hash=blind_index(reporter_phone, purpose="phone") if reporter_phone else "",
-        reporter=actor if _active(actor) else None, source_ref=source_ref, idempotency_key=key,
+        reporter=actor if is_active_account(actor) else None, source_ref=source_ref, idempotency_key=key,
         state=EventState.PENDING, reported_at=now, updated_at=now,
     )
     new = NewCase(event)
@@ -178,7 +175,7 @@ def _auto_register(ctx) -> None:
 
 
 def _reporter_label(channel: str, actor, name: str, source_ref: str) -> str:
-    if _active(actor):
+    if is_active_account(actor):
         return actor_label(actor)
     if channel == Channel.IOT:
         return f"物联设备 {source_ref}"[:100]
@@ -252,7 +249,7 @@ def event_join(*, event: Event, name: str = "", phone: str, note: str = "", phot
             ctx.event.supporter_count += 1
             return {"supporters": ctx.event.supporter_count}
 
-        run("join", event, actor if _active(actor) else None, note=note, photos=photos, mutate=mutate,
+        run("join", event, actor if is_active_account(actor) else None, note=note, photos=photos, mutate=mutate,
             relations=frozenset({workflow.PUBLIC}), label=f"群众 {mask_name(name)}".strip(), bump=False)
     return holder["supporter"]
 
