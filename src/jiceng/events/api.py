@@ -565,26 +565,24 @@ def public_rate(request, data: RateIn):
 @router.get("/cases", response={200: CasePage, LIST_ERRORS: Error}, summary="事件列表",
             description="按状态、分类、区域、是否超期、上报日期筛选；只列当前用户管辖范围内的事件。")
 def case_list(request, filters: Query[ListFilters], page: Query[PageParams]):
-    actor = request.auth
+    return paginate(_filtered_cases(request.auth, filters), page, _render)
+
+
+def _filtered_cases(actor, filters: ListFilters):
+    """The cases the list shows for these filters (its export the same, every page)."""
     region = lookup_or_404(Region.objects.all(), actor, filters.region, field="region", label=pgettext("record type", "区域"))
-    qs = selectors.event_filter(
+    return selectors.event_filter(
         selectors.event_visible(actor), state=filters.state or "", category=_category(filters.category),
         region=region, overdue=filters.overdue, open_only=filters.open_only, q=filters.q,
         reported_from=filters.reported_from, reported_to=filters.reported_to)
-    return paginate(qs, page, _render)
 
 
 @router.get("/cases/export", response={200: ExportOut, LIST_ERRORS: Error}, summary="Excel 导出事件列表",
             description="与 GET /cases 同样的筛选，导出全部页（按上报时间倒序，上报人姓名、电话脱敏）；超过 "
                         f"{exports.CASES_EXPORT_MAX} 件时 400，请缩小筛选范围。" + EXPORT_CREATED_DESCRIPTION)
 def case_list_export(request, filters: Query[ListFilters]):
-    actor = request.auth
-    region = lookup_or_404(Region.objects.all(), actor, filters.region, field="region", label=pgettext("record type", "区域"))
-    qs = selectors.event_filter(
-        selectors.event_visible(actor), state=filters.state or "", category=_category(filters.category),
-        region=region, overdue=filters.overdue, open_only=filters.open_only, q=filters.q,
-        reported_from=filters.reported_from, reported_to=filters.reported_to)
-    return export_out(exports.cases_export(actor=actor, cases=qs, title="事件列表", fallback="event-cases"))
+    return export_out(exports.cases_export(actor=request.auth, cases=_filtered_cases(request.auth, filters),
+                                           title="事件列表", fallback="event-cases"))
 
 
 @router.get("/cases/{pk}", response={200: CaseDetail, READ_ERRORS: Error}, summary="事件详情（含全部流转记录）")
