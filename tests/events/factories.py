@@ -118,6 +118,22 @@ def to_handling(w: World, ev: Event, *, handler=None) -> Event:
     return ev
 
 
+def urban_in_time_housing_late(w: World, clock, ev: Event | None = None):
+    """A case in handling (a new one unless given) whistled by 东街道 to 城管 and 住建 at once: 城管
+    reports at 10:00 on 3 March 2025, 住建 does not and is flagged late by the timers at 11:00, its
+    deadline. Returns (the case, 城管's call, 住建's call); the clock is left at 11:00."""
+    from tests.events.conftest import at
+
+    ev = ev or to_handling(w, report(w))
+    urban_call, housing_call = services.whistle_blow(actor=w.east, event=ev, departments=[w.d_urban, w.d_housing],
+                                                     reason="违建与占道交织，需城管、住建到场")
+    clock.move_to(at(2025, 3, 3, 10, 0))
+    services.whistle_report(actor=w.urban, whistle=urban_call, note="已到场")
+    clock.move_to(at(2025, 3, 3, 11, 0))
+    assert services.process_due_timers()["fired"] == 1
+    return ev, urban_call, housing_call
+
+
 def to_verify(w: World, ev: Event, *, handler=None) -> Event:
     to_handling(w, ev, handler=handler)
     services.event_submit(actor=handler or w.alice, event=ev, note="已清理完毕", photos=[PHOTO])

@@ -16,7 +16,7 @@ import pytest
 from jiceng.events import services
 from jiceng.events.units import Unit
 from tests.events.conftest import at
-from tests.events.factories import as_user, report, to_handling
+from tests.events.factories import as_user, report, urban_in_time_housing_late
 
 pytestmark = pytest.mark.usefixtures("fresh_limits")
 
@@ -208,13 +208,7 @@ def test_a_year_of_days_is_the_most_and_a_region_out_of_scope_is_not_found(world
 
 def test_whistle_stats_per_department(world, clock):
     w = world
-    ev = to_handling(w, report(w))
-    urban_call, _housing_call = services.whistle_blow(actor=w.east, event=ev, departments=[w.d_urban, w.d_housing],
-                                                      reason="违建与占道交织，需城管、住建到场")
-    clock.move_to(at(2025, 3, 3, 10, 0))
-    services.whistle_report(actor=w.urban, whistle=urban_call, note="已到场")
-    clock.move_to(at(2025, 3, 3, 11, 0))  # two working hours after the whistle: 住建 has not reported
-    assert services.process_due_timers()["fired"] == 1
+    urban_in_time_housing_late(w, clock)  # two working hours after the whistle: 住建 has not reported
 
     url = f"{API}/whistles/stats?{MARCH}"
     housing = {"department_id": w.d_housing.pk, "department": "测试县住建局", "called": 1, "reported_in_time": 0,
@@ -234,13 +228,7 @@ def test_whistle_stats_per_department(world, clock):
 
 def test_whistle_list_gives_the_whistles_behind_each_figure(world, clock):
     w = world
-    ev = to_handling(w, report(w))
-    urban_call, housing_call = services.whistle_blow(actor=w.east, event=ev, departments=[w.d_urban, w.d_housing],
-                                                     reason="违建与占道交织，需城管、住建到场")
-    clock.move_to(at(2025, 3, 3, 10, 0))
-    services.whistle_report(actor=w.urban, whistle=urban_call, note="已到场")
-    clock.move_to(at(2025, 3, 3, 11, 0))
-    assert services.process_due_timers()["fired"] == 1
+    ev, _urban_call, housing_call = urban_in_time_housing_late(w, clock)
     county = as_user(w.county)
     url = f"{API}/whistles?{MARCH}&department={w.d_housing.pk}"
     late = get(county, f"{url}&kind=unanswered_late")

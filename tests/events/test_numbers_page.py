@@ -14,7 +14,7 @@ from django.test import Client
 from jiceng.events import services
 from jiceng.people.choices import Role
 from tests.events.conftest import at
-from tests.events.factories import as_user, report, to_handling
+from tests.events.factories import as_user, report, to_handling, urban_in_time_housing_late
 from tests.factories import make_user
 
 pytestmark = pytest.mark.usefixtures("fresh_limits")
@@ -140,12 +140,7 @@ def test_bad_input_is_a_form_error_and_the_year_still_shows(world, march):
 
 def test_whistles_per_department_one_late(world, clock):
     w = world
-    ev = to_handling(w, report(w))
-    urban_call, housing_call = services.whistle_blow(actor=w.east, event=ev, departments=[w.d_urban, w.d_housing],
-                                                     reason="违建与占道交织")
-    clock.move_to(at(2025, 3, 3, 10, 0))
-    services.whistle_report(actor=w.urban, whistle=urban_call, note="已到场")
-    services.process_due_timers(now=at(2025, 3, 3, 11, 0))
+    urban_in_time_housing_late(w, clock)
     page = as_user(w.county).get(f"/events/numbers/?{MARCH}").content.decode()
     table = page[page.index('id="nb-whistles"'):page.index('id="nb-definitions"')]
     rows = {int(d): text(r) for d, r in re.findall(r'data-department="(\d+)">(.*?)</tr>', table, re.S)}
@@ -158,12 +153,8 @@ def test_whistles_per_department_one_late(world, clock):
 
 def test_every_whistle_figure_links_to_the_whistles_it_counts(world, clock):
     w = world
-    first, second = to_handling(w, report(w)), to_handling(w, report(w))
-    urban_call, housing_call = services.whistle_blow(actor=w.east, event=first, departments=[w.d_urban, w.d_housing],
-                                                     reason="违建与占道交织")
-    clock.move_to(at(2025, 3, 3, 10, 0))
-    services.whistle_report(actor=w.urban, whistle=urban_call, note="已到场")
-    services.process_due_timers(now=at(2025, 3, 3, 11, 0))  # 住建 late on the first case
+    second = to_handling(w, report(w))
+    first, urban_call, housing_call = urban_in_time_housing_late(w, clock)  # 住建 late on the first case
     clock.move_to(at(2025, 3, 3, 11, 30))
     (housing_waiting,) = services.whistle_blow(actor=w.east, event=second, departments=[w.d_housing], reason="再次吹哨")
     county = as_user(w.county)
