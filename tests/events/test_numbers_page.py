@@ -291,3 +291,10 @@ def test_a_grid_worker_with_two_grids_sees_a_row_for_each(world, march):
     rows = [r[:2] for r in openpyxl.load_workbook(io.BytesIO(answer.content), read_only=True).worksheets[0]
             .iter_rows(values_only=True)]
     assert rows == [("下级区域", "立案数"), ("甲一网格南片", 5), ("甲一网格北片", 1), ("合计", 6)]
+
+
+def test_every_whistle_figure_has_a_label_and_every_label_a_figure():
+    from jiceng.events.selectors import WHISTLE_KINDS
+    from jiceng.events.views import WHISTLE_KIND_LABELS
+
+    assert list(WHISTLE_KIND_LABELS) == list(WHISTLE_KINDS)

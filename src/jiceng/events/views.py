@@ -506,9 +506,8 @@ def whistle_list(request):
     """The whistles behind one figure of the numbers page's 吹哨报到 table: the same period and region,
     one called department (``called``) and one column (``kind``), each whistle linking to its case."""
     actor = _numbers_actor(request)
-    kind = request.GET.get("kind") or "called"
-    department = Department.objects.filter(pk=request.GET.get("called") or 0).first() \
-        if (request.GET.get("called") or "").isdigit() else None
+    kind, called = request.GET.get("kind") or "called", request.GET.get("called") or ""
+    department = Department.objects.filter(pk=int(called)).first() if called.isdigit() else None
     if kind not in WHISTLE_KIND_LABELS or department is None:
         raise Http404
     form = _numbers_form(request, actor)
