@@ -18,7 +18,8 @@ as the county's staff, each through the rollup (``selectors.event_counters``, th
 ``--repeat`` runs) and through a recount from the records (``selectors.event_numbers_from_records``),
 checks both give the same counters and prints the times and ratios; then the year's headline
 numbers, a breakdown by street, the console's first page of cases (against reading the first 50 by
-primary key) and ``rollup_verify`` over every case.
+primary key), pages 1 and 50 of the county-year 立案数's cases read as whole rows and as ids then rows
+(``core.paging``), and ``rollup_verify`` over every case.
 Exit status 0 when rollup and recount agree everywhere, 1 otherwise.
 """
 
@@ -103,6 +104,7 @@ def run(args: argparse.Namespace) -> int:
     from django.db import connection
     from django.utils import timezone
 
+    from jiceng.core.paging import rows_by_ids
     from jiceng.events.choices import EventState
     from jiceng.events.demo import generate_demo_events
     from jiceng.events.models import Event, EventCategory
@@ -203,6 +205,20 @@ def run(args: argparse.Namespace) -> int:
     for label, cases in pages:
         seconds = mean_seconds(lambda cases=cases: list(cases.order_by(*newest)[:50]), args.repeat)
         print(f"  {label:<44} {seconds * 1000:7.1f}ms {seconds / baseline:6.1f}×")
+    # The numbers page's case list (a number's cases, newest first): filtered by the date it counts,
+    # ordered by another, so the database sorts the whole set; rows then ids first (core.paging).
+    registered = numbers["registered"].cases.order_by(*newest)
+    print(f"\nthe cases of {county.name}'s 立案数 over the year ({numbers['registered'].value:,}), 50 a page, "
+          "newest first: the whole rows sorted (Django's Paginator) against the ids sorted, then the rows "
+          "(core.paging, what the pages and the API read):")
+    for number in (1, 50):
+        offset = (number - 1) * 50
+        rows_s = mean_seconds(lambda offset=offset: list(registered[offset:offset + 50]), args.repeat)
+        ids_s = mean_seconds(lambda offset=offset: rows_by_ids(registered, offset, 50), args.repeat)
+        print(f"  page {number:<3} rows {rows_s * 1000:7.1f}ms ({rows_s / baseline:5.1f}×)   "
+              f"ids then rows {ids_s * 1000:7.1f}ms ({ids_s / baseline:5.1f}×)")
+        if [e.pk for e in rows_by_ids(registered, offset, 50)] != [e.pk for e in registered[offset:offset + 50]]:
+            mismatches.append(f"page {number} of the registered cases: the two reads differ")
     started = time.perf_counter()
     problems = rollup_verify()
     print(f"rollup_verify over {Event.objects.count():,} cases in {time.perf_counter() - started:.1f} s: "

@@ -15,6 +15,7 @@ from ninja import Field, Schema
 from pydantic import AfterValidator, BeforeValidator, WithJsonSchema
 
 from .errors import ConflictError, NotFoundError
+from .paging import rows_by_ids
 from .scope import restrict
 
 INT32_MAX = 2_147_483_647
@@ -190,7 +191,7 @@ class PageParams(Schema):
 def paginate(qs: QuerySet, params: PageParams, render) -> dict:
     """One page of a queryset already narrowed to the caller's scope; ``count`` is the scoped total."""
     count = qs.count()
-    rows = list(qs[params.offset: params.offset + params.limit]) if params.offset < count else []
+    rows = rows_by_ids(qs, params.offset, params.limit) if params.offset < count else []
     return {"count": count, "limit": params.limit, "offset": params.offset, "items": [render(r) for r in rows]}
 
 

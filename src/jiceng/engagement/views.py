@@ -14,7 +14,6 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -26,6 +25,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from jiceng.core.errors import ApplicationError
+from jiceng.core.paging import page_of
 from jiceng.core.scope import restrict
 from jiceng.core.views import add_app_error, form_entered, page_errors
 from jiceng.people.choices import Role
@@ -87,7 +87,7 @@ def _flash_error(request, exc: ApplicationError) -> None:
 
 
 def _page(request, qs, size: int | None = None):
-    return Paginator(qs, size or settings.JICENG_PAGE_SIZE).get_page(request.GET.get("page"))
+    return page_of(request, qs, size or settings.JICENG_PAGE_SIZE)
 
 
 # --- public ----------------------------------------------------------------------------------------

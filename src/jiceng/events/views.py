@@ -17,7 +17,6 @@ from urllib.parse import urlencode
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
@@ -32,6 +31,7 @@ from jiceng.core.access import staff_required
 from jiceng.core.errors import ApplicationError, RateLimitedError
 from jiceng.core.exports import export_page_url
 from jiceng.core.models import Attachment
+from jiceng.core.paging import page_of
 from jiceng.core.ratelimit import enforce
 from jiceng.core.scope import restrict
 from jiceng.core.uploads import attachment_read, attachment_store
@@ -156,7 +156,7 @@ def console(request):
     qs = selectors.event_filter(visible, **filters)
     # each tile counts what its list shows: the same filter (event_filter) on the same cases
     queues = [(key, label, selectors.event_filter(visible, **_queue_filter(key)).count()) for key, label in QUEUES]
-    page = Paginator(qs, 30).get_page(request.GET.get("page"))
+    page = page_of(request, qs, 30)
     month = None
     if actor.role in selectors.NUMBER_ROLES:  # this month's headline numbers, as the numbers page gives them
         start, end = preset_range("month", timezone.localdate())
@@ -449,7 +449,7 @@ def number_cases(request, key: str):
     if not form.is_valid():
         return render(request, "events/number_cases.html", {"form": form, "definition": definition}, status=400)
     q, number, side, cases = _number_cases(request, actor, form, key)
-    page = Paginator(cases, 50).get_page(request.GET.get("page"))
+    page = page_of(request, cases, 50)
     return render(request, "events/number_cases.html", {
         "form": form, "definition": definition, "number": number, "side": side, "page": page, "q": q,
         "back": reverse("events:numbers") + "?" + q.query(),
@@ -517,7 +517,7 @@ def whistle_list(request):
     q = _numbers_question(actor, form)
     whistles = selectors.whistle_list(actor=actor, start=q.start, end=q.end_excl, region=q.region,
                                       department=department, kind=kind)
-    page = Paginator(whistles, 50).get_page(request.GET.get("page"))
+    page = page_of(request, whistles, 50)
     return render(request, "events/whistle_list.html", {
         "form": form, "q": q, "department": department, "kind": kind, "kind_label": WHISTLE_KIND_LABELS[kind],
         "page": page, "back": reverse("events:numbers") + "?" + q.query() + "#nb-whistles",
@@ -754,7 +754,7 @@ def mine(request):
             for event, allowed in event_queue(actor=actor)]
     whistles = [{"w": w, "step": step.removeprefix("whistle_"), "label": workflow.transition(step).label,
                  "form": _note_form(w)} for w, step in selectors.whistle_pending(actor=actor)]
-    page = Paginator(rows, 20).get_page(request.GET.get("page"))
+    page = page_of(request, rows, 20)
     return render(request, "events/mine.html", {"rows": page.object_list, "page": page, "form": ActionForm(),
                                                 "whistles": whistles if page.number == 1 else []})
 

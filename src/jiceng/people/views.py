@@ -6,7 +6,6 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -16,6 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from jiceng.core.access import staff_required
 from jiceng.core.errors import ApplicationError, PermissionDeniedError
+from jiceng.core.paging import page_of
 from jiceng.core.views import add_app_error, form_entered, is_htmx, page_errors
 from jiceng.regions.selectors import region_visible
 
@@ -49,7 +49,7 @@ def _list_context(request: HttpRequest, form, qs) -> dict:
     """Paginate and mask. An invalid filter shows its error and no rows (never unfiltered rows)."""
     if not form.is_valid():
         qs = qs.none()
-    page = Paginator(qs, settings.JICENG_PAGE_SIZE).get_page(request.GET.get("page"))
+    page = page_of(request, qs, settings.JICENG_PAGE_SIZE)
     return {
         "form": form,
         "page": page,
