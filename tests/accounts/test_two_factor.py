@@ -253,3 +253,19 @@ def test_optional_enrolment_offers_a_way_back_and_required_enrolment_only_logout
     admin = password_login(Client(), county.sysadmin)  # an administrator must enrol first
     page = admin.get(reverse("accounts:2fa-setup")).content.decode()
     assert 'id="totp-later"' not in page and reverse("logout") in page
+
+
+@pytest.mark.parametrize(("role", "told", "not_told"), [
+    ("auditor", "请联系安全管理员重置双因素认证", "另一位安全管理员"),
+    ("secadmin", "请联系另一位安全管理员", "请联系安全管理员重置"),
+])
+def test_the_code_page_says_who_can_reset_a_lost_authenticator(county, client, role, told, not_told):
+    """The security admin is who resets a lost authenticator — but never their own (services.totp_reset),
+    so the hint sends them to another security admin, not to themselves."""
+    user = getattr(county, role)
+    TotpDevice.objects.create(user=user, secret=totp.new_secret(), confirmed_at=timezone.now())
+    page = password_login(client, user).get(reverse("accounts:2fa-verify"))
+    hint = page.content.decode().split('id="totp-lost">')[1].split("</p>")[0]
+    assert told in hint and not_told not in hint
+    with pytest.raises(PermissionDeniedError):
+        services.totp_reset(actor=county.secadmin, user=county.secadmin)

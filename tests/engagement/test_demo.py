@@ -18,6 +18,7 @@ from jiceng.engagement.services import unspent_credits
 def demo(db, settings, tmp_path):
     """The demo county; its loader runs generate_demo_engagement (the 微心愿、积分与志愿 step)."""
     settings.DATA_DIR = tmp_path
+    settings.MEDIA_ROOT = tmp_path / "media"  # the demo's evidence photos are stored like uploads
     result = demo_load(scale=0.1, seed=7)
     return next(c for c in result.credentials if c.username == RESIDENT_USERNAME)
 
@@ -90,3 +91,37 @@ def test_moving_a_moment_into_office_hours_never_lands_after_closing():
         t = generator.now - timedelta(days=2, seconds=i * 997)
         moved = timezone.localtime(generator.in_office(t))
         assert time(8, 30) <= moved.time() <= time(17, 30) and moved.date() == timezone.localtime(t).date(), (t, moved)
+
+
+def test_evidence_is_words_or_a_stored_photo_never_a_path_to_nothing(demo, client):
+    """The demo used to write demo/evidence/42728-mediate.jpg, a file that does not exist, shown as is in
+    the ledger. Now a rule's evidence is what a worker writes, or a photo stored as an attachment of the
+    account (as the award form stores one) that the account's staff can open."""
+    from jiceng.core.models import Attachment
+    from jiceng.core.uploads import attachment_read
+    from jiceng.engagement.demo import EVIDENCE
+    from jiceng.engagement.models import PointEntry
+
+    manual = PointEntry.objects.filter(rule__requires_evidence=True, source_type="").select_related("account")
+    assert manual.count() > 50 and not manual.filter(evidence="").exists()
+    assert not PointEntry.objects.filter(evidence__contains="/").exists()
+    photos = [e for e in manual if e.evidence.startswith("attachment:")]
+    assert photos and len(photos) < manual.count()
+    assert {e.evidence for e in manual if e not in photos} <= set(EVIDENCE.values())
+    for entry in photos:
+        attachment = Attachment.objects.get(pk=entry.evidence_parts[1])
+        assert (attachment.owner_type, attachment.owner_id, attachment.purpose) == (
+            "engagement.pointaccount", str(entry.account_id), "points_evidence")
+        assert attachment_read(attachment)[:2] == b"\xff\xd8"  # a JPEG, on disk
+    # the resident login's own charter awards carry a photo, which the community's staff open from the ledger
+    account = PointAccount.objects.get(resident__account__username=RESIDENT_USERNAME)
+    mine = [e for e in photos if e.account_id == account.pk]
+    assert mine
+    from jiceng.people.models import User
+
+    staff = User.objects.get(username="community")
+    client.force_login(staff)
+    page = client.get(reverse("engagement-staff-account", args=[account.pk])).content.decode()
+    url = reverse("attachment", args=[mine[0].evidence_parts[1]])
+    assert f'href="{url}"' in page and "demo/evidence" not in page
+    assert client.get(url).status_code == 200

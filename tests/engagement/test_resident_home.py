@@ -108,3 +108,16 @@ def test_a_residents_account_is_refused_the_staff_pages_and_shown_its_own(zhang_
     # staff keep their pages
     client.force_login(eng.county.alice)
     assert client.get("/events/").status_code == 200 and client.get(reverse("resident-list")).status_code == 200
+
+
+def test_each_points_line_leads_with_its_points(eng, zhang_user, login):
+    """On a phone the ledger is a list whose lines start with the points (a four-column table pushed them
+    off the screen); tests/browser/test_engagement_phone.py measures it at 390 px."""
+    services.points_award(actor=eng.county.alice, rule=eng.r_sort, resident=eng.zhang, evidence="现场核实")
+    services.points_award(actor=eng.county.alice, rule=eng.r_litter, resident=eng.zhang)
+    html = login(zhang_user).get(reverse("engagement-me-points")).content.decode()
+    ledger = html.split("积分明细</h2>")[1].split("</section>")[0]
+    assert "<table" not in ledger
+    lines = [_text(li).strip() for li in re.findall(r"<li>(.*?)</li>", ledger, re.S)]
+    assert [line.split(" ")[:3] for line in lines] == [["-3", "扣减", "·"], ["+5", "奖励", "·"]]
+    assert "乱扔垃圾" in lines[0] and "垃圾分类" in lines[1]

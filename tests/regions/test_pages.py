@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 from django.urls import reverse
@@ -213,3 +214,14 @@ def test_a_grid_workers_tiles_count_the_colleagues_of_the_grid_as_the_list_does(
     assert len(tiles) == 4
     for href, number in tiles.items():
         assert client.get(href).context["total"] == number, href
+
+
+@pytest.mark.parametrize(("who", "where", "badge"), [
+    ("alice", "a", "社区"), ("carol", "c", "村"), ("county_staff", "east", "街道"), ("alice", "a1", "一级网格"),
+])
+def test_the_title_names_what_the_region_is_once(login, county, who, where, badge):
+    """A community's title said 社区/村 (its level) and 社区 (its kind) side by side: one badge, the
+    finer kind where there is one, the level where there is none (a grid)."""
+    html = login(getattr(county, who)).get(reverse("region-detail", args=[getattr(county, where).pk])).content.decode()
+    title = html.split("<h1>")[1].split("</h1>")[0]
+    assert re.findall(r'<span class="badge[^"]*">([^<]*)</span>', title) == [badge]

@@ -439,7 +439,7 @@ class AwardIn(Schema):
     rule: ObjectId = Field(..., description="积分规则 ID")  # type: ignore[valid-type]
     resident: ObjectId | None = Field(None, description="居民 ID（与单位二选一）")  # type: ignore[valid-type]
     organisation: ObjectId | None = Field(None, description="单位 ID")  # type: ignore[valid-type]
-    evidence: text(300, description="佐证（照片或文件的存储路径；规则要求时必填）") = ""  # type: ignore[valid-type]
+    evidence: text(300, description="佐证说明（文字，如材料编号；规则要求时必填，照片在积分登记页上传）") = ""  # type: ignore[valid-type]
     note: text(200, description="说明") = ""  # type: ignore[valid-type]
 
 
@@ -929,6 +929,7 @@ class VolunteerRankOut(Schema):
     registration_id: int
     kind: str
     name: str
+    community: str = Field(..., description="报到的社区/村")
     minutes: int
     hours: float
     person_times: int = Field(..., description="服务人次")
@@ -937,6 +938,7 @@ class VolunteerRankOut(Schema):
 class UnitRankOut(Schema):
     organisation_id: int
     name: str
+    community: str = Field(..., description="单位所在社区/村")
     minutes: int
     hours: float
     person_times: int

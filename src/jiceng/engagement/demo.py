@@ -74,6 +74,11 @@ RULES = [
     ("pile", "乱堆乱放", -5, True, ""),
 ]
 MANUAL_AWARDS = [r for r in RULES if r[2] > 0 and not r[4]]
+# What a worker writes as the evidence of a rule that needs it (佐证说明, as on the award form); a few
+# entries per community carry a photo instead, stored as an attachment the way the award form stores one.
+EVIDENCE = {"sort": "垃圾分类督导员现场核实", "clean": "庭院整洁评比入户检查", "mediate": "调解协议书，村（居）调委会存档",
+            "pile": "网格员巡查发现，已当面告知"}
+PHOTOS_PER_COMMUNITY = 2
 ITEMS = [("食用盐", 10), ("洗衣粉", 30), ("食用油（5L）", 120), ("大米（10斤）", 80), ("毛巾", 15),
          ("牙膏", 12), ("电饭煲", 400), ("雨伞", 40), ("酱油", 15), ("理发券", 20)]
 WISHES = {
@@ -83,6 +88,13 @@ WISHES = {
     WishCategory.SERVICE: ["帮忙修理漏水的水龙头", "帮忙疏通下水道", "上门理发", "帮忙换灯泡"],
     WishCategory.COMPANY: ["有人陪我聊聊天", "孩子放学后有人辅导作业", "陪老人去医院复查"],
     WishCategory.OTHER: ["想学用智能手机", "一张全家福照片"],
+}
+# what a wish for a thing would cost (元), as a resident would estimate it; a service or company costs
+# nothing to estimate (left at 0: not given, shown as —)
+WISH_COSTS = {
+    "一袋大米和一桶油": 150, "冬天的棉被": 200, "一台电风扇": 150, "换一个旧热水器": 500, "一双保暖棉鞋": 80,
+    "一个新书包": 100, "一套课外读物": 120, "一盏护眼台灯": 80, "一本新华字典": 30, "一套文具": 50,
+    "一台血压计": 200, "一副老花镜": 50, "一根助行拐杖": 60, "一张全家福照片": 100,
 }
 THANKS = ["谢谢社区的好心人！", "非常感谢，孩子很喜欢。", "感谢党员同志的帮助！", "太感谢了，解决了大问题。"]
 # the place after the community's name: 城南社区广场, 桥岩村党群服务中心
@@ -126,6 +138,7 @@ class _Generator:
         self.now = timezone.localtime().replace(microsecond=0)
         self.result = EngagementDemo()
         self.ledgers: dict[tuple[str, int], _Ledger] = {}
+        self.photos_taken: dict[int, int] = {}
 
     def n(self, base: float) -> int:
         return max(1, round(base * self.scale))
@@ -335,9 +348,9 @@ class _Generator:
                     created -= timedelta(days=20)
                 elif created > self.now - timedelta(days=3) and status != WishStatus.SUBMITTED:
                     created -= timedelta(days=3)
-                w = Wish(community=c, resident_id=rid, category=category, description=rng.choice(WISHES[category]),
-                         estimated_cost=Decimal(rng.choice([0, 20, 50, 80, 100, 150, 200, 300])), status=status,
-                         created_at=created)
+                description = rng.choice(WISHES[category])
+                w = Wish(community=c, resident_id=rid, category=category, description=description,
+                         estimated_cost=Decimal(WISH_COSTS.get(description, 0)), status=status, created_at=created)
                 if status == WishStatus.REJECTED:
                     w.reject_reason = "不属于微心愿范围，已转社区救助渠道。"
                 elif status != WishStatus.SUBMITTED:
@@ -414,13 +427,22 @@ class _Generator:
                     rule = self.rules[(c.pk, code)]
                     at = self.office_ago(300, 0.2)
                     ledger.add(amount=rule.points, kind=EntryKind.AWARD, rule=rule, created_at=at,
-                               evidence=f"demo/evidence/{rid}-{code}.jpg" if evidence else "",
+                               **(self.evidence(c.pk, rule) if evidence else {}),
                                expires_at=at + timedelta(days=rule.expires_after_days) if rule.expires_after_days
                                else None)
                 if rng.random() < 0.15:
                     rule = self.rules[(c.pk, rng.choice(["litter", "pile"]))]
                     ledger.add(amount=rule.points, kind=EntryKind.DEDUCT, rule=rule, created_at=self.office_ago(100, 0.2),
-                               evidence="demo/evidence/deduct.jpg" if rule.requires_evidence else "")
+                               **(self.evidence(c.pk, rule) if rule.requires_evidence else {}))
+
+    def evidence(self, community_id: int, rule: PointRule, *, photo: bool = False) -> dict:
+        """The evidence of an entry of ``rule``: the worker's words, or (``photo``, and the first few of each
+        community) a demo photo, stored with the account once it exists (``_write_ledgers``)."""
+        photos = self.photos_taken.get(community_id, 0)
+        if photo or photos < PHOTOS_PER_COMMUNITY:
+            self.photos_taken[community_id] = photos + 1
+            return {"evidence": "", "photo": rule.code}
+        return {"evidence": EVIDENCE[rule.code]}
 
     def _resident_account(self) -> None:
         community = next((c for c in self.communities if c.kind == RegionKind.COMMUNITY), None) or \
@@ -445,7 +467,7 @@ class _Generator:
         for code in ("sort", "filial", "meeting", "clean"):
             rule = self.rules[(community.pk, code)]
             ledger.add(amount=rule.points, kind=EntryKind.AWARD, rule=rule, created_at=self.office_ago(30, 1),
-                       evidence="demo/evidence/resident.jpg" if rule.requires_evidence else "")
+                       **(self.evidence(community.pk, rule, photo=True) if rule.requires_evidence else {}))
         # one activity running now, so the check-in can be shown
         start = self.now.replace(minute=0, second=0) - timedelta(hours=1)
         Activity.objects.create(community=community, title="周末环境整治", place=f"{community.name}广场",
@@ -470,7 +492,7 @@ class _Generator:
                 if row["amount"] < 0 and balance + row["amount"] < 0:
                     continue
                 balance += row["amount"]
-                row["entry"] = PointEntry(account=account, **{k: v for k, v in row.items() if k != "entry"})
+                row["entry"] = PointEntry(account=account, **{k: v for k, v in row.items() if k not in ("entry", "photo")})
                 entries.append(row["entry"])
             # the resident spends some of it in the shop
             items = self.items.get(lg.community_id, [])
@@ -502,6 +524,7 @@ class _Generator:
         PointAccount.objects.bulk_create(accounts, batch_size=BATCH)  # with the balances just summed
         for e in entries:
             e.account_id = e.account.pk
+        self._store_photos()
         # entries that reverse another are inserted after it (two passes), so ``reverses`` has its id
         first = [e for e in entries if e.reverses is None]
         PointEntry.objects.bulk_create(first, batch_size=BATCH)
@@ -524,3 +547,45 @@ class _Generator:
         Signup.objects.bulk_update(awarded, ["points_entry"], batch_size=BATCH)
         self.result.counts |= {"point_accounts": len(accounts), "point_entries": len(entries),
                                "redemptions": len(redemptions)}
+
+    def _store_photos(self) -> None:
+        """Entries whose evidence is a photo: a demo picture stored as an attachment of the account (as
+        ``services.points_award`` stores an uploaded one), named in the entry as ``attachment:<id>``."""
+        from jiceng.core.uploads import attachment_store
+
+        from .services.points import EVIDENCE_ATTACHMENT
+
+        stored = 0
+        for lg in self.ledgers.values():
+            for row in lg.rows:
+                if row.get("photo") and "entry" in row:
+                    entry = row["entry"]
+                    photo = attachment_store(actor=None, data=demo_photo(row["photo"]), owner=entry.account,
+                                             purpose="points_evidence", field="evidence_photo")
+                    entry.evidence = f"{EVIDENCE_ATTACHMENT}{photo.pk}"
+                    stored += 1
+        self.result.counts["point_evidence_photos"] = stored
+
+
+_PHOTOS: dict[str, bytes] = {}
+PHOTO_COLOURS = {"sort": (46, 125, 50), "clean": (21, 101, 192), "mediate": (123, 31, 162), "pile": (191, 54, 12)}
+
+
+def demo_photo(code: str) -> bytes:
+    """A small JPEG that says what it is (DEMO PHOTO and the rule's code), drawn once per rule: the demo
+    has no real photos of residents' yards, and must not point at files that do not exist."""
+    if code not in _PHOTOS:
+        from io import BytesIO
+
+        from PIL import Image, ImageDraw, ImageFont
+
+        image = Image.new("RGB", (480, 320), PHOTO_COLOURS.get(code, (96, 96, 96)))
+        draw = ImageDraw.Draw(image)
+        draw.rectangle((16, 16, 463, 303), outline=(255, 255, 255), width=4)
+        draw.text((240, 140), "DEMO PHOTO", fill=(255, 255, 255), anchor="mm", font=ImageFont.load_default(size=44))
+        draw.text((240, 200), f"Jiceng · {code}", fill=(255, 255, 255), anchor="mm",
+                  font=ImageFont.load_default(size=24))
+        out = BytesIO()
+        image.save(out, "JPEG", quality=80)
+        _PHOTOS[code] = out.getvalue()
+    return _PHOTOS[code]

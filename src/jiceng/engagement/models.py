@@ -191,10 +191,13 @@ class PointEntry(ActorFields):
     @property
     def evidence_parts(self) -> tuple[str, str]:
         """(the evidence text, the id of an evidence photo or ""): a photo is named in ``evidence``
-        as ``attachment:<uuid>`` (services.points.points_award)."""
+        as ``attachment:<uuid>`` (services.points.points_award). An automatic award names its own source
+        record there (``signup:17``, services.points.points_award_for_source): that record is what the
+        note already says (志愿服务：清扫楼道), so it is no text for a reader."""
         words = self.evidence.split()
+        own_source = f"{self.source_type}:{self.source_id}" if self.source_type and self.source_id else None
         photos = [w.removeprefix("attachment:") for w in words if w.startswith("attachment:")]
-        text = " ".join(w for w in words if not w.startswith("attachment:"))
+        text = " ".join(w for w in words if not w.startswith("attachment:") and w != own_source)
         return text, (photos[0] if photos else "")
 
 

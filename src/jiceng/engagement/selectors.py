@@ -8,19 +8,32 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from django.db.models import Count, F, Q, QuerySet, Sum
+from django.db.models import Case, CharField, Count, F, Q, QuerySet, Sum, Value, When
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
 from jiceng.core.masking import mask_name
 from jiceng.core.scope import restrict
 from jiceng.people.models import Resident
+from jiceng.regions.choices import RegionLevel
 from jiceng.regions.models import Region
 
 from .choices import ClaimStatus, RedemptionStatus, SignupStatus, WishStatus
 from .models import PointAccount, PointEntry, PointRule, Redemption, Shop, ShopItem, Signup, Wish, WishClaim
 
 WALL_STATUSES = (WishStatus.PUBLISHED, WishStatus.CLAIMED, WishStatus.FULFILLED, WishStatus.THANKED)
+
+
+def community_name_of_grid(grid: str) -> Case:
+    """The name of the community/village a grid lookup (``resident__grid``) lies in, inside the same query:
+    a grid sits at most three levels (一级 to 三级网格) below its community, so the community is the grid itself
+    or one of its first three ancestors; "" when there is none. Rankings name several teams and units called
+    alike (红骑先锋队 in many communities) and tell them apart by it without a query per row."""
+    whens = []
+    for up in range(4):
+        node = grid + "__parent" * up
+        whens.append(When(**{f"{node}__level": RegionLevel.COMMUNITY}, then=F(f"{node}__name")))
+    return Case(*whens, default=Value(""), output_field=CharField())
 
 
 # --- points ------------------------------------------------------------------------------------------
@@ -167,10 +180,14 @@ def wish_stats_by_community(*, actor, region: Region) -> list[dict]:
 
 
 def wish_stats_by_claimant(*, actor, region: Region) -> list[dict]:
-    """Per claimant (resident, unit or team): claims, fulfilled, lapsed — most fulfilled first."""
+    """Per claimant (resident, unit or team): claims, fulfilled, lapsed — most fulfilled first. Each with
+    its community/village (``community``): a team's own, a unit's or a resident's that of their grid."""
     qs = restrict(WishClaim.objects.filter(wish__community__path__startswith=region.path), actor)
-    rows = qs.values("resident_id", "resident__name", "organisation_id", "organisation__name", "team_id",
-                     "team__name").annotate(
+    rows = qs.annotate(
+        resident_community=community_name_of_grid("resident__grid"),
+        organisation_community=community_name_of_grid("organisation__grid"),
+    ).values("resident_id", "resident__name", "resident_community", "organisation_id", "organisation__name",
+             "organisation_community", "team_id", "team__name", "team__community__name").annotate(
         claims=Count("id"),
         fulfilled=Count("id", filter=Q(status=ClaimStatus.FULFILLED)),
         lapsed=Count("id", filter=Q(status=ClaimStatus.LAPSED)),
@@ -178,13 +195,14 @@ def wish_stats_by_claimant(*, actor, region: Region) -> list[dict]:
     out = []
     for r in rows:
         if r["resident_id"]:
-            kind, key, name = "resident", r["resident_id"], r["resident__name"]
+            kind, key, name, community = "resident", r["resident_id"], r["resident__name"], r["resident_community"]
         elif r["organisation_id"]:
-            kind, key, name = "organisation", r["organisation_id"], r["organisation__name"]
+            kind, key, name, community = ("organisation", r["organisation_id"], r["organisation__name"],
+                                          r["organisation_community"])
         else:
-            kind, key, name = "team", r["team_id"], r["team__name"]
-        out.append({"kind": kind, "id": key, "name": name, "claims": r["claims"], "fulfilled": r["fulfilled"],
-                    "lapsed": r["lapsed"]})
+            kind, key, name, community = "team", r["team_id"], r["team__name"], r["team__community__name"]
+        out.append({"kind": kind, "id": key, "name": name, "community": community or "", "claims": r["claims"],
+                    "fulfilled": r["fulfilled"], "lapsed": r["lapsed"]})
     out.sort(key=lambda r: (-r["fulfilled"], -r["claims"], r["kind"], r["id"]))
     return out
 
@@ -205,27 +223,32 @@ def _served(actor, region: Region, since: datetime | None, until: datetime | Non
 
 def volunteer_ranking(*, actor, region: Region, since: datetime | None = None, until: datetime | None = None,
                       limit: int = 20) -> list[dict]:
-    """Volunteers (residents and 特聘 helpers) by hours served, then person-times."""
+    """Volunteers (residents and 特聘 helpers) by hours served, then person-times; each with the
+    community/village they registered with (names repeat across a county)."""
     rows = (_served(actor, region, since, until)
             .values("registration_id", "registration__kind", "registration__resident__name",
-                    "registration__worker__name")
+                    "registration__worker__name", "registration__community__name")
             .annotate(minutes=Sum("minutes"), person_times=Count("id"))
             .order_by("-minutes", "-person_times", "registration_id")[:limit])
     return [{"registration_id": r["registration_id"], "kind": r["registration__kind"],
              "name": r["registration__resident__name"] or r["registration__worker__name"],
+             "community": r["registration__community__name"],
              "minutes": r["minutes"], "hours": round(r["minutes"] / 60, 1), "person_times": r["person_times"]}
             for r in rows]
 
 
 def unit_ranking(*, actor, region: Region, since: datetime | None = None, until: datetime | None = None,
                  limit: int = 20) -> list[dict]:
-    """双报到 units by the hours their people served in their name, then person-times."""
+    """双报到 units by the hours their people served in their name, then person-times; each with the
+    community/village the unit lies in."""
     rows = (_served(actor, region, since, until).filter(organisation__isnull=False)
-            .values("organisation_id", "organisation__name")
+            .annotate(unit_community=community_name_of_grid("organisation__grid"))
+            .values("organisation_id", "organisation__name", "unit_community")
             .annotate(minutes=Sum("minutes"), person_times=Count("id"),
                       people=Count("registration", distinct=True))
             .order_by("-minutes", "-person_times", "organisation_id")[:limit])
-    return [{"organisation_id": r["organisation_id"], "name": r["organisation__name"], "minutes": r["minutes"],
+    return [{"organisation_id": r["organisation_id"], "name": r["organisation__name"],
+             "community": r["unit_community"], "minutes": r["minutes"],
              "hours": round(r["minutes"] / 60, 1), "person_times": r["person_times"], "people": r["people"]}
             for r in rows]
 

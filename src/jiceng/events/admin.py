@@ -5,6 +5,7 @@ personal information, which the admin roles never see."""
 from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy
 
 from jiceng.core.admin import RoleAdminMixin
 from jiceng.core.errors import ApplicationError
@@ -13,6 +14,7 @@ from jiceng.people.choices import Role
 from .models import CalendarDay, EventCategory, ResponseTemplate
 from .services import calendar_day_set, category_update
 from .services.catalogue import PROCEDURE_FIELDS
+from .workflow import TRANSITIONS
 
 
 def _raise(exc: ApplicationError, fields) -> None:
@@ -108,8 +110,42 @@ class CalendarDayAdmin(RoleAdminMixin, admin.ModelAdmin):
         """Saved by ``calendar_day_set`` in the form's clean()."""
 
 
+def action_label(action: str) -> str:
+    """A workflow action as the case pages name it (派遣, 退单 …); an unknown code as it is."""
+    t = TRANSITIONS.get(action)
+    return str(t.label) if t else action
+
+
+class TemplateActionFilter(admin.SimpleListFilter):
+    """用于操作 by the action's name, offering the actions the templates are used in, in workflow order."""
+
+    title = gettext_lazy("用于操作")
+    parameter_name = "action"
+
+    def lookups(self, request, model_admin):
+        used = set(model_admin.get_queryset(request).values_list("action", flat=True).distinct())
+        known = [a for a in TRANSITIONS if a in used]
+        return [(a, action_label(a)) for a in known + sorted(used - set(known))]
+
+    def queryset(self, request, queryset):
+        return queryset.filter(action=self.value()) if self.value() else queryset
+
+
 @admin.register(ResponseTemplate)
 class ResponseTemplateAdmin(RoleAdminMixin, admin.ModelAdmin):
     view_roles = (Role.SYSTEM_ADMIN,)
-    list_display = ("action", "title", "category", "sort")
-    list_filter = ("action",)
+    list_display = ("action_name", "title", "category", "sort")
+    list_filter = (TemplateActionFilter,)
+
+    readonly_fields = ("action_name",)
+
+    @admin.display(description=gettext_lazy("用于操作"), ordering="action")
+    def action_name(self, obj: ResponseTemplate) -> str:
+        return action_label(obj.action)
+
+    def get_fields(self, request, obj=None):
+        """The view page names the action too (the code stays the field of a form that can change it)."""
+        fields = [f for f in super().get_fields(request, obj) if f != "action_name"]
+        if not self.has_change_permission(request, obj):
+            fields = ["action_name" if f == "action" else f for f in fields]
+        return fields

@@ -59,6 +59,12 @@ class Region(models.Model):
     def is_grid(self) -> bool:
         return self.level in GRID_LEVELS
 
+    @property
+    def type_label(self) -> str:
+        """What the node is, in one word: its kind (社区, 村, 街道, 乡镇) when it has one, which says more
+        than its level (社区/村, 街道/乡镇), else its level (区县, 一级网格 …)."""
+        return self.get_kind_display() if self.kind else self.get_level_display()
+
     def ancestor_paths(self) -> list[str]:
         parts = [p for p in self.path.split("/") if p]
         return ["/" + "/".join(parts[: i + 1]) + "/" for i in range(len(parts) - 1)]
