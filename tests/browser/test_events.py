@@ -154,6 +154,10 @@ def test_a_report_goes_from_the_resident_to_the_rating(live_server, transactiona
     assert [steps.nth(i).get_attribute("data-action") for i in range(steps.count())] == [
         "report", "join", "register", "dispatch", "sign", "start", "submit", "verify", "rate"]
     expect(alice.page.locator(".ev-photos img")).to_have_count(2)
+    # where it was reported: a dot in its grid's outline, on the map of the case page
+    alice.page.wait_for_selector("#case-map.map-ready")
+    expect(alice.page.locator("#case-map path.leaflet-interactive")).to_have_count(1)  # the dot
+    expect(alice.page.locator("#case-map path")).not_to_have_count(1)  # and the grid's outline
     alice.shot("events-6-case")
 
     # 7. 指标统计 counts it: registered, closed, rated satisfied — and the figure opens the case
@@ -226,4 +230,29 @@ def test_every_column_of_the_console_list_is_in_view(live_server, transactional_
         assert box["x"] >= wrap["x"] - 1 and box["x"] + box["width"] <= wrap["x"] + wrap["width"] + 1, \
             header.inner_text()
     county.shot(f"events-console-{width}")
+    close_context(ctx)
+
+
+def test_on_a_phone_each_case_of_the_list_is_a_card_that_fits(live_server, transactional_db, chromium):
+    """A grid worker's phone (390 px): the list's six columns ran off the screen; each case is now a
+    card — number and state, the title, then 网格, 处置单位 and 上报时间 as labelled lines — inside it."""
+    from tests.events.factories import report
+
+    cache.clear()
+    world = build_world()
+    base = live_server.url
+    ev = report(world, description="小区门口垃圾桶满溢，气味很大，已经两天没有清运了")
+    ctx = _context(chromium, live_server, viewport={"width": 390, "height": 844})
+    wang = PageProbe(ctx.new_page(), base)
+    _login(wang.page, base, world.wang.username, "/events/")
+    wang.page.wait_for_selector("#events-map.map-ready")  # (its requests done before the test ends)
+    row = wang.page.locator("table.ev-cases tbody tr").first
+    expect(row).to_contain_text(ev.number)
+    assert not wang.page.locator("table.ev-cases thead").is_visible()
+    for cell in row.locator("td").all():
+        box = cell.bounding_box()
+        assert box["x"] >= 0 and box["x"] + box["width"] <= 390, cell.inner_text()
+    label = row.locator("td[data-label]").first.evaluate("td => getComputedStyle(td, '::before').content")
+    assert label == '"网格："'  # the line says what it is
+    wang.shot("events-console-phone")
     close_context(ctx)

@@ -57,7 +57,8 @@ def test_alice_sees_her_grids_on_the_map_and_her_workers(live_server, transactio
 
     login(probe, base, "alice", shot="00-login")
     expect(page.locator("header")).to_contain_text("社区/村工作人员")
-    expect(page.locator("main h2").first).to_contain_text("甲社区")
+    expect(page.locator("main h2").first).to_contain_text("我的工作")  # the work first, then the tree
+    expect(page.locator("main h2").nth(1)).to_contain_text("甲社区")
     # the tree opens a level through HTMX
     page.locator("summary", has_text="甲一网格").first.click()
     expect(page.locator(".tree-sub")).to_contain_text("甲一网格南片")
@@ -244,3 +245,33 @@ def test_the_api_documentation_page_works_offline_under_the_strict_policy(live_s
     expect(page.locator(".opblock-tag-section").first).to_be_visible()
     probe.shot("api-docs")
     assert probe.external == [] and probe.errors == []
+
+
+def test_map_names_that_would_cover_each_other_show_one_at_a_time(live_server, transactional_db, browser_page):
+    """Two grids' names drawn at nearly the same place: the first stays, the second is hidden until
+    a zoom gives it room (and shows again then)."""
+    county = small_county()
+    probe, page, base = browser_page, browser_page.page, live_server.url
+    login(probe, base, "alice")
+    page.goto(f"{base}/regions/{county.a.pk}/")
+    expect(page.locator("#region-map.map-ready")).to_be_visible()
+    crowded = page.evaluate("""() => new Promise((done) => {
+        const box = document.createElement("div");
+        box.style.width = "400px"; box.style.height = "300px";
+        document.querySelector("main").appendChild(box);
+        const map = L.map(box).setView([27.5, 118.5], 10);
+        const pass = window.jicengDeclutter(map);
+        const names = [[27.5, 118.5], [27.5001, 118.5001], [27.9, 118.9]].map(([y, x], i) =>
+            L.tooltip({permanent: true, direction: "center", className: "grid-label"})
+             .setLatLng([y, x]).setContent("网格名称" + i).addTo(map));
+        pass();
+        const before = names.map((t) => t.getElement().classList.contains("label-crowded"));
+        map.setZoom(22, {animate: false});
+        pass();
+        map.setView([27.50005, 118.50005], 22, {animate: false});
+        pass();
+        const after = names.slice(0, 2).map((t) => t.getElement().classList.contains("label-crowded"));
+        done({before, after});
+    })""")
+    assert crowded["before"] == [False, True, False]  # the second covered the first
+    assert crowded["after"] == [False, False]  # zoomed in, both have room

@@ -103,7 +103,8 @@ def test_a_grid_worker_without_grids_is_told_so(world):
 
 def test_other_roles_keep_the_tree_without_an_empty_tree_card(world):
     html = as_user(world.alice).get(reverse("home")).content.decode()
-    assert "区域树" in html and 'id="my-work"' not in html
+    assert "区域树" in html and 'id="my-work"' in html  # the tree, after the work (no patrol button)
+    assert 'href="/events/patrol/"' not in html.split('id="my-work"')[1].split("</section>")[0]
     # a village with no grid yet shows its numbers, not a tree card saying it has nothing below
     ding = region_create(actor=world.c.sysadmin, code="350724002002", name="丁村", level=RegionLevel.COMMUNITY,
                          parent=world.c.west, kind=RegionKind.VILLAGE)

@@ -5,6 +5,7 @@ pages of twenty, overdue first."""
 from __future__ import annotations
 
 import html
+import re
 
 import pytest
 
@@ -106,3 +107,69 @@ def test_each_queued_case_has_one_note_and_a_button_per_step(world, clock):
     assert done.status_code == 302 and done["Location"] == "/events/mine/?page=1"
     ev.refresh_from_db()
     assert ev.state == "signed"
+
+
+def test_the_queue_holds_the_cases_that_are_the_actors_job_not_every_case_it_oversees(world, clock):
+    """我的待办 lists a case where a step is the viewer's job (受理, 派遣, 审定, 签收, 处置, 核查); the
+    county's powers over every open case (督办, 改派, 挂起 …) make none of them a to-do."""
+    from jiceng.events import services
+    from jiceng.events.selectors.queues import event_queue
+    from jiceng.events.units import Unit
+    from tests.events.factories import to_handling
+
+    w = world
+    pending = report(w)  # waits for 受理 by any command centre over it
+    with_community = to_handling(w, report(w))  # 甲社区 handles it
+    with_urban = report(w)
+    services.event_register(actor=w.alice, event=with_urban)
+    services.event_dispatch(actor=w.alice, event=with_urban, unit=Unit.of_department(w.d_urban))
+    to_check = to_verify(w, report(w))
+
+    def queued(actor) -> set[int]:
+        return {e.pk for e, _ in event_queue(actor=actor).rows}
+
+    assert queued(w.county) == {pending.pk}
+    assert queued(w.alice) == {pending.pk, with_community.pk}  # alice handled to_check: she may not verify it
+    assert queued(w.urban) == {with_urban.pk}
+    assert queued(w.wang) == {with_community.pk, to_check.pk}  # a member of 甲社区's unit, and its verifier
+    # the county oversees them all and could supervise each: the case page still offers it
+    from jiceng.events.selectors import event_actions
+
+    assert "supervise" in event_actions(actor=w.county, event=with_community)
+    page = as_user(w.county).get("/events/mine/").content.decode()
+    assert page.count('class="card ev-queue-item"') == 1 and pending.number in page
+    assert 'data-truncated="1"' not in page
+
+
+def test_a_queue_longer_than_its_window_says_so(world, clock, monkeypatch):
+    from jiceng.events.selectors import queues
+
+    for i in range(3):
+        report(world, description=f"第{i}处垃圾")
+    assert not queues.event_queue(actor=world.county).truncated
+    monkeypatch.setattr(queues, "QUEUE_WINDOW", 2)
+    queue = queues.event_queue(actor=world.county)
+    assert (len(queue), queue.truncated) == (2, True)
+    page = as_user(world.county).get("/events/mine/").content.decode()
+    assert 'data-truncated="1"' in page and page.count('class="card ev-queue-item"') == 2
+
+
+def test_a_staff_home_opens_with_the_work_its_pages_list(world, clock):
+    """The department's home says how many cases and whistles wait for it — the numbers of 我的待办."""
+    from jiceng.events import services
+    from jiceng.events.units import Unit
+    from tests.events.factories import to_handling
+
+    w = world
+    ev = report(w)
+    services.event_register(actor=w.alice, event=ev)
+    services.event_dispatch(actor=w.alice, event=ev, unit=Unit.of_department(w.d_urban))
+    services.whistle_blow(actor=w.alice, event=to_handling(w, report(w)), departments=[w.d_urban],
+                          reason="需要城管到场")
+    page = as_user(w.urban).get("/").content.decode()
+    assert 'id="my-work"' in page
+    assert re.search(r'data-count="queue"[^>]*><span class="num">1</span>', page)
+    assert re.search(r'data-count="whistles"[^>]*><span class="num">1</span>', page)
+    county = as_user(w.county).get("/").content.decode()
+    assert re.search(r'data-count="queue"[^>]*><span class="num">0</span>', county)
+    assert 'data-count="whistles"' not in county

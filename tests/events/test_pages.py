@@ -290,3 +290,51 @@ def test_the_patrol_map_draws_the_workers_own_grids_and_offers_to_locate(world, 
     assert Client().get("/events/patrol/grids.geojson").status_code == 302
     # the county sees the whole tree: no own ground to draw
     assert "data-own-url" not in as_user(world.county).get("/events/patrol/").content.decode()
+
+
+def test_a_closed_case_that_ran_late_is_not_flagged_like_an_open_overdue_one(world, clock):
+    from django.utils import timezone
+
+    from tests.events.factories import to_closed
+
+    late_open, late_closed = report(world, description="开着超期"), to_closed(world, report(world, description="办结超期"))
+    Event.objects.filter(pk__in=[late_open.pk, late_closed.pk]).update(overdue_at=timezone.now())
+    page = as_user(world.county).get("/events/").content.decode()
+    rows = {pk: page[page.index(f'href="/events/{pk}/"') - 40:page.index("</tr>", page.index(f'href="/events/{pk}/"'))]
+            for pk in (late_open.pk, late_closed.pk)}
+    assert 'class="row-warn"' in rows[late_open.pk] and ">超期</span>" in rows[late_open.pk]
+    assert 'class="row-warn"' not in rows[late_closed.pk] and ">曾超期</span>" in rows[late_closed.pk]
+    assert ">超期</span>" not in rows[late_closed.pk]
+
+
+def test_the_public_form_says_everything_wrong_at_once_in_words_a_resident_understands(world, clock):
+    """An empty form with a bad phone: the phone's error comes with the others (not on the next try),
+    one sentence about the missing point instead of "required" under 经度 and 纬度, the chosen photo is
+    said to need choosing again, and nothing is saved."""
+    answer = Client().post("/events/report/", {"reporter_phone": "123", "photo": jpeg()})
+    page = answer.content.decode()
+    assert Event.objects.count() == 0
+    assert "手机号须为11位大陆手机号码。" in page
+    assert page.count("请在地图上点选问题所在的位置") == 1
+    assert "请重新选择照片" in page
+    assert "问题类型：" in page and "问题类型:" not in page  # a Chinese colon after a label
+    fine = Client().post("/events/report/", report_form(reporter_phone="138-0013-8000"))
+    assert fine.status_code == 302 and Event.objects.get().reporter_phone == "13800138000"
+
+
+def test_a_wrong_console_filter_shows_its_error_and_no_cases_not_all_of_them(world, clock):
+    report(world)
+    client = as_user(world.county)
+    page = client.get("/events/?reported_from=2025-03-05&reported_to=2025-03-01").content.decode()
+    assert "结束日期不能早于开始日期。" in page and 'href="/events/' + str(Event.objects.get().pk) + '/"' not in page
+    assert 'href="/events/' + str(Event.objects.get().pk) + '/"' in client.get("/events/").content.decode()
+    bad_date = client.get("/events/?reported_from=2025-13-45").content.decode()
+    assert 'class="field-error"' in bad_date and f'href="/events/{Event.objects.get().pk}/"' not in bad_date
+    assert client.get("/events/map.geojson?reported_from=2025-13-45").json()["features"] == []
+
+
+def test_a_patrol_report_says_its_number_and_links_to_the_case(world, clock):
+    client = as_user(world.wang)
+    page = client.post("/events/patrol/", report_form(), follow=True).content.decode()
+    ev = Event.objects.get()
+    assert f'已上报，案件编号 {ev.number}。 <a href="/events/{ev.pk}/">查看案件</a>' in page

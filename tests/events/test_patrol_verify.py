@@ -77,3 +77,13 @@ def test_the_feedback_of_many_cards_costs_one_query(world, clock):
         html = wang.get("/events/patrol/").content.decode()
     assert html.count(FEEDBACK) == 4
     assert len(four) == len(one)
+
+
+def test_the_patrol_page_is_offered_to_who_can_use_it(world):
+    """巡查上报 is a grid worker's; community staff verify there too; county, street and department staff
+    have nothing to do on it and are not sent to it."""
+    link = 'href="/events/patrol/'
+    assert "巡查上报/核查" in as_user(world.wang).get("/events/").content.decode()
+    assert "待我核查" in as_user(world.alice).get("/events/").content.decode()
+    for user in (world.county, world.east, world.urban):
+        assert link not in as_user(user).get("/events/").content.decode()

@@ -261,6 +261,41 @@ def test_escalation_goes_up_the_tree(world):
         services.event_escalate(actor=w.county, event=ev, reason="再升")
 
 
+def test_the_command_centre_that_would_receive_an_escalation_cannot_take_it_and_is_not_offered_it(world):
+    """上报升级 goes to the level above the handling unit; the command centre of that level takes a case
+    back with 改派 instead (the county escalating a county department's case to 松川县 itself)."""
+    w = world
+    ev = to_dispatched(w, report(w))  # 甲社区 handles it: the street above is 东街道
+    assert "escalate" not in event_actions(actor=w.east, event=ev)
+    with pytest.raises(ApplicationError) as err:
+        services.event_escalate(actor=w.east, event=ev, reason="收回")
+    assert err.value.field == "state" and "改派" in err.value.message
+    assert "escalate" in event_actions(actor=w.alice, event=ev) and "escalate" in event_actions(actor=w.county, event=ev)
+    services.event_redispatch(actor=w.county, event=ev, unit=Unit.of_department(w.d_urban))
+    assert "escalate" not in event_actions(actor=w.county, event=ev)  # a county department: the county is above it
+    assert "escalate" in event_actions(actor=w.urban, event=ev)  # the department itself asks the county
+    before = (ev.handler_kind, ev.handler_department_id, EventTransition.objects.filter(event=ev).count())
+    with pytest.raises(ApplicationError):
+        services.event_escalate(actor=w.county, event=ev, reason="再升")
+    ev.refresh_from_db()
+    assert (ev.handler_kind, ev.handler_department_id, EventTransition.objects.filter(event=ev).count()) == before
+    services.event_escalate(actor=w.urban, event=ev, reason="需县级协调")
+    assert (ev.handler_kind, ev.handler_region) == (UnitKind.REGION, w.c.county)
+
+
+def test_a_ruled_case_offers_no_return(world):
+    w = world
+    ev = report(w)
+    services.event_register(actor=w.alice, event=ev)
+    services.event_dispatch(actor=w.alice, event=ev, unit=Unit.of_department(w.d_urban))
+    assert "return" in event_actions(actor=w.urban, event=ev)
+    services.event_return(actor=w.urban, event=ev, reason="非城管职责")
+    services.event_dispatch(actor=w.alice, event=ev, unit=Unit.of_department(w.d_urban))
+    services.event_return(actor=w.urban, event=ev, reason="仍非城管职责")
+    services.event_rule(actor=w.county, event=ev, unit=Unit.of_department(w.d_urban), note="经审定由城管牵头")
+    assert "return" not in event_actions(actor=w.urban, event=ev) and "sign" in event_actions(actor=w.urban, event=ev)
+
+
 def test_a_stale_copy_is_a_conflict(world):
     w = world
     ev = to_dispatched(w, report(w))

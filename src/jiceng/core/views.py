@@ -15,6 +15,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.templatetags.static import static
 
+from jiceng.events.selectors.cases import whistle_pending
 from jiceng.events.selectors.queues import event_queue, verify_queue
 from jiceng.people.choices import Role
 from jiceng.people.selectors import region_people_counts
@@ -88,12 +89,26 @@ def home(request: HttpRequest) -> HttpResponse:
         return redirect("engagement-me")
     if user.role == Role.GRID_WORKER:
         return render(request, "home_grid_worker.html", grid_worker_home(actor=user))
+    work = staff_work(actor=user) if user.role in WORK_ROLES else None
     roots = region_roots(actor=user)
     trees = [
         {**region_summary(actor=user, region=root), "children": list(region_children_counted(actor=user, region=root))}
         for root in roots
     ]
-    return render(request, "home.html", {"trees": trees, "sees_people": sees_people(user)})
+    return render(request, "home.html", {"trees": trees, "sees_people": sees_people(user), "work": work})
+
+
+# the staff whose home opens with their work (a grid worker's home is that work)
+WORK_ROLES = (Role.COUNTY_STAFF, Role.STREET_STAFF, Role.COMMUNITY_STAFF, Role.DEPARTMENT_STAFF)
+
+
+def staff_work(*, actor) -> dict:
+    """我的工作 on a staff home: 我的待办 counted by the selector its page lists from (with "more"
+    when only the most urgent were looked at) and, for department staff, the whistles waiting for
+    their department's 报到 or 反馈 (listed on the same page)."""
+    queue = event_queue(actor=actor)
+    whistles = len(whistle_pending(actor=actor)) if actor.role == Role.DEPARTMENT_STAFF else None
+    return {"queue": len(queue), "truncated": queue.truncated, "whistles": whistles}
 
 
 def grid_worker_home(*, actor) -> dict:
@@ -102,4 +117,6 @@ def grid_worker_home(*, actor) -> dict:
     workers, the numbers of the lists they link to); no region tree (grids have nothing below)."""
     grids = [{"region": grid, "people": region_people_counts(actor=actor, region=grid)}
              for grid in own_regions(actor)]
-    return {"queue": len(event_queue(actor=actor)), "to_verify": len(verify_queue(actor=actor)), "grids": grids}
+    queue = event_queue(actor=actor)
+    return {"queue": len(queue), "truncated": queue.truncated, "to_verify": len(verify_queue(actor=actor)),
+            "grids": grids}

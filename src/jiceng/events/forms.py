@@ -8,7 +8,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from jiceng.core.uploads import PhotoField
-from jiceng.core.validators import phone_normalise
+from jiceng.core.validators import phone_error, phone_normalise
 from jiceng.regions.choices import RegionLevel
 from jiceng.regions.models import Region
 
@@ -41,6 +41,15 @@ class PhoneField(forms.CharField):
     def to_python(self, value):
         return phone_normalise(super().to_python(value))
 
+    def validate(self, value):
+        super().validate(value)
+        error = phone_error(value) if value else None
+        if error:  # with the other fields' errors, not after them (the service checks again)
+            raise forms.ValidationError(error, code="invalid")
+
+
+_POINT_REQUIRED = _("请在地图上点选问题所在的位置（或点“定位到当前位置”），也可直接填写经纬度。")
+
 
 def _categories():
     return [("", "—")] + [(c.code, f"{'　' * c.depth}{c.name}") for c in category_options()]
@@ -51,14 +60,25 @@ class ReportForm(forms.Form):
 
     category = forms.ChoiceField(label=_("问题类型"), choices=())
     description = forms.CharField(label=_("问题描述"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3}))
-    lng = forms.FloatField(label=_("经度"), min_value=-180, max_value=180)
-    lat = forms.FloatField(label=_("纬度"), min_value=-90, max_value=90)
+    lng = forms.FloatField(label=_("经度"), min_value=-180, max_value=180,
+                           error_messages={"required": _POINT_REQUIRED})
+    lat = forms.FloatField(label=_("纬度"), min_value=-90, max_value=90,
+                           error_messages={"required": _POINT_REQUIRED})
     address = forms.CharField(label=_("地点"), max_length=200, required=False)
     photo = PhotoField(label=_("照片"), required=False, help_text=PHOTO_HELP)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["category"].choices = _categories()
+
+    def clean(self):
+        data = super().clean()
+        # one word about the point, not the same under both coordinates
+        if "lng" in self.errors and "lat" in self.errors and str(_POINT_REQUIRED) in self.errors["lng"]:
+            self.errors.pop("lat")
+        if self.files.get("photo") and self.errors and "photo" not in self.errors:  # a file input cannot be filled in again
+            self.add_error("photo", _("请重新选择照片：表单有误时浏览器不会保留已选的文件。"))
+        return data
 
 
 class PublicReportForm(ReportForm):
@@ -205,6 +225,13 @@ class CaseFilterForm(forms.Form):
         self.fields["region"].choices = [("", "—")] + [(r.pk, f"{'　' * (r.level - top)}{r.name}") for r in regions]
         if len(regions) <= 1:
             del self.fields["region"]  # a community or a grid worker: nothing to choose
+
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("reported_from"), data.get("reported_to")
+        if start and end and end < start:
+            self.add_error("reported_to", _("结束日期不能早于开始日期。"))
+        return data
 
 
 # --- the numbers page ---------------------------------------------------------------------------

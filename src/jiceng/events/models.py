@@ -17,6 +17,7 @@ from jiceng.people.models import Department
 from jiceng.regions.models import Region
 
 from .choices import (
+    OPEN_STATES,
     Channel,
     Clock,
     EventState,
@@ -244,6 +245,11 @@ class Event(models.Model):
         """案件编号: the report date and the id (no separate counter to race on)."""
         day = timezone.localtime(self.reported_at).strftime("%Y%m%d") if self.reported_at else "00000000"
         return f"{day}{self.pk or 0:07d}"
+
+    @property
+    def is_open(self) -> bool:
+        """Still in the loop (not 结案, 评价, 不予立案 or 作废)."""
+        return self.state in OPEN_STATES
 
     @property
     def handler_name(self) -> str:

@@ -20,6 +20,7 @@ from jiceng.regions.choices import RegionLevel
 from jiceng.regions.models import Region
 
 from .choices import HandlerLevel, UnitKind
+from .workflow import escalation_level
 
 _LEVEL_OF = {HandlerLevel.COMMUNITY: RegionLevel.COMMUNITY, HandlerLevel.STREET: RegionLevel.STREET,
              HandlerLevel.COUNTY: RegionLevel.COUNTY}
@@ -123,14 +124,10 @@ def units_serving(event) -> list[Unit]:
 
 def escalation_target(event) -> Unit:
     """One level up: community → street → county; a department escalates to the county."""
-    regions = ancestor_regions(event.grid)
-    if event.handler_kind == UnitKind.DEPARTMENT:
-        target = regions.get(RegionLevel.COUNTY)
-    else:
-        level = event.handler_region.level
-        if level <= RegionLevel.COUNTY:
-            raise ApplicationError(_("已是区县层级，不能再上报升级。"), field="unit")
-        target = regions.get(level - 1)
+    level = escalation_level(event)
+    if level is None:
+        raise ApplicationError(_("已是区县层级，不能再上报升级。"), field="unit")
+    target = ancestor_regions(event.grid).get(level)
     if target is None:
         raise ApplicationError(_("未找到上级区域。"), field="unit")
     return Unit.of_region(target)

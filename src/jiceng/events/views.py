@@ -22,6 +22,7 @@ from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import format_html
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext, pgettext_lazy
@@ -68,7 +69,7 @@ from .forms import (
 )
 from .models import Event, EventCategory, Whistle
 from .selectors.map import BBox, map_bubbles, open_case_map
-from .selectors.queues import event_queue, verify_queue
+from .selectors.queues import QUEUE_WINDOW, event_queue, verify_queue
 from .tracking import (
     event_by_number_and_phone,
     event_by_number_for_join,
@@ -153,7 +154,7 @@ def console(request):
     actor = request.user
     form, filters = _case_filters(request)
     visible = selectors.event_visible(actor)
-    qs = selectors.event_filter(visible, **filters)
+    qs = _cases_under(visible, form, filters)
     # each tile counts what its list shows: the same filter (event_filter) on the same cases
     queues = [(key, label, selectors.event_filter(visible, **_queue_filter(key)).count()) for key, label in QUEUES]
     page = page_of(request, qs, 30)
@@ -178,7 +179,7 @@ def console_export(request):
     through the viewer's ten-minute link); a list longer than the export allows goes back to the
     console saying so."""
     form, filters = _case_filters(request)
-    cases = selectors.event_filter(selectors.event_visible(request.user), **filters)
+    cases = _cases_under(selectors.event_visible(request.user), form, filters)
     queue = dict(QUEUES).get(form.cleaned_data.get("queue", "")) if form.is_bound and form.is_valid() else None
     title = "事件列表" + (f"·{queue}" if queue else "") + ("（已筛选）" if filters and not queue else "")
     try:
@@ -215,6 +216,14 @@ def _case_filters(request) -> tuple[CaseFilterForm, dict]:
     return form, {k: v for k, v in filters.items() if v not in ("", None, False, ())}
 
 
+def _cases_under(visible, form: CaseFilterForm, filters: dict):
+    """The cases under the console's filters; none while a filter is wrong (its error is shown — an
+    unfiltered list, map or export in its place would look like the answer)."""
+    if form.is_bound and not form.is_valid():
+        return visible.none()
+    return selectors.event_filter(visible, **filters)
+
+
 def _queue_filter(key: str) -> dict:
     """``event_filter``'s arguments for one of the console's queues (its tiles)."""
     if key == "late":
@@ -229,14 +238,14 @@ def map_data(request):
     when given: points (state and overdue for the colours) up to ``MAP_POINTS``, else at most ``bubbles``
     bubbles per region with their counts (``selectors.open_case_map``; the page asks for as many as
     its map has room for); a bad ``bbox`` or ``bubbles`` is a 400 naming it."""
-    _form, filters = _case_filters(request)
+    form, filters = _case_filters(request)
     filters.pop("open_only", None)
     try:
         bbox = BBox.parse(request.GET.get("bbox"))
         bubbles = map_bubbles(request.GET.get("bubbles"))
     except ApplicationError as exc:
         return JsonResponse(exc.as_dict(), status=exc.status, json_dumps_params={"ensure_ascii": False})
-    found = open_case_map(selectors.event_filter(selectors.event_visible(request.user), **filters), bbox=bbox,
+    found = open_case_map(_cases_under(selectors.event_visible(request.user), form, filters), bbox=bbox,
                           bubbles=bubbles)
     for feature in found["features"]:
         p = feature["properties"]
@@ -743,20 +752,21 @@ def whistle_act(request, pk: int, step: str):
 @require_GET
 @staff_required
 def mine(request):
-    """我的待办: open cases on which the viewer can act now, overdue first then by deadline (a window
-    of 300, twenty a page), with
-    links to the case page for the steps whose form picks something (改派, 审定, 吹哨, 合并); for
+    """我的待办: open cases with a step that is the viewer's job now (受理, 派遣, 审定, 签收, 处置, 核查),
+    overdue first then by deadline (the 300 most urgent, twenty a page, saying so when more wait),
+    with links to the case page for the steps whose form picks something (改派, 审定, 吹哨, 合并); for
     department staff, the whistles waiting for their department's 报到 or 反馈."""
     actor = request.user
-    # the list the home page counts (events.selectors.queues)
+    queue = event_queue(actor=actor)  # the list the home page counts (events.selectors.queues)
     rows = [(event, [(a, workflow.transition(a).label) for a in allowed if a in PAGE_ACTIONS],
              [(a, workflow.transition(a).label) for a in allowed if a in FORM_ACTIONS])
-            for event, allowed in event_queue(actor=actor)]
+            for event, allowed in queue.rows]
     whistles = [{"w": w, "step": step.removeprefix("whistle_"), "label": workflow.transition(step).label,
                  "form": _note_form(w)} for w, step in selectors.whistle_pending(actor=actor)]
     page = page_of(request, rows, 20)
     return render(request, "events/mine.html", {"rows": page.object_list, "page": page, "form": ActionForm(),
-                                                "whistles": whistles if page.number == 1 else []})
+                                                "whistles": whistles if page.number == 1 else [],
+                                                "truncated": queue.truncated, "window": QUEUE_WINDOW})
 
 
 @require_http_methods(["GET", "POST"])
@@ -779,7 +789,8 @@ def patrol(request):
                 raise
             add_app_error(form, exc)
         else:
-            messages.success(request, _("已上报，案件编号 %(number)s。") % {"number": event.number})
+            messages.success(request, format_html('{} <a href="{}">{}</a>', _("已上报，案件编号 %(number)s。") % {
+                "number": event.number}, reverse("events:case", args=[event.pk]), _("查看案件")))
             return redirect("events:patrol")
     queue = verify_queue(actor=actor)  # the list the home page counts
     feedback = selectors.latest_feedback(events=[e for e, _allowed in queue])  # what the worker goes to check

@@ -21,6 +21,7 @@ from django.utils.translation import pgettext, pgettext_lazy
 from jiceng.core.errors import ApplicationError, PermissionDeniedError
 from jiceng.core.scope import is_active_account
 from jiceng.people.choices import Role
+from jiceng.regions.choices import RegionLevel
 
 from .choices import EventState as S
 from .choices import UnitKind
@@ -127,6 +128,37 @@ def check(action: str, *, state: str, relations: frozenset[str]) -> Transition:
         names = pgettext("list separator", "、").join(str(RELATION_LABELS[r]) for r in sorted(t.relations))
         raise PermissionDeniedError(_("只有%(names)s可以%(action)s。") % {"names": names, "action": t.label})
     return t
+
+
+# --- what the case itself allows -----------------------------------------------------------------
+
+
+def escalation_level(event) -> int | None:
+    """The level a case escalates to: one above the region handling it (a department's case goes to
+    its county); None when the county itself handles it (nothing above it takes cases)."""
+    if event.handler_kind == UnitKind.DEPARTMENT:
+        return RegionLevel.COUNTY
+    if event.handler_kind == UnitKind.REGION and event.handler_region is not None:
+        level = event.handler_region.level
+        return level - 1 if level > RegionLevel.COUNTY else None
+    return None
+
+
+def case_refusal(action: str, event, actor) -> str:
+    """Why the case itself refuses an action the table allows (an empty string when it does not): a
+    case ruled by the command centre (审定) can no longer be returned; a case escalates one level up
+    — not from the county, and not by the command centre that would receive it (it takes the case
+    back by 改派)."""
+    if action == "return" and event.returns_locked:
+        return _("该事件已经审定，不能再退单。")
+    if action == "escalate":
+        level = escalation_level(event)
+        if level is None:
+            return _("已是区县层级，不能再上报升级。")
+        region = actor.region if actor is not None and actor.region_id else None
+        if region is not None and region.level == level and event.grid.path.startswith(region.path):
+            return _("上报升级将交给%(name)s本身；要收回或另派处置单位，请用改派。") % {"name": region.name}
+    return ""
 
 
 # --- who the actor is to the case --------------------------------------------------------------

@@ -100,9 +100,8 @@ def latest_feedback(*, events: list[Event]) -> dict[int, EventTransition]:
 
 def event_actions(*, actor, event: Event) -> list[str]:
     """What the actor may do on the case now (for buttons); the services check again."""
-    from ..services._engine import relations_of
 
-    return workflow.allowed_actions(event.state, relations_of(event, actor))
+    return event_actions_many(actor=actor, events=[event])[event.pk]
 
 
 def event_actions_many(*, actor, events: list[Event]) -> dict[int, list[str]]:
@@ -110,7 +109,8 @@ def event_actions_many(*, actor, events: list[Event]) -> dict[int, list[str]]:
     from ..services._engine import relations_of_many
 
     relations = relations_of_many(events, actor)
-    return {e.pk: workflow.allowed_actions(e.state, relations[e.pk]) for e in events}
+    return {e.pk: [a for a in workflow.allowed_actions(e.state, relations[e.pk])
+                   if not workflow.case_refusal(a, e, actor)] for e in events}
 
 
 def event_timers(*, event: Event) -> list[Timer]:

@@ -201,7 +201,7 @@ def run(
         system = relations is not None and workflow.SYSTEM in relations
         fresh = lock(event, expected_version=event.version if bump and not system else None)
         rels = relations if relations is not None else relations_of(fresh, actor)
-        t = _check(action, fresh, rels, note)
+        t = _check(action, fresh, rels, note, actor)
         before = rollup.contributions(fresh)
         from_state = fresh.state
         old_version = fresh.version
@@ -223,8 +223,11 @@ def run(
     return event
 
 
-def _check(action: str, event: Event, relations: frozenset[str], note: str):
+def _check(action: str, event: Event, relations: frozenset[str], note: str, actor=None):
     t = workflow.check(action, state=event.state, relations=relations)
+    refusal = workflow.case_refusal(action, event, actor)
+    if refusal:
+        raise ApplicationError(refusal, field="state")
     if t.needs_reason and not note:
         raise ApplicationError(_("请填写%(action)s的原因或意见。") % {"action": t.label}, field="note")
     return t
@@ -274,7 +277,7 @@ class NewCase:
         if relations is None:
             raise ValueError("a step on a new case names its relations (the case has no history yet)")
         ev = self.event
-        t = _check(action, ev, relations, note)
+        t = _check(action, ev, relations, note, actor)
         saved = {f.attname: getattr(ev, f.attname) for f in Event._meta.concrete_fields}
         saved_timers = [(timer, timer.stopped_at, timer.paused_at) for timer in self.timers]
         from_state = ev.state

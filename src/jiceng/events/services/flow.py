@@ -162,8 +162,6 @@ def event_return(*, actor, event: Event, reason: str) -> Event:
 
     def mutate(ctx: Ctx) -> dict:
         ev = ctx.event
-        if ev.returns_locked:
-            raise ApplicationError(_("该事件已经审定，不能再退单。"), field="state")
         returned_by = Unit.of_event(ev)
         ev.return_count += 1
         if ev.first_returned_at is None:

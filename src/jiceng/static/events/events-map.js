@@ -1,7 +1,8 @@
 /* Events maps, no tile layer, no inline script (CSP): the console's map of open cases coloured by
  * state with overdue ringed in red, or bubbles per region where there are too many to draw (data
  * from data-url, asked again for the view when it moves), and the report forms' location picker
- * (a click fills the longitude/latitude inputs named by data-lng / data-lat). */
+ * (a click fills the longitude/latitude inputs named by data-lng / data-lat), and the case page's
+ * map of where the case is. */
 (function () {
   "use strict";
 
@@ -129,6 +130,7 @@
           return;
         }
         map = L.map(el, { attributionControl: false, scrollWheelZoom: false, zoomSnap: 0.25 });
+        if (window.jicengDeclutter) { window.jicengDeclutter(map); }
         L.control.scale({ imperial: false }).addTo(map);
       }
       if (fit && features.length) {
@@ -190,6 +192,7 @@
     var lng = document.querySelector(el.dataset.lng), lat = document.querySelector(el.dataset.lat);
     if (!lng || !lat) { return; }
     var map = L.map(el, { attributionControl: false, scrollWheelZoom: false });
+    if (window.jicengDeclutter) { window.jicengDeclutter(map); }
     L.control.scale({ imperial: false }).addTo(map);
     var chosen = lng.value && lat.value ? [parseFloat(lat.value), parseFloat(lng.value)] : null;
     var marker = chosen ? L.marker(chosen).addTo(map) : null;
@@ -286,10 +289,41 @@
     map.on("click", function (e) { place(e.latlng.lat, e.latlng.lng); });
   }
 
+  // The case page: where it was reported (a red dot) in its grid (outlined in blue), over the
+  // communities' outlines.
+  function spotMap(el) {
+    var y = parseFloat(el.dataset.lat), x = parseFloat(el.dataset.lng);
+    if (!isFinite(x) || !isFinite(y)) { return; }
+    var map = L.map(el, { attributionControl: false, scrollWheelZoom: false });
+    if (window.jicengDeclutter) { window.jicengDeclutter(map); }
+    L.control.scale({ imperial: false }).addTo(map);
+    var view = L.latLngBounds([y, x], [y, x]);
+    var source = document.getElementById(el.dataset.grid || "");
+    var grid = null;
+    try { grid = source ? JSON.parse(source.textContent) : null; } catch (e) { grid = null; }
+    if (grid) {
+      var layer = L.geoJSON(grid, {
+        interactive: false, style: { color: "#2563eb", weight: 2, fillColor: "#dbeafe", fillOpacity: 0.25 }
+      }).addTo(map);
+      view.extend(layer.getBounds());
+    }
+    map.fitBounds(view, { padding: [16, 16], maxZoom: 17, animate: false });
+    L.circleMarker([y, x], { radius: 7, color: "#991b1b", weight: 2, fillColor: "#ef4444", fillOpacity: 0.9 }).addTo(map);
+    var ready = function () { el.classList.add("map-ready"); };
+    if (el.dataset.outlineUrl) {
+      drawOutline(map, el.dataset.outlineUrl, { color: "#94a3b8", weight: 1, fillColor: "#f1f5f9", fillOpacity: 0.4 })
+        .then(function (outline) { if (outline) { outline.bringToBack(); } ready(); });
+    } else {
+      ready();
+    }
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
     if (typeof L === "undefined") { return; }
     var el = document.getElementById("events-map");
     if (el) { consoleMap(el); }
+    var spot = document.getElementById("case-map");
+    if (spot) { spotMap(spot); }
     var pick = document.getElementById("pick-map");
     if (pick) { picker(pick); }
   });

@@ -39,3 +39,35 @@ document.addEventListener("DOMContentLoaded", function () {
     window.htmx.trigger(el, "toggle");
   });
 });
+
+/* Map labels that would cover each other (grids' and communities' names drawn on the map as permanent
+ * tooltips, class grid-label): after each move or zoom, the first of two overlapping labels stays and
+ * the other is hidden until there is room for it — own grids' labels (own-label) go first. The name
+ * stays on hover (the layer's tooltip) and on the page's list. */
+window.jicengDeclutter = function (map) {
+  "use strict";
+  var pass = function () {
+    var root = map.getContainer();
+    var labels = Array.prototype.slice.call(root.querySelectorAll(".leaflet-tooltip.grid-label"));
+    labels.sort(function (a, b) {
+      return (b.classList.contains("own-label") ? 1 : 0) - (a.classList.contains("own-label") ? 1 : 0);
+    });
+    var shown = [];
+    labels.forEach(function (el) {
+      el.classList.remove("label-crowded");
+      var r = el.getBoundingClientRect();
+      if (!r.width && !r.height) { return; }  // not displayed (names off at this zoom)
+      var hit = shown.some(function (s) {
+        return r.left < s.right + 2 && r.right > s.left - 2 && r.top < s.bottom + 2 && r.bottom > s.top - 2;
+      });
+      if (hit) { el.classList.add("label-crowded"); } else { shown.push(r); }
+    });
+    root.dataset.labelsShown = String(shown.length);
+    root.dataset.labelsHidden = String(labels.length - shown.length);
+  };
+  var soon = null;
+  var later = function () { clearTimeout(soon); soon = setTimeout(pass, 50); };
+  map.on("zoomend moveend resize layeradd", later);
+  later();
+  return pass;
+};

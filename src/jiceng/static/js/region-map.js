@@ -40,6 +40,7 @@
     });
 
     var map = L.map(el, { attributionControl: false, zoomSnap: 0.25, scrollWheelZoom: false });
+    if (window.jicengDeclutter) { window.jicengDeclutter(map); }
     L.control.scale({ imperial: false }).addTo(map);
     var group = L.featureGroup().addTo(map);
 
