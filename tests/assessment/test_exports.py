@@ -50,7 +50,7 @@ def test_the_score_sheet_export_lists_the_arithmetic(world, login):
     response = login(world.manager).get(f"/assessment/results/{alice.pk}/export/", follow=True)
     rows = sheet(response)
     assert rows[0] == ("项目", "内容", "数值", "说明")
-    assert ("总分", None, "95.00", None) in rows
+    assert ("总分", None, 95, None) in rows
     assert any(r[0] == "算式" and r[1] == "总分 = 95.00" for r in rows)
     entry = AuditLog.objects.get(action="export.assessment_score_sheet")
     assert entry.changes["rows"] == len(rows) - 1
@@ -61,3 +61,15 @@ def test_out_of_scope_exports_are_404_and_not_audited(world, county, login):
     assert client.get(f"/assessment/periods/{world.q1.pk}/export/").status_code == 404
     assert client.get(f"/assessment/results/{world.results['alice'].pk}/export/").status_code == 404
     assert not AuditLog.objects.filter(action__startswith="export.assessment").exists()
+
+
+def test_the_score_sheet_writes_its_numbers_as_numbers(world, login):
+    """数值 can be summed in Excel: alice's groups 38 + 38 + 19 = 95 (加权合计), numbers, not text."""
+    alice = world.results["alice"]
+    rows = sheet(login(world.manager).get(f"/assessment/results/{alice.pk}/export/", follow=True))
+    groups = [r[2] for r in rows if r[0] == "评分组"]
+    assert groups == [38, 38, 19] and all(isinstance(v, int | float) for v in groups)
+    values = {r[0]: r[2] for r in rows if r[0] in ("加权合计", "加分", "减分", "总分")}
+    assert values == {"加权合计": 95, "加分": 0, "减分": 0, "总分": 95}
+    assert all(isinstance(v, int | float) for v in values.values())
+    assert sum(groups) == values["加权合计"]

@@ -143,10 +143,34 @@ def test_the_printable_sheet_uses_its_print_stylesheet(world, login):
 
 def test_my_assignments_lists_only_my_own(world, login):
     page = login(world.judges[0]).get("/assessment/mine/")
-    assignments = list(page.context["assignments"])
+    assignments = [*page.context["todo"], *page.context["done"]]
     assert {a.rater_id for a in assignments} == {world.judges[0].pk}
     assert len(assignments) == 8  # 4 secretaries × 2 quarters
     assert 'name="viewport"' in page.content.decode()
+
+
+def test_my_tasks_count_only_what_is_left_to_rate(world, login):
+    """judge1: Q1 (published) all submitted, Q2 (评分中) none rated yet, Q3 still a draft. The count and
+    the to-do list are Q2's four; Q1's stay reachable under 已提交或评分已结束; Q3's are not tasks yet."""
+    judge = world.judges[0]
+    q3 = period(world.manager, world.scheme, "2026Q3", date(2026, 7, 1), date(2026, 9, 30))
+    s3 = services.period_subject_add(actor=world.manager, period=q3, obj=world.secretaries["alice"])
+    services.assignment_create(actor=world.manager, period=q3, group="judges", rater=judge, subjects=[s3])
+    client = login(judge)
+    page = client.get("/assessment/mine/")
+    todo = [(a.period.label, a.subject.display_name) for a in page.context["todo"]]
+    done = [(a.period.label, a.subject.display_name) for a in page.context["done"]]
+    assert todo == [("2026Q2", "alice"), ("2026Q2", "bob"), ("2026Q2", "carol"), ("2026Q2", "dave")]
+    assert done == [("2026Q1", "alice"), ("2026Q1", "bob"), ("2026Q1", "carol"), ("2026Q1", "dave")]
+    html = page.content.decode()
+    assert "已提交或评分已结束" in html and "2026Q3" not in html
+    assert "我的评分任务（4）" in client.get("/assessment/").content.decode()
+    services.rating_save(actor=judge, period=world.q2, group="judges", subject=world.q2_subjects["bob"], score=80,
+                         submit=True)
+    page = client.get("/assessment/mine/")
+    assert [a.subject.display_name for a in page.context["todo"]] == ["alice", "carol", "dave"]
+    assert len(page.context["done"]) == 5
+    assert "我的评分任务（3）" in client.get("/assessment/").content.decode()
 
 
 def test_a_rater_saves_a_draft_then_submits_from_the_phone_form(world, login):

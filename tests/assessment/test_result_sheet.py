@@ -66,5 +66,5 @@ def test_the_excel_sheet_signs_deductions_and_bonuses(jixian, login):  # noqa: F
     client = login(jixian["manager"])
     response = client.get(f"/assessment/results/{got['carol'].pk}/export/", follow=True)
     rows = [tuple(r) for r in load_workbook(BytesIO(response.content)).worksheets[0].iter_rows(values_only=True)]
-    assert ("减分项", "工作作风（style）", "−10", "上限 10，每次最多 5") in rows
-    assert ("指标", "党建工作（party）", "15", "满分 20") in rows
+    assert ("减分项", "工作作风（style）", -10, "上限 10，每次最多 5") in rows  # a number, negative
+    assert ("指标", "党建工作（party）", 15, "满分 20") in rows

@@ -4,6 +4,8 @@ through a short-lived link bound to the user who made it (core.exports)."""
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.utils import translation
 
 from jiceng.core.excel import Column, build_workbook
@@ -12,7 +14,7 @@ from jiceng.core.models import ExportFile
 
 from . import selectors
 from .choices import FlagKind, IndicatorKind
-from .compute import D, fmt, signed
+from .compute import D, fmt
 from .explanation import step_lines
 from .models import AssessmentPeriod, AssessmentResult
 
@@ -49,12 +51,12 @@ def score_sheet_rows(explained: dict) -> list[list]:
                         ["方案版本", f"第 {explained['scheme_version']} 版", "", ""],
                         ["结果版本", f"第 {explained['version_no']} 版", "", explained["reason"]]]
     for g in explained["groups"]:
-        rows.append(["评分组", g["name"], g["contribution"],
+        rows.append(["评分组", g["name"], _number(g["contribution"]),
                      f"得分 {g['raw']} / {g['max_points']}，权重 {g['weight']}%"])
     for code, ind in explained["indicators"].items():
         rows.append(_indicator_row(code, ind))
-    rows += [["加权合计", "", explained["base"], ""], ["加分", "", explained["bonus"], ""],
-             ["减分", "", explained["deduction"], ""], ["总分", "", explained["total"], ""],
+    rows += [["加权合计", "", _number(explained["base"]), ""], ["加分", "", _number(explained["bonus"]), ""],
+             ["减分", "", _number(explained["deduction"]), ""], ["总分", "", _number(explained["total"]), ""],
              ["等次", explained["grade"], "", explained["grade_text"]], ["名次", explained["rank_text"], "", ""]]
     steps = explained["steps"]
     with translation.override(None):  # the sheet is written in Chinese, whatever the reader's language
@@ -68,11 +70,18 @@ def _indicator_row(code: str, ind: dict) -> list:
     so that neither reads as "10 out of 5"."""
     points = fmt(D(ind["max_points"]))
     if ind["kind"] not in (IndicatorKind.BONUS, IndicatorKind.DEDUCTION):
-        return ["指标", f"{ind['name']}（{code}）", ind["value"], f"满分 {points}"]
+        return ["指标", f"{ind['name']}（{code}）", _number(ind["value"]), f"满分 {points}"]
     limits = ([f"上限 {fmt(D(ind['cap']))}"] if ind.get("cap") is not None else []) + (
         [f"每次最多 {points}"] if D(points) > 0 else [])
-    return ["加分项" if ind["kind"] == IndicatorKind.BONUS else "减分项", f"{ind['name']}（{code}）", signed(ind["kind"], ind["value"]),
-            "，".join(limits)]
+    value = _number(ind["value"])  # a deduction negative (−10), a bonus positive, as the page signs them
+    return ["加分项" if ind["kind"] == IndicatorKind.BONUS else "减分项", f"{ind['name']}（{code}）",
+            -value if ind["kind"] == IndicatorKind.DEDUCTION and value else value, "，".join(limits)]
+
+
+def _number(value) -> Decimal:
+    """A stored number (text with 2 or 4 decimals) as a number Excel can sum, as the ranking export
+    writes its totals: 59.85, not '59.85'."""
+    return D(value)
 
 
 def score_sheet_export(*, actor, result: AssessmentResult) -> ExportFile:

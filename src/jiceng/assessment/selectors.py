@@ -38,6 +38,23 @@ def rater_assignments(actor, period: AssessmentPeriod | None = None) -> QuerySet
     return qs.filter(period=period) if period is not None else qs
 
 
+def rater_todo(actor) -> QuerySet[RaterAssignment]:
+    """The actor's tasks still to do: not submitted, in periods open for rating (what 我的评分任务 counts)."""
+    from .choices import RatingState
+
+    return (rater_assignments(actor).filter(period__state__in=workflow.RATING_STATES)
+            .exclude(rating__state=RatingState.SUBMITTED))
+
+
+def rater_done(actor) -> QuerySet[RaterAssignment]:
+    """The actor's other tasks of periods past their draft: submitted, or no longer open for rating —
+    still readable, not counted as to-dos. Tasks of draft periods (not yet open) are neither."""
+    from .choices import PeriodState
+
+    return (rater_assignments(actor).exclude(period__state=PeriodState.DRAFT)
+            .exclude(pk__in=rater_todo(actor).values("pk")))
+
+
 def period_results(actor, period: AssessmentPeriod, *, include_unpublished: bool = False) -> QuerySet:
     """Current results of a period. Managers may see computed-but-unpublished ones."""
     qs = AssessmentResult.objects.filter(period=period, current=True).select_related("subject")
@@ -52,9 +69,12 @@ def period_has_published(period: AssessmentPeriod) -> bool:
     return AssessmentResult.objects.filter(period=period, current=True, published_at__isnull=False).exists()
 
 
-def _can_view(actor, result: AssessmentResult) -> tuple[bool, bool]:
-    """(may view, as manager)."""
-    if workflow.is_manager(actor, result.period.scheme):
+def _can_view(actor, result: AssessmentResult, *, manager: bool | None = None) -> tuple[bool, bool]:
+    """(may view, as manager). ``manager``: whether the actor manages the result's scheme, when the
+    caller already knows (a page of one period's results asks once, not once per row)."""
+    if manager is None:
+        manager = workflow.is_manager(actor, result.period.scheme)
+    if manager:
         return True, True
     own = result.subject.user_id is not None and actor is not None and result.subject.user_id == actor.pk
     return own and result.published_at is not None, False
@@ -257,8 +277,23 @@ def period_ranking(actor, period: AssessmentPeriod) -> list[dict]:
     ties: dict[tuple, int] = defaultdict(int)
     for r in results:
         ties[(r.peer_group, r.rank)] += 1
-    return [{"result": r, "tied": ties[(r.peer_group, r.rank)] > 1, "flags": flags.get(r.subject_id, [])}
+    manager = workflow.is_manager(actor, period.scheme)
+    return [{"result": r, "tied": ties[(r.peer_group, r.rank)] > 1, "flags": flags.get(r.subject_id, []),
+             # whether the row may link to its explanation: the result page's own check
+             "may_open": _can_view(actor, r, manager=manager)[0]}
             for r in results]
+
+
+def own_results(actor, period: AssessmentPeriod | None = None) -> list[AssessmentResult]:
+    """The actor's own current published results (as the person assessed), newest period first — of
+    one period when given: what 我的结果 shows, each one the actor may open."""
+    if not is_active_account(actor):
+        return []
+    qs = (AssessmentResult.objects.filter(current=True, published_at__isnull=False, subject__user=actor)
+          .select_related("period__scheme", "subject").order_by("-period__starts_on", "-period_id", "pk"))
+    if period is not None:
+        qs = qs.filter(period=period)
+    return [r for r in qs if _can_view(actor, r, manager=False)[0]]
 
 
 def adjustment_items(period: AssessmentPeriod) -> QuerySet:

@@ -252,7 +252,8 @@ def rating_save(*, actor, period: AssessmentPeriod, group: RaterGroup | str, sub
             raise ApplicationError(_("问卷每一项都须作答。"), field="answers")
         rating.answers = answers
     else:
-        leaves = {i.code: i for i in group.indicators.filter(kind=IndicatorKind.MANUAL, children__isnull=True)}
+        leaves = {i.code: i for i in group.indicators.filter(kind=IndicatorKind.MANUAL, children__isnull=True)
+                  .order_by("order", "id")}  # the rating form's order
         for code, entry in (indicator_scores or {}).items():
             entry = entry if isinstance(entry, dict) else {"points": entry}
             if code not in leaves:
@@ -263,10 +264,10 @@ def rating_save(*, actor, period: AssessmentPeriod, group: RaterGroup | str, sub
         if submit:
             given = {r[0].code for r in rows} | set(
                 rating.indicator_scores.values_list("indicator__code", flat=True) if rating.pk else [])
-            missing = set(leaves) - given
+            missing = [i.name for code, i in leaves.items() if code not in given]
             if missing:
-                raise ApplicationError(_("以下指标尚未评分：%(codes)s。") % {
-                    "codes": pgettext("list separator", "、").join(sorted(missing))}, field="indicator_scores")
+                raise ApplicationError(_("以下指标尚未评分：%(names)s。") % {
+                    "names": pgettext("list separator", "、").join(missing)}, field="indicator_scores")
     before = {"state": rating.state if rating.pk else None}
     rating.note, rating.evidence_ref = note[:500], evidence_ref[:500]
     if submit:

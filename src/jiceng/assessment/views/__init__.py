@@ -38,7 +38,8 @@ def period_list(request: HttpRequest) -> HttpResponse:
     periods = list(selectors.period_list(request.user)[:200])
     makes = workflow.may_make_schemes(request.user)
     return render(request, "assessment/period_list.html", {
-        "periods": periods, "assignments": selectors.rater_assignments(request.user).count(),
+        "periods": periods, "mine": selectors.own_results(request.user),
+        "assignments": selectors.rater_todo(request.user).count(),
         "may_make_schemes": makes, "schemes": selectors.scheme_rows(request.user) if makes else []})
 
 
@@ -46,13 +47,19 @@ def period_list(request: HttpRequest) -> HttpResponse:
 @require_GET
 @page_errors
 def period_ranking(request: HttpRequest, pk: int) -> HttpResponse:
-    period = selectors.period_get(request.user, pk)
+    return _ranking_page(request, selectors.period_get(request.user, pk))
+
+
+def _ranking_page(request: HttpRequest, period, *, reason_error: str = "", status: int = 200) -> HttpResponse:
+    """The ranking page; ``reason_error``: a refused 复核重算 / 复核后公布, shown once, at the reason field."""
     rows = selectors.period_ranking(request.user, period)
     for row in rows:
         row["flag_labels"] = [(f, FLAG_LABELS.get(f, f)) for f in row["flags"]]
     is_manager = workflow.is_manager(request.user, period.scheme)
     return render(request, "assessment/ranking.html", {
         "period": period, "rows": rows, "is_manager": is_manager,
+        # the viewer's own result as the person assessed (their row may be outside their data scope)
+        "mine": selectors.own_results(request.user, period),
         # the scheme's cumulative ranking, for those who may read the scheme (not a rater from elsewhere)
         "cumulative": selectors.scheme_list(request.user).filter(pk=period.scheme_id).exists(),
         # published results, none of them in the viewer's scope: say so rather than "no results yet"
@@ -60,7 +67,8 @@ def period_ranking(request: HttpRequest, pk: int) -> HttpResponse:
         "adjustable": is_manager and selectors.adjustment_items(period).exists(),
         "setup": {"subjects": period.subjects.count(), "assignments": period.assignments.count()} if is_manager else None,
         "actions": workflow.available(period, request.user),
-        "published_count": sum(1 for r in rows if r["result"].published_at)})
+        "published_count": sum(1 for r in rows if r["result"].published_at), "reason_error": reason_error},
+        status=status)
 
 
 @login_required
@@ -83,6 +91,8 @@ def period_transition(request: HttpRequest, pk: int) -> HttpResponse:
     except ApplicationError as exc:
         if exc.status in (403, 404):
             raise
+        if exc.field == "reason":  # at the field only, not again among the page's messages
+            return _ranking_page(request, period, reason_error=exc.message, status=400)
         messages.error(request, exc.message)
     else:
         messages.success(request, _("已完成。"))
@@ -316,9 +326,11 @@ def result_export(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 @never_cache
 def my_assignments(request: HttpRequest) -> HttpResponse:
-    rows = (selectors.rater_assignments(request.user)
-            .order_by("-period__starts_on", "period_id", "group__order", "subject__display_name"))
-    return render(request, "assessment/my_assignments.html", {"assignments": rows})
+    """The tasks still to do (not submitted, in periods open for rating), then the finished ones."""
+    order = ("-period__starts_on", "period_id", "group__order", "subject__display_name")
+    return render(request, "assessment/my_assignments.html", {
+        "todo": selectors.rater_todo(request.user).order_by(*order),
+        "done": selectors.rater_done(request.user).order_by(*order)})
 
 
 @login_required
