@@ -344,3 +344,20 @@ def test_a_deleted_middle_record_is_reported(county):
     with connection.cursor() as cur:
         cur.execute("DELETE FROM core_auditlog WHERE id = %s", [ids[5]])
     assert verify_chain() == [f"记录 {ids[6]} 的前序哈希与上一条不符（其前的记录被删除或改动）"]
+
+
+def test_the_auditor_reads_roles_and_record_types_by_name_and_times_in_local_time(county, client):
+    from django.utils import timezone
+
+    from jiceng.core.models import AuditLog
+    from tests.accounts.helpers import login_verified
+
+    login_verified(client, county.auditor)
+    page = client.get("/admin/core/auditlog/").content.decode()
+    assert '<td class="field-role_label">系统管理员</td>' in page  # not system_admin
+    assert '<td class="field-object_label">区域/网格</td>' in page  # not regions.region
+    assert 'href="?actor_role=system_admin"' in page  # the filter names the role, the query keeps the code
+    entry = AuditLog.objects.order_by("-id").first()
+    detail = client.get(f"/admin/core/auditlog/{entry.pk}/change/").content.decode()
+    assert f"{timezone.localtime(entry.at):%Y-%m-%d %H:%M:%S}" in detail
+    assert "前一条的哈希" in detail and "Prev hash" not in detail

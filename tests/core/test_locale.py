@@ -62,3 +62,29 @@ def test_a_page_in_english_is_in_english():
     assert '<html lang="en"' in page
     assert "我要反映问题" not in page  # the page title, translated
     assert "中文" in page or "简体中文" in page  # the way back
+
+
+def test_djangos_own_messages_read_as_chinese_on_the_chinese_interface():
+    """Django's catalogue leaves the password length check in English (its wording changed) and ends
+    some messages with an ASCII stop; locale/zh_Hans corrects those, and the label colon."""
+    from django import forms
+    from django.contrib.auth.password_validation import validate_password
+    from django.core.exceptions import ValidationError
+    from django.utils import translation
+
+    with translation.override("zh-hans"):
+        with pytest.raises(ValidationError) as err:
+            validate_password("abc123")
+        assert "密码太短，至少需要 8 个字符。" in err.value.messages
+        with pytest.raises(ValidationError) as err:
+            forms.DecimalField(decimal_places=2).clean("1.234")
+        assert err.value.messages == ["确认小数不超过 2 位。"]
+
+        class Named(forms.Form):
+            name = forms.CharField(label="姓名")
+
+        assert Named()["name"].label_tag().endswith("姓名：</label>")
+    with translation.override("en"):
+        with pytest.raises(ValidationError) as err:
+            validate_password("abc123")
+        assert "This password is too short. It must contain at least 8 characters." in err.value.messages

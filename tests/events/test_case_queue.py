@@ -173,3 +173,20 @@ def test_a_staff_home_opens_with_the_work_its_pages_list(world, clock):
     county = as_user(w.county).get("/").content.decode()
     assert re.search(r'data-count="queue"[^>]*><span class="num">0</span>', county)
     assert 'data-count="whistles"' not in county
+
+
+def test_a_departments_window_holds_only_its_own_cases(world, clock, monkeypatch):
+    """The 300 most urgent candidates of a department are cases it handles — not the county's pending
+    ones it can see but never accept (they filled the window and hid its own)."""
+    from jiceng.events import services
+    from jiceng.events.selectors import queues
+    from jiceng.events.units import Unit
+
+    own = report(world)
+    services.event_register(actor=world.alice, event=own)
+    services.event_dispatch(actor=world.alice, event=own, unit=Unit.of_department(world.d_urban))
+    for i in range(3):
+        report(world, description=f"第{i}处垃圾")  # pending: the command centre's, not the department's
+    monkeypatch.setattr(queues, "QUEUE_WINDOW", 1)
+    queue = queues.event_queue(actor=world.urban)
+    assert [e.pk for e, _ in queue.rows] == [own.pk] and not queue.truncated

@@ -6,7 +6,7 @@ from decimal import Decimal
 import pytest
 from django.core.management import call_command
 
-from jiceng.core.errors import PermissionDeniedError
+from jiceng.core.errors import ApplicationError, PermissionDeniedError
 from jiceng.core.models import AuditLog
 from jiceng.events.catalogue import CATALOGUE, load_event_categories
 from jiceng.events.choices import Clock, HandlerLevel, Priority
@@ -45,6 +45,10 @@ def test_procedures_change_through_the_service_only_for_the_permitted(world):
     cat = world.cat("SRHJ-LJDF")
     with pytest.raises(PermissionDeniedError):
         category_update(actor=world.alice, category=cat, handle_hours=Decimal("8"))
+    for hours in (Decimal("0"), Decimal("-5")):  # a clear word, not the table's check
+        with pytest.raises(ApplicationError) as err:
+            category_update(actor=world.county, category=cat, handle_hours=hours)
+        assert (err.value.field, err.value.message) == ("handle_hours", "时限须大于 0 小时。")
     category_update(actor=world.county, category=cat, handle_hours=Decimal("8"), max_returns=3)
     cat.refresh_from_db()
     assert (cat.handle_hours, cat.max_returns) == (Decimal("8"), 3)
@@ -65,7 +69,10 @@ def test_the_system_admin_tunes_a_procedure_in_the_back_office(world, client):
                                         "clock", "accept_hours", "sign_hours", "verify_hours", "whistle_hours",
                                         "warn_percent", "max_returns", "unsatisfied_action",
                                         "duplicate_radius_m", "duplicate_days")}
-    form.update(handle_hours="12", active="on")
+    form.update(handle_hours="-5", active="on")
+    refused = client.post(url, {k: v for k, v in form.items() if v is not None}).content.decode()
+    assert refused.count("时限须大于 0 小时。") == 1 and "category_hours_positive" not in refused
+    form.update(handle_hours="12")
     response = client.post(url, {k: v for k, v in form.items() if v is not None})
     assert response.status_code == 302, response.content.decode()[:2000]
     cat.refresh_from_db()

@@ -243,3 +243,11 @@ def test_the_security_admin_binds_an_account_with_pickers_that_search_and_links_
     assert auditor.get(reverse("admin:regions_region_changelist")).status_code == 403
     assert auditor.get("/admin/autocomplete/", {"app_label": "people", "model_name": "user", "field_name": "region",
                                                 "term": "乙"}).status_code == 403
+
+
+def test_a_new_regions_boundary_box_starts_empty(county, login):
+    import re
+
+    page = login(county.sysadmin).get(reverse("admin:regions_region_add")).content.decode()
+    box = re.search(r'<textarea name="boundary"[^>]*>(.*?)</textarea>', page, re.S)
+    assert box is not None and box.group(1).strip() == ""  # not "null"

@@ -383,3 +383,50 @@ def test_a_resident_account_is_opened_only_in_scope_and_once(county):
     with pytest.raises(ApplicationError) as err:
         resident_account_create(actor=county.alice, resident=resident, username="x2", password="Resident-pass-1")
     assert err.value.field == "username"
+
+
+def test_a_worker_cannot_have_joined_after_today(county):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from jiceng.people.models import GridWorker
+    from jiceng.people.services import grid_worker_update
+
+    tomorrow = timezone.localdate() + timedelta(days=1)
+    with pytest.raises(ApplicationError) as err:
+        grid_worker_create(actor=county.alice, name="陈网格", kind=WorkerKind.FULL_TIME, community=county.a,
+                           joined_on=tomorrow)
+    assert err.value.field == "joined_on" and not GridWorker.objects.exists()
+    worker = grid_worker_create(actor=county.alice, name="陈网格", kind=WorkerKind.FULL_TIME, community=county.a,
+                                joined_on=timezone.localdate())
+    with pytest.raises(ApplicationError):
+        grid_worker_update(actor=county.alice, worker=worker, joined_on=tomorrow)
+    worker.refresh_from_db()
+    assert worker.joined_on == timezone.localdate()
+
+
+def test_an_id_number_registered_out_of_scope_is_refused_without_a_way_to_test_numbers(county, settings):
+    """一人一档 refuses a second record for a number registered in another community, which tells that it
+    is registered; an account gets a few such answers an hour, then none (no testing the register)."""
+    from django.core.cache import cache
+
+    from jiceng.core.errors import RateLimitedError
+    from jiceng.people import services
+
+    cache.clear()
+    theirs = make_id_number(seq=7)
+    resident_create(actor=county.carol, name="丙村居民", grid=county.c1, id_number=theirs)
+    mine = make_id_number(seq=8)
+    resident_create(actor=county.alice, name="甲社区居民", grid=county.a1, id_number=mine)
+    with pytest.raises(ApplicationError) as err:  # in her own community: the usual word
+        resident_create(actor=county.alice, name="重复", grid=county.a1, id_number=mine)
+    assert err.value.message == "该身份证号已登记为其他居民。"
+    for _ in range(services.ELSEWHERE_LIMIT):
+        with pytest.raises(ApplicationError) as err:
+            resident_create(actor=county.alice, name="重复", grid=county.a1, id_number=theirs)
+        assert "管辖范围以外" in err.value.message and err.value.field == "id_number"
+    with pytest.raises(RateLimitedError):
+        resident_create(actor=county.alice, name="重复", grid=county.a1, id_number=theirs)
+    assert Resident.objects.count() == 2
+    cache.clear()

@@ -266,11 +266,11 @@ def test_export_of_workers_through_the_api(county):
     assert AuditLog.objects.get(action="export.workers").changes["rows"] == 1
 
 
-def test_admin_roles_export_no_residents(county, people):
+def test_admin_roles_are_refused_the_residents_export(county, people):
     client = token_client(county.sysadmin)
     made = client.get("/api/people/export/residents", {"is_volunteer": "true"})
-    assert made.status_code == 200 and made.json()["rows"] == 0
-    assert sheet_rows(client.get(made.json()["url"]))[1:] == []
+    assert made.status_code == 403 and made.json()["message"] == "您的角色不查看居民和网格员信息。"
+    assert not AuditLog.objects.filter(action__startswith="export").exists()
 
 
 @pytest.mark.parametrize("url", ["/transfer/import/", "/transfer/template/residents/", "/transfer/export/residents/"])
@@ -324,3 +324,17 @@ def test_a_kind_not_offered_is_still_refused_with_its_reason(county, login):
 
 def test_an_unknown_kind_is_404(county, login):
     assert login(county.alice).get("/transfer/export/secrets/").status_code == 404
+
+
+@pytest.mark.parametrize("role", [Role.DEPARTMENT_STAFF, Role.RESIDENT])  # (admins: after their TOTP)
+def test_a_role_that_does_not_see_people_is_refused_their_export_not_given_an_empty_file(county, role):
+    department = Department.objects.create(code="350724-CG", name="测试县城管局", kind="urban",
+                                           region=county.county) if role == Role.DEPARTMENT_STAFF else None
+    user = make_user(f"no-people-{role}", role, department=department)
+    client = Client()
+    client.force_login(user)
+    for kind in ("residents", "workers"):
+        response = client.get(f"/transfer/export/{kind}/")
+        assert response.status_code == 403, kind
+        assert "您的角色不查看居民和网格员信息。" in response.content.decode()
+    assert not AuditLog.objects.filter(action__startswith="export").exists()

@@ -41,7 +41,7 @@ class TotpDevice(models.Model):
     secret = EncryptedTextField(_("密钥"))
     confirmed_at = models.DateTimeField(_("启用时间"), null=True, blank=True)
     last_used_step = models.BigIntegerField(default=-1, help_text="last time step accepted: refuses replays")
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("双因素认证")
@@ -62,7 +62,7 @@ class RecoveryCode(models.Model):
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="recovery_codes")
     code_hash = models.CharField(max_length=64)
     used_at = models.DateTimeField(null=True, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("恢复码")

@@ -4,8 +4,10 @@ names the roles that may view, add and change it, and writes go through the doma
 
 from __future__ import annotations
 
+from django.apps import apps
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
+from django.utils.translation import gettext_lazy as _
 
 from .errors import ApplicationError
 from .models import AuditLog
@@ -50,14 +52,50 @@ class RoleAdminMixin:
             raise
 
 
+def role_label(code: str) -> str:
+    """The role's name (系统管理员 …) for the code an audit record keeps; the code itself if unknown."""
+    from jiceng.people.choices import Role
+
+    return str(dict(Role.choices).get(code, code)) if code else "—"
+
+
+def object_type_label(code: str) -> str:
+    """The record type's name (居民, 事件 …) for an audit record's ``app.model``; the code if unknown."""
+    try:
+        return str(apps.get_model(code)._meta.verbose_name)
+    except (LookupError, ValueError):
+        return code or "—"
+
+
+class RoleFilter(admin.SimpleListFilter):
+    title = _("角色")
+    parameter_name = "actor_role"
+
+    def lookups(self, request, model_admin):
+        from jiceng.people.choices import Role
+
+        return list(Role.choices)
+
+    def queryset(self, request, queryset):
+        return queryset.filter(actor_role=self.value()) if self.value() else queryset
+
+
 @admin.register(AuditLog)
 class AuditLogAdmin(RoleAdminMixin, admin.ModelAdmin):
     """Readable by the audit admin only; nobody can add, change or delete."""
 
     view_roles = ("audit_admin",)
-    list_display = ("at", "actor_name", "actor_role", "action", "object_type", "object_repr", "ip", "channel")
-    list_filter = ("action", "actor_role", "channel")
+    list_display = ("at", "actor_name", "role_label", "action", "object_label", "object_repr", "ip", "channel")
+    list_filter = ("action", RoleFilter, "channel")
     search_fields = ("actor_name", "action", "object_repr", "object_id")
     date_hierarchy = "at"
     readonly_fields = [f.name for f in AuditLog._meta.fields]
     list_per_page = 100
+
+    @admin.display(description=_("角色"), ordering="actor_role")
+    def role_label(self, obj: AuditLog) -> str:
+        return role_label(obj.actor_role)
+
+    @admin.display(description=_("对象类型"), ordering="object_type")
+    def object_label(self, obj: AuditLog) -> str:
+        return object_type_label(obj.object_type)

@@ -6,6 +6,7 @@ import uuid
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -43,8 +44,8 @@ class AuditLog(models.Model):
     changes = models.JSONField(_("变更"), default=dict, blank=True)
     ip = models.CharField(_("来源IP"), max_length=45, blank=True)
     channel = models.CharField(_("渠道"), max_length=16, blank=True)
-    prev_hash = models.CharField(max_length=64, blank=True)
-    hash = models.CharField(max_length=64, unique=True)
+    prev_hash = models.CharField(_("前一条的哈希"), max_length=64, blank=True)
+    hash = models.CharField(_("本条哈希"), max_length=64, unique=True)
 
     objects = AuditQuerySet.as_manager()
 
@@ -55,7 +56,7 @@ class AuditLog(models.Model):
         indexes = [models.Index(fields=["object_type", "object_id"])]
 
     def __str__(self) -> str:
-        return f"{self.at:%Y-%m-%d %H:%M:%S} {self.actor_name} {self.action} {self.object_repr}"
+        return f"{timezone.localtime(self.at):%Y-%m-%d %H:%M:%S} {self.actor_name} {self.action} {self.object_repr}"
 
     def save(self, *args, **kwargs):
         if self.pk is not None:
@@ -73,9 +74,9 @@ class ApiToken(models.Model):
     name = models.CharField(_("名称"), max_length=100)
     prefix = models.CharField(max_length=12, db_index=True)
     token_hash = models.CharField(max_length=64, unique=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
     expires_at = models.DateTimeField(_("过期时间"), null=True, blank=True)
-    last_used_at = models.DateTimeField(null=True, blank=True)
+    last_used_at = models.DateTimeField(_("最近使用时间"), null=True, blank=True)
     revoked = models.BooleanField(_("已吊销"), default=False)
 
     class Meta:

@@ -13,7 +13,7 @@ from jiceng.people.choices import Role
 
 from .models import CalendarDay, EventCategory, ResponseTemplate
 from .services import calendar_day_set, category_update
-from .services.catalogue import PROCEDURE_FIELDS
+from .services.catalogue import HOURS_FIELDS, PROCEDURE_FIELDS, hours_error
 from .workflow import TRANSITIONS
 
 
@@ -30,8 +30,15 @@ class CategoryForm(forms.ModelForm):
     def __init__(self, *args, request=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.request = request
+        for name in HOURS_FIELDS:  # a field error, and the table's check is then not asked (no second message)
+            if name in self.fields:
+                self.fields[name].widget.attrs["min"] = "0.01"
 
     def clean(self):
+        for name in HOURS_FIELDS:
+            error = hours_error(self.cleaned_data.get(name))
+            if error and name not in self.errors:
+                self.add_error(name, error)
         data = super().clean()
         if self.errors or not self.changed_data:
             return data

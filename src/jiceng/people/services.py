@@ -15,7 +15,8 @@ from jiceng.core.audit import audit_record, diff, snapshot
 from jiceng.core.crypto import blind_index, blind_tokens
 from jiceng.core.errors import ApplicationError, PermissionDeniedError, validation_error_to_app_error
 from jiceng.core.masking import age_on, mask_address, mask_house, mask_id_number, mask_phone, mask_tags
-from jiceng.core.scope import in_scope, is_active_account
+from jiceng.core.ratelimit import enforce
+from jiceng.core.scope import in_scope, is_active_account, restrict
 from jiceng.core.validators import (
     birth_date_from_id,
     gender_from_id,
@@ -240,11 +241,25 @@ def _apply_resident_values(resident: Resident, values: dict[str, Any]) -> None:
         raise ApplicationError(_("所选房屋不在该网格内。"), field="house")
 
 
-def _check_unique_id(resident: Resident) -> None:
-    if resident.id_number_hash:
-        clash = Resident.objects.filter(id_number_hash=resident.id_number_hash).exclude(pk=resident.pk)
-        if clash.exists():
-            raise ApplicationError(_("该身份证号已登记为其他居民。"), field="id_number")
+# An ID number already registered outside the actor's scope must still be refused (一人一档: one record
+# per person in the county), which tells that the number is registered somewhere. So that no account
+# can test numbers against the county's register, such answers are limited per account.
+ELSEWHERE_LIMIT = 10  # per account and hour
+ELSEWHERE_WINDOW = 3600
+
+
+def _check_unique_id(resident: Resident, actor) -> None:
+    if not resident.id_number_hash:
+        return
+    clash = Resident.objects.filter(id_number_hash=resident.id_number_hash).exclude(pk=resident.pk)
+    if not clash.exists():
+        return
+    if restrict(clash, actor).exists():
+        raise ApplicationError(_("该身份证号已登记为其他居民。"), field="id_number")
+    enforce("people-id-elsewhere", str(actor.pk), limit=ELSEWHERE_LIMIT, window=ELSEWHERE_WINDOW,
+            message=_("身份证号核对次数过多，请一小时后再试。"))
+    raise ApplicationError(_("该身份证号已在您管辖范围以外登记，不能重复登记；如该居民已迁入，请联系上级办理迁移。"),
+                           field="id_number")
 
 
 @transaction.atomic
@@ -261,7 +276,7 @@ def resident_create(*, actor, name: str, grid: Region, id_number: str = "", phon
         "residence_type": residence_type, "political_status": political_status,
         "is_volunteer": is_volunteer, "tags": tags or [], "grid": grid,
     })
-    _check_unique_id(resident)
+    _check_unique_id(resident, actor)
     _full_clean(resident)
     resident.save()
     audit_record(actor=actor, action="resident.create", obj=resident,
@@ -286,7 +301,7 @@ def resident_update(*, actor, resident: Resident, **values: Any) -> Resident:
             raise PermissionDeniedError(_("您无权把居民迁入该网格。"), field="grid")
     before = snapshot(resident, RESIDENT_FIELDS)
     _apply_resident_values(resident, values)
-    _check_unique_id(resident)
+    _check_unique_id(resident, actor)
     _full_clean(resident)
     resident.save()
     changes = diff(before, snapshot(resident, RESIDENT_FIELDS), secret_fields=SECRET_FIELDS)
@@ -367,6 +382,11 @@ def _check_grids_in_scope(actor, grids: list[Region]) -> None:
             raise PermissionDeniedError(_("您无权把网格“%(name)s”分配给网格员。") % {"name": grid.name}, field="grids")
 
 
+def _check_joined_on(joined_on) -> None:
+    if joined_on is not None and joined_on > timezone.localdate():
+        raise ApplicationError(_("入职日期不能晚于今天。"), field="joined_on")
+
+
 @transaction.atomic
 def grid_worker_create(*, actor, name: str, kind: str, community: Region, grids: list[Region] | None = None,
                        id_number: str = "", phone: str = "", occupation: str = "", is_party_member: bool = False,
@@ -377,6 +397,7 @@ def grid_worker_create(*, actor, name: str, kind: str, community: Region, grids:
         raise PermissionDeniedError(_("您无权在此社区登记网格员。"))
     if kind not in WorkerKind.values:
         raise ApplicationError(_("未知的网格员类型。"), field="kind")
+    _check_joined_on(joined_on)
     grids = grids or []
     _check_worker_grids(community, grids, kind)
     _check_grids_in_scope(actor, grids)
@@ -442,6 +463,8 @@ def grid_worker_update(*, actor, worker: GridWorker, **values: Any) -> GridWorke
             setattr(worker, field, values[field])
     if worker.kind not in WorkerKind.values:
         raise ApplicationError(_("未知的网格员类型。"), field="kind")
+    if "joined_on" in values:
+        _check_joined_on(worker.joined_on)
     if worker.kind != before["kind"]:  # a special worker's grids in other communities must go first
         _check_worker_grids(worker.community, list(worker.grids.all()), worker.kind)
     _full_clean(worker)

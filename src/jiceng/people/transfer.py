@@ -240,8 +240,17 @@ RESIDENT_EXPORT_COLUMNS = [
 ]
 
 
+def _may_read_people(actor) -> None:
+    """The people lists' own rule: a role that does not see residents and grid workers (the admin
+    roles, department staff, residents) is refused their export too, not given an empty file."""
+    if not actor.sees_people:
+        raise PermissionDeniedError(_("您的角色不查看居民和网格员信息。"))
+
+
 def resident_export(*, actor, params):
     from .forms import ResidentFilterForm
+
+    _may_read_people(actor)
 
     filters, described = _filter_form(ResidentFilterForm, actor, params)
     qs = selectors.resident_filter(selectors.resident_visible(actor), **filters)
@@ -341,6 +350,8 @@ WORKER_EXPORT_COLUMNS = [
 
 def worker_export(*, actor, params):
     from .forms import WorkerFilterForm
+
+    _may_read_people(actor)
 
     filters, described = _filter_form(WorkerFilterForm, actor, params)
     qs = selectors.worker_filter(selectors.worker_visible(actor), **filters).prefetch_related("assignments__grid")

@@ -11,8 +11,15 @@ from . import services
 from .models import Building, Organisation, Region
 
 
+class BoundaryField(forms.JSONField):
+    """A boundary's GeoJSON; an empty box for a node without one (not the word null)."""
+
+    def prepare_value(self, value):
+        return "" if value is None else super().prepare_value(value)
+
+
 class RegionForm(forms.ModelForm):
-    boundary = forms.JSONField(label=gettext_lazy("边界（GeoJSON）"), required=False)
+    boundary = BoundaryField(label=gettext_lazy("边界（GeoJSON）"), required=False)
 
     class Meta:
         model = Region

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 from django.db.models import F, Q
 
-from jiceng.people.choices import Role
+from jiceng.people.choices import REGION_STAFF_ROLES, Role
 
 from ..choices import EventState, UnitKind
 from ..models import Event
@@ -55,13 +55,23 @@ def _handled_by(actor) -> Q:
     return Q(pk__in=[])
 
 
+def _waiting_states(actor) -> list[str]:
+    """The states in which a case waits for the actor's role whoever handles it: the command centre's
+    (受理, 派遣, 审定) and the verifier's (核查) — a grid worker only verifies, a department neither."""
+    if actor.role in REGION_STAFF_ROLES:
+        return list(_WAITING_STATES)
+    if actor.role == Role.GRID_WORKER:
+        return [EventState.TO_VERIFY]
+    return []
+
+
 def event_queue(*, actor) -> Queue:
     """我的待办: the open cases on which a step is the actor's job now (``DUTY_ACTIONS``), each with
     all the steps the actor may take, overdue first then by deadline, of the first ``QUEUE_WINDOW``
     cases that could hold one (waiting for the command centre or the verifier, or with the actor's
     unit)."""
     waiting = event_visible(actor).filter(
-        Q(state__in=list(_WAITING_STATES)) | (Q(state__in=list(_HANDLER_STATES)) & _handled_by(actor))).order_by(
+        Q(state__in=_waiting_states(actor)) | (Q(state__in=list(_HANDLER_STATES)) & _handled_by(actor))).order_by(
         F("overdue_at").asc(nulls_last=True), F("handle_due_at").asc(nulls_last=True), "-reported_at")
     window = list(waiting[:QUEUE_WINDOW + 1])
     truncated = len(window) > QUEUE_WINDOW

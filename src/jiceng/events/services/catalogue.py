@@ -33,6 +33,21 @@ def _require_catalogue_manager(actor) -> None:
         raise PermissionDeniedError(_("只有系统管理员或区县工作人员可以调整处置程序。"))
 
 
+HOURS_FIELDS = ("accept_hours", "sign_hours", "handle_hours", "verify_hours", "whistle_hours")
+
+
+def hours_error(value) -> str:
+    """A stage's time limit must be more than zero hours (the table's check says so too, unreadably)."""
+    return _("时限须大于 0 小时。") if value is not None and value <= 0 else ""
+
+
+def _check_hours(category: EventCategory) -> None:
+    for name in HOURS_FIELDS:
+        error = hours_error(getattr(category, name))
+        if error:
+            raise ApplicationError(error, field=name)
+
+
 def _check_fields(changes: dict[str, Any]) -> None:
     unknown = set(changes) - set(CATEGORY_FIELDS)
     if unknown:
@@ -50,6 +65,7 @@ def category_create(*, actor, code: str, parent: EventCategory | None = None, **
     if len(path) > EventCategory._meta.get_field("path").max_length:
         raise ApplicationError(_("分类层级过深或编码过长。"), field="parent")
     category = EventCategory(code=code, parent=parent, path=path, depth=parent.depth + 1 if parent else 0, **fields)
+    _check_hours(category)
     try:
         category.full_clean()
     except ValidationError as exc:
@@ -70,6 +86,7 @@ def category_update(*, actor, category: EventCategory, **changes: Any) -> EventC
     before = snapshot(category, CATEGORY_FIELDS)
     for key, value in changes.items():
         setattr(category, key, value)
+    _check_hours(category)
     try:
         category.full_clean()
     except ValidationError as exc:
