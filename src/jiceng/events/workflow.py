@@ -177,17 +177,28 @@ def _worker_community_id(actor) -> int | None:
     return worker.community_id if worker is not None and worker.active else None
 
 
+def own_unit(actor) -> tuple[str, int] | None:
+    """The handling unit the actor belongs to, as (kind, id): a department's staff their department;
+    county, street and community staff their region; a grid worker their community. None otherwise."""
+    if not is_active_account(actor):
+        return None
+    if actor.role == Role.DEPARTMENT_STAFF:
+        return (UnitKind.DEPARTMENT, actor.department_id) if actor.department_id else None
+    if actor.role in (Role.COUNTY_STAFF, Role.STREET_STAFF, Role.COMMUNITY_STAFF):
+        return (UnitKind.REGION, actor.region_id) if actor.region_id else None
+    if actor.role == Role.GRID_WORKER:
+        community_id = _worker_community_id(actor)
+        return (UnitKind.REGION, community_id) if community_id else None
+    return None
+
+
 def in_handling_unit(event, actor) -> bool:
     """Is the actor a member of the unit now handling the case?"""
-    if not is_active_account(actor) or not event.handler_kind:
+    unit = own_unit(actor)
+    if unit is None or not event.handler_kind:
         return False
-    if event.handler_kind == UnitKind.DEPARTMENT:
-        return actor.role == Role.DEPARTMENT_STAFF and actor.department_id == event.handler_department_id
-    if actor.role in (Role.COUNTY_STAFF, Role.STREET_STAFF, Role.COMMUNITY_STAFF):
-        return actor.region_id == event.handler_region_id
-    if actor.role == Role.GRID_WORKER:
-        return _worker_community_id(actor) == event.handler_region_id
-    return False
+    handler_id = event.handler_department_id if event.handler_kind == UnitKind.DEPARTMENT else event.handler_region_id
+    return unit == (event.handler_kind, handler_id)
 
 
 def relations(event, actor, *, handler_ids: frozenset[int] = frozenset(),

@@ -100,7 +100,6 @@ def latest_feedback(*, events: list[Event]) -> dict[int, EventTransition]:
 
 def event_actions(*, actor, event: Event) -> list[str]:
     """What the actor may do on the case now (for buttons); the services check again."""
-
     return event_actions_many(actor=actor, events=[event])[event.pk]
 
 

@@ -9,6 +9,7 @@ from django.db.models import F, Q
 
 from jiceng.people.choices import REGION_STAFF_ROLES, Role
 
+from .. import workflow
 from ..choices import EventState, UnitKind
 from ..models import Event
 from .cases import event_actions_many, event_visible
@@ -42,17 +43,14 @@ class Queue:
 
 
 def _handled_by(actor) -> Q:
-    """The cases the actor's unit is handling (the handler's relation, as a filter)."""
-    if actor.role == Role.DEPARTMENT_STAFF and actor.department_id:
-        return Q(handler_kind=UnitKind.DEPARTMENT, handler_department_id=actor.department_id)
-    if actor.role == Role.GRID_WORKER:
-        worker = getattr(actor, "grid_worker", None)
-        if worker is not None and worker.active:
-            return Q(handler_kind=UnitKind.REGION, handler_region_id=worker.community_id)
+    """The cases the actor's unit is handling (``workflow.in_handling_unit`` as a filter)."""
+    unit = workflow.own_unit(actor)
+    if unit is None:
         return Q(pk__in=[])
-    if actor.region_id:
-        return Q(handler_kind=UnitKind.REGION, handler_region_id=actor.region_id)
-    return Q(pk__in=[])
+    kind, pk = unit
+    if kind == UnitKind.DEPARTMENT:
+        return Q(handler_kind=kind, handler_department_id=pk)
+    return Q(handler_kind=kind, handler_region_id=pk)
 
 
 def _waiting_states(actor) -> list[str]:
