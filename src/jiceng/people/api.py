@@ -230,7 +230,8 @@ def people_import(request, dataset: PeopleDataset, file: File[UploadedFile]):
 
 @router.get("/export/{dataset}", response={200: ExportOut, READ_ERRORS: Error},
             summary="Excel 导出居民或网格员",
-            description="导出您范围内、符合筛选条件（与列表页相同）的记录；个人信息均为脱敏值。" + EXPORT_CREATED_DESCRIPTION)
+            description="导出您范围内、符合筛选条件（与列表页相同）的记录；个人信息均为脱敏值。"
+                        "不查看居民和网格员的角色（管理员、部门工作人员、居民）返回 403。" + EXPORT_CREATED_DESCRIPTION)
 def people_export(request, dataset: PeopleDataset, filters: Query[PeopleExportFilter]):
     params = {k: ("1" if v is True else "0" if v is False else str(v))
               for k, v in filters.model_dump(exclude_none=True).items() if v != ""}

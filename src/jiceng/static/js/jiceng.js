@@ -42,8 +42,7 @@ document.addEventListener("DOMContentLoaded", function () {
 
 /* Map labels that would cover each other (grids' and communities' names drawn on the map as permanent
  * tooltips, class grid-label): after each move or zoom, the first of two overlapping labels stays and
- * the other is hidden until there is room for it — own grids' labels (own-label) go first. The name
- * stays on hover (the layer's tooltip) and on the page's list. */
+ * the other is hidden until a zoom gives it room — own grids' labels (own-label) go first. */
 window.jicengDeclutter = function (map) {
   "use strict";
   var pass = function () {
