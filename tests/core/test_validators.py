@@ -1,5 +1,5 @@
 """Chinese identifiers: resident ID numbers (GB 11643), unified social credit codes (GB 32100),
-mobile numbers. Every expected check character below is worked out by hand in the comment."""
+mobile and fixed-line numbers. Every expected check character below is worked out by hand in the comment."""
 
 from datetime import date
 
@@ -7,10 +7,12 @@ import time_machine
 
 from jiceng.core.validators import (
     birth_date_from_id,
+    contact_phone_error,
     gender_from_id,
     id_check_digit,
     id_number_error,
     phone_error,
+    phone_normalise,
     uscc_check_char,
     uscc_error,
 )
@@ -118,3 +120,27 @@ def test_bad_mobile_numbers_are_refused():
     assert phone_error("138123456789") == message  # 12 digits
     assert phone_error("0591-8765432") == message  # a landline
     assert phone_error("138 1234 5678") == message
+
+
+def test_a_fixed_line_is_normalised_to_its_digits_with_the_area_codes_zero():
+    # 0571 (杭州, four-digit area code) + 8 digits; 010 (北京, three) + 8; 0591 + 7 (an older number)
+    assert phone_normalise("0571-8888 6666") == "057188886666"
+    assert phone_normalise("(010) 8888 6666") == "01088886666"
+    assert phone_normalise("+86 571 8888 6666") == "057188886666"  # the 0 is dropped after +86
+    assert phone_normalise("0086-10-8888-6666") == "01088886666"
+    assert phone_normalise("0591-8765432") == "05918765432"
+    # a mobile dialled with a leading 0 from another area is the mobile
+    assert phone_normalise("0138 0013 8000") == "13800138000"
+
+
+def test_a_reporters_phone_may_be_a_mobile_or_a_fixed_line_with_its_area_code():
+    message = "请填写11位手机号，或带区号的固定电话（如 0571-8888 6666）。"
+    for good in ("13800138000", "057188886666", "01088886666", "05918765432"):
+        assert contact_phone_error(good) is None, good
+    assert contact_phone_error("88886666") == message  # no area code: cannot be called back from elsewhere
+    assert contact_phone_error("0571888") == message  # too short
+    assert contact_phone_error("0571888866661") == message  # 13 digits
+    assert contact_phone_error("00571888866") == message  # 00 is not an area code
+    assert contact_phone_error("12812345678") == message
+    # a resident's own record still takes a mobile only
+    assert phone_error("057188886666") == "手机号须为11位大陆手机号码。"

@@ -314,7 +314,7 @@ def test_the_public_form_says_everything_wrong_at_once_in_words_a_resident_under
     answer = Client().post("/events/report/", {"reporter_phone": "123", "photo": jpeg()})
     page = answer.content.decode()
     assert Event.objects.count() == 0
-    assert "手机号须为11位大陆手机号码。" in page
+    assert "请填写11位手机号，或带区号的固定电话" in page
     assert page.count("请在地图上点选问题所在的位置") == 1
     assert "请重新选择照片" in page
     assert "问题类型：" in page and "问题类型:" not in page  # a Chinese colon after a label

@@ -240,3 +240,26 @@ def test_a_wrong_phone_is_said_for_the_form_not_for_the_number(world, clock):
     assert page.status_code == 400 and "未找到该案件" in html
     number_field = html[html.index('name="number"'):html.index('name="phone"')]
     assert "未找到该案件" not in number_field  # it may be the phone as well: the form says it, not a field
+
+
+def test_a_resident_with_only_a_landline_reports_and_follows_with_it(world, clock):
+    """Many older residents have only a fixed line: the public form takes it with its area code,
+    stores its digits, and the follow page finds the case with the number typed another way."""
+    from tests.events.factories import IN_A1_1
+
+    bad = Client().post("/events/report/", {"category": "SRHJ-LJDF", "description": "路灯不亮", "website": "",
+                                            "reporter_phone": "8888 6666", **IN_A1_1})
+    assert "带区号的固定电话" in bad.content.decode() and not Event.objects.exists()
+    page = Client().post("/events/report/", {"category": "SRHJ-LJDF", "description": "路灯不亮", "website": "",
+                                             "reporter_phone": "0591-8765 4321", **IN_A1_1})
+    assert page.status_code == 302
+    ev = Event.objects.get()
+    assert ev.reporter_phone == "059187654321"
+    found = Client().post("/events/follow/", {"number": ev.number, "phone": "(0591) 87654321"})
+    assert found.status_code == 200 and 'id="ev-status"' in found.content.decode()
+    answer = post(f"{API}/public/follow", {"number": ev.number, "phone": "+86 591 8765 4321"})
+    assert answer.status_code == 200 and answer.json()["number"] == ev.number
+    # the API's intake takes it too, and refuses a number without its area code at the field
+    refused = post(f"{API}/public/cases", {"category": "SRHJ-LJDF", "description": "路灯不亮",
+                                            "reporter_phone": "87654321", **IN_A1_1})
+    assert refused.status_code == 400 and "reporter_phone" in refused.content.decode()

@@ -1,5 +1,5 @@
 """Validators for Chinese identifiers: resident ID numbers (GB 11643), unified social credit
-codes (GB 32100) and mobile numbers."""
+codes (GB 32100), mobile numbers and, for a case's reporter, fixed-line numbers with their area code."""
 
 from __future__ import annotations
 
@@ -51,19 +51,38 @@ _PHONE_SEPARATORS = re.compile(r"[\s\-.()（）－]")
 _PHONE_PREFIXED = re.compile(r"(?:\+86|0086|86)?(1[3-9]\d{9})")
 
 
+_LANDLINE_RE = re.compile(r"^0[1-9]\d{9,10}$")  # 010/021 + 8 digits, 0571 + 7 or 8 digits
+_LANDLINE_PREFIXED = re.compile(r"(?:\+86|0086)([1-9]\d{9,10})")  # +86 571 8888 6666: the area code's 0 dropped
+_MOBILE_DIALLED_WITH_0 = re.compile(r"0(1[3-9]\d{9})")  # 0138… as dialled from another area
+
+
 def phone_normalise(value: str) -> str:
     """A mainland mobile number as people type it — "138 1234 5678", "138-1234-5678",
-    "+86 138…", "0086…" — as its 11 digits, so that it is stored, hashed and matched one way;
-    anything else comes back only without those separators."""
+    "+86 138…", "0086…", "0138…" — as its 11 digits, and a fixed-line number — "0571-8888 6666",
+    "(010) 8888 6666", "+86 571 8888 6666" — as its digits with the area code's 0, so that each is
+    stored, hashed and matched one way; anything else comes back only without those separators."""
     bare = _PHONE_SEPARATORS.sub("", value or "")
-    found = _PHONE_PREFIXED.fullmatch(bare)
-    return found.group(1) if found else bare
+    found = _PHONE_PREFIXED.fullmatch(bare) or _MOBILE_DIALLED_WITH_0.fullmatch(bare)
+    if found:
+        return found.group(1)
+    found = _LANDLINE_PREFIXED.fullmatch(bare)
+    return "0" + found.group(1) if found else bare
 
 
 def phone_error(value: str) -> str | None:
     if not _PHONE_RE.match(value.strip()):
         return _("手机号须为11位大陆手机号码。")
     return None
+
+
+def contact_phone_error(value: str) -> str | None:
+    """A number to call a case's reporter back on: a mobile, or a fixed line with its area code
+    (many older residents have only a landline; without the area code it cannot be called back
+    from the command centre's exchange in every case). ``value`` as ``phone_normalise`` gives it."""
+    value = value.strip()
+    if _PHONE_RE.match(value) or _LANDLINE_RE.match(value):
+        return None
+    return _("请填写11位手机号，或带区号的固定电话（如 0571-8888 6666）。")
 
 
 def uscc_check_char(first17: str) -> str:

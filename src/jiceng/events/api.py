@@ -147,7 +147,7 @@ class StaffIntakeIn(Schema):
     address: text(200, description="地点") = ""  # type: ignore[valid-type]
     photos: Photos = []  # type: ignore[valid-type]
     reporter_name: text(50, description="上报人姓名") = ""  # type: ignore[valid-type]
-    reporter_phone: text(20, description="上报人电话") = ""  # type: ignore[valid-type]
+    reporter_phone: text(20, description="上报人电话：11位手机号或带区号的固定电话") = ""  # type: ignore[valid-type]
     source_ref: text(100, description="来源编号（设备编号、热线工单号）") = ""  # type: ignore[valid-type]
     idempotency_key: text(80, description="幂等键：同一渠道同一键只建一件") = ""  # type: ignore[valid-type]
 
@@ -160,7 +160,8 @@ class PublicIntakeIn(Schema):
     address: text(200, description="地点") = ""  # type: ignore[valid-type]
     photos: Photos = []  # type: ignore[valid-type]
     reporter_name: text(50, description="姓名（可不填）") = ""  # type: ignore[valid-type]
-    reporter_phone: text(20, min_length=1, description="联系电话（用于回复和评价）")  # type: ignore[valid-type]
+    reporter_phone: text(  # type: ignore[valid-type]
+        20, min_length=1, description="联系电话（用于回复和评价）：11位手机号或带区号的固定电话，如 0571-8888 6666")
     website: text(0, description="须留空（防机器人）") = ""  # type: ignore[valid-type]
 
 
@@ -193,7 +194,7 @@ class PublicFollowOut(PublicCaseOut):
 
 class FollowIn(Schema):
     number: text(20, min_length=15, description="案件编号（粘贴时带的空格会被去掉）", pattern=NUMBER_PATTERN)  # type: ignore[valid-type]
-    phone: text(20, min_length=1, description="上报（或附议）时留的联系电话，如 138-1234-5678、+86 138…")  # type: ignore[valid-type]
+    phone: text(20, min_length=1, description="上报（或附议）时留的联系电话，如 138-1234-5678、+86 138…、0571-8888 6666")  # type: ignore[valid-type]
 
     @field_validator("number", mode="before")
     @classmethod

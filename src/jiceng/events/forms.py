@@ -8,7 +8,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from jiceng.core.uploads import PhotoField
-from jiceng.core.validators import phone_error, phone_normalise
+from jiceng.core.validators import contact_phone_error, phone_normalise
 from jiceng.regions.choices import RegionLevel
 from jiceng.regions.models import Region
 
@@ -31,8 +31,9 @@ class CaseNumberField(forms.RegexField):
 
 
 class PhoneField(forms.CharField):
-    """A phone as typed ("138-1234-5678", "+86 138 1234 5678", "0086…"): its 11 digits, the way the
-    reporter's phone is stored and matched (``core.validators.phone_normalise``)."""
+    """A phone as typed ("138-1234-5678", "+86 138 1234 5678", "0571-8888 6666"): a mobile's 11 digits
+    or a fixed line's digits with its area code, the way the reporter's phone is stored and matched
+    (``core.validators.phone_normalise``, ``contact_phone_error``)."""
 
     def __init__(self, **kwargs):
         kwargs.setdefault("widget", forms.TextInput(attrs={"autocomplete": "tel", "inputmode": "tel"}))
@@ -43,7 +44,7 @@ class PhoneField(forms.CharField):
 
     def validate(self, value):
         super().validate(value)
-        error = phone_error(value) if value else None
+        error = contact_phone_error(value) if value else None
         if error:  # with the other fields' errors, not after them (the service checks again)
             raise forms.ValidationError(error, code="invalid")
 

@@ -211,6 +211,9 @@ def run(
                   photos=photos)
         extra = (mutate(ctx) if mutate is not None else None) or {}
         _write(fresh, old_version=old_version if bump else None, now=now)
+        rollup.apply(rollup.delta(before, rollup.contributions(fresh)))
+        # The audit record last but one: it takes the chain's lock, held until the commit, so that
+        # every audited write of the province waits on it as briefly as it can.
         entry = audit_record(actor=actor, action=f"event.{action}", obj=fresh,
                              changes=_changes(from_state, fresh.state, note, extra, actor, label))
         EventTransition.objects.create(
@@ -218,7 +221,6 @@ def run(
             actor_label=label or actor_label(actor), at=now, note=note, photos=photos, lng=lng, lat=lat,
             data=_plain(extra), audit_id=entry.pk,
         )
-        rollup.apply(rollup.delta(before, rollup.contributions(fresh)))
         _copy_back(fresh, event)
     return event
 
@@ -303,18 +305,19 @@ class NewCase:
         """Write the case and everything its steps produced (inside the caller's transaction)."""
         ev = self.event
         ev.save(force_insert=True)
-        entries = audit_records([replace(entry, obj=ev) for _step, entry in self.steps])
-        transitions = []
-        for (transition, _entry), entry in zip(self.steps, entries, strict=True):
-            transition.event, transition.audit_id = ev, entry.pk
-            transitions.append(transition)
-        EventTransition.objects.bulk_create(transitions)
         for timer in self.timers:
             timer.event = ev
         Timer.objects.bulk_create(self.timers)
         street = ancestor_regions(ev.grid).get(RegionLevel.STREET)
         rollup.apply(rollup.delta({}, rollup.contributions(ev)),
                      streets={ev.grid_id: street.pk} if street is not None else None)
+        # The audit records last but one (the chain's lock is held until the commit; see ``run``).
+        entries = audit_records([replace(entry, obj=ev) for _step, entry in self.steps])
+        transitions = []
+        for (transition, _entry), entry in zip(self.steps, entries, strict=True):
+            transition.event, transition.audit_id = ev, entry.pk
+            transitions.append(transition)
+        EventTransition.objects.bulk_create(transitions)
         return ev
 
 

@@ -15,7 +15,7 @@ from jiceng.core.crypto import blind_index
 from jiceng.core.errors import ApplicationError, PermissionDeniedError
 from jiceng.core.masking import mask_name
 from jiceng.core.scope import is_active_account
-from jiceng.core.validators import phone_error, phone_normalise
+from jiceng.core.validators import contact_phone_error, phone_normalise
 from jiceng.people.choices import REGION_STAFF_ROLES, Role
 from jiceng.regions.choices import GRID_LEVELS, RegionLevel
 from jiceng.regions.locator import locate_grid
@@ -118,8 +118,8 @@ def event_create(
         raise ApplicationError(_("请描述问题。"), field="description")
     reporter_name = (reporter_name or "").strip()[:50]
     reporter_phone = phone_normalise(reporter_phone)
-    if reporter_phone and phone_error(reporter_phone):
-        raise ApplicationError(phone_error(reporter_phone), field="reporter_phone")
+    if reporter_phone and contact_phone_error(reporter_phone):
+        raise ApplicationError(contact_phone_error(reporter_phone), field="reporter_phone")
     grid, community, lng, lat = resolve_place(lng=lng, lat=lat, grid=grid)
     source_ref = (source_ref or "").strip()[:100]
     _check_channel(channel, actor, reporter_phone=reporter_phone, source_ref=source_ref, grid=grid)
@@ -228,8 +228,8 @@ def event_join(*, event: Event, name: str = "", phone: str, note: str = "", phot
     """附议 ("me too"): a supporter of an open case. The same phone joins a case once (a second
     "me too" returns the first); the reporter's own phone is not a supporter."""
     phone = phone_normalise(phone)
-    if not phone or phone_error(phone):
-        raise ApplicationError(phone_error(phone) if phone else "请留下联系电话。", field="phone")
+    if not phone or contact_phone_error(phone):
+        raise ApplicationError(contact_phone_error(phone) if phone else _("请留下联系电话。"), field="phone")
     note = (note or "").strip()[:500]
     photos = clean_photos(photos)
     phone_hash = blind_index(phone, purpose="phone")
