@@ -29,6 +29,13 @@ Rounds alternate (baseline, framing, API, then API, framing, baseline …) so ma
 all three. It prints the rates, the ceiling and the ratio, and exits 1 when the ratio is below
 ``--target`` (or a check fails).
 ``--profile`` prints where an API round spends its time (cProfile).
+
+``--served`` measures the production shape instead of the test client: the same three endpoints
+served by gunicorn (``--workers`` processes × ``--threads`` threads, the app loaded before the
+fork) on a free local port, driven over HTTP/1.1 keep-alive by ``--clients`` concurrent client
+threads in this process; several cases are then in flight at once, so what they share (the audit
+chain's lock, the rollup's rows, the database's commit) shows. On PostgreSQL both modes keep their
+database connection between requests, as production does (``JICENG_DB_CONN_MAX_AGE=60``).
 """
 
 from __future__ import annotations
@@ -62,7 +69,15 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
                         help="a PostgreSQL database to drop, create and use (default: SQLite in a temp dir)")
     parser.add_argument("--profile", action="store_true", help="profile one extra API round (cProfile)")
     parser.add_argument("--keep", action="store_true", help="keep the temporary data directory / database")
-    return parser.parse_args(argv)
+    parser.add_argument("--served", action="store_true",
+                        help="through gunicorn over HTTP with concurrent clients instead of the test client")
+    parser.add_argument("--workers", type=int, default=2, help="--served: gunicorn worker processes (default 2)")
+    parser.add_argument("--threads", type=int, default=4, help="--served: threads per worker (default 4)")
+    parser.add_argument("--clients", type=int, default=8, help="--served: concurrent client connections (default 8)")
+    args = parser.parse_args(argv)
+    if args.served and args.profile:
+        parser.error("--profile profiles the test client's requests; it does not combine with --served")
+    return args
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -79,6 +94,7 @@ def main(argv: list[str] | None = None) -> int:
             return 2
         drop_create(args.database_url, create=True)
         os.environ["DATABASE_URL"] = args.database_url
+        os.environ["JICENG_DB_CONN_MAX_AGE"] = "60"  # production's: a connection is kept between requests
     else:
         os.environ.pop("DATABASE_URL", None)
     try:
@@ -179,6 +195,120 @@ def points_in_grids(rng: random.Random, n: int) -> list[tuple[float, float, int]
     return out
 
 
+class InProcess:
+    """Requests through Django's test client, one after another, in this process."""
+
+    def __init__(self, client, token: str):
+        self.client, self.auth = client, {"HTTP_AUTHORIZATION": f"Bearer {token}"}
+
+    def describe(self) -> str:
+        return " (test client, one at a time)"
+
+    def post_all(self, url: str, with_token: bool, bodies: list[dict]) -> list[dict]:
+        extra = self.auth if with_token else {}
+        out = []
+        for body in bodies:
+            response = self.client.post(url, data=json.dumps(body), content_type="application/json", **extra)
+            if response.status_code != 201:
+                raise SystemExit(f"{url}: {response.status_code} {response.content[:500]!r}")
+            out.append(response.json())
+        return out
+
+    def close(self) -> None:
+        pass
+
+
+class Served:
+    """The project's WSGI application (with the bench's URLs) served by gunicorn in a child process,
+    forked after the app is loaded; ``clients`` threads post over keep-alive HTTP connections."""
+
+    def __init__(self, args: argparse.Namespace, token: str):
+        import multiprocessing
+        import socket
+
+        from django.core.wsgi import get_wsgi_application
+        from django.db import connections
+        from gunicorn.app.base import BaseApplication
+
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            self.port = sock.getsockname()[1]
+        self.args, self.token = args, token
+        application = get_wsgi_application()
+        options = {"bind": f"127.0.0.1:{self.port}", "workers": args.workers, "threads": args.threads,
+                   "worker_class": "gthread", "keepalive": 30, "loglevel": "warning", "accesslog": None}
+
+        class App(BaseApplication):
+            def load_config(self):
+                for key, value in options.items():
+                    self.cfg.set(key, value)
+
+            def load(self):
+                return application
+
+        connections.close_all()  # the workers open their own
+        self.server = multiprocessing.get_context("fork").Process(target=lambda: App().run(), daemon=True)
+        self.server.start()
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", self.port), timeout=1).close()
+                break
+            except OSError:
+                if time.monotonic() > deadline or not self.server.is_alive():
+                    raise SystemExit("gunicorn did not start") from None
+                time.sleep(0.1)
+
+    def describe(self) -> str:
+        a = self.args
+        return f" (gunicorn {a.workers} workers × {a.threads} threads, {a.clients} concurrent HTTP clients)"
+
+    def post_all(self, url: str, with_token: bool, bodies: list[dict]) -> list[dict]:
+        import http.client
+        import threading
+
+        headers = {"Content-Type": "application/json"}
+        if with_token:
+            headers["Authorization"] = f"Bearer {self.token}"
+        payloads = [json.dumps(b).encode() for b in bodies]
+        out: list[dict | None] = [None] * len(payloads)
+        errors: list[str] = []
+        next_index = iter(range(len(payloads)))
+        lock = threading.Lock()
+
+        def client() -> None:
+            conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
+            try:
+                while not errors:
+                    with lock:
+                        i = next(next_index, None)
+                    if i is None:
+                        return
+                    conn.request("POST", url, body=payloads[i], headers=headers)
+                    response = conn.getresponse()
+                    content = response.read()
+                    if response.status != 201:
+                        errors.append(f"{url}: {response.status} {content[:500]!r}")
+                        return
+                    out[i] = json.loads(content)
+            finally:
+                conn.close()
+
+        threads = [threading.Thread(target=client) for _ in range(min(self.args.clients, len(payloads)))]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        if errors:
+            raise SystemExit(errors[0])
+        return out  # type: ignore[return-value]
+
+    def close(self) -> None:
+        if self.server.is_alive():
+            self.server.terminate()
+            self.server.join(10)
+
+
 def run(args: argparse.Namespace) -> int:
     import django
 
@@ -209,64 +339,56 @@ def run(args: argparse.Namespace) -> int:
     categories = list(EventCategory.objects.filter(parent__code="JNHJ", active=True).values_list("code", flat=True))
     rng = random.Random(args.seed)
     per_round = max(1, args.cases // args.rounds)
-    total = per_round * args.rounds + (per_round if args.profile else 0)
+    warm = max(5, 2 * args.workers * args.threads) if args.served else 5
+    total = warm + per_round * args.rounds + (per_round if args.profile else 0)
     points = points_in_grids(rng, total)
     bodies = [{"channel": "emergency", "category": categories[i % len(categories)],
                "description": f"基准测试：{i} 号求助，老人摔倒需要帮助。", "lng": x, "lat": y,
                "reporter_name": "张三", "reporter_phone": f"139{i:08d}"} for i, (x, y, _) in enumerate(points)]
-    client = Client()
-    auth = {"HTTP_AUTHORIZATION": f"Bearer {token}"}
-
-    def post(url: str, body: dict, expect: int, **extra) -> dict:
-        response = client.post(url, data=json.dumps(body), content_type="application/json", **extra)
-        if response.status_code != expect:
-            raise SystemExit(f"{url}: {response.status_code} {response.content[:500]!r}")
-        return response.json()
-
-    # Warm up every path (imports, the point → grid index, prepared caches).
-    for body in bodies[:5]:
-        post("/bench/ping", body, 201)
-        post("/bench/noop", body, 201, **auth)
+    urls = {"baseline": ("/bench/ping", False), "framing": ("/bench/noop", True), "api": ("/api/events/cases", True)}
+    driver = Served(args, token) if args.served else InProcess(Client(), token)
     expected = {}  # case id → the grid holding its point
-    for body, point in zip(bodies[:5], points[:5], strict=True):
-        expected[post("/api/events/cases", body, 201, **auth)["id"]] = point[2]
-    seconds = {"baseline": 0.0, "framing": 0.0, "api": 0.0}
-    counts = dict.fromkeys(seconds, 0)
-    cursor = 5
-    print(f"{args.rounds} rounds of {per_round} requests each way, alternating:", flush=True)
-    for r in range(args.rounds):
-        batch = bodies[cursor:cursor + per_round]
-        batch_points = points[cursor:cursor + per_round]
-        order = ("baseline", "framing", "api") if r % 2 == 0 else ("api", "framing", "baseline")
-        for kind in order:
-            started = time.perf_counter()
-            if kind == "baseline":
-                for body in batch:
-                    post("/bench/ping", body, 201)
-            elif kind == "framing":
-                for body in batch:
-                    post("/bench/noop", body, 201, **auth)
-            else:
-                for body, point in zip(batch, batch_points, strict=True):
-                    case = post("/api/events/cases", body, 201, **auth)
-                    expected[case["id"]] = point[2]
-            seconds[kind] += time.perf_counter() - started
-            counts[kind] += len(batch)
-        cursor += per_round
-        print(f"  round {r + 1}: baseline {counts['baseline'] / seconds['baseline']:,.0f}/s, "
-              f"framing {counts['framing'] / seconds['framing']:,.0f}/s, "
-              f"API {counts['api'] / seconds['api']:,.0f}/s (cumulative)", flush=True)
+    try:
+        # Warm up every path (imports, the point → grid index, prepared caches; every served worker).
+        driver.post_all(*urls["baseline"], bodies[:warm])
+        driver.post_all(*urls["framing"], bodies[:warm])
+        for case, point in zip(driver.post_all(*urls["api"], bodies[:warm]), points[:warm], strict=True):
+            expected[case["id"]] = point[2]
+        seconds = {"baseline": 0.0, "framing": 0.0, "api": 0.0}
+        counts = dict.fromkeys(seconds, 0)
+        cursor = warm
+        print(f"{args.rounds} rounds of {per_round} requests each way, alternating"
+              f"{driver.describe()}:", flush=True)
+        for r in range(args.rounds):
+            batch = bodies[cursor:cursor + per_round]
+            batch_points = points[cursor:cursor + per_round]
+            order = ("baseline", "framing", "api") if r % 2 == 0 else ("api", "framing", "baseline")
+            for kind in order:
+                started = time.perf_counter()
+                answers = driver.post_all(*urls[kind], batch)
+                seconds[kind] += time.perf_counter() - started
+                counts[kind] += len(batch)
+                if kind == "api":
+                    for case, point in zip(answers, batch_points, strict=True):
+                        expected[case["id"]] = point[2]
+            cursor += per_round
+            print(f"  round {r + 1}: baseline {counts['baseline'] / seconds['baseline']:,.0f}/s, "
+                  f"framing {counts['framing'] / seconds['framing']:,.0f}/s, "
+                  f"API {counts['api'] / seconds['api']:,.0f}/s (cumulative)", flush=True)
+    finally:
+        driver.close()
 
     if args.profile:
         profile = cProfile.Profile()
         profile.enable()
-        for body, point in zip(bodies[cursor:cursor + per_round], points[cursor:cursor + per_round], strict=True):
-            case = post("/api/events/cases", body, 201, **auth)
-            expected[case["id"]] = point[2]
+        answers = driver.post_all(*urls["api"], bodies[cursor:cursor + per_round])
         profile.disable()
+        for case, point in zip(answers, points[cursor:cursor + per_round], strict=True):
+            expected[case["id"]] = point[2]
         stats = pstats.Stats(profile)
         stats.sort_stats("cumulative").print_stats(r"jiceng|ninja/operation", 45)
         stats.sort_stats("tottime").print_stats(15)
+
 
     problems = verify(expected, Event, AuditLog)
     base_rate, framing_rate, api_rate = (counts[k] / seconds[k] for k in ("baseline", "framing", "api"))
