@@ -220,13 +220,14 @@ def test_export_holds_exactly_the_rows_in_scope_masked_and_audited(county, peopl
     assert response["Content-Type"] == XLSX_CONTENT_TYPE
     rows = sheet_rows(response)
     header, data = rows[0], rows[1:]
-    assert header[:3] == ["姓名", "网格编码", "网格名称"]
+    assert header[:4] == ["姓名", "性别", "网格编码", "网格名称"]
     assert sorted(r[0] for r in data) == ["张三", "李四"]  # not bob's 王五
     zhang = next(r for r in data if r[0] == "张三")
     raw = " ".join(str(c) for r in data for c in r)
     assert people["zhang"].id_number not in raw and "13800001111" not in raw and "幸福路" not in raw
-    assert zhang[3] == people["zhang"].id_number[:4] + "*" * 10 + people["zhang"].id_number[-4:]
-    assert zhang[4] == "138****1111" and zhang[9] == "1 项（已隐藏）"
+    assert zhang[1] == "男"  # from the ID number's 17th digit
+    assert zhang[4] == people["zhang"].id_number[:4] + "*" * 10 + people["zhang"].id_number[-4:]
+    assert zhang[5] == "138****1111" and zhang[10] == "1 项（已隐藏）"
     entry = AuditLog.objects.get(action="export.residents")
     assert (entry.actor_id, entry.changes["rows"]) == (county.alice.pk, 2)
 

@@ -11,7 +11,7 @@ from jiceng.core.crypto import blind_index
 from jiceng.core.scope import get_scoped_or_404, restrict
 from jiceng.core.validators import phone_normalise
 from jiceng.regions.choices import RegionKind, RegionLevel
-from jiceng.regions.models import Region
+from jiceng.regions.models import House, Region
 
 from .choices import WorkerKind
 from .models import GridWorker, Resident
@@ -32,6 +32,15 @@ def resident_get(*, actor, pk: int) -> Resident:
 
 def worker_get(*, actor, pk: int) -> GridWorker:
     return get_scoped_or_404(GridWorker.objects.select_related("community"), actor, pk=pk)
+
+
+def house_options(*, actor, grid: Region | None = None) -> QuerySet[House]:
+    """Houses the actor may see, for a resident's 房屋 (building, unit, room order); with ``grid``
+    those of its buildings only, as a resident's house lies in the resident's grid."""
+    qs = restrict(House.objects.select_related("unit__building"), actor)
+    if grid is not None:
+        qs = qs.filter(unit__building__grid=grid)
+    return qs.order_by("unit__building__code", "unit__name", "room")
 
 
 def _as_phone(q: str) -> str | None:

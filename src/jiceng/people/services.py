@@ -69,6 +69,17 @@ def can_edit_people_in(actor, region: Region) -> bool:
     return in_scope(region, actor)
 
 
+def can_edit_resident(actor, resident: Resident) -> bool:
+    """The rule ``resident_update`` applies, asked by the pages before they offer 编辑."""
+    return can_edit_people_in(actor, resident.grid)
+
+
+def can_edit_worker(actor, worker: GridWorker) -> bool:
+    """The rule ``grid_worker_update`` and ``grid_worker_set_grids`` apply: the staff of the worker's
+    community and above; a grid worker keeps residents, not its colleagues' records or its own."""
+    return can_edit_people_in(actor, worker.community) and actor.role != Role.GRID_WORKER
+
+
 def tag_tokens(tags: list[str]) -> str:
     return blind_tokens(tags, purpose="tag")
 
@@ -293,7 +304,7 @@ def resident_update(*, actor, resident: Resident, **values: Any) -> Resident:
         raise ApplicationError(_("不能修改字段：%(fields)s") % {
             "fields": ', '.join(sorted(unknown))}, field=sorted(unknown)[0])
     resident = Resident.objects.select_for_update().get(pk=resident.pk)
-    if not can_edit_people_in(actor, resident.grid):
+    if not can_edit_resident(actor, resident):
         raise PermissionDeniedError(_("您无权修改此居民。"))
     if "grid" in values:
         _check_grid(values["grid"])
@@ -427,7 +438,7 @@ def grid_worker_create(*, actor, name: str, kind: str, community: Region, grids:
 @transaction.atomic
 def grid_worker_set_grids(*, actor, worker: GridWorker, grids: list[Region]) -> GridWorker:
     worker = GridWorker.objects.select_for_update().get(pk=worker.pk)
-    if not can_edit_people_in(actor, worker.community) or actor.role == Role.GRID_WORKER:
+    if not can_edit_worker(actor, worker):
         raise PermissionDeniedError(_("您无权调整此网格员。"))
     _check_worker_grids(worker.community, grids, worker.kind)
     _check_grids_in_scope(actor, grids)
@@ -449,7 +460,7 @@ def grid_worker_update(*, actor, worker: GridWorker, **values: Any) -> GridWorke
         raise ApplicationError(_("不能修改字段：%(fields)s") % {
             "fields": ', '.join(sorted(unknown))}, field=sorted(unknown)[0])
     worker = GridWorker.objects.select_for_update().get(pk=worker.pk)
-    if not can_edit_people_in(actor, worker.community) or actor.role == Role.GRID_WORKER:
+    if not can_edit_worker(actor, worker):
         raise PermissionDeniedError(_("您无权修改此网格员。"))
     before = snapshot(worker, WORKER_FIELDS)
     if "id_number" in values or "phone" in values:
@@ -458,6 +469,8 @@ def grid_worker_update(*, actor, worker: GridWorker, **values: Any) -> GridWorke
         worker.id_number, worker.phone = id_number, phone
         worker.id_number_hash = blind_index(id_number, purpose="id_number") if id_number else ""
         worker.phone_hash = blind_index(phone, purpose="phone") if phone else ""
+        if id_number:  # as on create (and for residents): the gender is the ID number's
+            worker.gender = gender_from_id(id_number)
     for field in ("name", "kind", "occupation", "is_party_member", "active", "joined_on"):
         if field in values:
             setattr(worker, field, values[field])
@@ -472,6 +485,20 @@ def grid_worker_update(*, actor, worker: GridWorker, **values: Any) -> GridWorke
     changes = diff(before, snapshot(worker, WORKER_FIELDS), secret_fields=SECRET_FIELDS)
     if changes:
         audit_record(actor=actor, action="grid_worker.update", obj=worker, changes=changes)
+    return worker
+
+
+@transaction.atomic
+def grid_worker_edit(*, actor, worker: GridWorker, grids: list[Region] | None = None, **values: Any) -> GridWorker:
+    """The edit page's save: ``grid_worker_update`` and, when ``grids`` is given (they changed),
+    ``grid_worker_set_grids``, all or nothing. The order follows the kind rule: a worker becoming
+    特聘 may then take other communities' grids; one staying or becoming 专职/兼职 gives them up first."""
+    if grids is not None and values.get("kind", worker.kind) != WorkerKind.SPECIAL:
+        grid_worker_set_grids(actor=actor, worker=worker, grids=grids)
+        grids = None
+    worker = grid_worker_update(actor=actor, worker=worker, **values)
+    if grids is not None:
+        worker = grid_worker_set_grids(actor=actor, worker=worker, grids=grids)
     return worker
 
 

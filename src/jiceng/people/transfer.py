@@ -232,7 +232,7 @@ def _filter_form(form_class, actor, params):
 
 
 RESIDENT_EXPORT_COLUMNS = [
-    Column("name", "姓名", width=12), Column("grid", "网格编码", text=True, width=14),
+    Column("name", "姓名", width=12), Column("gender", "性别", width=6), Column("grid", "网格编码", text=True, width=14),
     Column("grid_name", "网格名称", width=16), Column("id_number", "身份证号（脱敏）", text=True, width=22),
     Column("phone", "手机号（脱敏）", text=True, width=14), Column("address", "住址（脱敏）", width=20),
     Column("residence_type", "人口类型", width=12), Column("political_status", "政治面貌", width=12),
@@ -257,7 +257,7 @@ def resident_export(*, actor, params):
 
     def rows():
         for r in qs.iterator(chunk_size=2000):
-            yield [r.name, r.grid.code, r.grid.name, mask_id_number(r.id_number), mask_phone(r.phone),
+            yield [r.name, r.get_gender_display(), r.grid.code, r.grid.name, mask_id_number(r.id_number), mask_phone(r.phone),
                    mask_address(r.address), r.get_residence_type_display(), r.get_political_status_display(),
                    "是" if r.is_volunteer else "否", mask_tags(r.tags)]
 

@@ -1,5 +1,5 @@
 """Resident and grid-worker pages: lists with search and filters, details with masked personal
-information and an audited reveal, and simple create forms. Thin: parse, call, render."""
+information and an audited reveal, create forms and edit forms. Thin: parse, call, render."""
 
 from __future__ import annotations
 
@@ -21,7 +21,14 @@ from jiceng.regions.selectors import region_visible
 
 from . import services
 from .choices import REGION_STAFF_ROLES, Role
-from .forms import ResidentCreateForm, ResidentFilterForm, WorkerCreateForm, WorkerFilterForm
+from .forms import (
+    ResidentCreateForm,
+    ResidentEditForm,
+    ResidentFilterForm,
+    WorkerCreateForm,
+    WorkerEditForm,
+    WorkerFilterForm,
+)
 from .models import GridWorker
 from .selectors import (
     resident_filter,
@@ -94,6 +101,7 @@ def resident_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "people/resident_detail.html", {
         "person": resident, "masked": services.masked(resident), "can_reveal": services.can_reveal(request.user),
         "reveal_url": reverse("resident-reveal", args=[resident.pk]),
+        "can_edit": services.can_edit_resident(request.user, resident),
     })
 
 
@@ -105,6 +113,7 @@ def worker_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "people/worker_detail.html", {
         "person": worker, "masked": services.masked(worker), **_worker_regions(request.user, worker),
         "can_reveal": services.can_reveal(request.user, worker), "reveal_url": reverse("worker-reveal", args=[worker.pk]),
+        "can_edit": services.can_edit_worker(request.user, worker),
     })
 
 
@@ -125,6 +134,9 @@ def _reveal(request: HttpRequest, person, *, detail_template: str) -> HttpRespon
         return render(request, "people/_personal_info.html", context)
     if isinstance(person, GridWorker):
         context.update(_worker_regions(request.user, person))
+        context["can_edit"] = services.can_edit_worker(request.user, person)
+    else:
+        context["can_edit"] = services.can_edit_resident(request.user, person)
     return render(request, detail_template, context)
 
 
@@ -195,3 +207,79 @@ def worker_create(request: HttpRequest) -> HttpResponse:
             messages.success(request, _("已登记网格员“%(name)s”。") % {"name": worker.name})
             return redirect("worker-detail", pk=worker.pk)
     return render(request, "people/worker_form.html", {"form": form})
+
+
+def _refused_at_field(form, exc: ApplicationError) -> None:
+    """A service's refusal on the edit form, at its field. A refusal of the whole edit (no field of
+    the form) is a 403, as the API answers it."""
+    if isinstance(exc, PermissionDeniedError) and exc.field not in form.fields:
+        raise PermissionDenied(exc.message) from exc
+    add_app_error(form, exc)
+
+
+@staff_required
+@require_http_methods(["GET", "POST"])
+@never_cache  # the form holds the clear address and care tags
+@page_errors
+def resident_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    """The record prefilled, but never the ID number or phone (``ResidentEditForm``). The address,
+    care tags and house are shown in full, so opening the form is an audited reveal of them."""
+    resident = resident_get(actor=request.user, pk=pk)  # out of scope: 404
+    if not services.can_edit_resident(request.user, resident):
+        raise PermissionDenied(_("您无权修改此居民。"))
+    masked = services.masked(resident)
+    context = {"person": resident}
+    if request.method == "POST" and ResidentEditForm.reload_name in request.POST:
+        # the grid was changed (HTMX, or the button without JavaScript): the form again as entered,
+        # with that grid's houses, before any validation
+        context["form"] = ResidentEditForm(initial=form_entered(request.POST, ResidentEditForm.base_fields),
+                                           actor=request.user, resident=resident, masked=masked)
+        return render(request, "people/resident_edit.html", context)
+    if request.method == "GET":
+        shown = services.personal_info_reveal(actor=request.user, person=resident, fields=["address", "tags", "house"])
+        context["form"] = ResidentEditForm(initial=ResidentEditForm.initial_for(resident, shown), actor=request.user,
+                                           resident=resident, masked=masked)
+        return render(request, "people/resident_edit.html", context)
+    form = context["form"] = ResidentEditForm(request.POST, actor=request.user, resident=resident, masked=masked)
+    if form.is_valid():
+        try:
+            services.resident_update(actor=request.user, resident=resident, **form.values())
+        except ApplicationError as exc:
+            _refused_at_field(form, exc)
+        else:
+            messages.success(request, _("已保存居民“%(name)s”的信息。") % {"name": form.cleaned_data["name"]})
+            return redirect("resident-detail", pk=resident.pk)
+    return render(request, "people/resident_edit.html", context)
+
+
+@staff_required
+@require_http_methods(["GET", "POST"])
+@never_cache
+@page_errors
+def worker_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    """The record prefilled, but never the ID number or phone (``WorkerEditForm``); its grids are
+    set again only when they changed."""
+    worker = worker_get(actor=request.user, pk=pk)  # out of scope: 404
+    if not services.can_edit_worker(request.user, worker):
+        raise PermissionDenied(_("您无权修改此网格员。"))
+    masked = services.masked(worker)
+    context = {"person": worker}
+    if request.method == "POST" and WorkerEditForm.reload_name in request.POST:
+        # the kind was changed: 负责网格 again for it (a 特聘 worker is offered its street's grids)
+        context["form"] = WorkerEditForm(initial=form_entered(request.POST, WorkerEditForm.base_fields),
+                                         actor=request.user, worker=worker, masked=masked)
+        return render(request, "people/worker_form.html", context)
+    if request.method == "GET":
+        context["form"] = WorkerEditForm(initial=WorkerEditForm.initial_for(worker), actor=request.user, worker=worker,
+                                         masked=masked)
+        return render(request, "people/worker_form.html", context)
+    form = context["form"] = WorkerEditForm(request.POST, actor=request.user, worker=worker, masked=masked)
+    if form.is_valid():
+        try:
+            services.grid_worker_edit(actor=request.user, worker=worker, **form.values())
+        except ApplicationError as exc:
+            _refused_at_field(form, exc)
+        else:
+            messages.success(request, _("已保存网格员“%(name)s”的信息。") % {"name": form.cleaned_data["name"]})
+            return redirect("worker-detail", pk=worker.pk)
+    return render(request, "people/worker_form.html", context)
