@@ -112,7 +112,7 @@ def test_a_wrong_deduction_is_withdrawn_in_re_review(county):
     services.period_start_rereview(actor=m, period=p)
     services.adjustment_withdraw(actor=m, adjustment=wrong, reason="请假已批准")
     (new,) = services.period_recompute(actor=m, period=p, reason="撤销误扣")
-    services.period_republish(actor=m, period=p)
+    services.period_republish(actor=m, period=p, decision="撤销误扣，调整为 90 分")
     assert (new.version_no, str(new.total), new.grade) == (2, "90.00", "A")
     assert Adjustment.objects.get(pk=wrong.pk).withdrawn_reason == "请假已批准"  # kept, not counted
     assert [str(r.total) for r in p.results.order_by("version_no")] == ["82.00", "90.00"]

@@ -123,5 +123,7 @@ def test_the_records_carry_an_offices_dates_not_the_load_time(demo):
     assert not Adjustment.objects.filter(recorded_at__gte=load).exists()
     assert not Rating.objects.filter(submitted_at__gte=load).exists()
     assert not Appeal.objects.filter(filed_at__gte=load).exists()
+    assert not Appeal.objects.filter(decided_at__gte=load).exists()  # answered when its new versions were published
+    assert set(Appeal.objects.values_list("state", "outcome")) == {("resolved", "adjusted")}
     open_round = AssessmentPeriod.objects.get(state="scoring_open")
     assert local(open_round.created_at) < open_round.starts_on

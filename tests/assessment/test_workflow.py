@@ -42,7 +42,7 @@ def test_the_table_walked_by_the_manager(county):
         (lambda: services.appeal_file(actor=m, period=p, subject=s, reason="复核"), S.APPEAL),
         (lambda: services.period_start_rereview(actor=m, period=p), S.REREVIEW),
         (lambda: services.period_recompute(actor=m, period=p, reason="无变化"), S.REREVIEW),
-        (lambda: services.period_republish(actor=m, period=p), S.REPUBLISHED),
+        (lambda: services.period_republish(actor=m, period=p, decision="复核无误，维持原结果"), S.REPUBLISHED),
     ]
     for step, state in steps:
         with pytest.raises(PermissionDeniedError):

@@ -112,6 +112,8 @@ class RankingRow(Schema):
     flags: list[str] = Field(..., description="red 红榜、black 黑榜、adjust 连续等次建议调整、permanent 优先入编")
     published: bool
     version_no: int
+    appeal_pending: bool = Field(..., description="复核中：该对象的申诉待复核，结果可能调整")
+    reviewed: bool = Field(..., description="已复核调整：现行结果是复核后重新公布的新版本（总分、等次或名次有变）")
 
 
 class RankingOut(Schema):
@@ -146,6 +148,8 @@ class AssignmentOut(Schema):
     answers: dict[str, str]
     indicator_scores: dict[str, str]
     note: str
+    rerate_requested: bool = Field(..., description="复核中被退回重评：重新评分并提交（submit=true）后取消")
+    rerate_reason: str = Field(..., description="退回重评的原因")
 
 
 class AssignmentPage(Schema):
@@ -157,6 +161,9 @@ class AssignmentPage(Schema):
 
 class AssignmentFilter(PageParams):
     period: ObjectId | None = None  # type: ignore[valid-type]
+    status: Literal["todo", "done", "all"] = Field(
+        "todo", description="todo 待评（默认，同“我的评分任务”的计数）：评分中未提交的，及复核中被退回重评的；"
+                            "done 已提交或评分已结束的；all 两者（草稿考核期的任务不列出）")
 
 
 class PeriodFilter(PageParams):
@@ -213,11 +220,42 @@ class AppealIn(Schema):
     reason: text(1000, min_length=1, description="申诉理由")  # type: ignore[valid-type]
 
 
-class AppealOut(Schema):
+class AppealRow(Schema):
     id: int
     subject_id: int
-    state: str
+    subject: str
+    reason: str = Field(..., description="申诉理由")
+    state: str = Field(..., description="open 待复核；resolved 已复核")
+    outcome: str = Field(..., description="复核结果：upheld 维持；adjusted 调整（结果有新版本）；未复核为空")
+    status_label: str = Field(..., description="待复核、已复核：维持、已复核：调整")
+    decision: str = Field(..., description="复核意见（答复申诉人）；待复核时只有管理者能看到草稿")
+    filed_at: str
+    decided_at: str | None
+
+
+class AppealOut(AppealRow):
     period: PeriodOut
+
+
+class CountOut(Schema):
+    count: int
+
+
+class AppealReplyIn(Schema):
+    decision: text(1000, min_length=1, description="复核意见（答复申诉人）")  # type: ignore[valid-type]
+
+
+class RerateIn(Schema):
+    subject_id: ObjectId  # type: ignore[valid-type]
+    group: Code  # type: ignore[valid-type]
+    rater_id: ObjectId | None = Field(None, description="只退回该评分人的评分；不填则整组退回（匿名评分组只能整组）")  # type: ignore[valid-type]
+    reason: text(500, min_length=1, description="退回重评原因（评分人能看到）")  # type: ignore[valid-type]
+
+
+class RerateCancelIn(Schema):
+    subject_id: ObjectId  # type: ignore[valid-type]
+    group: Code  # type: ignore[valid-type]
+    rater_id: ObjectId | None = None  # type: ignore[valid-type]
 
 
 Action = Literal["open_scoring", "close_scoring", "compute", "publish", "start_rereview", "recompute", "republish"]
@@ -255,7 +293,14 @@ def assignment_out(a: RaterAssignment) -> dict:
             "answers": dict(rating.answers) if rating else {},
             "indicator_scores": {s.indicator.code: fmt(s.points)
                                  for s in rating.indicator_scores.select_related("indicator")} if rating else {},
-            "note": rating.note if rating else ""}
+            "note": rating.note if rating else "", "rerate_requested": a.rerate_requested_at is not None,
+            "rerate_reason": a.rerate_reason}
+
+
+def appeal_out(a) -> dict:
+    return {"id": a.pk, "subject_id": a.subject_id, "subject": a.subject.display_name, "reason": a.reason,
+            "state": a.state, "outcome": a.outcome, "status_label": a.status_label, "decision": a.decision,
+            "filed_at": a.filed_at.isoformat(), "decided_at": a.decided_at.isoformat() if a.decided_at else None}
 
 
 def _jsonable(value):
@@ -313,7 +358,8 @@ def period_detail(request, id: ObjectId):  # type: ignore[valid-type]
 
 
 @router.get("/periods/{id}/ranking", response={200: RankingOut, READ_ERRORS: Error}, summary="考核期排名表",
-            description="现行结果的总分、等次、名次（并列标出）和红黑榜、连续等次等标记。"
+            description="现行结果的总分、等次、名次（并列标出）和红黑榜、连续等次等标记；appeal_pending 标出申诉待复核"
+                        "（结果可能调整）的，reviewed 标出复核后调整过的。"
                         "管理者可看已计算未公布的结果；其他人只看已公布的、范围内的结果。")
 def period_ranking(request, id: ObjectId):  # type: ignore[valid-type]
     period = selectors.period_get(request.auth, id)
@@ -321,7 +367,8 @@ def period_ranking(request, id: ObjectId):  # type: ignore[valid-type]
              "subject": row["result"].subject.display_name, "peer_group": row["result"].peer_group,
              "total": format(row["result"].total, "f"), "grade": row["result"].grade, "rank": row["result"].rank,
              "rank_of": row["result"].rank_of, "tied": row["tied"], "flags": row["flags"],
-             "published": row["result"].published_at is not None, "version_no": row["result"].version_no}
+             "published": row["result"].published_at is not None, "version_no": row["result"].version_no,
+             "appeal_pending": row["appeal_pending"], "reviewed": row["reviewed"]}
             for row in selectors.period_ranking(request.auth, period)]
     return {"period": period_out(period, request.auth), "rows": rows}
 
@@ -329,7 +376,8 @@ def period_ranking(request, id: ObjectId):  # type: ignore[valid-type]
 @router.post("/periods/{id}/transitions/{action}", response={200: PeriodOut, WRITE_ERRORS: Error},
              summary="考核期流程操作",
              description="open_scoring 开始评分，close_scoring 结束评分，compute 计算，publish 公布，"
-                         "start_rereview 复核，recompute 复核重算（须填 reason），republish 复核后公布。")
+                         "start_rereview 复核，recompute 复核重算（须填 reason），republish 复核后公布（待复核的申诉"
+                         "没有各自的复核意见时须填 decision，否则 400 decision；有退回重评未提交时 400 state）。")
 def period_transition(request, id: ObjectId, action: Action, payload: TransitionIn):  # type: ignore[valid-type]
     actor = request.auth
     period = selectors.period_get(actor, id)
@@ -376,14 +424,57 @@ def period_next(request, id: ObjectId, payload: NextPeriodIn):  # type: ignore[v
 
 
 @router.post("/periods/{id}/appeals", response={200: AppealOut, WRITE_ERRORS: Error}, summary="提出申诉",
-             description="被考核人本人（或管理者代为）对已公布的结果提出申诉。")
+             description="被考核人本人（或管理者代为）对已公布的结果提出申诉。该对象已有待复核的申诉时 400（subject_id），"
+                         "不会重复提出。")
 def appeal_create(request, id: ObjectId, payload: AppealIn):  # type: ignore[valid-type]
     actor = request.auth
     period = selectors.period_get(actor, id)
-    appeal = services.appeal_file(actor=actor, period=period, subject=_subject(period, payload.subject_id),
-                                  reason=payload.reason)
-    return {"id": appeal.pk, "subject_id": appeal.subject_id, "state": appeal.state,
-            "period": period_out(selectors.period_get(actor, id), actor)}
+    with _input_names(subject="subject_id"):
+        appeal = services.appeal_file(actor=actor, period=period, subject=_subject(period, payload.subject_id),
+                                      reason=payload.reason)
+    return {**appeal_out(appeal), "period": period_out(selectors.period_get(actor, id), actor)}
+
+
+@router.post("/appeals/{id}/reply", response={200: AppealRow, WRITE_ERRORS: Error}, summary="填写复核意见",
+             description="管理者答复一项待复核的申诉（可改写，直到复核后公布）；申诉人在复核后公布时看到。")
+def appeal_reply(request, id: ObjectId, payload: AppealReplyIn):  # type: ignore[valid-type]
+    actor = request.auth
+    appeal = services.appeal_reply(actor=actor, appeal=selectors.appeal_get(actor, id), decision=payload.decision)
+    return appeal_out(appeal)
+
+
+@router.post("/periods/{id}/rerates", response={200: CountOut, WRITE_ERRORS: Error}, summary="退回重评",
+             description="复核中，把申诉待复核的考核对象在一个评分组中的评分退回评分人重评（一人，或整组；匿名评分组只能整组，"
+                         "否则 400 rater_id）。任务回到评分人的待评任务，提交后取消；未提交前不能复核后公布。count 为退回数。")
+def rerate_request(request, id: ObjectId, payload: RerateIn):  # type: ignore[valid-type]
+    actor = request.auth
+    period = selectors.managed_period(actor, id)
+    subject = _subject(period, payload.subject_id)
+    with _input_names(subject="subject_id", rater="rater_id"):
+        sent = services.assignment_rerate_request(actor=actor, period=period, subject=subject, group=payload.group,
+                                                  rater=_subject_rater(subject, payload.rater_id), reason=payload.reason)
+    return {"count": len(sent)}
+
+
+@router.post("/periods/{id}/rerates/cancel", response={200: CountOut, WRITE_ERRORS: Error}, summary="撤回退回重评",
+             description="撤回尚未提交的退回重评（评分人无法重评时），原评分不变。count 为撤回数。")
+def rerate_cancel(request, id: ObjectId, payload: RerateCancelIn):  # type: ignore[valid-type]
+    actor = request.auth
+    period = selectors.managed_period(actor, id)
+    subject = _subject(period, payload.subject_id)
+    with _input_names(subject="subject_id", rater="rater_id"):
+        count = services.assignment_rerate_cancel(actor=actor, period=period, subject=subject, group=payload.group,
+                                                  rater=_subject_rater(subject, payload.rater_id))
+    return {"count": count}
+
+
+def _subject_rater(subject: PeriodSubject, rater_id: int | None):
+    if rater_id is None:
+        return None
+    found = subject.assignments.filter(rater_id=rater_id).select_related("rater").first()
+    if found is None:
+        raise NotFoundError(_("评分人（ID %(id)s）没有评该考核对象的任务。") % {"id": rater_id}, field="rater_id")
+    return found.rater
 
 
 @router.post("/periods/{id}/adjustments", response={200: AdjustmentOut, WRITE_ERRORS: Error}, summary="登记加减分",
@@ -423,6 +514,14 @@ def result_explain(request, id: ObjectId):  # type: ignore[valid-type]
     return _jsonable(selectors.result_explain(request.auth, result))
 
 
+@router.get("/results/{id}/appeals", response={200: list[AppealRow], READ_ERRORS: Error}, summary="申诉与复核意见",
+            description="该结果的考核对象在本期的申诉：状态（待复核、已复核：维持、已复核：调整）和复核意见。"
+                        "被考核人本人和管理者可看；复核意见在复核后公布前只有管理者能看到。")
+def result_appeals(request, id: ObjectId):  # type: ignore[valid-type]
+    result = selectors.result_get(request.auth, id)
+    return [appeal_out(a) for a in selectors.subject_appeals(request.auth, result.subject)]
+
+
 @router.get("/results/{id}/history", response={200: list[ResultVersionOut], READ_ERRORS: Error},
             summary="得分版本历史", description="同一考核对象在该考核期的全部结果版本（含申诉复核后被取代的版本）。")
 def result_history(request, id: ObjectId):  # type: ignore[valid-type]
@@ -434,10 +533,12 @@ def result_history(request, id: ObjectId):  # type: ignore[valid-type]
 
 
 @router.get("/assignments", response={200: AssignmentPage, LIST_ERRORS: Error}, summary="我的评分任务",
-            description="只列出调用者本人的评分任务。")
+            description="只列出调用者本人的评分任务。status=todo（默认）待评：评分中未提交的，以及复核中被退回重评的"
+                        "（rerate_requested）——与页面“我的评分任务”的计数相同；status=done 已提交或评分已结束的；"
+                        "status=all 两者。草稿考核期（尚未开始评分）的任务都不列出。")
 def assignment_list(request, filters: Query[AssignmentFilter]):
-    qs = selectors.rater_assignments(request.auth).order_by("-period__starts_on", "group__order", "subject__display_name",
-                                                            "pk")
+    qs = selectors.rater_tasks(request.auth, filters.status).order_by("-period__starts_on", "group__order",
+                                                                     "subject__display_name", "pk")
     if filters.period is not None:
         qs = qs.filter(period_id=filters.period)
     return paginate(qs, filters, assignment_out)
@@ -582,10 +683,6 @@ class PeerIn(Schema):
     group: Code  # type: ignore[valid-type]
 
 
-class CountOut(Schema):
-    count: int
-
-
 class RaterRemoveIn(Schema):
     group: Code  # type: ignore[valid-type]
     rater_id: ObjectId  # type: ignore[valid-type]
@@ -636,6 +733,15 @@ def period_create(request, id: ObjectId, payload: PeriodIn):  # type: ignore[val
     period = services.period_start(actor=actor, scheme=selectors.scheme_get(actor, id), label=payload.label,
                                    starts_on=payload.starts_on, ends_on=payload.ends_on)
     return Status(201, period_out(period, actor))
+
+
+@router.delete("/periods/{id}", response={204: None, WRITE_ERRORS: Error}, summary="删除考核期",
+               description="删除误建的考核期及其考核对象和评分任务，记入审计日志。只有草稿（开始评分前）可以，且不能有评分、"
+                           "加减分、结果或申诉，也不能是别的考核期折算的平时考核：否则 400（state）。仅方案管理者（可新建考核期的人）。")
+def period_delete(request, id: ObjectId):  # type: ignore[valid-type]
+    actor = request.auth
+    services.period_delete(actor=actor, period=selectors.managed_period(actor, id))
+    return Status(204, None)
 
 
 @router.get("/periods/{id}/subjects", response={200: SubjectPage, LIST_ERRORS: Error}, summary="考核期的考核对象",

@@ -62,6 +62,13 @@ class AppealState(models.TextChoices):
     RESOLVED = "resolved", _("已复核")
 
 
+class AppealOutcome(models.TextChoices):
+    """How a re-review ended for the appellant: set at 复核后公布 from whether their result changed."""
+
+    UPHELD = "upheld", _("维持")
+    ADJUSTED = "adjusted", _("调整")
+
+
 # 德能勤绩廉 and the four answers, the democratic-evaluation questionnaire of the shipped templates.
 DEFAULT_QUESTIONNAIRE = {
     "items": [

@@ -297,7 +297,7 @@ class _Demo:
         corrected = self._between(filed, min(filed + timedelta(days=self.dates.randint(2, 4)), self.now))
         recomputed = self._between(corrected, min(corrected + timedelta(days=2), self.now))
         republished = self._between(recomputed, min(recomputed + timedelta(days=self.dates.randint(1, 4)), self.now))
-        Appeal.objects.filter(period=p).update(filed_at=filed)
+        Appeal.objects.filter(period=p).update(filed_at=filed, decided_at=republished)
         Rating.objects.filter(pk=rating.pk).update(submitted_at=corrected, updated_at=corrected)
         AssessmentResult.objects.filter(period=p, version_no__gt=1).update(computed_at=recomputed,
                                                                             published_at=republished)

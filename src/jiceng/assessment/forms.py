@@ -122,6 +122,33 @@ class AppealForm(forms.Form):
                              help_text=_("写明对哪一项得分有异议、依据是什么。"))
 
 
+class AppealReplyForm(forms.Form):
+    decision = forms.CharField(label=_("复核意见"), max_length=1000, widget=forms.Textarea(attrs={"rows": 3}),
+                               help_text=_("答复申诉人：复核了什么、结论是什么。复核后公布时申诉人即可看到。"))
+
+
+class RerateForm(forms.Form):
+    """退回重评: one of the subject's score sheets (a rater of a group, or a whole anonymous group) and why."""
+
+    target = forms.ChoiceField(label=_("退回哪一份评分"))
+    reason = forms.CharField(label=_("退回重评原因"), max_length=500, help_text=_("评分人在“我的评分任务”中看到。"))
+
+    def __init__(self, *args, choices, **kwargs):
+        kwargs.setdefault("auto_id", "rerate_%s")  # beside the appeal forms on the result page
+        super().__init__(*args, **kwargs)
+        self.fields["target"].choices = [("", "—"), *choices]
+
+
+class RerateCancelForm(forms.Form):
+    target = forms.RegexField(regex=r"^[0-9A-Za-z_-]{1,32}(:[0-9]{1,18})?$", max_length=52)
+
+
+def rerate_target(value: str) -> tuple[str, int | None]:
+    """``group`` or ``group:rater id`` (the values of ``selectors.subject_rerates``) → (group code, rater id)."""
+    code, _sep, rater = value.partition(":")
+    return code, int(rater) if rater else None
+
+
 def _region_label(region) -> str:
     return f"{'　' * max(region.depth - 1, 0)}{region.name}"
 

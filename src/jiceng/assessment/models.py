@@ -7,11 +7,13 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from jiceng.regions.models import Region
 
 from .choices import (
+    AppealOutcome,
     AppealState,
     FlagKind,
     GroupKind,
@@ -212,12 +214,15 @@ class PeriodSubject(models.Model):
 
 
 class RaterAssignment(models.Model):
-    """Rater X scores subject Y in group G of a period. Raters see only these."""
+    """Rater X scores subject Y in group G of a period. Raters see only these. ``rerate_requested_at``:
+    during 复核 a manager sent it back to be scored again (退回重评), until the rater submits."""
 
     period = models.ForeignKey(AssessmentPeriod, on_delete=models.CASCADE, related_name="assignments")
     group = models.ForeignKey(RaterGroup, on_delete=models.PROTECT, related_name="assignments")
     rater = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="assessment_assignments")
     subject = models.ForeignKey(PeriodSubject, on_delete=models.CASCADE, related_name="assignments")
+    rerate_requested_at = models.DateTimeField(_("退回重评时间"), null=True, blank=True)
+    rerate_reason = models.CharField(_("退回重评原因"), max_length=500, blank=True)
 
     class Meta:
         ordering = ["period", "group", "rater", "subject"]
@@ -378,13 +383,20 @@ class ResultFlag(models.Model):
 
 
 class Appeal(models.Model):
+    """复核申请 against a subject's published result: open (待复核) until 复核后公布 resolves it with the
+    reviewer's reply (``decision``) and whether the result was upheld or adjusted."""
+
     period = models.ForeignKey(AssessmentPeriod, on_delete=models.CASCADE, related_name="appeals")
     subject = models.ForeignKey(PeriodSubject, on_delete=models.CASCADE, related_name="appeals")
     reason = models.CharField(_("申诉理由"), max_length=1000)
     state = models.CharField(max_length=16, choices=AppealState.choices, default=AppealState.OPEN)
     decision = models.CharField(_("复核意见"), max_length=1000, blank=True)
+    outcome = models.CharField(_("复核结果"), max_length=16, choices=AppealOutcome.choices, blank=True)
     filed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     filed_at = models.DateTimeField(auto_now_add=True)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+")
+    decided_at = models.DateTimeField(_("复核时间"), null=True, blank=True)
 
     class Meta:
         ordering = ["period", "filed_at"]
@@ -393,3 +405,10 @@ class Appeal(models.Model):
 
     def __str__(self) -> str:
         return f"申诉 {self.subject}"
+
+    @property
+    def status_label(self) -> str:
+        """待复核, 已复核：维持 / 已复核：调整 (已复核 for appeals resolved before outcomes were kept)."""
+        if self.state == AppealState.RESOLVED and self.outcome:
+            return gettext("已复核：%(outcome)s") % {"outcome": self.get_outcome_display()}
+        return str(self.get_state_display())

@@ -14,9 +14,10 @@ from jiceng.core.errors import NotFoundError
 from jiceng.core.scope import is_active_account, restrict, scope_q
 
 from . import workflow
+from .choices import AppealState
 from .compute import band_grade, competition_ranks, subject_total
 from .explanation import explanation_steps, step_lines
-from .models import AssessmentPeriod, AssessmentResult, AssessmentScheme, RaterAssignment, ResultFlag
+from .models import Appeal, AssessmentPeriod, AssessmentResult, AssessmentScheme, RaterAssignment, ResultFlag
 
 
 def scheme_list(actor) -> QuerySet[AssessmentScheme]:
@@ -39,11 +40,15 @@ def rater_assignments(actor, period: AssessmentPeriod | None = None) -> QuerySet
 
 
 def rater_todo(actor) -> QuerySet[RaterAssignment]:
-    """The actor's tasks still to do: not submitted, in periods open for rating (what 我的评分任务 counts)."""
+    """The actor's tasks still to do (what 我的评分任务 counts): not submitted, in periods open for rating;
+    and, while a period is re-reviewed, those a manager sent back to be scored again (退回重评)."""
+    from django.db.models import Q
+
     from .choices import RatingState
 
-    return (rater_assignments(actor).filter(period__state__in=workflow.RATING_STATES)
-            .exclude(rating__state=RatingState.SUBMITTED))
+    scoring = Q(period__state__in=workflow.RATING_STATES) & ~Q(rating__state=RatingState.SUBMITTED)
+    rerate = Q(period__state__in=workflow.APPEAL_CORRECTION_STATES, rerate_requested_at__isnull=False)
+    return rater_assignments(actor).filter(scoring | rerate)
 
 
 def rater_done(actor) -> QuerySet[RaterAssignment]:
@@ -53,6 +58,18 @@ def rater_done(actor) -> QuerySet[RaterAssignment]:
 
     return (rater_assignments(actor).exclude(period__state=PeriodState.DRAFT)
             .exclude(pk__in=rater_todo(actor).values("pk")))
+
+
+def rater_tasks(actor, status: str = "todo") -> QuerySet[RaterAssignment]:
+    """我的评分任务 by status: ``todo`` (``rater_todo``), ``done`` (``rater_done``) or ``all`` — both, which
+    is every task of the actor's periods past their draft."""
+    from .choices import PeriodState
+
+    if status == "todo":
+        return rater_todo(actor)
+    if status == "done":
+        return rater_done(actor)
+    return rater_assignments(actor).exclude(period__state=PeriodState.DRAFT)
 
 
 def period_results(actor, period: AssessmentPeriod, *, include_unpublished: bool = False) -> QuerySet:
@@ -278,9 +295,14 @@ def period_ranking(actor, period: AssessmentPeriod) -> list[dict]:
     for r in results:
         ties[(r.peer_group, r.rank)] += 1
     manager = workflow.is_manager(actor, period.scheme)
+    appealed = set(Appeal.objects.filter(period=period, state=AppealState.OPEN).values_list("subject_id", flat=True))
     return [{"result": r, "tied": ties[(r.peer_group, r.rank)] > 1, "flags": flags.get(r.subject_id, []),
              # whether the row may link to its explanation: the result page's own check
-             "may_open": _can_view(actor, r, manager=manager)[0]}
+             "may_open": _can_view(actor, r, manager=manager)[0],
+             # 复核中: an appeal waits, the numbers may change; 已复核调整: a re-review changed them (a later
+             # version is only made when total, grade or rank changed, and is current once republished)
+             "appeal_pending": r.subject_id in appealed,
+             "reviewed": r.version_no > 1 and r.published_at is not None}
             for r in results]
 
 
@@ -312,16 +334,92 @@ def period_adjustments(actor, period: AssessmentPeriod) -> QuerySet:
             .order_by("-recorded_at", "-id"))
 
 
-def subject_appeals(actor, subject) -> list:
-    """A subject's appeals, for the person assessed and the scheme's managers only."""
+def subject_appeals(actor, subject) -> list[Appeal]:
+    """A subject's appeals, for the person assessed and the scheme's managers only. The reply of an appeal
+    still open is the reviewer's draft: managers read it, the appellant once it is resolved."""
     if not workflow.relations(subject.period, actor, subject):
         return []
-    return list(subject.appeals.order_by("filed_at"))
+    appeals = list(subject.appeals.order_by("filed_at", "pk"))
+    if not workflow.is_manager(actor, subject.period.scheme):
+        for a in appeals:
+            if a.state == AppealState.OPEN:
+                a.decision = ""  # not saved: this reader's copy only
+    return appeals
+
+
+def appeal_get(actor, pk: int) -> Appeal:
+    """An appeal the actor may read (its subject's own account, a manager of the scheme), else 404."""
+    appeal = Appeal.objects.select_related("period__scheme__region", "subject").filter(pk=pk).first()
+    if appeal is None or not workflow.relations(appeal.period, actor, appeal.subject):
+        raise NotFoundError(_("未找到该申诉，或您无权查看。"))
+    return appeal
+
+
+def subject_rerates(actor, subject) -> dict:
+    """For the scheme's managers re-reviewing a subject: what may be sent back to be scored again —
+    one rater of a named group, or a whole anonymous group (``value`` ``group`` or ``group:rater id``) —
+    and what was sent back and is not submitted yet."""
+    if not workflow.is_manager(actor, subject.period.scheme):
+        return {"choices": [], "waiting": []}
+    by_group: dict[int, list[RaterAssignment]] = defaultdict(list)
+    groups = {}
+    for a in subject.assignments.select_related("group", "rater").order_by("group__order", "group_id", "rater_id"):
+        by_group[a.group_id].append(a)
+        groups[a.group_id] = a.group
+    choices, waiting = [], []
+    for gid, assignments in by_group.items():
+        g = groups[gid]
+        if g.anonymous:
+            units = [(g.code, _("%(group)s（全组 %(n)s 人）") % {"group": g.name, "n": len(assignments)}, assignments)]
+        else:
+            units = [(f"{g.code}:{a.rater_id}", f"{g.name} · {a.rater}", [a]) for a in assignments]
+        for value, label, members in units:
+            choices.append((value, label))
+            sent = [a for a in members if a.rerate_requested_at is not None]
+            if sent:
+                waiting.append({"value": value, "label": label, "count": len(sent), "reason": sent[0].rerate_reason,
+                                "at": sent[0].rerate_requested_at})
+    return {"choices": choices, "waiting": waiting}
 
 
 def published_periods(scheme: AssessmentScheme) -> list[AssessmentPeriod]:
     """A scheme's periods with published results, oldest first (what a cumulative ranking sums)."""
     return list(scheme.periods.filter(state__in=workflow.PUBLISHED_STATES).order_by("starts_on", "id"))
+
+
+def period_contents(period: AssessmentPeriod) -> dict[str, int]:
+    """What a period holds: its subjects and rater assignments (which go with a deleted draft) and the
+    saved records that forbid deleting it (its 删除 page, ``services.period_delete_refusal``)."""
+    from .models import Rating
+
+    return {"subjects": period.subjects.count(), "assignments": period.assignments.count(),
+            "ratings": Rating.objects.filter(assignment__period=period).count(),
+            "adjustments": period.adjustments.count(), "results": period.results.count(),
+            "appeals": period.appeals.count()}
+
+
+def period_missing_sheets(actor, period: AssessmentPeriod) -> dict:
+    """结束评分's warning, for the scheme's managers: of the period's rater × subject score sheets (its
+    assignments), those not submitted — none saved, or a draft, which computing does not count — in all
+    and by group and rater."""
+    from django.db.models import Count
+
+    from jiceng.people.models import User
+
+    from .choices import RatingState
+
+    if not workflow.is_manager(actor, period.scheme):
+        return {"sheets": 0, "missing": 0, "drafts": 0, "rows": []}
+    open_sheets = (period.assignments.exclude(rating__state=RatingState.SUBMITTED)
+                   .values("group_id", "rater_id").annotate(missing=Count("id"), drafts=Count("rating")).order_by())
+    counts = list(open_sheets)
+    groups = {g.pk: g for g in period.version.groups.all()}
+    users = User.objects.in_bulk({c["rater_id"] for c in counts})
+    rows = sorted(({"group": groups[c["group_id"]], "rater": users[c["rater_id"]], "missing": c["missing"],
+                    "drafts": c["drafts"]} for c in counts),
+                  key=lambda r: (r["group"].order, r["group"].pk, str(r["rater"]), r["rater"].pk))
+    return {"sheets": period.assignments.count(), "missing": sum(c["missing"] for c in counts),
+            "drafts": sum(c["drafts"] for c in counts), "rows": rows}
 
 
 # --- setting up a round: who may be assessed, who may rate ------------------------------------

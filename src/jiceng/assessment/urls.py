@@ -1,7 +1,7 @@
 from django.urls import path
 
 from . import views
-from .views import setup
+from .views import review, setup
 
 app_name = "assessment"
 
@@ -21,6 +21,8 @@ urlpatterns = [
     path("periods/<int:pk>/raters/peers/", setup.raters_peers, name="raters-peers"),
     path("periods/<int:pk>/raters/remove/", setup.rater_remove, name="rater-remove"),
     path("periods/<int:pk>/transition/", views.period_transition, name="transition"),
+    path("periods/<int:pk>/close/", views.period_close, name="close"),
+    path("periods/<int:pk>/delete/", setup.period_delete, name="period-delete"),
     path("periods/<int:pk>/next/", views.period_next, name="next"),
     path("periods/<int:pk>/export/", views.ranking_export, name="ranking-export"),
     path("periods/<int:pk>/adjustments/", views.period_adjustments, name="adjustments"),
@@ -29,6 +31,9 @@ urlpatterns = [
     path("results/<int:pk>/", views.result_explain, name="result"),
     path("results/<int:pk>/sheet/", views.result_sheet, name="sheet"),
     path("results/<int:pk>/appeal/", views.result_appeal, name="appeal"),
+    path("results/<int:pk>/appeals/<int:appeal_id>/reply/", review.appeal_reply, name="appeal-reply"),
+    path("results/<int:pk>/rerate/", review.result_rerate, name="rerate"),
+    path("results/<int:pk>/rerate/cancel/", review.result_rerate_cancel, name="rerate-cancel"),
     path("results/<int:pk>/export/", views.result_export, name="sheet-export"),
     path("mine/", views.my_assignments, name="mine"),
     path("assignments/<int:pk>/", views.assignment_rate, name="rate"),

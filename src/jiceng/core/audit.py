@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -11,6 +12,7 @@ from typing import Any
 
 from django.db import connection, models, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from . import context
 from .models import AuditLog
@@ -35,9 +37,19 @@ def _jsonable(value: Any) -> Any:
     return str(value)
 
 
+def record_payload(prev_hash: str, fields: dict) -> str:
+    """The text a record's hash is the SHA-256 of (UTF-8): its fields and the previous hash, as JSON."""
+    return json.dumps({"prev": prev_hash, **fields}, sort_keys=True, ensure_ascii=False, default=str)
+
+
 def record_digest(prev_hash: str, fields: dict) -> str:
-    payload = json.dumps({"prev": prev_hash, **fields}, sort_keys=True, ensure_ascii=False, default=str)
-    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+    return hashlib.sha256(record_payload(prev_hash, fields).encode("utf-8")).hexdigest()
+
+
+def entry_payload(entry: AuditLog) -> str:
+    """A stored record's hashed text, as ``verify_chain`` recomputes it: exported beside the hash so
+    that a file can be checked without the database (sha256 of this text == the record's hash)."""
+    return record_payload(entry.prev_hash, _hashed_fields(entry))
 
 
 def _hashed_fields(entry: AuditLog) -> dict:
@@ -149,20 +161,77 @@ def snapshot(obj: models.Model, fields: list[str]) -> dict:
     return {f: getattr(obj, f) for f in fields}
 
 
-def verify_chain(*, batch: int = 5000) -> list[str]:
-    """Walk the chain; return human-readable problems (empty when intact)."""
-    problems: list[str] = []
+@dataclass(frozen=True)
+class ChainProblem:
+    """One break in the chain, at record ``record_id``: LINK — its previous hash is not the hash of
+    the record before it (that one was deleted or altered); CONTENT — its fields no longer give its
+    hash (it was altered); MISSING — a record an earlier check ended on is gone (the end of the log
+    was cut off, which the links alone cannot show)."""
+
+    record_id: int
+    kind: str
+
+    LINK = "link"
+    CONTENT = "content"
+    MISSING = "missing"
+
+    def __str__(self) -> str:
+        if self.kind == self.LINK:
+            return _("记录 %(id)s 的前序哈希与上一条不符（其前的记录被删除或改动）") % {"id": self.record_id}
+        if self.kind == self.CONTENT:
+            return _("记录 %(id)s 内容与哈希不符（已被篡改）") % {"id": self.record_id}
+        return _("记录 %(id)s（上次校验到的最后一条）已不存在或已改动（末尾的记录被删除）") % {"id": self.record_id}
+
+    def as_dict(self) -> dict:
+        return {"id": self.record_id, "kind": self.kind}
+
+
+def chain_problems(*, up_to: int | None = None, batch: int = 5000,
+                   on_batch: Callable[[int, int], None] | None = None) -> Iterator[ChainProblem]:
+    """Walk the chain from its first record (to record ``up_to`` when given) in batches of ``batch``
+    records, yielding each break; ``on_batch(last_id, checked)`` after each batch (progress)."""
     prev = GENESIS
     last_id = 0
+    checked = 0
+    records = AuditLog.objects.all() if up_to is None else AuditLog.objects.filter(id__lte=up_to)
     while True:
-        rows = list(AuditLog.objects.filter(id__gt=last_id).order_by("id")[:batch])
+        rows = list(records.filter(id__gt=last_id).order_by("id")[:batch])
         if not rows:
             break
         for entry in rows:
             if entry.prev_hash != prev:
-                problems.append(f"记录 {entry.id} 的前序哈希与上一条不符（其前的记录被删除或改动）")
+                yield ChainProblem(entry.id, ChainProblem.LINK)
             if record_digest(entry.prev_hash, _hashed_fields(entry)) != entry.hash:
-                problems.append(f"记录 {entry.id} 内容与哈希不符（已被篡改）")
+                yield ChainProblem(entry.id, ChainProblem.CONTENT)
             prev = entry.hash
             last_id = entry.id
-    return problems
+        checked += len(rows)
+        if on_batch is not None:
+            on_batch(last_id, checked)
+
+
+def verify_chain(*, batch: int = 5000) -> list[str]:
+    """Walk the chain; return human-readable problems (empty when intact)."""
+    return [str(problem) for problem in chain_problems(batch=batch)]
+
+
+# --- what the actions are called -------------------------------------------------------------------
+
+_ACTION_LABELS: dict[str, Any] = {}
+
+
+def audit_actions_register(labels: Mapping[str, Any]) -> None:
+    """Name the actions an app's services write (``{"region.create": _("新建区域")}``), from the app's
+    ``ready()``: the back office shows the names, and core needs no import of the domain apps."""
+    _ACTION_LABELS.update(labels)
+
+
+def audit_action_labels() -> dict[str, Any]:
+    """Every named action, code → name (lazy, translated when shown)."""
+    return dict(_ACTION_LABELS)
+
+
+def audit_action_label(code: str) -> str:
+    """The action's name (派遣 …) for the code a record keeps; the code itself if it has none."""
+    label = _ACTION_LABELS.get(code)
+    return str(label) if label is not None else code

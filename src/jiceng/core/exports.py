@@ -11,12 +11,13 @@ Expired files are deleted whenever an export is created and by ``export_purge_ex
 from __future__ import annotations
 
 import secrets
+from collections.abc import Iterable
 from datetime import timedelta
 from urllib.parse import quote
 
 from django.conf import settings
 from django.db import transaction
-from django.http import HttpResponse
+from django.http import HttpResponse, StreamingHttpResponse
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -83,7 +84,17 @@ DOWNLOAD_COOKIE = "jiceng_download"
 
 def file_response(content: bytes, *, filename: str, fallback: str, content_type: str = XLSX_CONTENT_TYPE) -> HttpResponse:
     """Download with a Chinese file name (RFC 5987 ``filename*``) and an ASCII fallback."""
-    response = HttpResponse(content, content_type=content_type)
+    return _as_download(HttpResponse(content, content_type=content_type), filename=filename, fallback=fallback)
+
+
+def streaming_file_response(chunks: Iterable[str | bytes], *, filename: str, fallback: str,
+                            content_type: str) -> StreamingHttpResponse:
+    """The same download, sent chunk by chunk as ``chunks`` yields them (a file too large to build
+    in memory first)."""
+    return _as_download(StreamingHttpResponse(chunks, content_type=content_type), filename=filename, fallback=fallback)
+
+
+def _as_download(response, *, filename: str, fallback: str):
     response["Content-Disposition"] = f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename, safe='')}"
     response["Cache-Control"] = "no-store"
     response["X-Content-Type-Options"] = "nosniff"

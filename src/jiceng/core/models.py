@@ -1,4 +1,4 @@
-"""Core tables: the append-only audit log and API tokens."""
+"""Core tables: the append-only audit log and its verification runs, API tokens, attachments, exports."""
 
 from __future__ import annotations
 
@@ -8,6 +8,8 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from .choices import VerificationStatus
 
 
 class AppendOnlyError(RuntimeError):
@@ -65,6 +67,41 @@ class AuditLog(models.Model):
 
     def delete(self, *args, **kwargs):
         raise AppendOnlyError("audit records cannot be deleted")
+
+
+class AuditVerification(models.Model):
+    """One check of the audit log's hash chain asked for in the back office by the audit admin
+    (``core.audit_review``): records 1 to ``up_to`` — the request's own audit record, so the check
+    also covers who asked — walked in batches by background work, with what it found."""
+
+    PROBLEMS_KEPT = 1000  # a chain broken everywhere would otherwise fill this row; the count is kept whole
+
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                                     verbose_name=_("发起人"))
+    requested_at = models.DateTimeField(_("发起时间"))
+    up_to = models.BigIntegerField(_("校验至记录"))
+    up_to_hash = models.CharField(max_length=64)  # that record's hash: the next check finds it still there
+    status = models.CharField(_("状态"), max_length=16, choices=VerificationStatus.choices,
+                              default=VerificationStatus.QUEUED)
+    started_at = models.DateTimeField(_("开始时间"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
+    progress_at = models.DateTimeField(null=True, blank=True)  # after each batch: a run that stops moving has died
+    checked = models.BigIntegerField(_("已校验记录数"), default=0)
+    last_id = models.BigIntegerField(default=0)
+    problem_count = models.BigIntegerField(_("问题数"), default=0)
+    problems = models.JSONField(default=list, blank=True)  # the first PROBLEMS_KEPT, as ChainProblem.as_dict()
+
+    class Meta:
+        ordering = ["-id"]
+        verbose_name = _("审计链校验")
+        verbose_name_plural = _("审计链校验")
+
+    def __str__(self) -> str:
+        return f"{timezone.localtime(self.requested_at):%Y-%m-%d %H:%M:%S} {self.get_status_display()}"
+
+    @property
+    def finished(self) -> bool:
+        return self.status in (VerificationStatus.INTACT, VerificationStatus.BROKEN, VerificationStatus.FAILED)
 
 
 class ApiToken(models.Model):

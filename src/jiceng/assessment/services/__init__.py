@@ -1,6 +1,7 @@
 """Every write to assessment. Keyword-only, explicit actor, one transaction, an audit record,
 ApplicationError (with ``field``) on bad input and nothing changed."""
 
+from .appeals import appeal_file, appeal_reply, assignment_rerate_cancel, assignment_rerate_request
 from .periods import (
     adjustment_record,
     adjustment_withdraw,
@@ -13,7 +14,6 @@ from .periods import (
     rating_save,
 )
 from .results import (
-    appeal_file,
     period_compute,
     period_publish,
     period_recompute,
@@ -29,12 +29,21 @@ from .rollover import (
     period_next,
     period_start,
 )
-from .roster import BulkAdd, assignment_remove, period_subject_remove, period_subjects_add_bulk
+from .roster import (
+    BulkAdd,
+    assignment_remove,
+    period_delete,
+    period_delete_refusal,
+    period_subject_remove,
+    period_subjects_add_bulk,
+)
 from .schemes import scheme_create, scheme_version_create, scheme_version_update
 
 __all__ = [
     "NextPeriod", "current_dates", "default_label", "next_dates", "next_round", "period_next", "period_start",
-    "BulkAdd", "assignment_remove", "period_subject_remove", "period_subjects_add_bulk",
+    "BulkAdd", "assignment_remove", "period_delete", "period_delete_refusal", "period_subject_remove",
+    "period_subjects_add_bulk",
+    "appeal_reply", "assignment_rerate_cancel", "assignment_rerate_request",
     "adjustment_record", "adjustment_withdraw", "appeal_file", "assignment_create", "peer_assignments_create", "period_close_scoring",
     "period_compute", "period_create", "period_open_scoring", "period_publish", "period_recompute",
     "period_republish", "period_start_rereview", "period_subject_add", "rating_save", "scheme_create",

@@ -278,6 +278,10 @@ def rating_save(*, actor, period: AssessmentPeriod, group: RaterGroup | str, sub
         rating.indicator_scores.update_or_create(indicator=indicator, defaults={
             "points": pts, "note": inote, "evidence_ref": ievidence})
     changes = {"state": [before["state"], rating.state], "group": [None, group.code], "subject": [None, subject.pk]}
+    if submit and assignment.rerate_requested_at is not None:  # 退回重评 answered: off the rater's to-do list
+        changes["rerate"] = [assignment.rerate_reason, None]
+        assignment.rerate_requested_at, assignment.rerate_reason = None, ""
+        assignment.save(update_fields=["rerate_requested_at", "rerate_reason"])
     if not group.anonymous:
         changes["score"] = [None, rating.score]
         changes["indicators"] = [None, {r[0].code: r[1] for r in rows}]

@@ -13,9 +13,10 @@ from jiceng.core.audit import audit_record
 from jiceng.core.errors import ApplicationError
 
 from .. import registry, workflow
-from ..choices import AppealState, FlagKind, IndicatorKind, PeriodState
+from ..choices import FlagKind, IndicatorKind, PeriodState
 from ..compute import competition_ranks, gather_inputs, rank_and_grade, subject_total, version_config
-from ..models import Appeal, AssessmentPeriod, AssessmentResult, AutoValue, PeriodSubject, ResultFlag
+from ..models import AssessmentPeriod, AssessmentResult, AutoValue, PeriodSubject, ResultFlag
+from .appeals import appeals_resolve, rerates_waiting
 from .periods import _locked
 
 
@@ -88,22 +89,6 @@ def period_publish(*, actor, period: AssessmentPeriod, published_on: date | None
 
 
 @transaction.atomic
-def appeal_file(*, actor, period: AssessmentPeriod, subject: PeriodSubject, reason: str) -> Appeal:
-    period = _locked(period)
-    t = workflow.check(period, actor, "appeal", subject=subject)
-    if subject.period_id != period.pk:
-        raise ApplicationError(_("考核对象不属于本考核期。"), field="subject")
-    if not reason or not reason.strip():
-        raise ApplicationError(_("请填写申诉理由。"), field="reason")
-    appeal = Appeal.objects.create(period=period, subject=subject, reason=reason[:1000], filed_by=actor)
-    before, period.state = period.state, t.target
-    period.save(update_fields=["state"])
-    audit_record(actor=actor, action="assessment.appeal_file", obj=appeal, object_repr=f"申诉 {subject}",
-                 changes={"state": [before, period.state], "reason": [None, reason[:200]]})
-    return appeal
-
-
-@transaction.atomic
 def period_start_rereview(*, actor, period: AssessmentPeriod) -> AssessmentPeriod:
     period = _locked(period)
     t = workflow.check(period, actor, "start_rereview")
@@ -140,21 +125,26 @@ def period_recompute(*, actor, period: AssessmentPeriod, reason: str) -> list[As
 
 @transaction.atomic
 def period_republish(*, actor, period: AssessmentPeriod, decision: str = "") -> AssessmentPeriod:
+    """Publish the re-review's new result versions and resolve the open appeals: each with its own reply
+    (``appeal_reply``) or else ``decision`` — one of the two is required — as 调整 when its subject's
+    result changed, 维持 otherwise. Refused while a score sent back (退回重评) is not submitted again."""
     period = _locked(period)
     t = workflow.check(period, actor, "republish")
+    rerates_waiting(period)
     now = timezone.now()
     pending = list(period.results.filter(published_at__isnull=True))
+    appeals = appeals_resolve(actor=actor, period=period, decision=decision,
+                              adjusted={r.subject_id for r in pending})
     for new in pending:
         period.results.filter(subject_id=new.subject_id, current=True).update(current=False)
         new.current, new.published_at = True, now
         new.save(update_fields=["current", "published_at"])
-    period.appeals.filter(state=AppealState.OPEN).update(state=AppealState.RESOLVED, decision=decision[:1000])
     before, period.state = period.state, t.target
     period.save(update_fields=["state"])
     flags = apply_rules(period)
     audit_record(actor=actor, action="assessment.period_republish", obj=period,
                  changes={"state": [before, period.state], "new_versions": [None, [r.pk for r in pending]],
-                          "flags": [None, len(flags)]})
+                          "appeals": [None, {a.pk: a.outcome for a in appeals}], "flags": [None, len(flags)]})
     return period
 
 

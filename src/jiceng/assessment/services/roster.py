@@ -1,5 +1,6 @@
 """Who is in a round: subjects added in bulk from a region, and the removal of a subject or a
-rater added by mistake — before scoring opens, and never of anything already saved."""
+rater added by mistake — or of a whole draft period — before scoring opens, and never of anything
+already saved."""
 
 from __future__ import annotations
 
@@ -133,3 +134,42 @@ def assignment_remove(*, actor, period: AssessmentPeriod, group: RaterGroup | st
                  changes={"group": [group.code, None], "rater": [rater.pk, None],
                           "subjects": [subject_ids[:500], None], "count": [count, 0]})
     return count
+
+
+def period_delete_refusal(period: AssessmentPeriod) -> str:
+    """Why a period cannot be deleted ("" when it can): anything scored, recorded, computed or appealed;
+    any state but 草稿; another period counting it as its 平时考核. The 删除 page shows it before asking."""
+    counts = selectors.period_contents(period)
+    saved = {pgettext("saved record", "评分"): counts["ratings"], pgettext("saved record", "加减分"): counts["adjustments"],
+             pgettext("saved record", "结果"): counts["results"], pgettext("saved record", "申诉"): counts["appeals"]}
+    if any(saved.values()):
+        listed = pgettext("list separator", "、").join(
+            _("%(what)s %(count)s 条") % {"what": k, "count": n} for k, n in saved.items() if n)
+        return _("“%(label)s”已有%(records)s，不能删除。") % {"label": period.label, "records": listed}
+    if period.state not in REMOVABLE_STATES:
+        return _("考核期为“%(state)s”：只有草稿（开始评分前）可以删除。") % {"state": period.get_state_display()}
+    annual = list(period.annual_periods.order_by("starts_on").values_list("label", flat=True))
+    if annual:
+        return _("“%(label)s”已作为“%(annual)s”的平时考核折算，不能删除。") % {
+            "label": period.label, "annual": pgettext("list separator", "、").join(annual)}
+    return ""
+
+
+@transaction.atomic
+def period_delete(*, actor, period: AssessmentPeriod) -> None:
+    """Delete a period made by mistake, with its subjects and rater assignments: whoever may create a
+    period of the scheme may delete it while it is a draft with nothing saved (``period_delete_refusal``,
+    ``field="state"``). The audit record keeps what it was and what went with it."""
+    period = _locked(period)
+    workflow.require_manager(actor, period.scheme)
+    refusal = period_delete_refusal(period)
+    if refusal:
+        raise ApplicationError(refusal, field="state")
+    counts = selectors.period_contents(period)
+    audit_record(actor=actor, action="assessment.period_delete", obj=period,
+                 object_repr=f"{period.scheme.name}：删除考核期 {period.label}",
+                 changes={"label": [period.label, None], "scheme": [period.scheme_id, None],
+                          "version": [period.version.number, None], "starts_on": [period.starts_on, None],
+                          "ends_on": [period.ends_on, None], "state": [period.state, None],
+                          "subjects": [counts["subjects"], 0], "assignments": [counts["assignments"], 0]})
+    period.delete()

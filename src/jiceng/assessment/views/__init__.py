@@ -20,9 +20,17 @@ from jiceng.core.exports import export_page_url
 from jiceng.core.views import add_app_error, page_errors
 
 from .. import exports, selectors, services, workflow
-from ..choices import FlagKind, IndicatorKind
+from ..choices import AppealState, FlagKind, IndicatorKind, PeriodState
 from ..compute import fmt, signed
-from ..forms import AdjustmentForm, AppealForm, NextPeriodForm, RatingForm, WithdrawForm
+from ..forms import (
+    AdjustmentForm,
+    AppealForm,
+    AppealReplyForm,
+    NextPeriodForm,
+    RatingForm,
+    RerateForm,
+    WithdrawForm,
+)
 
 FLAG_LABELS = dict(FlagKind.choices)
 KIND_LABELS = dict(IndicatorKind.choices)
@@ -67,7 +75,9 @@ def _ranking_page(request: HttpRequest, period, *, reason_error: str = "", statu
         "adjustable": is_manager and selectors.adjustment_items(period).exists(),
         "setup": {"subjects": period.subjects.count(), "assignments": period.assignments.count()} if is_manager else None,
         "actions": workflow.available(period, request.user),
-        "published_count": sum(1 for r in rows if r["result"].published_at), "reason_error": reason_error},
+        "published_count": sum(1 for r in rows if r["result"].published_at), "reason_error": reason_error,
+        # appealed and not yet republished: the table may still change
+        "under_review": period.state in (PeriodState.APPEAL, PeriodState.REREVIEW)},
         status=status)
 
 
@@ -91,12 +101,35 @@ def period_transition(request: HttpRequest, pk: int) -> HttpResponse:
     except ApplicationError as exc:
         if exc.status in (403, 404):
             raise
-        if exc.field == "reason":  # at the field only, not again among the page's messages
+        if exc.field in ("reason", "decision"):  # at the field only, not again among the page's messages
             return _ranking_page(request, period, reason_error=exc.message, status=400)
         messages.error(request, exc.message)
     else:
         messages.success(request, _("已完成。"))
     return redirect("assessment:ranking", pk=period.pk)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+@page_errors
+def period_close(request: HttpRequest, pk: int) -> HttpResponse:
+    """结束评分, confirmed on a page that says how many score sheets (rater × subject) are not submitted —
+    computing does not count them — by group and rater; closing anyway is the manager's call."""
+    period = selectors.managed_period(request.user, pk)
+    if request.method == "POST":
+        try:
+            services.period_close_scoring(actor=request.user, period=period)
+        except ApplicationError as exc:
+            if exc.status in (403, 404):
+                raise
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, _("已结束评分。"))
+            return redirect("assessment:ranking", pk=period.pk)
+    return render(request, "assessment/period_close.html", {
+        "period": period, "sheets": selectors.period_missing_sheets(request.user, period),
+        "may_close": workflow.may(period, request.user, "close_scoring")},
+        status=400 if request.method == "POST" else 200)
 
 
 @login_required
@@ -269,19 +302,32 @@ def _reading(ind: dict) -> dict:
 @page_errors
 def result_explain(request: HttpRequest, pk: int) -> HttpResponse:
     result, explained, indicators = _explained(request, pk)
-    return _explain_page(request, result, explained, indicators, AppealForm())
+    return _explain_page(request, result, explained, indicators)
 
 
-def _explain_page(request, result, explained, indicators, appeal_form, status: int = 200) -> HttpResponse:
+def _explain_page(request, result, explained, indicators, *, appeal_form=None, reply_form=None, reply_to=None,
+                  rerate_form=None, status: int = 200) -> HttpResponse:
+    """The result page; a refused 申诉, 复核意见 or 退回重评 comes back in its own form (``reply_to``: the
+    appeal whose reply form was posted)."""
     period, subject = result.period, result.subject
-    may_appeal = (result.current and result.published_at is not None
+    appeals = selectors.subject_appeals(request.user, subject)
+    pending = [a for a in appeals if a.state == AppealState.OPEN]
+    may_appeal = (result.current and result.published_at is not None and not pending
                   and workflow.may(period, request.user, "appeal", subject=subject))
+    review = None
+    if pending and workflow.is_manager(request.user, period.scheme):  # the reviewer's side of 复核
+        for a in pending:
+            a.reply_form = reply_form if reply_to == a.pk else AppealReplyForm(
+                initial={"decision": a.decision}, auto_id=f"reply{a.pk}_%s")
+        rerates = selectors.subject_rerates(request.user, subject)
+        review = {"rerates": rerates, "correcting": period.state in workflow.APPEAL_CORRECTION_STATES,
+                  "rerate_form": rerate_form or RerateForm(choices=rerates["choices"])}
     return render(request, "assessment/result_explain.html", {
         "result": result, "e": explained, "indicators": indicators,
         "history": selectors.result_history(request.user, result),
         "flags": [(f.kind, f.get_kind_display()) for f in result.flags.all()],
-        "appeals": selectors.subject_appeals(request.user, subject),
-        "may_appeal": may_appeal, "appeal_form": appeal_form}, status=status)
+        "appeals": appeals, "pending": pending, "review": review,
+        "may_appeal": may_appeal, "appeal_form": appeal_form or AppealForm()}, status=status)
 
 
 @login_required
@@ -302,7 +348,7 @@ def result_appeal(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, _("申诉已提交，考核管理者复核后会重新公布结果。"))
             return redirect("assessment:result", pk=result.pk)
-    return _explain_page(request, result, explained, indicators, form, status=400)
+    return _explain_page(request, result, explained, indicators, appeal_form=form, status=400)
 
 
 @login_required
@@ -326,7 +372,8 @@ def result_export(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 @never_cache
 def my_assignments(request: HttpRequest) -> HttpResponse:
-    """The tasks still to do (not submitted, in periods open for rating), then the finished ones."""
+    """The tasks still to do (not submitted in periods open for rating, or sent back during 复核), then the
+    finished ones."""
     order = ("-period__starts_on", "period_id", "group__order", "subject__display_name")
     return render(request, "assessment/my_assignments.html", {
         "todo": selectors.rater_todo(request.user).order_by(*order),

@@ -86,6 +86,30 @@ def period_new(request: HttpRequest, pk: int) -> HttpResponse:
         status=400 if form.errors else 200)
 
 
+@login_required
+@require_http_methods(["GET", "POST"])
+@page_errors
+def period_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    """删除考核期: a draft made by mistake, confirmed on a page naming what goes with it (its subjects and
+    rater assignments) — or saying why it cannot go (``services.period_delete_refusal``)."""
+    period = selectors.managed_period(request.user, pk)
+    refusal = services.period_delete_refusal(period)
+    if request.method == "POST":
+        label, scheme = period.label, period.scheme
+        try:
+            services.period_delete(actor=request.user, period=period)
+        except ApplicationError as exc:
+            if exc.status in (403, 404):
+                raise
+            refusal = exc.message
+        else:
+            messages.success(request, _("已删除考核期“%(label)s”（%(scheme)s）。") % {"label": label, "scheme": scheme.name})
+            return redirect("assessment:periods")
+    return render(request, "assessment/period_delete.html", {
+        "period": period, "contents": selectors.period_contents(period), "refusal": refusal},
+        status=400 if request.method == "POST" else 200)
+
+
 def _subjects_page(request: HttpRequest, period, *, bulk_form=None, add_form=None, status: int = 200) -> HttpResponse:
     rows = list(selectors.period_subject_rows(request.user, period))
     present = {r.subject_id for r in rows}

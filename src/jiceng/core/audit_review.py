@@ -1,0 +1,201 @@
+"""The audit admin's review of the audit log from the back office: checking the hash chain and
+exporting records, each audited.
+
+Only the audit admin (安全审计员) may do either, the rule ``jiceng audit_export`` applies too. A
+chain of tens of millions of records takes minutes to walk, so a check is a row
+(``AuditVerification``) that background work fills in (``core.tasks``; in the embedded mode
+Celery runs it at once, inside the request). An export is streamed as CSV, batch by batch, so it
+never holds the range in memory and has no row limit (an Excel sheet stops at 1,048,576 rows).
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Iterator
+from datetime import timedelta
+
+from django.db import transaction
+from django.db.models import QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from .audit import ChainProblem, audit_action_label, audit_record, chain_problems, entry_payload
+from .choices import VerificationStatus
+from .errors import ConflictError, NotFoundError, PermissionDeniedError
+from .models import AuditLog, AuditVerification
+from .scope import is_active_account
+
+STALE_AFTER = timedelta(minutes=30)  # a check that has not moved for this long died with its worker
+RECENT_RUNS = 20
+
+
+def audit_review_check(actor) -> None:
+    """Refuse everyone but an active audit admin."""
+    from jiceng.people.choices import Role
+
+    if not is_active_account(actor) or actor.role != Role.AUDIT_ADMIN:
+        raise PermissionDeniedError(_("只有安全审计员可以校验和导出审计记录。"))
+
+
+# --- checking the chain ---------------------------------------------------------------------------
+
+
+def audit_verifications(*, actor) -> list[AuditVerification]:
+    """The latest checks, newest first."""
+    audit_review_check(actor)
+    return list(AuditVerification.objects.select_related("requested_by")[:RECENT_RUNS])
+
+
+def audit_verification_get(*, actor, pk: int) -> AuditVerification:
+    audit_review_check(actor)
+    run = AuditVerification.objects.select_related("requested_by").filter(pk=pk).first()
+    if run is None:
+        raise NotFoundError(_("没有这次校验。"))
+    return run
+
+
+def _under_way(now, *, other_than: int) -> AuditVerification | None:
+    """Another check still queued or running that has moved (or been asked for) within STALE_AFTER;
+    the ones that have not are marked failed (their worker died: the page says to ask again)."""
+    for run in (AuditVerification.objects.exclude(pk=other_than).select_related("requested_by")
+                .filter(status__in=(VerificationStatus.QUEUED, VerificationStatus.RUNNING))):
+        if (run.progress_at or run.requested_at) > now - STALE_AFTER:
+            return run
+        AuditVerification.objects.filter(pk=run.pk).update(status=VerificationStatus.FAILED, finished_at=now)
+    return None
+
+
+def audit_verification_start(*, actor) -> AuditVerification:
+    """Ask for a check of the whole chain as it stands: up to this request's own audit record
+    (``audit.verify``), which therefore is checked too. The background work is queued once the
+    request is committed. Refused while another check is under way."""
+    from .tasks import verify_audit_chain_task
+
+    audit_review_check(actor)
+    with transaction.atomic():
+        now = timezone.now()
+        run = AuditVerification.objects.create(requested_by=actor, requested_at=now, up_to=0)
+        entry = audit_record(actor=actor, action="audit.verify", obj=run, object_repr=_("审计链校验"))
+        # asked after writing, under the chain's lock: of two requests at once, the second sees the first
+        running = _under_way(now, other_than=run.pk)
+        if running is not None:
+            raise ConflictError(_("已有一次校验正在进行（%(who)s 于 %(at)s 发起），请等它完成。") % {
+                "who": running.requested_by.username, "at": f"{timezone.localtime(running.requested_at):%H:%M:%S}"})
+        run.up_to, run.up_to_hash = entry.pk, entry.hash
+        run.save(update_fields=["up_to", "up_to_hash"])
+        transaction.on_commit(lambda: verify_audit_chain_task.delay(run.pk))
+    return run
+
+
+def _anchor_problem(run: AuditVerification) -> ChainProblem | None:
+    """The record the previous finished check ended on must still be there, unchanged: the chain's
+    links show a record deleted or altered before another, not the end of the log cut off."""
+    previous = (AuditVerification.objects.filter(pk__lt=run.pk, up_to__lt=run.up_to, status__in=(
+        VerificationStatus.INTACT, VerificationStatus.BROKEN)).order_by("-pk").first())
+    if previous is None:
+        return None
+    found = AuditLog.objects.filter(pk=previous.up_to).values_list("hash", flat=True).first()
+    return None if found == previous.up_to_hash else ChainProblem(previous.up_to, ChainProblem.MISSING)
+
+
+def audit_verification_run(*, pk: int, batch: int = 5000) -> AuditVerification | None:
+    """Walk the chain for a queued check and store what it finds (the background work). A check
+    already taken by another worker is left alone (None)."""
+    now = timezone.now()
+    taken = AuditVerification.objects.filter(pk=pk, status=VerificationStatus.QUEUED).update(
+        status=VerificationStatus.RUNNING, started_at=now, progress_at=now)
+    if not taken:
+        return None
+    run = AuditVerification.objects.get(pk=pk)
+
+    def progress(last_id: int, checked: int) -> None:
+        AuditVerification.objects.filter(pk=pk).update(last_id=last_id, checked=checked, progress_at=timezone.now())
+        run.last_id, run.checked = last_id, checked
+
+    count, kept = 0, []
+    anchor = _anchor_problem(run)
+    for problem in _chain_with(anchor, chain_problems(up_to=run.up_to, batch=batch, on_batch=progress)):
+        count += 1
+        if len(kept) < AuditVerification.PROBLEMS_KEPT:
+            kept.append(problem.as_dict())
+    run.problem_count, run.problems = count, kept
+    run.status = VerificationStatus.BROKEN if count else VerificationStatus.INTACT
+    run.finished_at = timezone.now()
+    run.save(update_fields=["problem_count", "problems", "status", "finished_at"])
+    return run
+
+
+def _chain_with(first: ChainProblem | None, rest: Iterator[ChainProblem]) -> Iterator[ChainProblem]:
+    if first is not None:
+        yield first
+    yield from rest
+
+
+def audit_verification_fail(*, pk: int) -> None:
+    """Mark a check that could not finish (the database went away mid-walk)."""
+    AuditVerification.objects.filter(pk=pk, status=VerificationStatus.RUNNING).update(
+        status=VerificationStatus.FAILED, finished_at=timezone.now())
+
+
+def problem_rows(run: AuditVerification) -> list[dict]:
+    """The problems a check kept: the record's id, what is wrong, and whether the record is there to open."""
+    return [{"id": p["id"], "text": str(ChainProblem(p["id"], p["kind"])), "exists": p["kind"] != ChainProblem.MISSING}
+            for p in run.problems]
+
+
+# --- exporting records ----------------------------------------------------------------------------
+
+CSV_COLUMNS = ["序号", "时间", "操作人", "操作人ID", "角色", "操作", "操作名称", "对象类型", "对象ID", "对象", "变更",
+               "来源IP", "渠道", "前序哈希", "哈希", "哈希原文"]
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+class _Echo:
+    """A file-like object that hands back what csv.writer writes (for streaming)."""
+
+    def write(self, value: str) -> str:
+        return value
+
+
+def _text(value) -> str | int | None:
+    """A cell a spreadsheet can never run as a formula: text starting with = + - @ gets a leading
+    apostrophe (the exact text is in 哈希原文, which starts with "{")."""
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
+
+
+def _csv_row(e: AuditLog) -> list:
+    return [e.id, f"{timezone.localtime(e.at):%Y-%m-%d %H:%M:%S}", _text(e.actor_name), e.actor_id, e.actor_role,
+            e.action, audit_action_label(e.action), e.object_type, _text(e.object_id), _text(e.object_repr),
+            json.dumps(e.changes, ensure_ascii=False, sort_keys=True), _text(e.ip), e.channel, e.prev_hash, e.hash,
+            entry_payload(e)]
+
+
+def _csv_lines(records: QuerySet[AuditLog], batch: int) -> Iterator[str]:
+    writer = csv.writer(_Echo())
+    yield "\ufeff" + writer.writerow(CSV_COLUMNS)  # the BOM: Excel and WPS then read UTF-8
+    last_id = 0
+    while True:
+        rows = list(records.filter(id__gt=last_id).order_by("id")[:batch])
+        if not rows:
+            return
+        yield "".join(writer.writerow(_csv_row(e)) for e in rows)
+        last_id = rows[-1].id
+
+
+def audit_log_export_csv(*, actor, records: QuerySet[AuditLog], filters: dict, batch: int = 2000
+                         ) -> tuple[Iterator[str], int]:
+    """The records of the back office's list (``records``: its filters, search and dates applied),
+    in the order of the chain, as CSV lines to stream, with each record's hashes and hashed text;
+    and how many. The export covers the log as it stands now (up to the last record), and is
+    audited (``audit.export``: the filters, that last record, the row count) before a line is sent."""
+    audit_review_check(actor)
+    with transaction.atomic():
+        head = AuditLog.objects.order_by("-id").values_list("id", flat=True).first() or 0
+        records = records.filter(id__lte=head)
+        count = records.count()
+        audit_record(actor=actor, action="audit.export", object_type="audit", object_repr=_("审计记录导出（CSV）"),
+                     changes={"format": "csv", "filters": filters, "up_to": head, "rows": count})
+    return _csv_lines(records, batch), count

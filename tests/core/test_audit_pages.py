@@ -1,0 +1,402 @@
+"""The audit admin's pages in the back office: actions named (派遣（event.dispatch）) and filtered by
+name, every action the code writes named, the hash chain checked from the web (intact, altered,
+cut off at the end; who asked and when, audited), and the listed records exported as CSV with
+their hashes (audited); every other role refused."""
+
+from __future__ import annotations
+
+import ast
+import csv
+import hashlib
+import io
+import json
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+import time_machine
+from django.db import DatabaseError, connection
+from django.utils import timezone
+
+import jiceng
+from jiceng.core import audit_review
+from jiceng.core.audit import GENESIS, audit_action_label, audit_action_labels, audit_record
+from jiceng.core.choices import VerificationStatus
+from jiceng.core.models import AuditLog, AuditVerification
+
+pytestmark = pytest.mark.django_db
+LIST = "/admin/core/auditlog/"
+VERIFY = "/admin/core/auditlog/verify/"
+EXPORT = "/admin/core/auditlog/export/"
+
+
+# --- every action the code writes has a name ----------------------------------------------------
+
+SRC = Path(jiceng.__file__).parent
+
+
+def _name(call: ast.Call) -> str:
+    f = call.func
+    return f.id if isinstance(f, ast.Name) else f.attr if isinstance(f, ast.Attribute) else ""
+
+
+def _action_arg(node: ast.AST, writers: dict[str, tuple[str, int | None]]) -> ast.expr | None:
+    """The expression a call to an audit writer passes as the action (None for any other call)."""
+    if not isinstance(node, ast.Call) or _name(node) not in writers:
+        return None
+    keyword, index = writers[_name(node)]
+    for kw in node.keywords:
+        if kw.arg == keyword:
+            return kw.value
+    return node.args[index] if index is not None and len(node.args) > index else None
+
+
+def _functions(tree: ast.AST):
+    return [n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef)]
+
+
+def _params(fn) -> tuple[list[str], list[str]]:
+    positional = [a.arg for a in fn.args.posonlyargs + fn.args.args]
+    return (positional[1:] if positional[:1] == ["self"] else positional), [a.arg for a in fn.args.kwonlyargs]
+
+
+def _constants(tree: ast.Module) -> dict[str, str]:
+    return {node.targets[0].id: node.value.value for node in tree.body
+            if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name)
+            and isinstance(node.value, ast.Constant) and isinstance(node.value.value, str)}
+
+
+def _export_kinds(trees) -> set[str]:
+    """The kinds passed to ``export_create`` and ``Transfer`` (its ``export.<kind>`` record)."""
+    kinds = set()
+    for _path, tree in trees:
+        constants = _constants(tree)
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Call) and _name(node) in ("export_create", "Transfer"):
+                for kw in node.keywords:
+                    if kw.arg == "kind" and isinstance(kw.value, ast.Constant):
+                        kinds.add(kw.value.value)
+                    elif kw.arg == "kind" and isinstance(kw.value, ast.Name) and kw.value.id in constants:
+                        kinds.add(constants[kw.value.id])
+    return kinds
+
+
+def written_actions() -> tuple[set[str], list[str]]:
+    """Every action code the source writes, and the places whose action the scan cannot tell.
+
+    A write is a call to ``audit_record`` or ``AuditEntry``, or to a function that hands one of its
+    parameters on as the action (engagement's ``audit(actor, "wish.post", …)``). An f-string action
+    is expanded from the table it comes from (a workflow's transitions, a choice's values)."""
+    from jiceng.assessment.workflow import TRANSITIONS as PERIOD_TRANSITIONS
+    from jiceng.engagement.choices import EntryKind
+    from jiceng.events.workflow import TRANSITIONS as EVENT_TRANSITIONS
+
+    trees = [(p, ast.parse(p.read_text(encoding="utf-8"))) for p in sorted(SRC.rglob("*.py"))
+             if "migrations" not in p.parts]
+    writers: dict[str, tuple[str, int | None]] = {"audit_record": ("action", None), "AuditEntry": ("action", 1)}
+    passing_on: set[tuple[str, str]] = set()  # (function, parameter) that is handed on as the action
+    found = True
+    while found:
+        found = False
+        for _path, tree in trees:
+            for fn in _functions(tree):
+                positional, keyword_only = _params(fn)
+                for node in ast.walk(fn):
+                    value = _action_arg(node, writers)
+                    if isinstance(value, ast.Name) and value.id in positional + keyword_only:
+                        passing_on.add((fn.name, value.id))
+                        if fn.name not in writers:
+                            index = positional.index(value.id) if value.id in positional else None
+                            writers[fn.name] = (value.id, index)
+                            found = True
+    dynamic = {
+        "event.": set(EVENT_TRANSITIONS),
+        "assessment.period_": set(PERIOD_TRANSITIONS),
+        "points.": set(EntryKind.values),
+        "export.": _export_kinds(trees),
+    }
+    codes: set[str] = set()
+    unread: list[str] = []
+    for path, tree in trees:
+        inside = {node: fn.name for fn in _functions(tree) for node in ast.walk(fn)}  # innermost wins
+        for node in ast.walk(tree):
+            value = _action_arg(node, writers)
+            if value is None:
+                continue
+            where = f"{path.relative_to(SRC)}:{node.lineno}"
+            if isinstance(value, ast.Constant) and isinstance(value.value, str):
+                codes.add(value.value)
+            elif (isinstance(value, ast.JoinedStr) and len(value.values) == 2
+                  and isinstance(value.values[0], ast.Constant) and value.values[0].value in dynamic):
+                prefix = value.values[0].value
+                codes |= {prefix + suffix for suffix in dynamic[prefix]}
+            elif not (isinstance(value, ast.Name) and (inside.get(node), value.id) in passing_on):
+                unread.append(f"{where}: {ast.unparse(value)}")
+    return codes, unread
+
+
+def test_every_action_the_code_writes_has_a_name():
+    """Adding an audited write with a new action code means naming it in the app's apps.py
+    (``AUDIT_ACTIONS``); an f-string action needs its table in ``written_actions``."""
+    codes, unread = written_actions()
+    assert unread == []
+    # the scan finds literal, wrapped and f-string actions alike
+    assert {"region.create", "wish.post", "event.dispatch", "event.warn", "assessment.period_open_scoring",
+            "points.award", "export.residents", "export.event_categories", "audit.export", "audit.verify"} <= codes
+    assert sorted(code for code in codes if code not in audit_action_labels()) == []
+
+
+def test_an_action_is_named_from_its_apps_table_and_an_unknown_one_by_its_code():
+    assert audit_action_label("event.dispatch") == "派遣"  # the workflow table's own label
+    assert audit_action_label("assessment.period_publish") == "考核期：公布"
+    assert audit_action_label("points.award") == "积分奖励"
+    assert audit_action_label("region.create") == "新建区域"
+    assert audit_action_label("nobody.knows") == "nobody.knows"
+
+
+# --- the list and the record ----------------------------------------------------------------------
+
+
+def test_the_list_and_the_record_name_the_action_and_keep_its_code(county, login):
+    audit_record(actor=county.alice, action="event.dispatch", object_type="events.event", object_id="1")
+    audit_record(actor=county.alice, action="nobody.knows")
+    client = login(county.auditor)
+    page = client.get(LIST).content.decode()
+    assert '<td class="field-action_label">派遣（event.dispatch）</td>' in page
+    assert '<td class="field-action_label">新建区域（region.create）</td>' in page
+    assert '<td class="field-action_label">nobody.knows</td>' in page
+    entry = AuditLog.objects.get(action="event.dispatch")
+    detail = client.get(f"{LIST}{entry.pk}/change/").content.decode()
+    assert "派遣（event.dispatch）" in detail
+
+
+def test_the_action_filter_offers_names_and_filters_by_code(county, login):
+    audit_record(actor=county.alice, action="event.dispatch")
+    client = login(county.auditor)
+    page = client.get(LIST).content.decode()
+    assert 'href="?action=event.dispatch"' in page and "派遣</a>" in page
+    filtered = client.get(LIST, {"action": "event.dispatch"}).content.decode()
+    assert "派遣（event.dispatch）" in filtered and "新建区域（region.create）" not in filtered
+
+
+def test_the_channel_filter_offers_the_fixed_channels_and_filters_by_them(county, login):
+    from jiceng.core import context
+
+    tokens = context.set_request_context(ip="10.0.0.9", channel="api")
+    try:
+        audit_record(actor=county.alice, action="event.dispatch", object_type="events.event", object_id="1")
+    finally:
+        context.reset_request_context(tokens)
+    client = login(county.auditor)
+    page = client.get(LIST).content.decode()
+    for value, label in (("web", "页面"), ("api", "接口"), ("system", "系统（后台任务、命令）")):
+        assert f'href="?channel={value}"' in page and f"{label}</a>" in page
+    api_only = client.get(LIST, {"channel": "api"}).content.decode()
+    assert "派遣（event.dispatch）" in api_only and "新建区域（region.create）" not in api_only
+    assert "新建区域（region.create）" in client.get(LIST, {"channel": "system"}).content.decode()
+
+
+def test_the_list_links_to_the_check_and_to_the_export_of_what_it_shows(county, login):
+    page = login(county.auditor).get(LIST, {"action": "region.create"}).content.decode()
+    assert f'href="{VERIFY}"' in page and "校验完整性" in page
+    assert f'href="{EXPORT}?action=region.create"' in page and "导出 CSV" in page
+
+
+# --- checking the chain ---------------------------------------------------------------------------
+
+
+def check(client, django_capture_on_commit_callbacks) -> tuple[AuditVerification, str]:
+    """Ask for a check as the auditor does (the background work runs at commit) and read its page."""
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(VERIFY)
+    run = AuditVerification.objects.order_by("-pk").first()
+    assert response.status_code == 302 and response["Location"] == f"{VERIFY}{run.pk}/"
+    return run, client.get(response["Location"]).content.decode()
+
+
+def test_an_intact_chain_is_reported_intact_with_who_asked_and_when(county, login, django_capture_on_commit_callbacks):
+    client = login(county.auditor)
+    before = AuditLog.objects.count()
+    run, page = check(client, django_capture_on_commit_callbacks)
+    asked = AuditLog.objects.get(action="audit.verify")
+    assert (asked.actor_name, asked.actor_role, asked.object_type, asked.object_id) == (
+        "auditor", "audit_admin", "core.auditverification", str(run.pk))
+    run.refresh_from_db()
+    # the check covers everything up to its own record, which is the last
+    assert (run.status, run.up_to, run.checked, run.problem_count) == (VerificationStatus.INTACT, asked.pk,
+                                                                       before + 1, 0)
+    assert f"审计链完整：从第一条至记录 {asked.pk}，共校验 {before + 1} 条，没有发现问题。" in page
+    assert "auditor" in page and f"{timezone.localtime(run.requested_at):%Y-%m-%d %H:%M:%S}" in page
+    history = client.get(VERIFY).content.decode()
+    assert f'href="{VERIFY}{run.pk}/"' in history and "完整" in history
+
+
+def test_a_record_altered_in_the_database_is_named_by_its_id(county, login, django_capture_on_commit_callbacks):
+    ids = list(AuditLog.objects.order_by("id").values_list("id", flat=True))
+    middle = ids[5]
+    cast = "CAST(%s AS jsonb)" if connection.vendor == "postgresql" else "%s"
+    with connection.cursor() as cur:  # maintenance is on in the suite: the trigger lets it through
+        cur.execute(f"UPDATE core_auditlog SET changes = {cast} WHERE id = %s",  # noqa: S608
+                    [json.dumps({"name": ["甲", "乙"]}), middle])
+    run, page = check(login(county.auditor), django_capture_on_commit_callbacks)
+    run.refresh_from_db()
+    assert (run.status, run.problem_count, run.problems) == (VerificationStatus.BROKEN, 1,
+                                                             [{"id": middle, "kind": "content"}])
+    assert "审计链不完整" in page and "发现 1 个问题" in page
+    assert f'<a href="{LIST}{middle}/change/">{middle}</a>' in page
+    assert f"记录 {middle} 内容与哈希不符（已被篡改）" in page
+
+
+def test_records_cut_off_the_end_are_found_by_the_next_check(county, login, django_capture_on_commit_callbacks):
+    client = login(county.auditor)
+    first, _page = check(client, django_capture_on_commit_callbacks)
+    audit_record(actor=county.alice, action="test.later")
+    last_kept = AuditLog.objects.filter(id__lt=first.up_to).order_by("-id").first()
+    with connection.cursor() as cur:
+        cur.execute("DELETE FROM core_auditlog WHERE id > %s", [last_kept.pk])
+    second, page = check(client, django_capture_on_commit_callbacks)
+    second.refresh_from_db()
+    # the links alone look fine (the new request chains to what is left); the first check's end is gone
+    assert second.problems == [{"id": first.up_to, "kind": "missing"}]
+    assert f"记录 {first.up_to}（上次校验到的最后一条）已不存在或已改动（末尾的记录被删除）" in page
+
+
+def test_the_check_walks_in_batches_and_keeps_its_progress(county):
+    entry = audit_record(actor=county.auditor, action="audit.verify")
+    run = AuditVerification.objects.create(requested_by=county.auditor, requested_at=entry.at, up_to=entry.pk,
+                                           up_to_hash=entry.hash)
+    audit_record(actor=county.alice, action="test.after")  # after the check's end: not walked
+    done = audit_review.audit_verification_run(pk=run.pk, batch=3)
+    run.refresh_from_db()
+    expected = AuditLog.objects.filter(id__lte=entry.pk).count()
+    assert (done.status, run.status, run.checked, run.last_id) == (VerificationStatus.INTACT,
+                                                                   VerificationStatus.INTACT, expected, entry.pk)
+    assert audit_review.audit_verification_run(pk=run.pk) is None  # taken once only
+
+
+def test_a_second_check_waits_for_the_one_under_way_unless_it_died(county, login):
+    client = login(county.auditor)
+    client.post(VERIFY)  # queued: its work waits for the commit, which the test never makes
+    first = AuditVerification.objects.get()
+    response = client.post(VERIFY, follow=True)
+    assert "已有一次校验正在进行" in response.content.decode()
+    assert AuditVerification.objects.count() == 1
+    assert not AuditLog.objects.filter(action="audit.verify").exclude(object_id=str(first.pk)).exists()
+    with time_machine.travel(timezone.now() + audit_review.STALE_AFTER + timedelta(minutes=1)):
+        login(county.auditor)
+        assert client.post(VERIFY).status_code == 302
+    assert AuditVerification.objects.count() == 2
+    first.refresh_from_db()
+    assert first.status == VerificationStatus.FAILED  # its worker died: the history says so
+    assert "校验未能完成" in client.get(f"{VERIFY}{first.pk}/").content.decode()
+
+
+def test_a_check_that_does_not_exist_is_a_404(county, login):
+    assert login(county.auditor).get(f"{VERIFY}999/").status_code == 404
+
+
+def test_a_check_the_database_interrupts_says_so(county, monkeypatch):
+    from jiceng.core.tasks import verify_audit_chain_task
+
+    entry = audit_record(actor=county.auditor, action="audit.verify")
+    run = AuditVerification.objects.create(requested_by=county.auditor, requested_at=entry.at, up_to=entry.pk,
+                                           up_to_hash=entry.hash)
+
+    def gone(**kwargs):
+        raise DatabaseError("connection lost")
+        yield
+
+    monkeypatch.setattr(audit_review, "chain_problems", gone)
+    verify_audit_chain_task.delay(run.pk)
+    run.refresh_from_db()
+    assert run.status == VerificationStatus.FAILED and run.finished_at is not None
+
+
+# --- exporting --------------------------------------------------------------------------------------
+
+
+def read_csv(response) -> list[dict]:
+    text = b"".join(response.streaming_content).decode("utf-8")
+    assert text.startswith("\ufeff")
+    return list(csv.DictReader(io.StringIO(text[1:])))
+
+
+def test_the_export_holds_the_listed_records_with_their_hashes_and_is_audited(county, login):
+    audit_record(actor=county.alice, action="event.dispatch", object_repr="=HYPERLINK(\"http://x\")",
+                 changes={"note": ["", "到场"]})
+    response = login(county.auditor).get(EXPORT, {"action": "event.dispatch"})
+    assert response.status_code == 200 and response.streaming
+    assert response["Content-Type"] == "text/csv; charset=utf-8"
+    assert "attachment;" in response["Content-Disposition"] and ".csv" in response["Content-Disposition"]
+    assert "no-store" in response["Cache-Control"]
+    rows = read_csv(response)
+    entry = AuditLog.objects.get(action="event.dispatch")
+    assert len(rows) == 1
+    row = rows[0]
+    assert list(row) == audit_review.CSV_COLUMNS
+    assert (row["序号"], row["操作人"], row["角色"], row["操作"], row["操作名称"]) == (
+        str(entry.pk), "alice", "community_staff", "event.dispatch", "派遣")
+    assert row["时间"] == f"{timezone.localtime(entry.at):%Y-%m-%d %H:%M:%S}"
+    assert row["对象"] == "'=HYPERLINK(\"http://x\")"  # never a formula in a spreadsheet
+    assert json.loads(row["变更"]) == {"note": ["", "到场"]}
+    assert (row["前序哈希"], row["哈希"]) == (entry.prev_hash, entry.hash)
+    # the file alone proves the record: its hashed text gives its hash and names the previous one
+    assert hashlib.sha256(row["哈希原文"].encode("utf-8")).hexdigest() == entry.hash
+    assert json.loads(row["哈希原文"])["object_repr"] == "=HYPERLINK(\"http://x\")"
+    export = AuditLog.objects.get(action="audit.export")
+    assert (export.actor_name, export.actor_role, export.channel) == ("auditor", "audit_admin", "web")
+    last_before = AuditLog.objects.filter(id__lt=export.pk).order_by("-id").values_list("id", flat=True).first()
+    assert export.changes == {"format": "csv", "filters": {"action": "event.dispatch"}, "up_to": last_before,
+                              "rows": 1}
+
+
+def test_an_unfiltered_export_is_the_chain_in_order_and_ends_before_its_own_record(county, login):
+    rows = read_csv(login(county.auditor).get(EXPORT))
+    export = AuditLog.objects.get(action="audit.export")
+    assert [int(r["序号"]) for r in rows] == list(AuditLog.objects.filter(id__lt=export.pk).order_by("id")
+                                                   .values_list("id", flat=True))
+    previous = GENESIS
+    for r in rows:
+        assert r["前序哈希"] == previous and hashlib.sha256(r["哈希原文"].encode()).hexdigest() == r["哈希"]
+        previous = r["哈希"]
+    assert export.changes["rows"] == len(rows) and export.changes["filters"] == {}
+
+
+def test_the_export_follows_the_search_and_the_dates(county, login):
+    audit_record(actor=county.alice, action="test.found", object_repr="needle")
+    client = login(county.auditor)
+    assert [r["对象"] for r in read_csv(client.get(EXPORT, {"q": "needle"}))] == ["needle"]
+    today = timezone.localdate()
+    dated = read_csv(client.get(EXPORT, {"at__year": today.year, "at__month": today.month, "at__day": today.day}))
+    assert "needle" in [r["对象"] for r in dated]
+    assert read_csv(client.get(EXPORT, {"at__year": today.year - 1})) == []
+
+
+@pytest.mark.parametrize("who", ["secadmin", "sysadmin"])
+def test_the_other_admins_may_neither_check_nor_export(county, login, who):
+    client = login(getattr(county, who))
+    before = AuditLog.objects.count()
+    run = AuditVerification.objects.create(requested_by=county.auditor, requested_at=timezone.now(), up_to=1)
+    assert client.get(VERIFY).status_code == 403
+    assert client.post(VERIFY).status_code == 403
+    assert client.get(f"{VERIFY}{run.pk}/").status_code == 403
+    assert client.get(EXPORT).status_code == 403
+    assert AuditLog.objects.count() == before and AuditVerification.objects.count() == 1
+
+
+def test_staff_are_sent_to_the_admin_login(county, login):
+    client = login(county.alice)
+    for url in (VERIFY, EXPORT):
+        response = client.get(url)
+        assert response.status_code == 302 and response["Location"].startswith("/admin/login/")
+    assert not AuditLog.objects.filter(action__in=("audit.export", "audit.verify")).exists()
+
+
+def test_only_the_audit_admin_passes_the_services_check(county):
+    audit_review.audit_review_check(county.auditor)
+    for user in (county.secadmin, county.sysadmin, county.alice, None):
+        with pytest.raises(audit_review.PermissionDeniedError):
+            audit_review.audit_review_check(user)
+    county.auditor.is_active = False
+    with pytest.raises(audit_review.PermissionDeniedError):
+        audit_review.audit_review_check(county.auditor)
