@@ -61,3 +61,21 @@ def test_the_api_page(county):
     body = paginate(_regions(), PageParams(limit=4, offset=8), lambda r: r.pk)
     assert body["count"] == 11 and body["items"] == [r.pk for r in list(_regions())[8:]]
     assert paginate(_regions(), PageParams(limit=4, offset=11), lambda r: r.pk)["items"] == []
+
+
+def test_a_capped_count_stops_at_the_cap_and_says_more_exist(county):
+    """11 regions: a cap of 5 counts 5 and says there are more (pages of 2: 3, the last holding the
+    5th only); a cap of 11 or more counts them all, exactly, and says nothing more exists."""
+    capped = IdPaginator(_regions(), 2, count_cap=5)
+    with CaptureQueriesContext(connection) as ctx:
+        assert capped.count == 5
+    assert "limit" in ctx.captured_queries[0]["sql"].lower()  # the database stops reading at the cap
+    assert capped.capped and capped.num_pages == 3
+    everything = list(_regions())
+    assert [r.pk for r in capped.page(3)] == [everything[4].pk]
+    assert not capped.page(3).has_next()
+    for cap in (11, 12):
+        exact = IdPaginator(_regions(), 2, count_cap=cap)
+        assert exact.count == 11 and not exact.capped and exact.num_pages == 6
+    plain = IdPaginator(_regions(), 2)
+    assert plain.count == 11 and not plain.capped

@@ -47,6 +47,23 @@ def test_the_console_lists_the_cases_in_scope_with_queues_and_the_map(world, clo
     assert Client().get("/events/").status_code == 302
 
 
+def test_the_console_counts_its_list_only_to_the_cap_and_says_so(world, clock, monkeypatch):
+    """A province's year is tens of millions of cases: the console counts its list to a cap (here 3
+    of 4 cases, pages of 30: one page) and says "3+" and how to reach the older ones; under the cap
+    the count is exact and nothing is said."""
+    from jiceng.events import views
+
+    cases = [report(world) for _ in range(4)]
+    alice = as_user(world.alice)
+    exact = alice.get("/events/").content.decode()
+    assert '<span id="ev-total">共 4 件</span>' in exact and 'id="ev-capped"' not in exact
+    monkeypatch.setattr(views, "CONSOLE_COUNT_CAP", 3)
+    capped = alice.get("/events/").content.decode()
+    assert "共 3+ 件</span>" in capped and 'id="ev-capped"' in capped and "最近的 3 件" in capped
+    shown = [c for c in cases if f'href="/events/{c.pk}/"' in capped]
+    assert len(shown) == 3 and cases[0] not in shown  # the newest three (the list is newest first)
+
+
 def test_the_case_page_offers_the_actors_actions_and_they_work(world, clock):
     ev = report(world)
     alice = as_user(world.alice)

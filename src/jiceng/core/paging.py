@@ -16,6 +16,7 @@ from collections.abc import Sequence
 
 from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
+from django.utils.functional import cached_property
 
 
 def rows_by_ids(qs: QuerySet, offset: int, limit: int) -> list:
@@ -33,7 +34,26 @@ def rows_by_ids(qs: QuerySet, offset: int, limit: int) -> list:
 
 class IdPaginator(Paginator):
     """A ``Paginator`` whose pages of a queryset are read through ``rows_by_ids``; any other sequence
-    (a list already in memory) pages as usual."""
+    (a list already in memory) pages as usual.
+
+    With ``count_cap`` the count stops there: a list of a province's year (tens of millions of rows)
+    is counted to ``count_cap`` + 1 rows, not to its end, ``capped`` says that more exist, and only
+    the pages within the cap are offered (narrow the filter to reach older rows). Without it the
+    count is exact, as a list that stands for a number must be."""
+
+    def __init__(self, object_list, per_page, *, count_cap: int | None = None, **kwargs):
+        super().__init__(object_list, per_page, **kwargs)
+        self.count_cap = count_cap
+        self.capped = False
+
+    @cached_property
+    def count(self) -> int:
+        if self.count_cap is None or not isinstance(self.object_list, QuerySet):
+            return super().count
+        # COUNT over a subquery with a LIMIT: the database stops reading at the cap
+        found = self.object_list.order_by()[:self.count_cap + 1].count()
+        self.capped = found > self.count_cap
+        return min(found, self.count_cap)
 
     def page(self, number) -> Page:
         if not isinstance(self.object_list, QuerySet):
@@ -46,6 +66,7 @@ class IdPaginator(Paginator):
         return self._get_page(rows_by_ids(self.object_list, bottom, top - bottom), number, self)
 
 
-def page_of(request, qs: QuerySet | Sequence, per_page: int) -> Page:
-    """The page the request asks for (``?page=``; a number out of range gives the nearest page)."""
-    return IdPaginator(qs, per_page).get_page(request.GET.get("page"))
+def page_of(request, qs: QuerySet | Sequence, per_page: int, *, count_cap: int | None = None) -> Page:
+    """The page the request asks for (``?page=``; a number out of range gives the nearest page);
+    ``count_cap``: see ``IdPaginator``."""
+    return IdPaginator(qs, per_page, count_cap=count_cap).get_page(request.GET.get("page"))

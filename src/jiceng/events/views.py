@@ -147,6 +147,12 @@ def _client_ip(request) -> str:
 # --- staff ------------------------------------------------------------------------------------
 
 
+# The console's list is counted to here and no further: a province's year is tens of millions of
+# cases, and an exact count of them on every visit would take seconds (the numbers pages count them
+# exactly, from the rollup). Beyond it the list says "10,000+" and the filters narrow it.
+CONSOLE_COUNT_CAP = 10_000
+
+
 @require_GET
 @staff_required
 def console(request):
@@ -157,7 +163,7 @@ def console(request):
     qs = _cases_under(visible, form, filters)
     # each tile counts what its list shows: the same filter (event_filter) on the same cases
     queues = [(key, label, selectors.event_filter(visible, **_queue_filter(key)).count()) for key, label in QUEUES]
-    page = page_of(request, qs, 30)
+    page = page_of(request, qs, 30, count_cap=CONSOLE_COUNT_CAP)
     month = None
     if actor.role in selectors.NUMBER_ROLES:  # this month's headline numbers, as the numbers page gives them
         start, end = preset_range("month", timezone.localdate())
