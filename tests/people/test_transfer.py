@@ -339,3 +339,36 @@ def test_a_role_that_does_not_see_people_is_refused_their_export_not_given_an_em
         assert response.status_code == 403, kind
         assert "您的角色不查看居民和网格员信息。" in response.content.decode()
     assert not AuditLog.objects.filter(action__startswith="export").exists()
+
+
+def test_a_file_tests_no_more_numbers_against_the_register_than_the_form_may(county, people, login, monkeypatch):
+    """An ID number registered outside the importer's scope is refused as the form refuses it, from the
+    same hourly allowance: a file of numbers is no way round it. Spent, the whole file is refused with
+    the allowance's message, naming no row."""
+    from django.core.cache import cache
+
+    from jiceng.people import services
+
+    cache.clear()
+    monkeypatch.setattr(services, "ELSEWHERE_LIMIT", 3)
+    theirs = ids(9)[4:]  # five numbers registered in bob's grid, outside alice's scope
+    for i, number in enumerate(theirs):
+        resident_create(actor=county.bob, name=f"乙{i}", grid=county.b1, id_number=number)
+    mine = people["zhang"].id_number
+    first = token_client(county.alice).post("/api/people/import/residents", {"file": xlsx(RESIDENT_HEADERS, [
+        ["甲", "A1-1", theirs[0], None, None, None, None, None, None],
+        ["乙", "A1-1", theirs[1], None, None, None, None, None, None],
+        ["丙", "A1-1", mine, None, None, None, None, None, None],
+    ])}).json()
+    found = {(e["row"], e["column"]): e["message"] for e in first["errors"]}
+    assert "管辖范围以外" in found[(2, "身份证号")] and "管辖范围以外" in found[(3, "身份证号")]
+    assert found[(4, "身份证号")] == "该身份证号已登记为其他居民。"  # in her own scope: the usual word
+    # two of the three answers an hour are spent; a file with two more numbers runs out at its second
+    second = token_client(county.alice).post("/api/people/import/residents", {"file": xlsx(RESIDENT_HEADERS, [
+        ["丁", "A1-1", theirs[2], None, None, None, None, None, None],
+        ["戊", "A1-1", theirs[3], None, None, None, None, None, None],
+    ])})
+    assert second.status_code == 429
+    assert second.json() == {"code": "rate_limited", "message": "身份证号核对次数过多，请一小时后再试。"}
+    assert Resident.objects.count() == 3 + len(theirs)
+    cache.clear()

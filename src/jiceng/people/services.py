@@ -267,10 +267,18 @@ def _check_unique_id(resident: Resident, actor) -> None:
         return
     if restrict(clash, actor).exists():
         raise ApplicationError(_("该身份证号已登记为其他居民。"), field="id_number")
+    raise id_elsewhere_refusal(actor)
+
+
+def id_elsewhere_refusal(actor) -> ApplicationError:
+    """The refusal of an ID number registered outside ``actor``'s scope, counted against the account's
+    hourly allowance (``ELSEWHERE_LIMIT``; spent: ``RateLimitedError``, which names no number). The
+    form, the API and the Excel import all answer through here, so that a file of numbers cannot test
+    more of them against the register than the form can."""
     enforce("people-id-elsewhere", str(actor.pk), limit=ELSEWHERE_LIMIT, window=ELSEWHERE_WINDOW,
             message=_("身份证号核对次数过多，请一小时后再试。"))
-    raise ApplicationError(_("该身份证号已在您管辖范围以外登记，不能重复登记；如该居民已迁入，请联系上级办理迁移。"),
-                           field="id_number")
+    return ApplicationError(_("该身份证号已在您管辖范围以外登记，不能重复登记；如该居民已迁入，请联系上级办理迁移。"),
+                            field="id_number")
 
 
 @transaction.atomic

@@ -128,6 +128,16 @@ def _clean_yes_no(errors: RowErrors, n: int, key: str, raw: Any) -> bool:
     return value
 
 
+def _residents_taken(actor, rows: list[SheetRow]) -> tuple[set[str], set[str]]:
+    """The file's ID numbers (as keyed hashes) already registered: (within ``actor``'s scope, outside it)."""
+    found = sorted(_taken_hashes(Resident, rows))
+    mine: set[str] = set()
+    for start in range(0, len(found), 500):
+        mine.update(restrict(Resident.objects.filter(id_number_hash__in=found[start:start + 500]), actor)
+                    .values_list("id_number_hash", flat=True))
+    return mine, set(found) - mine
+
+
 def _taken_hashes(model, rows: list[SheetRow]) -> set[str]:
     hashes = set()
     for row in rows:
@@ -172,7 +182,7 @@ def resident_import(*, actor, rows: list[SheetRow]) -> int:
     _require_region_staff(actor)
     errors = RowErrors({c.key: c for c in RESIDENT_COLUMNS})
     grids = _visible_regions(actor, (cell_text(r.values.get("grid")) for r in rows))
-    taken = _taken_hashes(Resident, rows)
+    taken, elsewhere = _residents_taken(actor, rows)
     seen: dict[str, int] = {}
     planned: list[tuple[int, dict]] = []
     for row in rows:
@@ -189,6 +199,11 @@ def resident_import(*, actor, rows: list[SheetRow]) -> int:
             errors.add(n, "grid", _("%(code)s（%(name)s）是%(label)s，不是网格。") % {
                 "code": code, "name": grid.name, "label": RegionLevel(grid.level).label})
         id_number = _clean_id(errors, n, v.get("id_number"), seen=seen, taken=taken, taken_message=_("该身份证号已登记为其他居民。"))
+        if id_number and blind_index(id_number, purpose="id_number") in elsewhere:
+            # as the form answers it, from the same hourly allowance (spent: the whole file is refused
+            # with the allowance's message, naming no row)
+            errors.add(n, "id_number", services.id_elsewhere_refusal(actor).message)
+            id_number = ""
         phone = _clean_phone(errors, n, v.get("phone"))
         address = _clean_text(errors, n, "address", v.get("address"), max_length=200)
         residence_type = ResidenceType.REGISTERED.value
