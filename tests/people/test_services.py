@@ -430,3 +430,40 @@ def test_an_id_number_registered_out_of_scope_is_refused_without_a_way_to_test_n
         resident_create(actor=county.alice, name="重复", grid=county.a1, id_number=theirs)
     assert Resident.objects.count() == 2
     cache.clear()
+
+
+def test_one_grid_worker_record_per_person_on_create_and_on_a_changed_id_number(county):
+    """A worker's ID number may not be another worker's — on create, and now on an edit too (before,
+    an edit could give two workers one number). Out of the editor's scope the answer comes from the
+    hourly allowance, as a resident's does."""
+    from django.core.cache import cache
+
+    from jiceng.core.errors import RateLimitedError
+    from jiceng.people import services
+
+    cache.clear()
+    ours, theirs, free = make_id_number(seq=21), make_id_number(seq=23), make_id_number(seq=25)
+    first = grid_worker_create(actor=county.alice, name="甲一", kind=WorkerKind.FULL_TIME, community=county.a,
+                               id_number=ours)
+    second = grid_worker_create(actor=county.alice, name="甲二", kind=WorkerKind.FULL_TIME, community=county.a,
+                                id_number=free)
+    grid_worker_create(actor=county.carol, name="丙一", kind=WorkerKind.FULL_TIME, community=county.c,
+                       id_number=theirs)
+    with pytest.raises(ApplicationError) as err:
+        grid_worker_create(actor=county.alice, name="重复", kind=WorkerKind.FULL_TIME, community=county.a,
+                           id_number=ours)
+    assert (err.value.field, err.value.message) == ("id_number", "该身份证号已登记为网格员。")
+    with pytest.raises(ApplicationError) as err:
+        grid_worker_update(actor=county.alice, worker=second, id_number=ours)
+    assert err.value.message == "该身份证号已登记为网格员。"
+    for _ in range(services.ELSEWHERE_LIMIT):
+        with pytest.raises(ApplicationError) as err:
+            grid_worker_update(actor=county.alice, worker=second, id_number=theirs)
+        assert "管辖范围以外" in err.value.message and err.value.field == "id_number"
+    with pytest.raises(RateLimitedError):
+        grid_worker_update(actor=county.alice, worker=second, id_number=theirs)
+    second.refresh_from_db()
+    assert second.id_number == free
+    # its own number again is no clash
+    assert grid_worker_update(actor=county.alice, worker=first, id_number=ours).id_number == ours
+    cache.clear()

@@ -270,13 +270,29 @@ def _check_unique_id(resident: Resident, actor) -> None:
     raise id_elsewhere_refusal(actor)
 
 
-def id_elsewhere_refusal(actor) -> ApplicationError:
+def _check_unique_worker_id(worker: GridWorker, actor) -> None:
+    """One grid-worker record per person, on create and on a changed ID number; a record outside the
+    actor's scope is answered from the same hourly allowance as a resident's."""
+    if not worker.id_number_hash:
+        return
+    clash = GridWorker.objects.filter(id_number_hash=worker.id_number_hash).exclude(pk=worker.pk)
+    if not clash.exists():
+        return
+    if restrict(clash, actor).exists():
+        raise ApplicationError(_("该身份证号已登记为网格员。"), field="id_number")
+    raise id_elsewhere_refusal(actor, worker=True)
+
+
+def id_elsewhere_refusal(actor, *, worker: bool = False) -> ApplicationError:
     """The refusal of an ID number registered outside ``actor``'s scope, counted against the account's
     hourly allowance (``ELSEWHERE_LIMIT``; spent: ``RateLimitedError``, which names no number). The
     form, the API and the Excel import all answer through here, so that a file of numbers cannot test
     more of them against the register than the form can."""
     enforce("people-id-elsewhere", str(actor.pk), limit=ELSEWHERE_LIMIT, window=ELSEWHERE_WINDOW,
             message=_("身份证号核对次数过多，请一小时后再试。"))
+    if worker:
+        return ApplicationError(_("该身份证号已在您管辖范围以外登记为网格员，不能重复登记；如需调动，请联系上级办理。"),
+                                field="id_number")
     return ApplicationError(_("该身份证号已在您管辖范围以外登记，不能重复登记；如该居民已迁入，请联系上级办理迁移。"),
                             field="id_number")
 
@@ -430,8 +446,7 @@ def grid_worker_create(*, actor, name: str, kind: str, community: Region, grids:
     )
     if not worker.name:
         raise ApplicationError(_("请填写姓名。"), field="name")
-    if worker.id_number_hash and GridWorker.objects.filter(id_number_hash=worker.id_number_hash).exists():
-        raise ApplicationError(_("该身份证号已登记为网格员。"), field="id_number")
+    _check_unique_worker_id(worker, actor)
     _full_clean(worker)
     worker.save()
     GridAssignment.objects.bulk_create(
@@ -479,6 +494,7 @@ def grid_worker_update(*, actor, worker: GridWorker, **values: Any) -> GridWorke
         worker.phone_hash = blind_index(phone, purpose="phone") if phone else ""
         if id_number:  # as on create (and for residents): the gender is the ID number's
             worker.gender = gender_from_id(id_number)
+        _check_unique_worker_id(worker, actor)
     for field in ("name", "kind", "occupation", "is_party_member", "active", "joined_on"):
         if field in values:
             setattr(worker, field, values[field])
