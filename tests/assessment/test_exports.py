@@ -73,3 +73,17 @@ def test_the_score_sheet_writes_its_numbers_as_numbers(world, login):
     assert values == {"加权合计": 95, "加分": 0, "减分": 0, "总分": 95}
     assert all(isinstance(v, int | float) for v in values.values())
     assert sum(groups) == values["加权合计"]
+
+
+def test_scores_show_two_decimals_in_excel(world, login):
+    """A score of 95 reads 95.00 in Excel, as on the page (the cell's format, the value still a number);
+    text cells are left alone."""
+    manager = login(world.manager)
+    alice = world.results["alice"]
+    for url, column in ((f"/assessment/results/{alice.pk}/export/", 3), (f"/assessment/periods/{world.q1.pk}/export/", 4)):
+        ws = openpyxl.load_workbook(io.BytesIO(manager.get(url, follow=True).content)).worksheets[0]
+        rows = [row for row in ws.iter_rows(min_row=2) if len(row) >= column]
+        numbers = [row[column - 1] for row in rows if isinstance(row[column - 1].value, int | float)]
+        assert numbers and all(c.number_format == "0.00" for c in numbers)
+        texts = [row[1] for row in rows if isinstance(row[1].value, str)]  # 内容 / 考核对象
+        assert texts and all(c.number_format != "0.00" for c in texts)

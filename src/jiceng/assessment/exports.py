@@ -22,12 +22,12 @@ FLAG_LABELS = dict(FlagKind.choices)
 
 RANKING_COLUMNS = [
     Column("rank", "名次", width=8), Column("subject", "考核对象", width=24), Column("peer_group", "排名组", width=12),
-    Column("total", "总分", width=10), Column("grade", "等次", width=10), Column("rank_of", "参评数", width=8),
+    Column("total", "总分", width=10, number_format="0.00"), Column("grade", "等次", width=10), Column("rank_of", "参评数", width=8),
     Column("tied", "并列", width=6), Column("flags", "结果运用", width=24), Column("state", "状态", width=10),
     Column("version", "结果版本", width=8),
 ]
 
-SHEET_COLUMNS = [Column("section", "项目", width=24), Column("item", "内容", width=40), Column("value", "数值", width=16),
+SHEET_COLUMNS = [Column("section", "项目", width=24), Column("item", "内容", width=40), Column("value", "数值", width=16, number_format="0.00"),
                  Column("note", "说明", width=60)]
 
 

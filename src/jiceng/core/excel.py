@@ -16,6 +16,7 @@ import zipfile
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
 from xml.etree.ElementTree import ParseError
 
@@ -56,6 +57,7 @@ class Column:
     hint: str = ""
     width: int = 16
     text: bool = False  # kept as text in Excel (ID numbers, codes): never let Excel turn them into numbers
+    number_format: str = ""  # for the column's numbers, e.g. "0.00" for scores (60 shown as 60.00)
 
     @property
     def title(self) -> str:
@@ -197,7 +199,8 @@ def choice_labels(choices) -> str:
 # --- writing ----------------------------------------------------------------------------------
 
 
-def _safe_cell(sheet, value: Any, *, text: bool = False, font: Font | None = None) -> WriteOnlyCell:
+def _safe_cell(sheet, value: Any, *, text: bool = False, font: Font | None = None, number_format: str = ""
+               ) -> WriteOnlyCell:
     if isinstance(value, str):
         value = ILLEGAL_CHARACTERS_RE.sub("", value)[:EXCEL_CELL_MAX]
     cell = WriteOnlyCell(sheet, value=value)
@@ -205,6 +208,8 @@ def _safe_cell(sheet, value: Any, *, text: bool = False, font: Font | None = Non
         cell.data_type = "s"  # a value starting with "=" stays text: never a formula (CSV/formula injection)
     if text:
         cell.number_format = "@"
+    elif number_format and isinstance(value, int | float | Decimal) and not isinstance(value, bool):
+        cell.number_format = number_format
     if font is not None:
         cell.font = font
     return cell
@@ -223,7 +228,8 @@ def build_workbook(columns: Sequence[Column], rows: Iterable[Sequence[Any]], *, 
     ws.append([_safe_cell(ws, col.header, font=bold) for col in columns])
     count = 0
     for row in rows:
-        ws.append([_safe_cell(ws, value, text=col.text) for col, value in zip(columns, row, strict=False)])
+        ws.append([_safe_cell(ws, value, text=col.text, number_format=col.number_format)
+                   for col, value in zip(columns, row, strict=False)])
         count += 1
     out = io.BytesIO()
     wb.save(out)
