@@ -467,3 +467,22 @@ def test_one_grid_worker_record_per_person_on_create_and_on_a_changed_id_number(
     # its own number again is no clash
     assert grid_worker_update(actor=county.alice, worker=first, id_number=ours).id_number == ours
     cache.clear()
+
+
+def test_the_audit_log_records_personal_fields_as_changed_never_their_values(county):
+    """A new ID number changes the birth date and gender it encodes: the audit record says all three
+    changed and shows none of them (the birth date is eight of the number's digits, the gender its
+    parity); the name, which the list shows anyway, is recorded in clear."""
+    from jiceng.people.services import resident_update
+
+    old, new = make_id_number(seq=31, birth="19800101"), make_id_number(seq=32, birth="19950615", male=False)
+    resident = resident_create(actor=county.alice, name="张三", grid=county.a1, id_number=old, phone="13800001111",
+                               address="幸福路1号")
+    created = AuditLog.objects.get(action="resident.create", object_id=str(resident.pk))
+    assert all(created.changes[f] == ["***", "***"] for f in ("id_number", "phone", "address", "birth_date", "gender"))
+    resident_update(actor=county.alice, resident=resident, id_number=new, name="张叁")
+    entry = AuditLog.objects.get(action="resident.update", object_id=str(resident.pk))
+    assert entry.changes["birth_date"] == entry.changes["id_number"] == entry.changes["gender"] == ["***", "***"]
+    assert entry.changes["name"] == ["张三", "张叁"]
+    text = str(entry.changes)
+    assert "1980" not in text and "1995" not in text and old not in text and new not in text

@@ -39,7 +39,9 @@ from .choices import (
 )
 from .models import Department, GridAssignment, GridWorker, Resident, User
 
-SECRET_FIELDS = frozenset({"id_number", "phone", "address", "tags"})
+# Recorded as changed in the audit log, never with their values: birth date and gender come from the ID
+# number (eight of its digits and its parity digit), so they are as secret as it is.
+SECRET_FIELDS = frozenset({"id_number", "phone", "address", "tags", "birth_date", "gender"})
 RESIDENT_FIELDS = ["name", "gender", "birth_date", "id_number", "phone", "address", "grid_id", "house_id",
                    "residence_type", "political_status", "is_volunteer", "tags"]
 WORKER_FIELDS = ["name", "kind", "gender", "id_number", "phone", "community_id", "occupation",
