@@ -335,6 +335,13 @@ def test_the_public_form_says_everything_wrong_at_once_in_words_a_resident_under
     assert page.count("请在地图上点选问题所在的位置") == 1
     assert "请重新选择照片" in page
     assert "问题类型：" in page and "问题类型:" not in page  # a Chinese colon after a label
+    # at the top, what to correct, each a link to its field (the point: to the map), once
+    summary = page[page.index('id="form-summary"'):]
+    summary = summary[:summary.index("</div>")]
+    assert 'role="alert"' in page[page.index('<div class="form-errors form-summary"'):][:120]
+    for target in ("#id_reporter_phone", "#pick-map", "#id_photo", "#id_category", "#id_description"):
+        assert f'href="{target}"' in summary, target
+    assert summary.count('href="#pick-map"') == 1
     fine = Client().post("/events/report/", report_form(reporter_phone="138-0013-8000"))
     assert fine.status_code == 302 and Event.objects.get().reporter_phone == "13800138000"
 

@@ -274,7 +274,11 @@ def test_a_grid_worker_may_not_edit_grid_workers(login, county, people, dave):
     for worker in (people.wang, own):  # a colleague of his grid, himself
         html = client.get(reverse("worker-detail", args=[worker.pk])).content.decode()
         assert reverse("worker-edit", args=[worker.pk]) not in html
-        assert client.get(reverse("worker-edit", args=[worker.pk])).status_code == 403
+        refused = client.get(reverse("worker-edit", args=[worker.pk]))
+        assert refused.status_code == 403
+        # the page says why, not that an administrator could grant it
+        assert '<p id="denied-reason">您无权修改此网格员。</p>' in refused.content.decode()
+        assert "联系安全管理员" not in refused.content.decode()
         assert client.post(reverse("worker-edit", args=[worker.pk]), worker_post(worker, phone="13900000088")).status_code == 403
     assert GridWorker.objects.get(pk=people.wang.pk).phone == "13600000021"
     assert not AuditLog.objects.filter(action__in=["grid_worker.update", "grid_worker.set_grids"]).exists()

@@ -34,6 +34,10 @@
  * processed the page (its DOMContentLoaded handler runs before this one), ask again for those. */
 document.addEventListener("DOMContentLoaded", function () {
   "use strict";
+  /* A form sent back with errors says so at its top (#form-summary): bring that into view, so that on
+   * a phone the resident does not land at the top of the page with the errors two screens down. */
+  var summary = document.getElementById("form-summary");
+  if (summary) { summary.focus(); summary.scrollIntoView({ block: "start" }); }
   if (!window.htmx) { return; }
   document.querySelectorAll('details[open][hx-trigger^="toggle"]').forEach(function (el) {
     window.htmx.trigger(el, "toggle");
