@@ -114,7 +114,7 @@ def test_resident_create_records_personal_fields_as_stars(county, from_the_web):
     entry = one_new_record(since)
     assert_who_and_where(entry, county.alice, "resident.create", resident)
     assert entry.changes == {
-        "name": [None, "张三"], "gender": [None, "M"], "birth_date": [None, "1980-01-01"],
+        "name": [None, "张三"], "gender": ["***", "***"], "birth_date": ["***", "***"],
         "id_number": ["***", "***"], "phone": ["***", "***"], "address": ["***", "***"], "tags": ["***", "***"],
         "grid_id": [None, county.a1_1.pk], "residence_type": [None, "registered"],
         "political_status": [None, "masses"], "is_volunteer": [None, False],
@@ -145,7 +145,7 @@ def test_grid_worker_create_is_audited(county, from_the_web):
     entry = one_new_record(since)
     assert_who_and_where(entry, county.alice, "grid_worker.create", worker)
     assert entry.changes == {
-        "name": [None, "陈网格"], "kind": [None, "full_time"], "gender": [None, ""],
+        "name": [None, "陈网格"], "kind": [None, "full_time"], "gender": ["***", "***"],
         "id_number": ["***", "***"], "phone": ["***", "***"], "community_id": [None, county.a.pk],
         "occupation": [None, ""], "is_party_member": [None, False], "active": [None, True],
         "grids": [[], ["A1-1"]],
