@@ -159,6 +159,23 @@ def test_wrong_codes_count_towards_the_lockout(county):
         assert client.get(reverse("accounts:2fa-verify")).status_code == 302  # logged out
 
 
+def test_a_wrong_code_is_recorded_as_the_accounts_own_failed_login(county):
+    """The password was right, so the audit admin reads who failed the second factor (操作人, 角色) —
+    not "system"; a wrong password proves no one, so that failure names the account only as its object."""
+    with time_machine.travel(T0, tick=False):
+        enrol(password_login(Client(), county.secadmin), county.secadmin)
+        password_login(Client(REMOTE_ADDR="10.0.0.7"), county.secadmin).post(reverse("accounts:2fa-verify"),
+                                                                              {"code": "123456"})
+        Client().post(reverse("login"), {"username": "secadmin", "password": "Wrong-pass-1"})
+    second, first = AuditLog.objects.filter(action="login.failed").order_by("id")
+    assert (second.actor_id, second.actor_name, second.actor_role) == (county.secadmin.pk, "secadmin", "security_admin")
+    assert (second.object_type, second.object_id, second.ip, second.changes) == (
+        "people.user", str(county.secadmin.pk), "10.0.0.7",
+        {"username": "secadmin", "reason": "bad_second_factor", "failed_logins": 1})
+    assert (first.actor_id, first.actor_name, first.actor_role) == (None, "system", "")
+    assert (first.object_id, first.changes["reason"]) == (str(county.secadmin.pk), "bad_password")
+
+
 def test_password_and_code_reset_the_failure_count_only_after_the_code(county):
     enrol(password_login(Client(), county.sysadmin), county.sysadmin)
     Client().post(reverse("login"), {"username": "sysadmin", "password": "Wrong-pass-1"})

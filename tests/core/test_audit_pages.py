@@ -10,6 +10,7 @@ import csv
 import hashlib
 import io
 import json
+import re
 from datetime import timedelta
 from pathlib import Path
 
@@ -174,9 +175,87 @@ def test_the_action_filter_offers_names_and_filters_by_code(county, login):
     audit_record(actor=county.alice, action="event.dispatch")
     client = login(county.auditor)
     page = client.get(LIST).content.decode()
-    assert 'href="?action=event.dispatch"' in page and "派遣</a>" in page
+    assert '<option value="event.dispatch">派遣</option>' in page
     filtered = client.get(LIST, {"action": "event.dispatch"}).content.decode()
     assert "派遣（event.dispatch）" in filtered and "新建区域（region.create）" not in filtered
+    assert '<option value="event.dispatch" selected>派遣</option>' in filtered
+
+
+def _action_filter(page: str) -> str:
+    return page[page.index('<form method="get" class="jiceng-select-filter">'):page.index("</form>", page.index(
+        'class="jiceng-select-filter"'))]
+
+
+def test_the_action_filter_is_one_dropdown_by_domain_that_keeps_the_other_filters(county, login):
+    """~150 actions as links pushed 角色 and 渠道 off the screen: one <select>, grouped by the app that
+    writes the actions, in a GET form (no script) that carries the list's other parameters."""
+    client = login(county.auditor)
+    page = client.get(LIST, {"actor_role": "system_admin", "q": "区", "o": "-1", "p": "2"}).content.decode()
+    form = _action_filter(page)
+    assert form.count("<select") == 1 and '<select name="action" id="jiceng-filter-action">' in form
+    assert '<option value="" selected>全部</option>' in form
+    assert '<input type="submit" value="筛选">' in form and "<script" not in form
+    # the other filters, the search and the order go with it; the page does not (a new filter starts at 1)
+    for name, value in (("actor_role", "system_admin"), ("q", "区"), ("o", "-1")):
+        assert f'<input type="hidden" name="{name}" value="{value}">' in form
+    assert 'name="p"' not in form and 'name="action" value' not in form
+    groups = re.findall(r'<optgroup label="([^"]+)">', form)
+    assert groups == ["系统核心", "区域与网格", "人员", "账号安全", "考核", "网格事件", "群众参与"]  # the apps, in order
+    events = form[form.index('<optgroup label="网格事件">'):]
+    events = events[:events.index("</optgroup>")]
+    assert '<option value="event.dispatch">派遣</option>' in events
+    assert '<option value="event_category.create">新建事项分类</option>' in events
+    assert form.count("<option") == len(audit_action_labels()) + 1
+    assert 'href="?action=' not in page  # no link per action any more
+    # the roles' and channels' links are still there
+    assert 'href="?actor_role=audit_admin&amp;o=-1&amp;q=%E5%8C%BA"' in page
+    assert 'href="?actor_role=system_admin&amp;channel=api&amp;o=-1&amp;q=%E5%8C%BA"' in page
+
+
+def test_choosing_all_in_the_dropdown_leaves_the_other_filters_and_drops_the_action(county, login):
+    response = login(county.auditor).get(LIST, {"action": "", "channel": "api", "q": "x"})
+    assert response.status_code == 302 and response["Location"] == f"{LIST}?channel=api&q=x"
+    response = login(county.auditor).get(LIST, {"action": ""})
+    assert response.status_code == 302 and response["Location"] == LIST
+
+
+def test_an_unnamed_code_in_the_address_is_shown_chosen_in_the_dropdown(county, login):
+    audit_record(actor=county.alice, action="nobody.knows")
+    page = login(county.auditor).get(LIST, {"action": "nobody.knows"}).content.decode()
+    form = _action_filter(page)
+    assert '<optgroup label="其他">' in form and '<option value="nobody.knows" selected>nobody.knows</option>' in form
+    assert '<td class="field-action_label">nobody.knows</td>' in page
+
+
+def test_every_named_action_falls_in_the_group_of_an_app():
+    from jiceng.core.admin import action_groups
+
+    groups = action_groups()
+    assert "其他" not in [name for name, _codes in groups]
+    codes = [code for _name, group in groups for code in group]
+    assert sorted(codes) == sorted(audit_action_labels())  # each once
+    by_group = dict(groups)
+    assert {"event.dispatch", "event.warn", "event_category.load", "export.event_cases"} <= set(by_group["网格事件"])
+    assert {"assessment.period_publish", "export.assessment_ranking"} <= set(by_group["考核"])
+    assert {"points.award", "points.rule_create", "wish.post"} <= set(by_group["群众参与"])
+    assert {"login.failed", "totp.reset", "backup.create"} <= set(by_group["账号安全"])
+    assert {"audit.export", "audit.verify", "export.download"} <= set(by_group["系统核心"])
+
+
+def test_the_list_fits_its_columns_without_the_navigation_column_and_counts_nothing_per_filter(county, login):
+    """At 1366 px the admin's navigation column left 角色 a character wide and cut off 来源IP and 渠道:
+    the list drops it (the breadcrumbs stay) and brings its own CSS; ``_facets`` would count the whole
+    log once per filter choice, so the list never offers it."""
+    client = login(county.auditor)
+    page = client.get(LIST).content.decode()
+    assert 'href="/static/core/auditlog.css"' in page
+    assert 'id="nav-sidebar"' not in page and 'class="breadcrumbs"' in page
+    assert "_facets" not in page
+    faceted = client.get(LIST, {"_facets": "1"}).content.decode()
+    assert "系统管理员 (" not in faceted
+    css = (SRC / "static" / "core" / "auditlog.css").read_text(encoding="utf-8")
+    for column in ("at_local", "role_label", "channel_label"):
+        assert f".field-{column}" in css
 
 
 def test_the_channel_filter_offers_the_fixed_channels_and_filters_by_them(county, login):
@@ -193,7 +272,73 @@ def test_the_channel_filter_offers_the_fixed_channels_and_filters_by_them(county
         assert f'href="?channel={value}"' in page and f"{label}</a>" in page
     api_only = client.get(LIST, {"channel": "api"}).content.decode()
     assert "派遣（event.dispatch）" in api_only and "新建区域（region.create）" not in api_only
-    assert "新建区域（region.create）" in client.get(LIST, {"channel": "system"}).content.decode()
+    assert '<td class="field-channel_label">接口</td>' in api_only  # the column names the channel too
+    system = client.get(LIST, {"channel": "system"}).content.decode()
+    assert "新建区域（region.create）" in system and '<td class="field-channel_label">系统</td>' in system
+    assert '<td class="field-channel_label">system</td>' not in page + system
+
+
+def test_the_record_is_titled_and_names_its_codes_beside_them(county, login):
+    from jiceng.core import context
+
+    tokens = context.set_request_context(ip="10.0.0.9", channel="web")
+    try:
+        entry = audit_record(actor=county.county_staff, action="event.dispatch", object_type="events.event",
+                             object_id="7", object_repr="楼道堆物")
+    finally:
+        context.reset_request_context(tokens)
+    at = f"{timezone.localtime(entry.at):%Y-%m-%d %H:%M:%S}"
+    assert str(entry) == f"{at} · county · 派遣 · 楼道堆物"  # local time, who, the action by name, the object
+    page = login(county.auditor).get(f"{LIST}{entry.pk}/change/").content.decode()
+    assert f"<h2>{at} · county · 派遣 · 楼道堆物</h2>" in page
+
+    def shown(label: str) -> str:
+        return re.search(rf"<label>{label}：</label>\s*<div class=\"readonly\">([^<]*)</div>", page).group(1)
+
+    assert shown("时间") == at  # to the second, local
+    assert shown("角色") == "区县工作人员（county_staff）"
+    assert shown("操作") == "派遣（event.dispatch）"
+    assert shown("对象类型") == "事件（events.event）"
+    assert shown("渠道") == "页面（web）"
+    assert (shown("操作人"), shown("对象ID"), shown("来源IP")) == ("county", "7", "10.0.0.9")
+
+
+def test_a_system_record_and_the_audit_admins_own_are_named_too(county, login):
+    client = login(county.auditor)
+    read_csv(client.get(EXPORT))
+    export = AuditLog.objects.get(action="audit.export")
+    page = client.get(f"{LIST}{export.pk}/change/").content.decode()
+    assert "审计记录（audit）" in page and "安全审计员（audit_admin）" in page and "页面（web）" in page
+    assert '<td class="field-object_label">审计记录</td>' in client.get(LIST).content.decode()
+    system = audit_record(actor=None, action="login.throttle", object_type="ip", object_id="10.0.0.9",
+                          object_repr="10.0.0.9")
+    page = client.get(f"{LIST}{system.pk}/change/").content.decode()
+    assert "来源IP（ip）" in page and "系统（system）" in page and "登录地址受限（login.throttle）" in page
+    assert re.search(r'<label>角色：</label>\s*<div class="readonly">—</div>', page)  # no role: no code either
+    assert str(system).endswith(" · system · 登录地址受限 · 10.0.0.9")
+
+
+def object_types_written() -> set[str]:
+    """Every literal ``object_type="…"`` the source passes to a call (audit_record, AuditEntry …)."""
+    found = set()
+    for path in SRC.rglob("*.py"):
+        if "migrations" in path.parts:
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Call):
+                for kw in node.keywords:
+                    if kw.arg == "object_type" and isinstance(kw.value, ast.Constant) and kw.value.value:
+                        found.add(kw.value.value)
+    return found
+
+
+def test_every_object_type_the_code_writes_has_a_name():
+    """A record's object is a model (named by its verbose name) or one of the types that name no
+    table (audit_review.OBJECT_TYPE_LABELS): a new one needs its name there."""
+    written = object_types_written()
+    assert {"audit", "backup", "crypto", "demo", "export", "ip", "people.user"} <= written
+    assert sorted(code for code in written if audit_review.object_type_label(code) == code) == []
+    assert audit_review.object_type_label("nobody.knows") == "nobody.knows"
 
 
 def test_the_list_links_to_the_check_and_to_the_export_of_what_it_shows(county, login):
@@ -336,6 +481,9 @@ def test_the_export_holds_the_listed_records_with_their_hashes_and_is_audited(co
     assert list(row) == audit_review.CSV_COLUMNS
     assert (row["序号"], row["操作人"], row["角色"], row["操作"], row["操作名称"]) == (
         str(entry.pk), "alice", "community_staff", "event.dispatch", "派遣")
+    # each code with its name beside it
+    assert (row["角色名称"], row["对象类型"], row["对象类型名称"], row["渠道"], row["渠道名称"]) == (
+        "社区/村工作人员", "", "", "system", "系统")
     assert row["时间"] == f"{timezone.localtime(entry.at):%Y-%m-%d %H:%M:%S}"
     assert row["对象"] == "'=HYPERLINK(\"http://x\")"  # never a formula in a spreadsheet
     assert json.loads(row["变更"]) == {"note": ["", "到场"]}
@@ -348,6 +496,27 @@ def test_the_export_holds_the_listed_records_with_their_hashes_and_is_audited(co
     last_before = AuditLog.objects.filter(id__lt=export.pk).order_by("-id").values_list("id", flat=True).first()
     assert export.changes == {"format": "csv", "filters": {"action": "event.dispatch"}, "up_to": last_before,
                               "rows": 1}
+
+
+def test_the_export_names_roles_types_and_channels_beside_their_codes_and_hashes_the_codes(county, login):
+    from jiceng.core import context
+
+    tokens = context.set_request_context(ip="10.0.0.9", channel="api")
+    try:
+        entry = audit_record(actor=county.county_staff, action="event.dispatch", object_type="events.event",
+                             object_id="3")
+    finally:
+        context.reset_request_context(tokens)
+    columns = audit_review.CSV_COLUMNS
+    for code, name in (("角色", "角色名称"), ("操作", "操作名称"), ("对象类型", "对象类型名称"), ("渠道", "渠道名称")):
+        assert columns.index(name) == columns.index(code) + 1
+    [row] = read_csv(login(county.auditor).get(EXPORT, {"action": "event.dispatch"}))
+    assert (row["角色"], row["角色名称"], row["对象类型"], row["对象类型名称"], row["渠道"], row["渠道名称"]) == (
+        "county_staff", "区县工作人员", "events.event", "事件", "api", "接口")
+    # the hashed text keeps the codes, exactly as hashed
+    assert hashlib.sha256(row["哈希原文"].encode("utf-8")).hexdigest() == entry.hash
+    hashed = json.loads(row["哈希原文"])
+    assert (hashed["actor_role"], hashed["object_type"], hashed["channel"]) == ("county_staff", "events.event", "api")
 
 
 def test_an_unfiltered_export_is_the_chain_in_order_and_ends_before_its_own_record(county, login):

@@ -148,7 +148,9 @@ def _unknown_failure(username: str) -> datetime | None:
 
 
 @transaction.atomic
-def _account_failure(user, *, reason: str, username: str) -> datetime | None:
+def _account_failure(user, *, reason: str, username: str, actor=None) -> datetime | None:
+    """``actor``: who the failure is recorded as done by — nobody known for a wrong password (the
+    account is its object), the account itself for a wrong second factor (its password was right)."""
     row = _security_row(user)
     now = timezone.now()
     window = timedelta(seconds=settings.JICENG_LOCKOUT_SECONDS)
@@ -157,7 +159,7 @@ def _account_failure(user, *, reason: str, username: str) -> datetime | None:
         row.failed_logins, row.locked_until = 0, None
     row.failed_logins += 1
     row.last_failed_at = now
-    audit_record(actor=None, action="login.failed", obj=user,
+    audit_record(actor=actor, action="login.failed", obj=user,
                  changes={"username": username[:150], "reason": reason, "failed_logins": row.failed_logins})
     locked = None
     if row.failed_logins >= settings.JICENG_LOCKOUT_THRESHOLD and not row.is_locked(now):
@@ -298,7 +300,7 @@ def totp_verify(*, actor, code: str) -> str:
         if method is not None:
             audit_record(actor=actor, action="login.second_factor", obj=actor, changes={"method": method})
             return method
-    locked = _account_failure(actor, reason="bad_second_factor", username=actor.username)
+    locked = _account_failure(actor, reason="bad_second_factor", username=actor.username, actor=actor)
     if locked is not None:
         raise LoginRefusedError(locked_message(locked))
     raise ApplicationError(_("验证码不正确或已使用过。"), field="code")

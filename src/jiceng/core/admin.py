@@ -4,7 +4,9 @@ names the roles that may view, add and change it, and writes go through the doma
 
 from __future__ import annotations
 
-from django.apps import apps
+import sys
+
+from django.apps import AppConfig, apps
 from django.contrib import admin, messages
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.views.main import ChangeList
@@ -14,6 +16,7 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.html import format_html
 from django.utils.translation import gettext as gettext_now
 from django.utils.translation import gettext_lazy as _
 
@@ -63,21 +66,6 @@ class RoleAdminMixin:
             raise
 
 
-def role_label(code: str) -> str:
-    """The role's name (系统管理员 …) for the code an audit record keeps; the code itself if unknown."""
-    from jiceng.people.choices import Role
-
-    return str(dict(Role.choices).get(code, code)) if code else "—"
-
-
-def object_type_label(code: str) -> str:
-    """The record type's name (居民, 事件 …) for an audit record's ``app.model``; the code if unknown."""
-    try:
-        return str(apps.get_model(code)._meta.verbose_name)
-    except (LookupError, ValueError):
-        return code or "—"
-
-
 class RoleFilter(admin.SimpleListFilter):
     title = _("角色")
     parameter_name = "actor_role"
@@ -99,24 +87,69 @@ class ChannelFilter(admin.SimpleListFilter):
     parameter_name = "channel"
 
     def lookups(self, request, model_admin):
-        return [("web", _("页面")), ("api", _("接口")), ("system", _("系统（后台任务、命令）"))]
+        names = audit_review.CHANNEL_LABELS
+        return [("web", names["web"]), ("api", names["api"]), ("system", _("系统（后台任务、命令）"))]
 
     def queryset(self, request, queryset):
         return queryset.filter(channel=self.value()) if self.value() else queryset
 
 
+def action_groups() -> list[tuple[str, list[str]]]:
+    """The named actions by domain — the name of the app that writes them (网格事件, 考核 …), in the
+    order of the apps, each group's codes in order — for the 操作 filter. An action belongs to the
+    app whose ``AUDIT_ACTIONS`` (in its apps.py) lists it; one an app names from a table in its
+    ``ready()`` (event.dispatch from the workflow, points.award from the entry kinds) to the app
+    whose listed actions or whose label share its prefix (event → events); else to 其他, last."""
+    configs = list(apps.get_app_configs())
+    listed: dict[str, AppConfig] = {}
+    by_prefix: dict[str, AppConfig] = {}
+    for config in configs:
+        for code in getattr(sys.modules[type(config).__module__], "AUDIT_ACTIONS", {}):
+            listed.setdefault(code, config)
+            by_prefix.setdefault(code.split(".")[0], config)
+    groups: dict[AppConfig | None, list[str]] = {config: [] for config in configs}
+    groups[None] = []
+    for code in sorted(audit_action_labels()):
+        prefix = code.split(".")[0]
+        config = (listed.get(code) or by_prefix.get(prefix)
+                  or next((c for c in configs if c.label.startswith(prefix)), None))
+        groups[config].append(code)
+    return [(str(config.verbose_name) if config is not None else gettext_now("其他"), codes)
+            for config, codes in groups.items() if codes]
+
+
 class ActionFilter(admin.SimpleListFilter):
-    """操作 by name, offering every named action in the order of their codes (each domain's together);
-    the list comes from the names, not from reading the whole log for its distinct codes."""
+    """操作 by name, as one dropdown grouped by domain (its ~150 actions as links would push the other
+    filters off the screen): a small GET form that carries the list's other filters, search, dates
+    and order, and a button — no script, so it works under the CSP and from the keyboard. The names
+    come from the registered actions, not from reading the whole log for its distinct codes."""
 
     title = _("操作")
     parameter_name = "action"
+    template = "admin/core/auditlog/action_filter.html"
 
     def lookups(self, request, model_admin):
         return sorted(audit_action_labels().items())
 
     def queryset(self, request, queryset):
         return queryset.filter(action=self.value()) if self.value() else queryset
+
+    def choices(self, changelist):
+        """The dropdown's options, each with its ``group`` (domain) and ``value``, group by group;
+        and the list's other parameters (``self.carried``), for the form's hidden fields."""
+        self.carried = [(name, value) for name, values in changelist.filter_params.items()
+                        if name != self.parameter_name for value in values]
+        current = self.value()
+        yield {"selected": not current, "query_string": changelist.get_query_string(remove=[self.parameter_name]),
+               "display": gettext_now("全部"), "value": "", "group": ""}
+        named = dict(self.lookup_choices)
+        groups = action_groups()
+        if current and current not in named:  # a code without a name (from an older version), chosen
+            groups.append((gettext_now("其他"), [current]))
+        for group, codes in groups:
+            for code in codes:
+                yield {"selected": code == current, "value": code, "display": named.get(code, code), "group": group,
+                       "query_string": changelist.get_query_string({self.parameter_name: code})}
 
 
 class _FilteredOnly(ChangeList):
@@ -127,32 +160,84 @@ class _FilteredOnly(ChangeList):
         pass
 
 
+def _with_code(label: str, code: str) -> str:
+    """A name with its code beside it (派遣（event.dispatch）), or the code alone where it has no name."""
+    return label if label == code or not code else gettext_now("%(label)s（%(code)s）") % {"label": label, "code": code}
+
+
+# A record's fields in its page, in the model's order; these shown by the methods below (local time
+# to the second, names beside codes).
+_DETAIL_SHOWN_AS = {"at": "at_local", "actor_role": "role_detail", "action": "action_label",
+                    "object_type": "object_detail", "channel": "channel_detail"}
+
+
 @admin.register(AuditLog)
 class AuditLogAdmin(RoleAdminMixin, admin.ModelAdmin):
     """Readable by the audit admin only; nobody can add, change or delete. The audit admin also checks
-    the hash chain (校验完整性) and exports the listed records (导出 CSV) here (core.audit_review)."""
+    the hash chain (校验完整性) and exports the listed records (导出 CSV) here (core.audit_review).
+
+    The list names roles, record types and channels (the codes are in the record and the export) and
+    keeps to a 1366 px screen (core/auditlog.css); the record shows every field, names beside codes."""
 
     view_roles = ("audit_admin",)
-    list_display = ("at", "actor_name", "role_label", "action_label", "object_label", "object_repr", "ip", "channel")
+    list_display = ("at_local", "actor_name", "role_label", "action_label", "object_label", "object_short", "ip",
+                    "channel_label")
     list_filter = (ActionFilter, RoleFilter, ChannelFilter)
     show_full_result_count = False  # no second COUNT of the whole log on a filtered page
+    show_facets = admin.ShowFacets.NEVER  # a count per filter choice (~150 actions) would read the whole log
     search_fields = ("actor_name", "action", "object_repr", "object_id")
     date_hierarchy = "at"
-    fields = readonly_fields = [("action_label" if f.name == "action" else f.name) for f in AuditLog._meta.fields]
+    fields = readonly_fields = [_DETAIL_SHOWN_AS.get(f.name, f.name) for f in AuditLog._meta.fields]
     list_per_page = 100
+
+    class Media:
+        css = {"all": ("core/auditlog.css",)}
+
+    @admin.display(description=_("时间"), ordering="at")
+    def at_local(self, obj: AuditLog) -> str:
+        return f"{timezone.localtime(obj.at):%Y-%m-%d %H:%M:%S}"
 
     @admin.display(description=_("角色"), ordering="actor_role")
     def role_label(self, obj: AuditLog) -> str:
-        return role_label(obj.actor_role)
+        return audit_review.role_label(obj.actor_role)
+
+    @admin.display(description=_("角色"))
+    def role_detail(self, obj: AuditLog) -> str:
+        return _with_code(audit_review.role_label(obj.actor_role), obj.actor_role)
 
     @admin.display(description=_("操作"), ordering="action")
     def action_label(self, obj: AuditLog) -> str:
-        label = audit_action_label(obj.action)
-        return label if label == obj.action else gettext_now("%(label)s（%(code)s）") % {"label": label, "code": obj.action}
+        return _with_code(audit_action_label(obj.action), obj.action)
 
     @admin.display(description=_("对象类型"), ordering="object_type")
     def object_label(self, obj: AuditLog) -> str:
-        return object_type_label(obj.object_type)
+        return audit_review.object_type_label(obj.object_type)
+
+    @admin.display(description=_("对象类型"))
+    def object_detail(self, obj: AuditLog) -> str:
+        return _with_code(audit_review.object_type_label(obj.object_type), obj.object_type)
+
+    @admin.display(description=_("对象"), ordering="object_repr")
+    def object_short(self, obj: AuditLog) -> str:
+        """Cut to the column's width on the screen; the whole text on hover and in the record."""
+        return format_html('<span class="jiceng-clip" title="{}">{}</span>', obj.object_repr, obj.object_repr)
+
+    @admin.display(description=_("渠道"), ordering="channel")
+    def channel_label(self, obj: AuditLog) -> str:
+        return audit_review.channel_label(obj.channel)
+
+    @admin.display(description=_("渠道"))
+    def channel_detail(self, obj: AuditLog) -> str:
+        return _with_code(audit_review.channel_label(obj.channel), obj.channel)
+
+    def changelist_view(self, request, extra_context=None):
+        """The list without the admin's navigation column (the audit admin has this one list, and its
+        columns need the width at 1366 px); the 操作 dropdown's 全部 leads to the list without it."""
+        if request.GET.get(ActionFilter.parameter_name) == "":
+            query = request.GET.copy()
+            del query[ActionFilter.parameter_name]
+            return redirect(f"{request.path}?{query.urlencode()}" if query else request.path)
+        return super().changelist_view(request, {**(extra_context or {}), "is_nav_sidebar_enabled": False})
 
     # --- the audit admin's review: chain checks and the export ---------------------------------------
 

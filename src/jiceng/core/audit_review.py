@@ -1,5 +1,6 @@
 """The audit admin's review of the audit log from the back office: checking the hash chain and
-exporting records, each audited.
+exporting records, each audited; and the names shown for the codes a record keeps (role, record
+type, channel), in the back office and in the export alike.
 
 Only the audit admin (安全审计员) may do either, the rule ``jiceng audit_export`` applies too. A
 chain of tens of millions of records takes minutes to walk, so a check is a row
@@ -14,11 +15,14 @@ import csv
 import json
 from collections.abc import Iterator
 from datetime import timedelta
+from functools import cache
 
+from django.apps import apps
 from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from .audit import ChainProblem, audit_action_label, audit_record, chain_problems, entry_payload
 from .choices import VerificationStatus
@@ -144,10 +148,54 @@ def problem_rows(run: AuditVerification) -> list[dict]:
             for p in run.problems]
 
 
+# --- what the codes a record keeps are called -----------------------------------------------------
+
+# 渠道: the fixed set the request context writes (core.middleware; "system" outside a request).
+CHANNEL_LABELS = {"web": gettext_lazy("页面"), "api": gettext_lazy("接口"), "system": gettext_lazy("系统")}
+# 对象类型 that name no table (a record's object is otherwise a model, named by its verbose name).
+OBJECT_TYPE_LABELS = {
+    "audit": gettext_lazy("审计记录"),  # audit.export: the log itself
+    "backup": gettext_lazy("数据库备份"),
+    "crypto": gettext_lazy("加密密钥"),
+    "demo": gettext_lazy("演示数据"),
+    "export": gettext_lazy("导出文件"),
+    "ip": gettext_lazy("来源IP"),  # login.throttle
+}
+
+
+@cache
+def _role_names() -> dict:
+    from jiceng.people.choices import Role
+
+    return dict(Role.choices)  # lazy names: translated when shown
+
+
+def role_label(code: str) -> str:
+    """The role's name (系统管理员 …) for the code an audit record keeps; the code itself if unknown."""
+    return str(_role_names().get(code, code)) if code else "—"
+
+
+def object_type_label(code: str) -> str:
+    """The record type's name (居民, 事件 …) for an audit record's ``app.model`` or one of the
+    ``OBJECT_TYPE_LABELS``; the code itself if unknown."""
+    if code in OBJECT_TYPE_LABELS:
+        return str(OBJECT_TYPE_LABELS[code])
+    try:
+        return str(apps.get_model(code)._meta.verbose_name)
+    except (LookupError, ValueError):
+        return code or "—"
+
+
+def channel_label(code: str) -> str:
+    """页面, 接口 or 系统 for the channel an audit record keeps; the code itself if unknown."""
+    label = CHANNEL_LABELS.get(code)
+    return str(label) if label is not None else (code or "—")
+
+
 # --- exporting records ----------------------------------------------------------------------------
 
-CSV_COLUMNS = ["序号", "时间", "操作人", "操作人ID", "角色", "操作", "操作名称", "对象类型", "对象ID", "对象", "变更",
-               "来源IP", "渠道", "前序哈希", "哈希", "哈希原文"]
+CSV_COLUMNS = ["序号", "时间", "操作人", "操作人ID", "角色", "角色名称", "操作", "操作名称", "对象类型", "对象类型名称",
+               "对象ID", "对象", "变更", "来源IP", "渠道", "渠道名称", "前序哈希", "哈希", "哈希原文"]
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -166,11 +214,17 @@ def _text(value) -> str | int | None:
     return value
 
 
+def _named(label, code: str) -> str:
+    """A name column's cell: empty where the record keeps no code (a name column never says "—")."""
+    return label(code) if code else ""
+
+
 def _csv_row(e: AuditLog) -> list:
     return [e.id, f"{timezone.localtime(e.at):%Y-%m-%d %H:%M:%S}", _text(e.actor_name), e.actor_id, e.actor_role,
-            e.action, audit_action_label(e.action), e.object_type, _text(e.object_id), _text(e.object_repr),
-            json.dumps(e.changes, ensure_ascii=False, sort_keys=True), _text(e.ip), e.channel, e.prev_hash, e.hash,
-            entry_payload(e)]
+            _named(role_label, e.actor_role), e.action, audit_action_label(e.action), e.object_type,
+            _named(object_type_label, e.object_type), _text(e.object_id), _text(e.object_repr),
+            json.dumps(e.changes, ensure_ascii=False, sort_keys=True), _text(e.ip), e.channel,
+            _named(channel_label, e.channel), e.prev_hash, e.hash, entry_payload(e)]
 
 
 def _csv_lines(records: QuerySet[AuditLog], batch: int) -> Iterator[str]:

@@ -58,7 +58,12 @@ class AuditLog(models.Model):
         indexes = [models.Index(fields=["object_type", "object_id"])]
 
     def __str__(self) -> str:
-        return f"{timezone.localtime(self.at):%Y-%m-%d %H:%M:%S} {self.actor_name} {self.action} {self.object_repr}"
+        """The record's title in the back office: local time, who, the action by name, the object."""
+        from .audit import audit_action_label  # audit imports this module
+
+        parts = (f"{timezone.localtime(self.at):%Y-%m-%d %H:%M:%S}", self.actor_name, audit_action_label(self.action),
+                 self.object_repr)
+        return " · ".join(part for part in parts if part)
 
     def save(self, *args, **kwargs):
         if self.pk is not None:
