@@ -48,7 +48,7 @@ def ranking_badges(html: str) -> dict[str, list[str]]:
     out = {}
     for row in rows:
         name = re.findall(r"<td>(\w+)</td>", row)[0]
-        out[name] = [label for label in ("复核中", "已复核调整") if label in row]
+        out[name] = [label for label in ("复核中", "已复核调整", "名次随复核变化") if label in row]
     return out
 
 
@@ -230,7 +230,8 @@ def test_a_score_sent_back_during_the_review_is_on_the_raters_to_do_list(world):
     appeal = Appeal.objects.get(subject=bob)
     assert (appeal.state, appeal.outcome) == ("resolved", "adjusted")
     html = manager.get(f"/assessment/periods/{world.q1.pk}/").content.decode()
-    assert ranking_badges(html) == {"alice": [], "bob": ["已复核调整"], "dave": ["已复核调整"], "carol": ["已复核调整"]}
+    # dave's v2 only moved his rank (bob's correction): no 已复核调整, a quieter note
+    assert ranking_badges(html) == {"alice": [], "bob": ["已复核调整"], "dave": ["名次随复核变化"], "carol": ["已复核调整"]}
 
 
 def test_a_score_sent_back_can_be_taken_back(world):  # noqa: F811

@@ -69,4 +69,5 @@ def test_scheme_formula_drives_the_total(county):
     # a = 80/100 → 80 (percent), b = 25/50 → 50; 80 × 0.5 + 50/80 × 10 = 40 + 6.25 = 46.25 → round(…, 1) = 46.3
     result = p.results.get()
     assert str(result.total) == "46.30"
-    assert "按公式 round(a * 0.5 + safe_div(b, a, 0) * 10, 1) = 46.3" in selectors.result_explain(m, result)["lines"]
+    # the formula reads with the groups' names (a 甲, b 乙) and × for *
+    assert "按公式 round(甲 × 0.5 + safe_div(乙, 甲, 0) × 10, 1) = 46.3" in selectors.result_explain(m, result)["lines"]

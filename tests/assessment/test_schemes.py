@@ -131,7 +131,8 @@ def test_a_published_result_refuses_changes(county):
     m = county.county_staff
     scheme = make(county, simple())
     p = period(m, scheme, "Q1", date(2026, 1, 1), date(2026, 3, 31))
-    services.period_subject_add(actor=m, period=p, obj=county.a)
+    subject = services.period_subject_add(actor=m, period=p, obj=county.a)
+    services.assignment_create(actor=m, period=p, group="a", rater=county.county_staff, subjects=[subject])
     services.period_open_scoring(actor=m, period=p)
     close_compute_publish(m, p)
     result = p.results.get()

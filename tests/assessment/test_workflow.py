@@ -31,6 +31,7 @@ def test_the_table_walked_by_the_manager(county):
                                     region=county.county, definition=definition)
     p = period(m, scheme, "上半年", date(2026, 1, 1), date(2026, 6, 30))
     s = services.period_subject_add(actor=m, period=p, obj=county.east)
+    services.assignment_create(actor=m, period=p, group="s", rater=m, subjects=[s])
     assert [t.action for t in workflow.available(p, m)] == ["open_scoring"]
     assert workflow.available(p, county.alice) == []
     steps = [

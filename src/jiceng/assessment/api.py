@@ -88,8 +88,13 @@ class PeriodOut(Schema):
     ends_on: date
     state: str
     state_label: str
-    published_on: date | None
+    published_on: date | None = Field(..., description="首次公布日期")
+    republished_on: date | None = Field(..., description="最近一次复核后公布的日期（没有复核后公布时为空）")
     actions: list[str] = Field(..., description="调用者现在可执行的流程操作")
+
+
+class TransitionOut(PeriodOut):
+    message: str = Field(..., description="做了什么，按记录计数（如“已复核重算：60 个结果中 3 个有变化……”）")
 
 
 class PeriodPage(Schema):
@@ -113,7 +118,9 @@ class RankingRow(Schema):
     published: bool
     version_no: int
     appeal_pending: bool = Field(..., description="复核中：该对象的申诉待复核，结果可能调整")
-    reviewed: bool = Field(..., description="已复核调整：现行结果是复核后重新公布的新版本（总分、等次或名次有变）")
+    reviewed: bool = Field(..., description="已复核调整：复核改变了该对象自己的总分或等次（与复核前的版本相比）")
+    rank_moved: bool = Field(..., description="名次随复核变化：复核后公布了新版本，但只是名次（或参评数）随其他对象的"
+                                              "调整而变，总分和等次未变")
 
 
 class RankingOut(Schema):
@@ -131,6 +138,7 @@ class ResultVersionOut(Schema):
     rank_of: int
     reason: str
     published_at: str | None
+    change: str = Field(..., description="与上一版相比：adjusted 总分或等次有变；rank 只是名次变化；第 1 版为空")
 
 
 class AssignmentOut(Schema):
@@ -138,6 +146,8 @@ class AssignmentOut(Schema):
     period_id: int
     period: str
     period_state: str
+    scheme_id: int
+    scheme_name: str = Field(..., description="方案名称（两个方案可有同名的考核期）")
     group: str
     group_name: str
     group_kind: str
@@ -274,18 +284,21 @@ def period_out(p: AssessmentPeriod, actor) -> dict:
     return {"id": p.pk, "scheme_id": p.scheme_id, "scheme_name": p.scheme.name, "version": p.version.number,
             "label": p.label, "starts_on": p.starts_on, "ends_on": p.ends_on, "state": p.state,
             "state_label": p.get_state_display(), "published_on": p.published_on,
+            "republished_on": selectors.period_republished_on(p),
             "actions": [t.action for t in workflow.available(p, actor)]}
 
 
 def version_out(r: AssessmentResult) -> dict:
     return {"result_id": r.pk, "version_no": r.version_no, "current": r.current, "total": format(r.total, "f"),
             "grade": r.grade, "rank": r.rank, "rank_of": r.rank_of, "reason": r.reason,
-            "published_at": r.published_at.isoformat() if r.published_at else None}
+            "published_at": r.published_at.isoformat() if r.published_at else None,
+            "change": getattr(r, "change", "")}
 
 
 def assignment_out(a: RaterAssignment) -> dict:
     rating = getattr(a, "rating", None)
     return {"id": a.pk, "period_id": a.period_id, "period": a.period.label, "period_state": a.period.state,
+            "scheme_id": a.period.scheme_id, "scheme_name": a.period.scheme.name,
             "group": a.group.code, "group_name": a.group.name, "group_kind": a.group.kind,
             "subject_id": a.subject_id, "subject": a.subject.display_name,
             "rating_state": rating.state if rating else "",
@@ -359,7 +372,7 @@ def period_detail(request, id: ObjectId):  # type: ignore[valid-type]
 
 @router.get("/periods/{id}/ranking", response={200: RankingOut, READ_ERRORS: Error}, summary="考核期排名表",
             description="现行结果的总分、等次、名次（并列标出）和红黑榜、连续等次等标记；appeal_pending 标出申诉待复核"
-                        "（结果可能调整）的，reviewed 标出复核后调整过的。"
+                        "（结果可能调整）的，reviewed 标出复核改变了自己总分或等次的，rank_moved 标出只是名次随复核变化的。"
                         "管理者可看已计算未公布的结果；其他人只看已公布的、范围内的结果。")
 def period_ranking(request, id: ObjectId):  # type: ignore[valid-type]
     period = selectors.period_get(request.auth, id)
@@ -368,34 +381,24 @@ def period_ranking(request, id: ObjectId):  # type: ignore[valid-type]
              "total": format(row["result"].total, "f"), "grade": row["result"].grade, "rank": row["result"].rank,
              "rank_of": row["result"].rank_of, "tied": row["tied"], "flags": row["flags"],
              "published": row["result"].published_at is not None, "version_no": row["result"].version_no,
-             "appeal_pending": row["appeal_pending"], "reviewed": row["reviewed"]}
+             "appeal_pending": row["appeal_pending"], "reviewed": row["reviewed"], "rank_moved": row["rank_moved"]}
             for row in selectors.period_ranking(request.auth, period)]
     return {"period": period_out(period, request.auth), "rows": rows}
 
 
-@router.post("/periods/{id}/transitions/{action}", response={200: PeriodOut, WRITE_ERRORS: Error},
+@router.post("/periods/{id}/transitions/{action}", response={200: TransitionOut, WRITE_ERRORS: Error},
              summary="考核期流程操作",
-             description="open_scoring 开始评分，close_scoring 结束评分，compute 计算，publish 公布，"
+             description="open_scoring 开始评分（没有考核对象时 400 subjects；方案有评分人评的评分组而没有任何评分任务时"
+                         " 400 assignments），close_scoring 结束评分，compute 计算，publish 公布，"
                          "start_rereview 复核，recompute 复核重算（须填 reason），republish 复核后公布（待复核的申诉"
-                         "没有各自的复核意见时须填 decision，否则 400 decision；有退回重评未提交时 400 state）。")
+                         "没有各自的复核意见时须填 decision，否则 400 decision；有退回重评未提交时 400 state）。"
+                         "message 说明做了什么（按记录计数）。")
 def period_transition(request, id: ObjectId, action: Action, payload: TransitionIn):  # type: ignore[valid-type]
     actor = request.auth
-    period = selectors.period_get(actor, id)
-    if action == "open_scoring":
-        services.period_open_scoring(actor=actor, period=period)
-    elif action == "close_scoring":
-        services.period_close_scoring(actor=actor, period=period)
-    elif action == "compute":
-        services.period_compute(actor=actor, period=period)
-    elif action == "publish":
-        services.period_publish(actor=actor, period=period, published_on=payload.published_on)
-    elif action == "start_rereview":
-        services.period_start_rereview(actor=actor, period=period)
-    elif action == "recompute":
-        services.period_recompute(actor=actor, period=period, reason=payload.reason)
-    else:
-        services.period_republish(actor=actor, period=period, decision=payload.decision)
-    return period_out(selectors.period_get(actor, id), actor)
+    done = services.period_transition(actor=actor, period=selectors.period_get(actor, id), action=action,
+                                      reason=payload.reason, decision=payload.decision,
+                                      published_on=payload.published_on)
+    return {**period_out(selectors.period_get(actor, id), actor), "message": done.message}
 
 
 class NextPeriodIn(Schema):

@@ -8,6 +8,8 @@ Chinese or in English. Results computed before the steps existed stored their li
 
 from __future__ import annotations
 
+import re
+
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext, pgettext
@@ -35,8 +37,30 @@ def _scores(step: dict) -> str:
                     "%(name)s：%(count)s 个评分，平均 %(mean)s", step["count"]) % values
 
 
-def step_text(step: dict) -> str:
-    """One step as a line of the explanation, in the active language."""
+TOKENS = re.compile(r"[A-Za-z_][A-Za-z0-9_]*|\d+(?:\.\d*)?|\.\d+|\s+|.")
+OPERATORS = {"*": "×", "/": "÷", "-": "−"}
+
+
+def _builtin_names() -> dict[str, str]:
+    """The names every formula may use besides the scheme's codes (docs/assessment.md), as a reader says them."""
+    return {"bonus": _("加分"), "deduction": _("减分"), "base": _("加权合计"), "routine_avg": _("平时平均"),
+            "max_total": _("满分")}
+
+
+def readable_formula(formula: str, names: dict[str, str]) -> str:
+    """A scheme's formula with each code read as its name (``names``: group and indicator codes → names;
+    bonus, deduction … in the reader's language) and × ÷ − for * / -: ``quant * 0.7 + bonus`` reads
+    量化考核 × 0.7 + 加分. Function names (min, max, round, safe_div) and numbers stay as written."""
+    known = {**_builtin_names(), **names}
+    out = []
+    for token in TOKENS.findall(formula):
+        out.append(known.get(token, OPERATORS.get(token, token)))
+    return "".join(out)
+
+
+def step_text(step: dict, names: dict[str, str] | None = None) -> str:
+    """One step as a line of the explanation, in the active language; with ``names`` (codes → names), a
+    formula reads with names instead of codes."""
     kind = step["kind"]
     if kind == "auto":
         return _("%(name)s：自动值 %(value)s ÷ %(target)s（封顶 1）× %(points)s = %(result)s") % step
@@ -55,7 +79,8 @@ def step_text(step: dict) -> str:
     if kind == "subtotals":
         return _("加权合计 = %(base)s；加分 %(bonus)s；减分 %(deduction)s") % step
     if kind == "formula":
-        return _("按公式 %(formula)s = %(result)s") % step
+        formula = readable_formula(step["formula"], names) if names is not None else step["formula"]
+        return _("按公式 %(formula)s = %(result)s") % {**step, "formula": formula}
     if kind == "add":
         return "{base} + {bonus} − {deduction} = {result}".format(**step)
     if kind == "annual":
@@ -68,8 +93,13 @@ def step_text(step: dict) -> str:
     raise ValueError(f"unknown explanation step {kind!r}")
 
 
-def step_lines(steps: list[dict]) -> list[str]:
-    return [step_text(step) for step in steps]
+def step_lines(steps: list[dict], names: dict[str, str] | None = None) -> list[str]:
+    return [step_text(step, names) for step in steps]
+
+
+def config_names(config: dict) -> dict[str, str]:
+    """A stored result's codes → names (its groups and indicators), for reading its formula."""
+    return {**{g["code"]: g["name"] for g in config["groups"]}, **{i["code"]: i["name"] for i in config["indicators"]}}
 
 
 def explanation_steps(numbers: dict, recomputed: dict) -> list[dict] | None:

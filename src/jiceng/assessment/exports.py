@@ -60,7 +60,7 @@ def score_sheet_rows(explained: dict) -> list[list]:
              ["等次", explained["grade"], "", explained["grade_text"]], ["名次", explained["rank_text"], "", ""]]
     steps = explained["steps"]
     with translation.override(None):  # the sheet is written in Chinese, whatever the reader's language
-        lines = step_lines(steps) if steps is not None else explained["lines"]
+        lines = step_lines(steps, explained.get("names")) if steps is not None else explained["lines"]
     rows += [["算式", line, "", ""] for line in lines]
     return rows
 

@@ -19,7 +19,9 @@ class RatingForm(forms.Form):
                            widget=forms.Textarea(attrs={"rows": 2}))
     evidence_ref = forms.CharField(label=_("佐证材料"), max_length=500, required=False, help_text=_("选填"))
 
-    def __init__(self, *args, assignment: RaterAssignment, **kwargs):
+    def __init__(self, *args, assignment: RaterAssignment, read_only: bool = False, **kwargs):
+        """``read_only``: a sheet that can no longer be saved (submitted, or the period closed) shows what
+        was given with every input disabled."""
         super().__init__(*args, **kwargs)
         self.assignment = assignment
         group = assignment.group
@@ -58,6 +60,10 @@ class RatingForm(forms.Form):
         if rating is not None:
             self.initial.setdefault("note", rating.note)
             self.initial.setdefault("evidence_ref", rating.evidence_ref)
+        if read_only:
+            for field in self.fields.values():
+                field.disabled = True
+                field.help_text = ""
 
     def service_kwargs(self) -> dict:
         data = self.cleaned_data
@@ -105,6 +111,11 @@ class AdjustmentForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["subject"].choices = [("", "—")] + [(str(s.pk), s.display_name) for s in subjects]
         self.fields["indicator"].choices = [("", "—")] + [(i.code, item_label(i)) for i in items]
+
+    def offer(self, subjects) -> None:
+        """List only these subjects (those whose entries may be recorded now), once the form is validated:
+        any subject of the period is accepted, so that one not offered is refused with the rule's words."""
+        self.fields["subject"].choices = [("", "—")] + [(str(s.pk), s.display_name) for s in subjects]
 
 
 def item_label(item) -> str:

@@ -357,6 +357,11 @@ class AssessmentResult(models.Model):
                 raise FrozenResultError("published results cannot be changed; recompute makes a new version")
         super().save(*args, **kwargs)
 
+    def same_score(self, other: AssessmentResult) -> bool:
+        """Whether two versions of a subject's result have the same total and grade: a re-review that
+        moved only the rank (a neighbour's correction) did not adjust this subject's own score."""
+        return (self.total, self.grade) == (other.total, other.grade)
+
 
 class ResultFlag(models.Model):
     """A consequence of published results (连续 C 档, 优先入编, 红榜, 黑榜) with the results behind it."""

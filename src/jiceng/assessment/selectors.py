@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import copy
 from collections import defaultdict
+from datetime import date
 from decimal import Decimal
 
-from django.db.models import QuerySet
+from django.db.models import Max, QuerySet
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from jiceng.core.errors import NotFoundError
@@ -16,7 +18,7 @@ from jiceng.core.scope import is_active_account, restrict, scope_q
 from . import workflow
 from .choices import AppealState
 from .compute import band_grade, competition_ranks, subject_total
-from .explanation import explanation_steps, step_lines
+from .explanation import config_names, explanation_steps, step_lines
 from .models import Appeal, AssessmentPeriod, AssessmentResult, AssessmentScheme, RaterAssignment, ResultFlag
 
 
@@ -35,7 +37,7 @@ def rater_assignments(actor, period: AssessmentPeriod | None = None) -> QuerySet
     """Only the actor's own tasks: a rater never sees other raters' work."""
     if not is_active_account(actor):
         return RaterAssignment.objects.none()
-    qs = RaterAssignment.objects.filter(rater=actor).select_related("group", "subject", "period", "rating")
+    qs = RaterAssignment.objects.filter(rater=actor).select_related("group", "subject", "period__scheme", "rating")
     return qs.filter(period=period) if period is not None else qs
 
 
@@ -134,10 +136,13 @@ def result_explain(actor, result: AssessmentResult) -> dict:
         gid = next(g["id"] for g in config["groups"] if g["code"] == row["code"])
         if "inputs" in row:
             row["inputs"] = inputs.get("scores", {}).get(gid, [])
+    names = config_names(config)
     for code, ind in numbers["indicators"].items():
         stored = next(i for i in config["indicators"] if i["code"] == code)
         iid = stored["id"]
         ind["cap"] = stored.get("cap")  # a bonus or deduction is read against its cap, not its points
+        if "children" in ind:  # a section is the sum of its parts, read by name (the codes stay in children)
+            ind["children_names"] = [names.get(c, c) for c in ind["children"]]
         if "inputs" in ind and ind["kind"] == "manual":
             ind["inputs"] = inputs.get("indicator_scores", {}).get(iid, [])
     steps = explanation_steps(numbers, again)
@@ -161,9 +166,9 @@ def result_explain(actor, result: AssessmentResult) -> dict:
         "grade_bands": bands, "grade_text": grade_text, "groups": numbers["groups"], "indicators": numbers["indicators"],
         "bonus": numbers["bonus"], "deduction": numbers["deduction"], "base": numbers["base"],
         "routine": numbers["routine"], "steps": steps,
-        "lines": step_lines(steps) if steps is not None else numbers["lines"],
+        "lines": step_lines(steps, names) if steps is not None else numbers["lines"],
         "recomputed_total": again["total"], "verified": again["total"] == format(result.total, "f"),
-        "group_codes": list(code_of.values()),
+        "group_codes": list(code_of.values()), "names": names,
     }
 
 
@@ -176,7 +181,10 @@ def result_history(actor, result: AssessmentResult) -> list[AssessmentResult]:
     may, _as_manager = _can_view(actor, result)
     if not may:
         raise NotFoundError(_("未找到该记录，或您无权查看。"))
-    return list(AssessmentResult.objects.filter(subject=result.subject).order_by("version_no"))
+    history = list(AssessmentResult.objects.filter(subject=result.subject).order_by("version_no"))
+    for before, after in zip([None, *history], history, strict=False):
+        after.change = version_change(before, after)  # what this version changed (``version_change``)
+    return history
 
 
 def period_flags(actor, period: AssessmentPeriod, kind: str | None = None) -> QuerySet[ResultFlag]:
@@ -244,7 +252,18 @@ def period_list(actor) -> QuerySet[AssessmentPeriod]:
         q |= scoped
     ids = AssessmentPeriod.objects.filter(q).values("pk")
     return (AssessmentPeriod.objects.filter(pk__in=ids).select_related("scheme__region", "version")
-            .order_by("-starts_on", "-pk"))
+            .annotate(republished_at=Max("appeals__decided_at")).order_by("-starts_on", "-pk"))
+
+
+def period_republished_on(period: AssessmentPeriod) -> date | None:
+    """The day of the period's latest 复核后公布 (None before any): ``published_on`` keeps the first
+    publication's date (红黑榜 are dated by it); each 复核后公布 resolves the open appeals at that moment
+    (``Appeal.decided_at``). Read from ``period_list``'s annotation when there."""
+    if hasattr(period, "republished_at"):
+        at = period.republished_at
+    else:
+        at = period.appeals.aggregate(at=Max("decided_at"))["at"]
+    return timezone.localtime(at).date() if at is not None else None
 
 
 def period_get(actor, pk: int) -> AssessmentPeriod:
@@ -284,6 +303,9 @@ def assignment_get(actor, pk: int) -> RaterAssignment:
     return assignment
 
 
+ADJUSTED, RANK_ONLY = "adjusted", "rank"  # what a re-review's result version changed (``version_change``)
+
+
 def period_ranking(actor, period: AssessmentPeriod) -> list[dict]:
     """The ranking table: current results (published ones, or computed ones for a manager), with
     ties marked and each subject's flags (红榜/黑榜/连续 C 档/优先入编)."""
@@ -296,14 +318,44 @@ def period_ranking(actor, period: AssessmentPeriod) -> list[dict]:
         ties[(r.peer_group, r.rank)] += 1
     manager = workflow.is_manager(actor, period.scheme)
     appealed = set(Appeal.objects.filter(period=period, state=AppealState.OPEN).values_list("subject_id", flat=True))
+    changes = review_changes([r for r in results if r.version_no > 1 and r.published_at is not None])
     return [{"result": r, "tied": ties[(r.peer_group, r.rank)] > 1, "flags": flags.get(r.subject_id, []),
              # whether the row may link to its explanation: the result page's own check
              "may_open": _can_view(actor, r, manager=manager)[0],
-             # 复核中: an appeal waits, the numbers may change; 已复核调整: a re-review changed them (a later
-             # version is only made when total, grade or rank changed, and is current once republished)
+             # 复核中: an appeal waits, the numbers may change; 已复核调整: a re-review changed the subject's own
+             # total or grade; 名次随复核变化: only its rank moved (a neighbour's correction), its score stands
              "appeal_pending": r.subject_id in appealed,
-             "reviewed": r.version_no > 1 and r.published_at is not None}
+             "reviewed": changes.get(r.subject_id) == ADJUSTED,
+             "rank_moved": changes.get(r.subject_id) == RANK_ONLY}
             for r in results]
+
+
+def version_change(before: AssessmentResult | None, after: AssessmentResult) -> str:
+    """What a result version changed against the one before it: ``adjusted`` (the subject's own total or
+    grade), ``rank`` (only the rank or the number ranked, after someone else's correction), "" for a
+    first version."""
+    if before is None:
+        return ""
+    return RANK_ONLY if after.same_score(before) else ADJUSTED
+
+
+def review_changes(results: list[AssessmentResult]) -> dict[int, str]:
+    """For current results past their first version: ``adjusted`` when some re-review changed the
+    subject's own total or grade (each published version compared with the one before it), ``rank``
+    when re-reviews only moved its rank. One query for all of them."""
+    if not results:
+        return {}
+    versions: dict[int, list[AssessmentResult]] = defaultdict(list)
+    for v in (AssessmentResult.objects.filter(subject_id__in=[r.subject_id for r in results],
+                                              published_at__isnull=False)
+              .only("subject_id", "version_no", "total", "grade").order_by("subject_id", "version_no")):
+        versions[v.subject_id].append(v)
+    out = {}
+    for r in results:
+        chain = [v for v in versions[r.subject_id] if v.version_no <= r.version_no]
+        steps = [version_change(a, b) for a, b in zip(chain, chain[1:], strict=False)]
+        out[r.subject_id] = ADJUSTED if ADJUSTED in steps else RANK_ONLY
+    return out
 
 
 def own_results(actor, period: AssessmentPeriod | None = None) -> list[AssessmentResult]:
@@ -396,6 +448,34 @@ def period_contents(period: AssessmentPeriod) -> dict[str, int]:
             "ratings": Rating.objects.filter(assignment__period=period).count(),
             "adjustments": period.adjustments.count(), "results": period.results.count(),
             "appeals": period.appeals.count()}
+
+
+def rater_scored_groups(period: AssessmentPeriod) -> list:
+    """The groups of the period's scheme version that raters score: a questionnaire, a single score, or
+    indicators of which at least one leaf is scored by hand (an all-automatic group needs no rater)."""
+    from .choices import GroupKind, IndicatorKind
+    from .models import Indicator
+
+    manual = set(Indicator.objects.filter(version=period.version, kind=IndicatorKind.MANUAL,
+                                          children__isnull=True).values_list("group_id", flat=True))
+    return [g for g in period.version.groups.order_by("order", "id")
+            if g.kind != GroupKind.INDICATORS or g.pk in manual]
+
+
+def period_open_summary(actor, period: AssessmentPeriod) -> dict:
+    """开始评分's confirmation, for the scheme's managers: the period's subjects and rating tasks, each
+    group scored by raters with its tasks and raters — those with none are named, as every subject would
+    score 0 there."""
+    from django.db.models import Count
+
+    if not workflow.is_manager(actor, period.scheme):
+        return {"subjects": 0, "assignments": 0, "groups": [], "idle": []}
+    counts = {c["group_id"]: c for c in period.assignments.values("group_id").annotate(
+        tasks=Count("id"), raters=Count("rater_id", distinct=True)).order_by()}
+    groups = [{"group": g, "tasks": counts.get(g.pk, {}).get("tasks", 0), "raters": counts.get(g.pk, {}).get("raters", 0)}
+              for g in rater_scored_groups(period)]
+    return {"subjects": period.subjects.count(), "assignments": period.assignments.count(), "groups": groups,
+            "idle": [row["group"] for row in groups if not row["tasks"]]}
 
 
 def period_missing_sheets(actor, period: AssessmentPeriod) -> dict:

@@ -21,6 +21,7 @@ urlpatterns = [
     path("periods/<int:pk>/raters/peers/", setup.raters_peers, name="raters-peers"),
     path("periods/<int:pk>/raters/remove/", setup.rater_remove, name="rater-remove"),
     path("periods/<int:pk>/transition/", views.period_transition, name="transition"),
+    path("periods/<int:pk>/open/", views.period_open, name="open"),
     path("periods/<int:pk>/close/", views.period_close, name="close"),
     path("periods/<int:pk>/delete/", setup.period_delete, name="period-delete"),
     path("periods/<int:pk>/next/", views.period_next, name="next"),

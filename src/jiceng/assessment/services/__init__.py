@@ -6,11 +6,14 @@ from .periods import (
     adjustment_record,
     adjustment_withdraw,
     assignment_create,
+    correctable_subject_ids,
     peer_assignments_create,
     period_close_scoring,
     period_create,
+    period_open_refusal,
     period_open_scoring,
     period_subject_add,
+    rating_refusal,
     rating_save,
 )
 from .results import (
@@ -38,6 +41,7 @@ from .roster import (
     period_subjects_add_bulk,
 )
 from .schemes import scheme_create, scheme_version_create, scheme_version_update
+from .transitions import ACTIONS, Transitioned, period_transition
 
 __all__ = [
     "NextPeriod", "current_dates", "default_label", "next_dates", "next_round", "period_next", "period_start",
@@ -48,4 +52,6 @@ __all__ = [
     "period_compute", "period_create", "period_open_scoring", "period_publish", "period_recompute",
     "period_republish", "period_start_rereview", "period_subject_add", "rating_save", "scheme_create",
     "scheme_version_create", "scheme_version_update",
+    "correctable_subject_ids", "period_open_refusal", "rating_refusal",
+    "ACTIONS", "Transitioned", "period_transition",
 ]

@@ -62,7 +62,7 @@ def appeal_reply(*, actor, appeal: Appeal, decision: str) -> Appeal:
 
 def appeals_resolve(*, actor, period: AssessmentPeriod, decision: str, adjusted: set[int]) -> list[Appeal]:
     """Inside 复核后公布 (the period locked by the caller): every open appeal resolved with its own reply or
-    else ``decision``, 调整 when its subject's result got a new version now (``adjusted``: subject ids),
+    else ``decision``, 调整 when its subject's total or grade changed now (``adjusted``: subject ids),
     维持 otherwise; one audit record each. Refused when an appeal would end without a reply."""
     appeals = list(period.appeals.select_for_update().filter(state=AppealState.OPEN).select_related("subject")
                    .order_by("filed_at", "pk"))

@@ -13,7 +13,7 @@ from django.utils.translation import pgettext
 from jiceng.core.audit import audit_record
 from jiceng.core.errors import ApplicationError, PermissionDeniedError
 
-from .. import workflow
+from .. import selectors, workflow
 from ..choices import AppealState, GroupKind, IndicatorKind, RatingState, SubjectType
 from ..models import (
     Adjustment,
@@ -188,9 +188,29 @@ def _transition(actor, period: AssessmentPeriod, action: str) -> AssessmentPerio
     return period
 
 
+def period_open_refusal(period: AssessmentPeriod) -> ApplicationError | None:
+    """Why scoring cannot start yet (None when it can): a period without subjects, or without a single
+    rating task while its scheme has groups that raters score, would go to 评分中 with nothing to score —
+    and could no longer be deleted. The 开始评分 page shows it before asking; ``period_open_scoring``
+    raises it (``field`` ``subjects`` or ``assignments``)."""
+    if not period.subjects.exists():
+        return ApplicationError(_("本考核期还没有考核对象，不能开始评分。请先添加考核对象。"), field="subjects")
+    groups = selectors.rater_scored_groups(period)
+    if groups and not period.assignments.exists():
+        return ApplicationError(_("本考核期还没有评分任务，不能开始评分：“%(groups)s”要由评分人评分。请先添加评分人。") % {
+            "groups": pgettext("list separator", "、").join(g.name for g in groups)}, field="assignments")
+    return None
+
+
 @transaction.atomic
 def period_open_scoring(*, actor, period: AssessmentPeriod) -> AssessmentPeriod:
-    return _transition(actor, period, "open_scoring")
+    """开始评分: refused (``period_open_refusal``) for a period with nothing to score."""
+    locked = _locked(period)
+    workflow.check(locked, actor, "open_scoring")
+    refusal = period_open_refusal(locked)
+    if refusal is not None:
+        raise refusal
+    return _transition(actor, locked, "open_scoring")
 
 
 @transaction.atomic
@@ -202,6 +222,45 @@ def _correction_allowed(period: AssessmentPeriod, subject: PeriodSubject) -> boo
     """While re-reviewing, the records of subjects under appeal may be corrected."""
     return (period.state in workflow.APPEAL_CORRECTION_STATES
             and subject.appeals.filter(state=AppealState.OPEN).exists())
+
+
+def correctable_subject_ids(period: AssessmentPeriod) -> set[int] | None:
+    """Whose 加减分 entries may be recorded or withdrawn now: everyone's while scoring (None), while
+    re-reviewing only those of the subjects with an appeal under review, nobody's otherwise (empty).
+    The 加减分 page offers its subjects and its 撤销 buttons by this; the services check the same."""
+    if period.state in workflow.RATING_STATES:
+        return None
+    if period.state in workflow.APPEAL_CORRECTION_STATES:
+        return set(period.appeals.filter(state=AppealState.OPEN).values_list("subject_id", flat=True))
+    return set()
+
+
+def _adjustment_refusal(period: AssessmentPeriod, subject: PeriodSubject, *, withdraw: bool) -> str:
+    """Why an entry of the subject cannot be recorded (or withdrawn) now, "" when it can."""
+    if period.state in workflow.RATING_STATES or _correction_allowed(period, subject):
+        return ""
+    if period.state in workflow.APPEAL_CORRECTION_STATES:
+        if withdraw:
+            return _("复核中只能撤销申诉待复核的考核对象的加减分；“%(subject)s”没有待复核的申诉。") % {
+                "subject": subject.display_name}
+        return _("复核中只能为申诉待复核的考核对象登记加减分；“%(subject)s”没有待复核的申诉。") % {
+            "subject": subject.display_name}
+    if withdraw:
+        return _("考核期为“%(state)s”，不能撤销加减分：评分中可以撤销，复核中只能撤销申诉待复核的考核对象的加减分。") % {
+            "state": period.get_state_display()}
+    return _("考核期为“%(state)s”，不能登记加减分：评分中可以登记，复核中只能为申诉待复核的考核对象登记。") % {
+        "state": period.get_state_display()}
+
+
+def rating_refusal(period: AssessmentPeriod, subject: PeriodSubject, rating: Rating | None) -> str:
+    """Why the rating of an assignment cannot be saved now ("" when it can): the period is not open for
+    rating (nor re-reviewing an appeal of the subject), or it was submitted in the scoring round. The
+    rating form is read-only when it says something; ``rating_save`` refuses with it."""
+    if period.state not in workflow.RATING_STATES and not _correction_allowed(period, subject):
+        return _("考核期为“%(state)s”，不能评分。") % {"state": period.get_state_display()}
+    if rating is not None and rating.state == RatingState.SUBMITTED and period.state in workflow.RATING_STATES:
+        return _("评分已提交，不能修改。")
+    return ""
 
 
 def _check_points(value, field: str, maximum: Decimal) -> Decimal:
@@ -223,12 +282,10 @@ def rating_save(*, actor, period: AssessmentPeriod, group: RaterGroup | str, sub
     assignment = RaterAssignment.objects.filter(period=period, group=group, rater=actor, subject=subject).first()
     if assignment is None or actor is None or not actor.is_active:
         raise ApplicationError(_("您没有评该考核对象的任务。"), field="subject")
-    if period.state not in workflow.RATING_STATES and not _correction_allowed(period, subject):
-        raise ApplicationError(_("考核期为“%(state)s”，不能评分。") % {"state": period.get_state_display()},
-                               field="state")
     rating = Rating.objects.select_for_update().filter(assignment=assignment).first()
-    if rating and rating.state == RatingState.SUBMITTED and period.state in workflow.RATING_STATES:
-        raise ApplicationError(_("评分已提交，不能修改。"), field="state")
+    refusal = rating_refusal(period, subject, rating)
+    if refusal:
+        raise ApplicationError(refusal, field="state")
     rating = rating or Rating(assignment=assignment)
     rows: list[tuple[Indicator, Decimal, str, str]] = []
     if group.kind == GroupKind.SINGLE:
@@ -300,9 +357,9 @@ def adjustment_record(*, actor, period: AssessmentPeriod, subject: PeriodSubject
         raise PermissionDeniedError(_("您无权登记加减分。"))
     if subject.period_id != period.pk:
         raise ApplicationError(_("考核对象不属于本考核期。"), field="subject")
-    if period.state not in workflow.RATING_STATES and not _correction_allowed(period, subject):
-        raise ApplicationError(_("考核期为“%(state)s”，不能登记加减分。") % {
-            "state": period.get_state_display()}, field="state")
+    refusal = _adjustment_refusal(period, subject, withdraw=False)
+    if refusal:
+        raise ApplicationError(refusal, field="state")
     item = period.version.indicators.filter(code=indicator, children__isnull=True,
                                             kind__in=[IndicatorKind.BONUS, IndicatorKind.DEDUCTION]).first()
     if item is None:
@@ -328,9 +385,9 @@ def adjustment_withdraw(*, actor, adjustment: Adjustment, reason: str) -> Adjust
     period = _locked(adjustment.period)
     if not workflow.is_manager(actor, period.scheme):
         raise PermissionDeniedError(_("您无权撤销加减分。"))
-    if period.state not in workflow.RATING_STATES and not _correction_allowed(period, adjustment.subject):
-        raise ApplicationError(_("考核期为“%(state)s”，不能撤销加减分。") % {
-            "state": period.get_state_display()}, field="state")
+    refusal = _adjustment_refusal(period, adjustment.subject, withdraw=True)
+    if refusal:
+        raise ApplicationError(refusal, field="state")
     if adjustment.withdrawn_at is not None:
         raise ApplicationError(_("该条目已撤销。"), field="adjustment")
     if not reason or not reason.strip():

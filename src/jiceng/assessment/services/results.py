@@ -127,14 +127,17 @@ def period_recompute(*, actor, period: AssessmentPeriod, reason: str) -> list[As
 def period_republish(*, actor, period: AssessmentPeriod, decision: str = "") -> AssessmentPeriod:
     """Publish the re-review's new result versions and resolve the open appeals: each with its own reply
     (``appeal_reply``) or else ``decision`` — one of the two is required — as 调整 when its subject's
-    result changed, 维持 otherwise. Refused while a score sent back (退回重评) is not submitted again."""
+    total or grade changed, 维持 otherwise (a new version that only moves the rank, after a neighbour's
+    correction, is no adjustment of the appellant's score). Refused while a score sent back (退回重评)
+    is not submitted again."""
     period = _locked(period)
     t = workflow.check(period, actor, "republish")
     rerates_waiting(period)
     now = timezone.now()
     pending = list(period.results.filter(published_at__isnull=True))
-    appeals = appeals_resolve(actor=actor, period=period, decision=decision,
-                              adjusted={r.subject_id for r in pending})
+    current = {r.subject_id: r for r in period.results.filter(current=True)}
+    adjusted = {r.subject_id for r in pending if r.subject_id not in current or not r.same_score(current[r.subject_id])}
+    appeals = appeals_resolve(actor=actor, period=period, decision=decision, adjusted=adjusted)
     for new in pending:
         period.results.filter(subject_id=new.subject_id, current=True).update(current=False)
         new.current, new.published_at = True, now

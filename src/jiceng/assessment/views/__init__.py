@@ -34,10 +34,6 @@ from ..forms import (
 
 FLAG_LABELS = dict(FlagKind.choices)
 KIND_LABELS = dict(IndicatorKind.choices)
-TRANSITIONS = {
-    "open_scoring": services.period_open_scoring, "close_scoring": services.period_close_scoring,
-    "compute": services.period_compute, "start_rereview": services.period_start_rereview,
-}
 
 
 @login_required
@@ -74,6 +70,7 @@ def _ranking_page(request: HttpRequest, period, *, reason_error: str = "", statu
         "none_in_scope": not rows and not is_manager and selectors.period_has_published(period),
         "adjustable": is_manager and selectors.adjustment_items(period).exists(),
         "setup": {"subjects": period.subjects.count(), "assignments": period.assignments.count()} if is_manager else None,
+        "republished_on": selectors.period_republished_on(period),
         "actions": workflow.available(period, request.user),
         "published_count": sum(1 for r in rows if r["result"].published_at), "reason_error": reason_error,
         # appealed and not yet republished: the table may still change
@@ -87,17 +84,10 @@ def _ranking_page(request: HttpRequest, period, *, reason_error: str = "", statu
 def period_transition(request: HttpRequest, pk: int) -> HttpResponse:
     period = selectors.period_get(request.user, pk)
     action = request.POST.get("action", "")
+    reason = request.POST.get("reason", "")  # 复核重算's reason, or 复核后公布's 复核意见: one field on the page
     try:
-        if action in TRANSITIONS:
-            TRANSITIONS[action](actor=request.user, period=period)
-        elif action == "publish":
-            services.period_publish(actor=request.user, period=period)
-        elif action == "recompute":
-            services.period_recompute(actor=request.user, period=period, reason=request.POST.get("reason", ""))
-        elif action == "republish":
-            services.period_republish(actor=request.user, period=period, decision=request.POST.get("reason", ""))
-        else:
-            raise ApplicationError(_("未知的操作。"), field="action")
+        done = services.period_transition(actor=request.user, period=period, action=action, reason=reason,
+                                          decision=reason)
     except ApplicationError as exc:
         if exc.status in (403, 404):
             raise
@@ -105,8 +95,34 @@ def period_transition(request: HttpRequest, pk: int) -> HttpResponse:
             return _ranking_page(request, period, reason_error=exc.message, status=400)
         messages.error(request, exc.message)
     else:
-        messages.success(request, _("已完成。"))
+        messages.success(request, done.message)
     return redirect("assessment:ranking", pk=period.pk)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+@page_errors
+def period_open(request: HttpRequest, pk: int) -> HttpResponse:
+    """开始评分, confirmed on a page that says how many subjects and rating tasks the period has (by group),
+    or why it cannot start (``services.period_open_refusal``: no subjects, or no task at all while raters
+    score the scheme) — a period that has started can no longer be deleted."""
+    period = selectors.managed_period(request.user, pk)
+    refusal = services.period_open_refusal(period)
+    if request.method == "POST":
+        try:
+            done = services.period_transition(actor=request.user, period=period, action="open_scoring")
+        except ApplicationError as exc:
+            if exc.status in (403, 404):
+                raise
+            refusal = exc
+        else:
+            messages.success(request, done.message)
+            return redirect("assessment:ranking", pk=period.pk)
+    return render(request, "assessment/period_open.html", {
+        "period": period, "summary": selectors.period_open_summary(request.user, period),
+        "refusal": refusal.message if refusal is not None else "",
+        "may_open": workflow.may(period, request.user, "open_scoring")},
+        status=400 if request.method == "POST" else 200)
 
 
 @login_required
@@ -118,13 +134,13 @@ def period_close(request: HttpRequest, pk: int) -> HttpResponse:
     period = selectors.managed_period(request.user, pk)
     if request.method == "POST":
         try:
-            services.period_close_scoring(actor=request.user, period=period)
+            done = services.period_transition(actor=request.user, period=period, action="close_scoring")
         except ApplicationError as exc:
             if exc.status in (403, 404):
                 raise
             messages.error(request, exc.message)
         else:
-            messages.success(request, _("已结束评分。"))
+            messages.success(request, done.message)
             return redirect("assessment:ranking", pk=period.pk)
     return render(request, "assessment/period_close.html", {
         "period": period, "sheets": selectors.period_missing_sheets(request.user, period),
@@ -191,8 +207,10 @@ def period_adjustments(request: HttpRequest, pk: int) -> HttpResponse:
     """加减分: record a bonus or deduction against a subject (in the scoring round, or for a subject
     under appeal while re-reviewing), and the period's entries with a withdraw form each."""
     period = selectors.managed_period(request.user, pk)
+    correctable = services.correctable_subject_ids(period)  # None: every subject's (the scoring round)
     subjects = list(period.subjects.order_by("display_name", "id"))
     items = list(selectors.adjustment_items(period))
+    # any subject of the period is accepted (the service says why one is refused); only those offered are listed
     form = AdjustmentForm(request.POST or None, subjects=subjects, items=items)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -209,10 +227,15 @@ def period_adjustments(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, _("已登记：%(subject)s %(item)s %(points)s 分。") % {
                 "subject": subject.display_name, "item": made.indicator.name, "points": fmt(made.points)})
             return redirect("assessment:adjustments", pk=period.pk)
+    offered = [s for s in subjects if correctable is None or s.pk in correctable]
+    form.offer(offered)
     rows = list(selectors.period_adjustments(request.user, period))
+    for row in rows:  # 撤销 only where the service would take it
+        row.withdrawable = row.withdrawn_at is None and (correctable is None or row.subject_id in correctable)
     return render(request, "assessment/adjustments.html", {
         "period": period, "form": form, "rows": rows, "open": period.state in workflow.RATING_STATES,
-        "editable": period.state in workflow.RATING_STATES + tuple(workflow.APPEAL_CORRECTION_STATES),
+        "reviewing": period.state in workflow.APPEAL_CORRECTION_STATES,
+        "editable": bool(offered),
         "withdraw_form": WithdrawForm(), "has_items": bool(items)}, status=400 if form.errors else 200)
 
 
@@ -322,9 +345,12 @@ def _explain_page(request, result, explained, indicators, *, appeal_form=None, r
         rerates = selectors.subject_rerates(request.user, subject)
         review = {"rerates": rerates, "correcting": period.state in workflow.APPEAL_CORRECTION_STATES,
                   "rerate_form": rerate_form or RerateForm(choices=rerates["choices"])}
+    history = selectors.result_history(request.user, result)
     return render(request, "assessment/result_explain.html", {
-        "result": result, "e": explained, "indicators": indicators,
-        "history": selectors.result_history(request.user, result),
+        "result": result, "e": explained, "indicators": indicators, "history": history,
+        # this version only moved the rank (someone else's correction): say so, its score was not corrected
+        "rank_only": next((h.change for h in history if h.pk == result.pk), "") == selectors.RANK_ONLY,
+        "is_manager": workflow.is_manager(request.user, period.scheme),  # codes beside names: managers only
         "flags": [(f.kind, f.get_kind_display()) for f in result.flags.all()],
         "appeals": appeals, "pending": pending, "review": review,
         "may_appeal": may_appeal, "appeal_form": appeal_form or AppealForm()}, status=status)
@@ -386,7 +412,10 @@ def my_assignments(request: HttpRequest) -> HttpResponse:
 @page_errors
 def assignment_rate(request: HttpRequest, pk: int) -> HttpResponse:
     assignment = selectors.assignment_get(request.user, pk)
-    form = RatingForm(request.POST or None, assignment=assignment)
+    rating = getattr(assignment, "rating", None)
+    # submitted in the scoring round, or the period no longer open for it: the sheet as it is, read-only
+    locked = services.rating_refusal(assignment.period, assignment.subject, rating)
+    form = RatingForm(request.POST or None, assignment=assignment, read_only=bool(locked))
     if request.method == "POST" and form.is_valid():
         submit = request.POST.get("submit") == "1"
         try:
@@ -399,9 +428,5 @@ def assignment_rate(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, _("已提交。") if submit else _("草稿已保存。"))
             return redirect("assessment:mine")
-    rating = getattr(assignment, "rating", None)
-    return render(request, "assessment/assignment_rate.html", {
-        "a": assignment, "form": form,
-        "locked": bool(rating and rating.state == "submitted" and assignment.period.state in workflow.RATING_STATES),
-    })
+    return render(request, "assessment/assignment_rate.html", {"a": assignment, "form": form, "locked": locked})
 
