@@ -215,6 +215,16 @@ def test_a_score_sent_back_during_the_review_is_on_the_raters_to_do_list(world):
         services.period_republish(actor=world.manager, period=world.q1, decision="维持")
     assert exc.value.field == "state" and "1 份退回重评的评分未提交：bob（评委打分）" in exc.value.message
 
+    # the submitted 70 counts until another score is submitted: no draft over it (it would count half-done)
+    form = rater_page.get(f"/assessment/assignments/{assignment.pk}/").content.decode()
+    assert 'id="as-correcting"' in form and "保存草稿" not in form
+    refused = rater_page.post(f"/assessment/assignments/{assignment.pk}/", {"score": "75", "submit": "0"})
+    assert refused.status_code == 200 and "不能保存为草稿" in refused.content.decode()
+    with pytest.raises(ApplicationError) as exc:
+        services.rating_save(actor=judge, period=world.q1, group="judges", subject=bob, score="75")
+    assert exc.value.field == "state"
+    assert Rating.objects.get(assignment=assignment).score == 70
+
     # judge1 scores again from the phone form: off the to-do list
     assert rater_page.post(f"/assessment/assignments/{assignment.pk}/", {"score": "85", "submit": "1"}).status_code == 302
     assignment.refresh_from_db()

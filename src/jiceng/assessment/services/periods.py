@@ -286,6 +286,10 @@ def rating_save(*, actor, period: AssessmentPeriod, group: RaterGroup | str, sub
     refusal = rating_refusal(period, subject, rating)
     if refusal:
         raise ApplicationError(refusal, field="state")
+    if rating is not None and rating.state == RatingState.SUBMITTED and not submit:
+        # a correction during 复核: the submitted score counts until another is submitted, so a draft
+        # must not overwrite it in place (it would count half-finished)
+        raise ApplicationError(_("这份评分已提交并计入计算：复核中修改请直接提交，不能保存为草稿。"), field="state")
     rating = rating or Rating(assignment=assignment)
     rows: list[tuple[Indicator, Decimal, str, str]] = []
     if group.kind == GroupKind.SINGLE:

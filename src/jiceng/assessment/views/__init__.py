@@ -20,7 +20,7 @@ from jiceng.core.exports import export_page_url
 from jiceng.core.views import add_app_error, page_errors
 
 from .. import exports, selectors, services, workflow
-from ..choices import AppealState, FlagKind, IndicatorKind, PeriodState
+from ..choices import AppealState, FlagKind, IndicatorKind, PeriodState, RatingState
 from ..compute import fmt, signed
 from ..forms import (
     AdjustmentForm,
@@ -428,5 +428,8 @@ def assignment_rate(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, _("已提交。") if submit else _("草稿已保存。"))
             return redirect("assessment:mine")
-    return render(request, "assessment/assignment_rate.html", {"a": assignment, "form": form, "locked": locked})
+    return render(request, "assessment/assignment_rate.html", {
+        "a": assignment, "form": form, "locked": locked,
+        # a correction in 复核 replaces a submitted score only by submitting (services.rating_save)
+        "correcting": rating is not None and rating.state == RatingState.SUBMITTED})
 
