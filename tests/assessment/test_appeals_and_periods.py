@@ -379,3 +379,16 @@ def test_the_assignments_api_filters_by_status(world, client):  # noqa: F811
     status = next(p for p in params if p["name"] == "status")
     assert status["schema"]["enum"] == ["todo", "done", "all"] and status["schema"]["default"] == "todo"
     assert "todo" in status["description"] and "done" in status["description"]
+
+
+def test_the_ranking_shows_its_peer_group_column_only_where_subjects_are_ranked_in_groups(world):  # noqa: F811
+    from jiceng.assessment.models import AssessmentResult
+
+    manager = as_page(world.manager)
+    html = manager.get(f"/assessment/periods/{world.q1.pk}/").content.decode()
+    head = html[html.index('class="table as-ranking"'):html.index("</thead>")]
+    assert "排名组" not in head  # no subject of Q1 is in a peer group: no column of "—"
+    AssessmentResult.objects.filter(pk=world.results["bob"].pk).update(peer_group="城区")
+    html = manager.get(f"/assessment/periods/{world.q1.pk}/").content.decode()
+    head = html[html.index('class="table as-ranking"'):html.index("</thead>")]
+    assert "排名组" in head and "<td>城区</td>" in html

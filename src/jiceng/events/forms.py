@@ -206,7 +206,8 @@ class CaseFilterForm(forms.Form):
                                     widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}))
     reported_to = forms.DateField(label=_("至"), required=False,
                                   widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}))
-    overdue = forms.BooleanField(label=_("只看曾超期"), required=False)
+    overdue = forms.BooleanField(label=_("只看曾超期"), required=False,
+                                 help_text=_("任一环节超过时限的，含已经办完的环节；“超期未办结”只计当前环节超期的。"))
     open_only = forms.BooleanField(label=_("只看未办结"), required=False)
     queue = forms.ChoiceField(required=False, widget=forms.HiddenInput, choices=[("", "")] + list(QUEUES))
 

@@ -62,6 +62,8 @@ def _ranking_page(request: HttpRequest, period, *, reason_error: str = "", statu
     is_manager = workflow.is_manager(request.user, period.scheme)
     return render(request, "assessment/ranking.html", {
         "period": period, "rows": rows, "is_manager": is_manager,
+        # 排名组 only where the scheme ranks subjects in groups (a column of "—" otherwise)
+        "peer_groups": any(row["result"].peer_group for row in rows),
         # the viewer's own result as the person assessed (their row may be outside their data scope)
         "mine": selectors.own_results(request.user, period),
         # the scheme's cumulative ranking, for those who may read the scheme (not a rater from elsewhere)
