@@ -277,7 +277,7 @@ def test_a_grid_worker_may_not_edit_grid_workers(login, county, people, dave):
         refused = client.get(reverse("worker-edit", args=[worker.pk]))
         assert refused.status_code == 403
         # the page says why, not that an administrator could grant it
-        assert '<p id="denied-reason">您无权修改此网格员。</p>' in refused.content.decode()
+        assert '<p id="denied-reason">网格员的档案由其所在社区/村及以上的工作人员维护：网格员不能修改自己或同事的档案' in refused.content.decode()
         assert "联系安全管理员" not in refused.content.decode()
         assert client.post(reverse("worker-edit", args=[worker.pk]), worker_post(worker, phone="13900000088")).status_code == 403
     assert GridWorker.objects.get(pk=people.wang.pk).phone == "13600000021"

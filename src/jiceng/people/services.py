@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from jiceng.core.audit import audit_record, diff, snapshot
 from jiceng.core.crypto import blind_index, blind_tokens
@@ -74,6 +75,9 @@ def can_edit_people_in(actor, region: Region) -> bool:
 def can_edit_resident(actor, resident: Resident) -> bool:
     """The rule ``resident_update`` applies, asked by the pages before they offer 编辑."""
     return can_edit_people_in(actor, resident.grid)
+
+
+WORKER_EDIT_REFUSAL = gettext_lazy("网格员的档案由其所在社区/村及以上的工作人员维护：网格员不能修改自己或同事的档案，如需更正，请告知社区。")
 
 
 def can_edit_worker(actor, worker: GridWorker) -> bool:
@@ -486,7 +490,7 @@ def grid_worker_update(*, actor, worker: GridWorker, **values: Any) -> GridWorke
             "fields": ', '.join(sorted(unknown))}, field=sorted(unknown)[0])
     worker = GridWorker.objects.select_for_update().get(pk=worker.pk)
     if not can_edit_worker(actor, worker):
-        raise PermissionDeniedError(_("您无权修改此网格员。"))
+        raise PermissionDeniedError(str(WORKER_EDIT_REFUSAL))
     before = snapshot(worker, WORKER_FIELDS)
     if "id_number" in values or "phone" in values:
         id_number, phone = _clean_person_ids(id_number=values.get("id_number", worker.id_number),

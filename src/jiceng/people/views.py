@@ -261,7 +261,7 @@ def worker_edit(request: HttpRequest, pk: int) -> HttpResponse:
     set again only when they changed."""
     worker = worker_get(actor=request.user, pk=pk)  # out of scope: 404
     if not services.can_edit_worker(request.user, worker):
-        raise PermissionDenied(_("您无权修改此网格员。"))
+        raise PermissionDenied(str(services.WORKER_EDIT_REFUSAL))
     masked = services.masked(worker)
     context = {"person": worker}
     if request.method == "POST" and WorkerEditForm.reload_name in request.POST:
