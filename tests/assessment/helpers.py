@@ -29,8 +29,10 @@ def period(actor, scheme, label: str, start: date, end: date, **kwargs):
 
 
 def close_compute_publish(actor, p, published_on: date | None = None):
+    """Through to 公布. ``force``: a group nobody was given a score in counts 0 (the tests rate only what
+    they are about; ``test_zero_sheets`` is about that confirmation)."""
     services.period_close_scoring(actor=actor, period=p)
-    services.period_compute(actor=actor, period=p)
+    services.period_compute(actor=actor, period=p, force=True)
     services.period_publish(actor=actor, period=p, published_on=published_on or p.ends_on)
     p.refresh_from_db()
     return p

@@ -95,7 +95,8 @@ def test_workflow_transitions_need_a_manager(world):
     manager = as_user(world.manager)
     url = f"{API}/periods/{world.q2.pk}/transitions"
     assert manager.post(f"{url}/close_scoring", {}, content_type="application/json").json()["state"] == "scoring_closed"
-    assert manager.post(f"{url}/compute", {}, content_type="application/json").json()["state"] == "computed"
+    assert manager.post(f"{url}/compute", {}, content_type="application/json").json()["field"] == "force"  # nothing rated
+    assert manager.post(f"{url}/compute", {"force": True}, content_type="application/json").json()["state"] == "computed"
     published = manager.post(f"{url}/publish", {"published_on": "2026-07-10"}, content_type="application/json")
     assert published.json()["state"] == "published" and published.json()["published_on"] == "2026-07-10"
     wrong = manager.post(f"{url}/compute", {}, content_type="application/json")

@@ -219,7 +219,7 @@ def test_a_score_sent_back_during_the_review_is_on_the_raters_to_do_list(world):
     form = rater_page.get(f"/assessment/assignments/{assignment.pk}/").content.decode()
     assert 'id="as-correcting"' in form and "保存草稿" not in form
     refused = rater_page.post(f"/assessment/assignments/{assignment.pk}/", {"score": "75", "submit": "0"})
-    assert refused.status_code == 200 and "不能保存为草稿" in refused.content.decode()
+    assert refused.status_code == 400 and "不能保存为草稿" in refused.content.decode()
     with pytest.raises(ApplicationError) as exc:
         services.rating_save(actor=judge, period=world.q1, group="judges", subject=bob, score="75")
     assert exc.value.field == "state"

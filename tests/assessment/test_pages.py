@@ -178,15 +178,26 @@ def test_a_rater_saves_a_draft_then_submits_from_the_phone_form(world, login):
     subject = world.q2_subjects["bob"]
     assignment = subject.assignments.get(group__code="leaders")
     url = f"/assessment/assignments/{assignment.pk}/"
-    assert client.get(url).status_code == 200
-    assert client.post(url, {"score": "88", "note": "草稿", "submit": "0"}).status_code == 302
+    form = client.get(url).content.decode()
+    # 提交 is final in the scoring round: said beside the buttons
+    assert form.index('id="as-final"') > form.index('value="1"')
+    assert "提交后不能再修改；暂未评完可先保存草稿。" in form
+    draft = client.post(url, {"score": "88", "note": "草稿", "submit": "0"}, follow=True)
+    assert draft.redirect_chain[-1] == ("/assessment/mine/", 302)
+    assert "已保存对“bob”的评分草稿（镇街党政正职评价）。" in draft.content.decode()
     rating = Rating.objects.get(assignment=assignment)
     assert (rating.state, rating.score) == ("draft", 88)
-    assert client.post(url, {"score": "87.5", "submit": "1"}).status_code == 302
+    submitted = client.post(url, {"score": "87.5", "submit": "1"}, follow=True)
+    assert "已提交对“bob”的评分（镇街党政正职评价）。" in submitted.content.decode()
     rating.refresh_from_db()
     assert (rating.state, rating.score) == ("submitted", Decimal("87.5"))
     again = client.post(url, {"score": "10", "submit": "1"})
-    assert again.status_code == 200 and "评分已提交，不能修改" in again.content.decode()
+    html = again.content.decode()
+    assert again.status_code == 400 and html.count("评分已提交，不能修改。") == 1  # once, above the sheet
+    assert 'value="87.50"' in html or 'value="87.5"' in html  # the sheet as submitted, not what was re-posted
+    assert 'id="as-final"' not in html and 'disabled' in html  # read-only: no buttons, no hint
+    rating.refresh_from_db()
+    assert rating.score == Decimal("87.5")
 
 
 def fields(html: str) -> list[str]:

@@ -89,7 +89,7 @@ def test_drafts_do_not_count(ctx):
     services.rating_save(actor=ctx["r2"], period=ctx["p"], group="s", subject=ctx["a"], score=10)
     services.rating_save(actor=ctx["r2"], period=ctx["p"], group="s", subject=ctx["b"], score=5, submit=True)
     services.period_close_scoring(actor=ctx["m"], period=ctx["p"])
-    services.period_compute(actor=ctx["m"], period=ctx["p"])
+    services.period_compute(actor=ctx["m"], period=ctx["p"], force=True)  # the other group is not rated
     totals = {r.subject_id: str(r.total) for r in ctx["p"].results.all()}
     # a: draft ignored → 0; b: 50% × 5/10 × 100 = 25
     assert totals == {ctx["a"].pk: "0.00", ctx["b"].pk: "25.00"}

@@ -228,3 +228,32 @@ def _department(county):
     from jiceng.people.services import department_create
 
     return department_create(actor=county.sysadmin, code="zzb", name="组织部", kind="org", region=county.county)
+
+
+def test_a_new_period_is_proposed_after_the_schemes_latest_not_over_it(street, login):
+    """A yearly scheme with 2026年度 already made: on 15 May 2026 新建考核期 proposes 2027年度 (the round
+    containing today exists), which goes through at the first click."""
+    period = make_period(login, street)
+    scheme = period.scheme
+    client = login(street.manager)
+    with time_machine.travel(TODAY, tick=False):
+        page = client.get(f"/assessment/schemes/{scheme.pk}/periods/new/")
+        html = page.content.decode()
+        assert 'value="2027年度"' in html and 'value="2027-01-01"' in html and 'value="2027-12-31"' in html
+        assert "默认为本方案最后一期之后的一期" in html
+        initial = page.context["form"].initial
+        answer = client.post(f"/assessment/schemes/{scheme.pk}/periods/new/", {
+            "label": initial["label"], "starts_on": initial["starts_on"].isoformat(),
+            "ends_on": initial["ends_on"].isoformat()})
+    made = AssessmentPeriod.objects.exclude(pk=period.pk).get()
+    assert answer.status_code == 302 and answer["Location"] == f"/assessment/periods/{made.pk}/subjects/"
+    assert (made.label, made.starts_on, made.ends_on) == ("2027年度", date(2027, 1, 1), date(2027, 12, 31))
+    assert AuditLog.objects.filter(action="assessment.period_create", object_id=str(made.pk)).count() == 1
+    # the API's default is the same: after 2027年度 comes 2028年度
+    third = services.period_start(actor=street.manager, scheme=scheme, today=TODAY)
+    assert (third.label, third.starts_on, third.ends_on) == ("2028年度", date(2028, 1, 1), date(2028, 12, 31))
+
+
+def test_a_schemes_first_period_is_proposed_as_the_round_containing_today(street, login):
+    scheme = make_scheme(login, street)
+    assert services.first_free_dates(scheme, TODAY) == (date(2026, 1, 1), date(2026, 12, 31))

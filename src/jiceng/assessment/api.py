@@ -223,6 +223,7 @@ class TransitionIn(Schema):
     reason: text(500, description="重算原因（复核重算时必填）") = ""  # type: ignore[valid-type]
     decision: text(1000, description="复核意见（复核后公布时可填）") = ""  # type: ignore[valid-type]
     published_on: Date | None = Field(None, description="公布日期（公布时可填，默认今天）")
+    force: bool = Field(False, description="计算时：有评分组没有一份已提交的评分，仍按 0 分计算（否则 400 force）")
 
 
 class AppealIn(Schema):
@@ -389,7 +390,8 @@ def period_ranking(request, id: ObjectId):  # type: ignore[valid-type]
 @router.post("/periods/{id}/transitions/{action}", response={200: TransitionOut, WRITE_ERRORS: Error},
              summary="考核期流程操作",
              description="open_scoring 开始评分（没有考核对象时 400 subjects；方案有评分人评的评分组而没有任何评分任务时"
-                         " 400 assignments），close_scoring 结束评分，compute 计算，publish 公布，"
+                         " 400 assignments），close_scoring 结束评分，compute 计算（有评分人评的评分组没有一份已提交的评分时"
+                         " 400 force，除非 force 为 true：这些评分组按 0 分计算），publish 公布，"
                          "start_rereview 复核，recompute 复核重算（须填 reason），republish 复核后公布（待复核的申诉"
                          "没有各自的复核意见时须填 decision，否则 400 decision；有退回重评未提交时 400 state）。"
                          "message 说明做了什么（按记录计数）。")
@@ -397,7 +399,7 @@ def period_transition(request, id: ObjectId, action: Action, payload: Transition
     actor = request.auth
     done = services.period_transition(actor=actor, period=selectors.period_get(actor, id), action=action,
                                       reason=payload.reason, decision=payload.decision,
-                                      published_on=payload.published_on)
+                                      published_on=payload.published_on, force=payload.force)
     return {**period_out(selectors.period_get(actor, id), actor), "message": done.message}
 
 
@@ -598,7 +600,7 @@ class SchemeIn(Schema):
 
 class PeriodIn(Schema):
     label: text(100, description="名称（空则按周期自动命名，如“2026年第二季度”）") = ""  # type: ignore[valid-type]
-    starts_on: Date | None = Field(None, description="开始日期（与结束日期同时填写；都不填则取今天所在的这一期）")  # type: ignore[valid-type]
+    starts_on: Date | None = Field(None, description="开始日期（与结束日期同时填写；都不填则取今天所在的这一期，方案已有考核期时取最后一期的下一期）")  # type: ignore[valid-type]
     ends_on: Date | None = Field(None, description="结束日期")  # type: ignore[valid-type]
 
 
@@ -729,7 +731,7 @@ def scheme_create(request, payload: SchemeIn):
 
 
 @router.post("/schemes/{id}/periods", response={201: PeriodOut, WRITE_ERRORS: Error}, summary="新建考核期",
-             description="方案的一个新考核期（草稿，用方案最新版本），不带入任何对象；默认为今天所在的这一期并按周期命名"
+             description="方案的一个新考核期（草稿，用方案最新版本），不带入任何对象；默认为今天所在的这一期（方案已有考核期时为最后一期的下一期）并按周期命名"
                          "（如“2026年第二季度”）。与本方案已有考核期日期重叠时 400（starts_on）。仅方案管理者。")
 def period_create(request, id: ObjectId, payload: PeriodIn):  # type: ignore[valid-type]
     actor = request.auth

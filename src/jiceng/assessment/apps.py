@@ -1,4 +1,6 @@
 from django.apps import AppConfig
+from django.utils.functional import lazy
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 # The audit actions this app's services write (named in the back office's audit log); a period's
@@ -30,14 +32,20 @@ AUDIT_ACTIONS = {
 }
 
 
+def _period_action(label) -> str:
+    """考核期：计算 (in English "Assessment period: Compute"): a format, so each language has its colon."""
+    return gettext("考核期：%(action)s") % {"action": label}
+
+
+period_action = lazy(_period_action, str)  # named when shown, in the reader's language
+
+
 class AssessmentConfig(AppConfig):
     name = "jiceng.assessment"
     label = "assessment"
     verbose_name = _("考核")
 
     def ready(self) -> None:
-        from django.utils.text import format_lazy
-
         from jiceng.core.audit import audit_actions_register
 
         # Built-in automatic indicators register themselves on import.
@@ -45,5 +53,5 @@ class AssessmentConfig(AppConfig):
         from .workflow import TRANSITIONS
 
         audit_actions_register(AUDIT_ACTIONS)
-        audit_actions_register({f"assessment.period_{action}": format_lazy("{}：{}", _("考核期"), t.label)
+        audit_actions_register({f"assessment.period_{action}": period_action(t.label)
                                 for action, t in TRANSITIONS.items()})

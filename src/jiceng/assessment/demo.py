@@ -218,10 +218,11 @@ class _Demo:
             services.assignment_create(actor=self.manager, period=p, group="democratic", rater=v, subjects=subjects)
         services.period_open_scoring(actor=self.manager, period=p)
         maxima = {i["code"]: int(i["max_points"]) for i in definition["indicators"] if i.get("group") == "quant"}
+        names = {i["code"]: i["name"] for i in definition["indicators"]}  # evidence named as a ledger is
         for s in subjects:
             q = self.rng.uniform(0.62, 0.99)
             self._rate(p, "quant", office, s, indicator_scores={
-                code: {"points": self._points(q, m), "note": "按年度台账评分", "evidence_ref": f"台账-{s.pk}-{code}"}
+                code: {"points": self._points(q, m), "note": "按年度台账评分", "evidence_ref": f"{self.year}年{names[code]}台账 第{s.pk}号"}
                 for code, m in maxima.items()})
             for v in voters:
                 level = LEVELS[min(3, max(0, int((1 - q) * 6 + self.rng.gauss(0, 0.7))))]

@@ -92,6 +92,13 @@ class NextPeriodForm(forms.Form):
         return data
 
 
+class PublishForm(forms.Form):
+    """公布's confirmation: the date the results are published on (today unless given)."""
+
+    published_on = forms.DateField(label=_("公布日期"), required=False,
+                                   widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}))
+
+
 PeriodForm = NextPeriodForm  # a first period asks the same: name and dates (``services.current_dates``)
 
 

@@ -4,6 +4,7 @@ names the roles that may view, add and change it, and writes go through the doma
 
 from __future__ import annotations
 
+import json
 import sys
 
 from django.apps import AppConfig, apps
@@ -13,11 +14,13 @@ from django.contrib.admin.views.main import ChangeList
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect
+from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
-from django.utils.html import format_html
-from django.utils.translation import gettext as gettext_now
+from django.utils.html import conditional_escape, format_html, format_html_join
+from django.utils.safestring import SafeString
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from . import audit_review
@@ -114,7 +117,7 @@ def action_groups() -> list[tuple[str, list[str]]]:
         config = (listed.get(code) or by_prefix.get(prefix)
                   or next((c for c in configs if c.label.startswith(prefix)), None))
         groups[config].append(code)
-    return [(str(config.verbose_name) if config is not None else gettext_now("其他"), codes)
+    return [(str(config.verbose_name) if config is not None else gettext("其他"), codes)
             for config, codes in groups.items() if codes]
 
 
@@ -141,11 +144,11 @@ class ActionFilter(admin.SimpleListFilter):
                         if name != self.parameter_name for value in values]
         current = self.value()
         yield {"selected": not current, "query_string": changelist.get_query_string(remove=[self.parameter_name]),
-               "display": gettext_now("全部"), "value": "", "group": ""}
+               "display": gettext("全部"), "value": "", "group": ""}
         named = dict(self.lookup_choices)
         groups = action_groups()
         if current and current not in named:  # a code without a name (from an older version), chosen
-            groups.append((gettext_now("其他"), [current]))
+            groups.append((gettext("其他"), [current]))
         for group, codes in groups:
             for code in codes:
                 yield {"selected": code == current, "value": code, "display": named.get(code, code), "group": group,
@@ -160,15 +163,26 @@ class _FilteredOnly(ChangeList):
         pass
 
 
-def _with_code(label: str, code: str) -> str:
-    """A name with its code beside it (派遣（event.dispatch）), or the code alone where it has no name."""
-    return label if label == code or not code else gettext_now("%(label)s（%(code)s）") % {"label": label, "code": code}
+class _AuditChangeList(ChangeList):
+    """The list's page, with each record's account named (``actor_full_name``) by one query for the page."""
+
+    def get_results(self, request):
+        super().get_results(request)
+        self.result_list = audit_review.with_actor_names(self.result_list)
+
+
+def _breakable(text: str) -> SafeString:
+    """The text, escaped, with a line-break opportunity (<wbr>) after each dot: a narrow column wraps
+    an action's code at its dot (assessment.<wbr>period_compute), not in the middle of a word."""
+    *heads, last = text.split(".")
+    return format_html_join("", "{}.<wbr>", ((head,) for head in heads)) + conditional_escape(last)
 
 
 # A record's fields in its page, in the model's order; these shown by the methods below (local time
-# to the second, names beside codes).
-_DETAIL_SHOWN_AS = {"at": "at_local", "actor_role": "role_detail", "action": "action_label",
-                    "object_type": "object_detail", "channel": "channel_detail"}
+# to the second, the account's name beside its username, names beside codes, the changes as a table).
+_DETAIL_SHOWN_AS = {"at": "at_local", "actor_name": "actor_label", "actor_role": "role_detail",
+                    "action": "action_detail", "object_type": "object_detail", "changes": "changes_table",
+                    "channel": "channel_detail"}
 
 
 @admin.register(AuditLog)
@@ -176,11 +190,13 @@ class AuditLogAdmin(RoleAdminMixin, admin.ModelAdmin):
     """Readable by the audit admin only; nobody can add, change or delete. The audit admin also checks
     the hash chain (校验完整性) and exports the listed records (导出 CSV) here (core.audit_review).
 
-    The list names roles, record types and channels (the codes are in the record and the export) and
-    keeps to a 1366 px screen (core/auditlog.css); the record shows every field, names beside codes."""
+    The list names the accounts (by one query a page), roles, record types and channels (the codes
+    are in the record and the export) and keeps to a 1366 px screen (core/auditlog.css); the record
+    shows every field, names beside codes, and its changes as a table (the raw JSON folded beneath).
+    A record never changes, so it has no history page."""
 
     view_roles = ("audit_admin",)
-    list_display = ("at_local", "actor_name", "role_label", "action_label", "object_label", "object_short", "ip",
+    list_display = ("at_local", "actor_label", "role_label", "action_label", "object_label", "object_short", "ip",
                     "channel_label")
     list_filter = (ActionFilter, RoleFilter, ChannelFilter)
     show_full_result_count = False  # no second COUNT of the whole log on a filtered page
@@ -197,17 +213,36 @@ class AuditLogAdmin(RoleAdminMixin, admin.ModelAdmin):
     def at_local(self, obj: AuditLog) -> str:
         return f"{timezone.localtime(obj.at):%Y-%m-%d %H:%M:%S}"
 
+    def get_changelist(self, request, **kwargs):
+        return _AuditChangeList
+
+    def get_object(self, request, object_id, from_field=None):
+        obj = super().get_object(request, object_id, from_field)
+        return audit_review.with_actor_names([obj])[0] if obj is not None else None
+
+    def history_view(self, request, object_id, extra_context=None):
+        """A record never changes: no history (the page's 历史 button is gone too, change_form.html)."""
+        raise Http404
+
+    @admin.display(description=_("操作人"), ordering="actor_name")
+    def actor_label(self, obj: AuditLog) -> str:
+        return audit_review.actor_label(obj.actor_name, getattr(obj, "actor_full_name", ""))
+
     @admin.display(description=_("角色"), ordering="actor_role")
     def role_label(self, obj: AuditLog) -> str:
         return audit_review.role_label(obj.actor_role)
 
     @admin.display(description=_("角色"))
     def role_detail(self, obj: AuditLog) -> str:
-        return _with_code(audit_review.role_label(obj.actor_role), obj.actor_role)
+        return audit_review.with_code(audit_review.role_label(obj.actor_role), obj.actor_role)
 
     @admin.display(description=_("操作"), ordering="action")
-    def action_label(self, obj: AuditLog) -> str:
-        return _with_code(audit_action_label(obj.action), obj.action)
+    def action_label(self, obj: AuditLog) -> SafeString:
+        return _breakable(audit_review.with_code(audit_action_label(obj.action), obj.action))
+
+    @admin.display(description=_("操作"))
+    def action_detail(self, obj: AuditLog) -> str:
+        return audit_review.with_code(audit_action_label(obj.action), obj.action)
 
     @admin.display(description=_("对象类型"), ordering="object_type")
     def object_label(self, obj: AuditLog) -> str:
@@ -215,7 +250,7 @@ class AuditLogAdmin(RoleAdminMixin, admin.ModelAdmin):
 
     @admin.display(description=_("对象类型"))
     def object_detail(self, obj: AuditLog) -> str:
-        return _with_code(audit_review.object_type_label(obj.object_type), obj.object_type)
+        return audit_review.with_code(audit_review.object_type_label(obj.object_type), obj.object_type)
 
     @admin.display(description=_("对象"), ordering="object_repr")
     def object_short(self, obj: AuditLog) -> str:
@@ -228,7 +263,14 @@ class AuditLogAdmin(RoleAdminMixin, admin.ModelAdmin):
 
     @admin.display(description=_("渠道"))
     def channel_detail(self, obj: AuditLog) -> str:
-        return _with_code(audit_review.channel_label(obj.channel), obj.channel)
+        return audit_review.with_code(audit_review.channel_label(obj.channel), obj.channel)
+
+    @admin.display(description=_("变更"))
+    def changes_table(self, obj: AuditLog) -> str:
+        """Field → before → after (the raw JSON folded beneath)."""
+        return render_to_string("admin/core/auditlog/changes.html", {
+            "rows": audit_review.change_rows(obj),
+            "raw": json.dumps(obj.changes, ensure_ascii=False, sort_keys=True, indent=2)})
 
     def changelist_view(self, request, extra_context=None):
         """The list without the admin's navigation column (the audit admin has this one list, and its
@@ -264,14 +306,14 @@ class AuditLogAdmin(RoleAdminMixin, admin.ModelAdmin):
                 return redirect("admin:core_auditlog_verify")
             return redirect("admin:core_auditlog_verification", pk=run.pk)
         runs = self.call_service(request, audit_review.audit_verifications)
-        return self._page(request, "admin/core/auditlog/verify.html", gettext_now("校验审计记录完整性"), runs=runs)
+        return self._page(request, "admin/core/auditlog/verify.html", gettext("校验审计记录完整性"), runs=runs)
 
     def verification_view(self, request, pk: int):
         try:
             run = self.call_service(request, audit_review.audit_verification_get, pk=pk)
         except NotFoundError as exc:
             raise Http404(exc.message) from exc
-        return self._page(request, "admin/core/auditlog/verification.html", gettext_now("审计链校验结果"), run=run,
+        return self._page(request, "admin/core/auditlog/verification.html", gettext("审计链校验结果"), run=run,
                           problems=audit_review.problem_rows(run),
                           more=run.problem_count - len(run.problems))
 

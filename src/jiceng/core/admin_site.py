@@ -3,6 +3,8 @@ registrations there land on this site, which Django installs as the default)."""
 
 from django.contrib import admin
 from django.contrib.admin.views.autocomplete import AutocompleteJsonView
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
 
 
 class LabelledAutocomplete(AutocompleteJsonView):
@@ -15,9 +17,10 @@ class LabelledAutocomplete(AutocompleteJsonView):
 
 
 class JicengAdminSite(admin.AdminSite):
-    site_header = "Jiceng 基层 · 后台管理"
+    # the product's name as everywhere (the footer of base.html), the rest in the user's language
+    site_header = format_lazy("Jiceng 基层 · {}", _("后台管理"))
     site_title = "Jiceng 基层"
-    index_title = "后台管理"
+    index_title = _("后台管理")
 
     def autocomplete_view(self, request):
         return LabelledAutocomplete.as_view(admin_site=self)(request)

@@ -1,6 +1,7 @@
 """The audit admin's review of the audit log from the back office: checking the hash chain and
 exporting records, each audited; and the names shown for the codes a record keeps (role, record
-type, channel), in the back office and in the export alike.
+type, channel, the account's name beside its username, the changed fields), in the back office and
+in the export alike.
 
 Only the audit admin (安全审计员) may do either, the rule ``jiceng audit_export`` applies too. A
 chain of tens of millions of records takes minutes to walk, so a check is a row
@@ -13,11 +14,13 @@ from __future__ import annotations
 
 import csv
 import json
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from datetime import timedelta
 from functools import cache
 
 from django.apps import apps
+from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
@@ -192,10 +195,105 @@ def channel_label(code: str) -> str:
     return str(label) if label is not None else (code or "—")
 
 
+def with_code(label: str, code: str) -> str:
+    """A name with its code beside it (派遣（event.dispatch）; in English "Dispatch (event.dispatch)"),
+    or the code alone where it has no name."""
+    if label == code or not code:
+        return label
+    return _("%(label)s（%(code)s）") % {"label": label, "code": code}
+
+
+# --- who did it -----------------------------------------------------------------------------------
+
+
+def actor_full_names(actor_ids: Iterable[int | None]) -> dict[int, str]:
+    """The accounts' names (姓名) by id, in one query, for the records of a page or a batch: a record
+    keeps (and hashes) the username only. An account deleted since, or one without a name, is left
+    out: its records show the username they keep."""
+    ids = {pk for pk in actor_ids if pk is not None}
+    if not ids:
+        return {}
+    return dict(get_user_model().objects.filter(pk__in=ids).exclude(full_name="").values_list("pk", "full_name"))
+
+
+def with_actor_names(records: Iterable[AuditLog]) -> list[AuditLog]:
+    """The records, each with ``actor_full_name`` (its account's name now, or ""), looked up at once."""
+    records = list(records)
+    names = actor_full_names(e.actor_id for e in records)
+    for e in records:
+        e.actor_full_name = names.get(e.actor_id, "")
+    return records
+
+
+def actor_label(username: str, full_name: str) -> str:
+    """The account's name with the username the record keeps beside it (张芳婷（county）); the
+    username alone where the account has no other name (or no longer exists)."""
+    if not full_name or full_name == username:
+        return username or "—"
+    return _("%(full_name)s（%(username)s）") % {"full_name": full_name, "username": username}
+
+
+# --- what changed ---------------------------------------------------------------------------------
+
+# Keys whose value is a list of items, not a [before, after] pair (personal_info.reveal's fields,
+# session.revoke's sessions): shown as one value whatever its length.
+LIST_VALUED_KEYS = frozenset({"fields", "sessions"})
+
+
+@dataclass(frozen=True)
+class ChangeRow:
+    """One key of a record's ``changes``: its name, and either the value before and after (a pair,
+    as ``audit.diff`` writes) or one value (a count, a reason, the export's filters)."""
+
+    field: str
+    before: str
+    after: str
+    paired: bool
+
+
+def _model_fields(object_type: str) -> dict:
+    try:
+        return {f.name: f for f in apps.get_model(object_type)._meta.get_fields() if hasattr(f, "verbose_name")}
+    except (LookupError, ValueError):
+        return {}
+
+
+def _shown(value, field) -> str:
+    """A value as text: "—" for none, 是/否, a choice's name beside its code (评分中（scoring）),
+    "***" as it is (a secret, never recorded), lists and objects as compact JSON."""
+    if value is None:
+        return "—"
+    if isinstance(value, bool):
+        return _("是") if value else _("否")
+    if isinstance(value, dict | list):
+        return json.dumps(value, ensure_ascii=False)
+    choices = dict(field.flatchoices) if field is not None and getattr(field, "choices", None) else {}
+    if isinstance(value, str) and value in choices:
+        return with_code(str(choices[value]), value)
+    return str(value)
+
+
+def change_rows(entry: AuditLog) -> list[ChangeRow]:
+    """A record's ``changes`` as rows to read: each key named by its field's verbose name where the
+    record's object is a model that has the field (姓名（name）), else by the key; state codes by
+    their names. The raw JSON stays the record (the page shows it too)."""
+    changes = entry.changes if isinstance(entry.changes, dict) else {"": entry.changes}
+    fields = _model_fields(entry.object_type) if entry.object_type else {}
+    rows = []
+    for key, value in changes.items():
+        field = fields.get(key)
+        label = with_code(str(field.verbose_name), key) if field is not None else key
+        if isinstance(value, list) and len(value) == 2 and key not in LIST_VALUED_KEYS:
+            rows.append(ChangeRow(label, _shown(value[0], field), _shown(value[1], field), paired=True))
+        else:
+            rows.append(ChangeRow(label, "", _shown(value, field), paired=False))
+    return rows
+
+
 # --- exporting records ----------------------------------------------------------------------------
 
-CSV_COLUMNS = ["序号", "时间", "操作人", "操作人ID", "角色", "角色名称", "操作", "操作名称", "对象类型", "对象类型名称",
-               "对象ID", "对象", "变更", "来源IP", "渠道", "渠道名称", "前序哈希", "哈希", "哈希原文"]
+CSV_COLUMNS = ["序号", "时间", "操作人", "操作人姓名", "操作人ID", "角色", "角色名称", "操作", "操作名称", "对象类型",
+               "对象类型名称", "对象ID", "对象", "变更", "来源IP", "渠道", "渠道名称", "前序哈希", "哈希", "哈希原文"]
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -220,7 +318,8 @@ def _named(label, code: str) -> str:
 
 
 def _csv_row(e: AuditLog) -> list:
-    return [e.id, f"{timezone.localtime(e.at):%Y-%m-%d %H:%M:%S}", _text(e.actor_name), e.actor_id, e.actor_role,
+    return [e.id, f"{timezone.localtime(e.at):%Y-%m-%d %H:%M:%S}", _text(e.actor_name), _text(e.actor_full_name),
+            e.actor_id, e.actor_role,
             _named(role_label, e.actor_role), e.action, audit_action_label(e.action), e.object_type,
             _named(object_type_label, e.object_type), _text(e.object_id), _text(e.object_repr),
             json.dumps(e.changes, ensure_ascii=False, sort_keys=True), _text(e.ip), e.channel,
@@ -232,7 +331,7 @@ def _csv_lines(records: QuerySet[AuditLog], batch: int) -> Iterator[str]:
     yield "\ufeff" + writer.writerow(CSV_COLUMNS)  # the BOM: Excel and WPS then read UTF-8
     last_id = 0
     while True:
-        rows = list(records.filter(id__gt=last_id).order_by("id")[:batch])
+        rows = with_actor_names(records.filter(id__gt=last_id).order_by("id")[:batch])  # one query for the names
         if not rows:
             return
         yield "".join(writer.writerow(_csv_row(e)) for e in rows)
@@ -242,9 +341,10 @@ def _csv_lines(records: QuerySet[AuditLog], batch: int) -> Iterator[str]:
 def audit_log_export_csv(*, actor, records: QuerySet[AuditLog], filters: dict, batch: int = 2000
                          ) -> tuple[Iterator[str], int]:
     """The records of the back office's list (``records``: its filters, search and dates applied),
-    in the order of the chain, as CSV lines to stream, with each record's hashes and hashed text;
-    and how many. The export covers the log as it stands now (up to the last record), and is
-    audited (``audit.export``: the filters, that last record, the row count) before a line is sent."""
+    in the order of the chain, as CSV lines to stream, with each record's hashes and hashed text
+    (and its account's name now, 操作人姓名, beside the username the record keeps); and how many.
+    The export covers the log as it stands now (up to the last record), and is audited
+    (``audit.export``: the filters, that last record, the row count) before a line is sent."""
     audit_review_check(actor)
     with transaction.atomic():
         head = AuditLog.objects.order_by("-id").values_list("id", flat=True).first() or 0

@@ -1,4 +1,6 @@
 from django.apps import AppConfig
+from django.utils.functional import lazy
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 # The audit actions this app's services write (named in the back office's audit log); a points
@@ -30,18 +32,24 @@ AUDIT_ACTIONS = {
 }
 
 
+def _points_action(kind) -> str:
+    """积分奖励, 积分取消兑换 … (in English "Points: Reward"): a format, so English gets its space."""
+    return gettext("积分%(kind)s") % {"kind": kind}
+
+
+points_action = lazy(_points_action, str)  # named when shown, in the reader's language
+
+
 class EngagementConfig(AppConfig):
     name = "jiceng.engagement"
     label = "engagement"
     verbose_name = _("群众参与")
 
     def ready(self) -> None:
-        from django.utils.text import format_lazy
-
         from jiceng.core.audit import audit_actions_register
 
         from .choices import EntryKind
 
         audit_actions_register(AUDIT_ACTIONS)
-        audit_actions_register({f"points.{kind}": format_lazy("{}{}", _("积分"), label)
+        audit_actions_register({f"points.{kind}": points_action(label)
                                 for kind, label in EntryKind.choices})

@@ -18,15 +18,18 @@ from .periods import (
 )
 from .results import (
     period_compute,
+    period_compute_refusal,
     period_publish,
     period_recompute,
     period_republish,
+    period_republish_refusal,
     period_start_rereview,
 )
 from .rollover import (
     NextPeriod,
     current_dates,
     default_label,
+    first_free_dates,
     next_dates,
     next_round,
     period_next,
@@ -44,13 +47,13 @@ from .schemes import scheme_create, scheme_version_create, scheme_version_update
 from .transitions import ACTIONS, Transitioned, period_transition
 
 __all__ = [
-    "NextPeriod", "current_dates", "default_label", "next_dates", "next_round", "period_next", "period_start",
+    "NextPeriod", "current_dates", "default_label", "first_free_dates", "next_dates", "next_round", "period_next", "period_start",
     "BulkAdd", "assignment_remove", "period_delete", "period_delete_refusal", "period_subject_remove",
     "period_subjects_add_bulk",
     "appeal_reply", "assignment_rerate_cancel", "assignment_rerate_request",
     "adjustment_record", "adjustment_withdraw", "appeal_file", "assignment_create", "peer_assignments_create", "period_close_scoring",
-    "period_compute", "period_create", "period_open_scoring", "period_publish", "period_recompute",
-    "period_republish", "period_start_rereview", "period_subject_add", "rating_save", "scheme_create",
+    "period_compute", "period_compute_refusal", "period_create", "period_open_scoring", "period_publish", "period_recompute",
+    "period_republish", "period_republish_refusal", "period_start_rereview", "period_subject_add", "rating_save", "scheme_create",
     "scheme_version_create", "scheme_version_update",
     "correctable_subject_ids", "period_open_refusal", "rating_refusal",
     "ACTIONS", "Transitioned", "period_transition",

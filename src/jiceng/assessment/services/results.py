@@ -8,14 +8,16 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from jiceng.core.audit import audit_record
 from jiceng.core.errors import ApplicationError
 
-from .. import registry, workflow
-from ..choices import FlagKind, IndicatorKind, PeriodState
-from ..compute import competition_ranks, gather_inputs, rank_and_grade, subject_total, version_config
+from .. import registry, selectors, workflow
+from ..choices import IndicatorKind, PeriodState
+from ..compute import gather_inputs, rank_and_grade, subject_total, version_config
 from ..models import AssessmentPeriod, AssessmentResult, AutoValue, PeriodSubject, ResultFlag
+from ..rules import rule_flags
 from .appeals import appeals_resolve, rerates_waiting
 from .periods import _locked
 
@@ -53,22 +55,44 @@ def _result(period, actor, row: dict, version_no: int, reason: str, current: boo
         detail={"config": row["config"], "inputs": row["inputs"], "numbers": row["numbers"]})
 
 
+def period_compute_refusal(period: AssessmentPeriod) -> ApplicationError | None:
+    """Why 计算 waits for the manager's explicit word (None when it need not): a group that raters score
+    without one submitted score sheet (``selectors.unrated_groups``) gives every subject 0 there — with all
+    of them so, everyone would be ranked 0.00, tied first. ``period_compute`` raises it unless ``force``;
+    the ranking page shows it beside 计算 with its 仍按 0 分计算 box (``field`` ``force``)."""
+    groups = selectors.unrated_groups(period)
+    return _zero_refusal(groups) if groups else None
+
+
+def _zero_refusal(groups: list) -> ApplicationError:
+    return ApplicationError(_("“%(groups)s”没有一份已提交的评分：计算后所有考核对象在这些评分组的得分都将为 0。"
+                              "确需如此计算，请确认“仍按 0 分计算”。") % {
+        "groups": pgettext("list separator", "、").join(g.name for g in groups)}, field="force")
+
+
 @transaction.atomic
-def period_compute(*, actor, period: AssessmentPeriod) -> list[AssessmentResult]:
-    """Compute (or, before publication, compute again) every subject's result."""
+def period_compute(*, actor, period: AssessmentPeriod, force: bool = False) -> list[AssessmentResult]:
+    """Compute (or, before publication, compute again) every subject's result. Refused
+    (``period_compute_refusal``) while a group raters score has no submitted sheet, unless ``force``:
+    the audit record then names the groups counted as 0."""
     period = _locked(period)
     t = workflow.check(period, actor, "compute")
     subjects = list(period.subjects.all())
     if not subjects:
         raise ApplicationError(_("本考核期没有考核对象。"), field="subjects")
+    zero = selectors.unrated_groups(period)
+    if zero and not force:
+        raise _zero_refusal(zero)
     _refresh_auto_values(period, subjects)
     period.results.all().delete()
     rows = compute_all(period)
     results = [_result(period, actor, row, 1, "", True) for row in rows.values()]
     before, period.state = period.state, t.target
     period.save(update_fields=["state"])
-    audit_record(actor=actor, action="assessment.period_compute", obj=period,
-                 changes={"state": [before, period.state], "results": [None, len(results)]})
+    changes = {"state": [before, period.state], "results": [None, len(results)]}
+    if zero:
+        changes["zero_groups"] = [None, [g.code for g in zero]]  # computed as 0 on the manager's word (``force``)
+    audit_record(actor=actor, action="assessment.period_compute", obj=period, changes=changes)
     return results
 
 
@@ -123,6 +147,16 @@ def period_recompute(*, actor, period: AssessmentPeriod, reason: str) -> list[As
     return made
 
 
+def period_republish_refusal(period: AssessmentPeriod) -> ApplicationError | None:
+    """Why 复核后公布 cannot be taken now (None when it can): a score sent back (退回重评) is not submitted
+    again. Its confirmation page says so before asking; ``period_republish`` raises it."""
+    try:
+        rerates_waiting(period)
+    except ApplicationError as exc:
+        return exc
+    return None
+
+
 @transaction.atomic
 def period_republish(*, actor, period: AssessmentPeriod, decision: str = "") -> AssessmentPeriod:
     """Publish the re-review's new result versions and resolve the open appeals: each with its own reply
@@ -156,50 +190,14 @@ def period_republish(*, actor, period: AssessmentPeriod, decision: str = "") -> 
 
 def apply_rules(period: AssessmentPeriod) -> list[ResultFlag]:
     """Rebuild this period's flags from its current published results (called inside publish)."""
-    version = period.version
     period.flags.all().delete()
     results = list(period.results.filter(current=True, published_at__isnull=False).select_related("subject"))
     flags: list[ResultFlag] = []
-
-    def flag(kind, result, triggering, rank=None, note=""):
-        f = ResultFlag.objects.create(period=period, subject=result.subject, kind=kind, rank=rank,
-                                      published_on=period.published_on, note=note)
-        f.results.set(triggering)
+    for draft in rule_flags(period, results):
+        f = ResultFlag.objects.create(period=period, subject=draft.result.subject, kind=draft.kind, rank=draft.rank,
+                                      published_on=period.published_on, note=draft.note)
+        f.results.set(draft.triggering)
         flags.append(f)
-
-    totals = {r.pk: r.total for r in results}
-    by_pk = {r.pk: r for r in results}
-    if version.red_top_n:
-        ranks = competition_ranks(totals)
-        for pk, rank in sorted(ranks.items(), key=lambda kv: (kv[1], by_pk[kv[0]].subject.display_name)):
-            if rank <= version.red_top_n:
-                flag(FlagKind.RED, by_pk[pk], [by_pk[pk]], rank, f"第 {rank} 名")
-    if version.black_bottom_n:
-        reverse = competition_ranks({k: -v for k, v in totals.items()})
-        for pk, rrank in sorted(reverse.items(), key=lambda kv: (kv[1], by_pk[kv[0]].subject.display_name)):
-            if rrank <= version.black_bottom_n:
-                rank = 1 + sum(1 for v in totals.values() if v > totals[pk])
-                flag(FlagKind.BLACK, by_pk[pk], [by_pk[pk]], rank, f"倒数第 {rrank} 名")
-    if version.candidate_grade:
-        for r in results:
-            if r.grade == version.candidate_grade:
-                flag(FlagKind.PERMANENT, r, [r], r.rank, f"考核为 {r.grade} 档，符合条件的优先入编")
-    # Streaks look back over the scheme's published periods, whatever version each used.
-    if version.streak_grade and version.streak_length:
-        previous = list(AssessmentPeriod.objects.filter(
-            scheme_id=period.scheme_id, starts_on__lte=period.starts_on,
-            state__in=workflow.PUBLISHED_STATES).order_by("-starts_on")[: version.streak_length])
-        if len(previous) == version.streak_length:
-            history = AssessmentResult.objects.filter(period__in=previous, current=True,
-                                                      published_at__isnull=False).select_related("subject")
-            by_key: dict[tuple, dict[int, AssessmentResult]] = {}
-            for r in history:
-                by_key.setdefault(r.subject.key, {})[r.period_id] = r
-            for r in results:
-                chain = [by_key.get(r.subject.key, {}).get(p.pk) for p in previous]
-                if all(c is not None and c.grade == version.streak_grade for c in chain):
-                    flag(FlagKind.ADJUST, r, chain, r.rank,
-                         f"连续 {version.streak_length} 期 {version.streak_grade} 档，建议调整")
     return flags
 
 

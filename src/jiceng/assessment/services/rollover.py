@@ -65,6 +65,16 @@ def current_dates(period_type: str, today: date) -> tuple[date, date]:
     return start, _add_months(start, months) - timedelta(days=1)
 
 
+def first_free_dates(scheme: AssessmentScheme, today: date) -> tuple[date, date]:
+    """What a new round of a scheme is proposed as: the round containing ``today`` for a scheme without
+    rounds, else the first one not created yet — the one after the scheme's latest round (``next_dates``),
+    so that 新建考核期 never proposes dates a round already has."""
+    latest = scheme.periods.order_by("-ends_on", "-starts_on", "-pk").first()
+    if latest is None:
+        return current_dates(scheme.period_type, today)
+    return next_dates(scheme.period_type, latest.starts_on, latest.ends_on)
+
+
 def refuse_overlap(scheme, starts_on: date, ends_on: date) -> None:
     """One round of a scheme per stretch of time: a second click makes no second round."""
     overlap = scheme.periods.filter(starts_on__lte=ends_on, ends_on__gte=starts_on).order_by("starts_on").first()
@@ -186,13 +196,14 @@ def period_next(*, actor, period: AssessmentPeriod, label: str = "", starts_on: 
 def period_start(*, actor, scheme: AssessmentScheme, label: str = "", starts_on: date | None = None,
                  ends_on: date | None = None, today: date | None = None) -> AssessmentPeriod:
     """A new round of a scheme with nothing carried over — the first one, typically: by default the
-    round of the scheme's period type that contains today (``current_dates``), named as offices name
-    it (``default_label``). Refused when a period of the scheme already covers the dates."""
+    round of the scheme's period type that contains today (``current_dates``), or, when the scheme has
+    rounds, the one after its latest (``first_free_dates``), named as offices name it
+    (``default_label``). Refused when a period of the scheme already covers the dates."""
     workflow.require_manager(actor, scheme)
     if (starts_on is None) != (ends_on is None):
         raise ApplicationError(_("开始日期和结束日期须同时填写（或都不填，按考核周期取本期）。"), field="starts_on")
     if starts_on is None or ends_on is None:
-        starts_on, ends_on = current_dates(scheme.period_type, today or timezone.localdate())
+        starts_on, ends_on = first_free_dates(scheme, today or timezone.localdate())
     if ends_on < starts_on:
         raise ApplicationError(_("结束日期不能早于开始日期。"), field="ends_on")
     label = (label or "").strip() or default_label(scheme.period_type, starts_on, ends_on)

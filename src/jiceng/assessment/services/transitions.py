@@ -10,10 +10,11 @@ from datetime import date
 
 from django.db import transaction
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import ngettext, pgettext
 
 from jiceng.core.errors import ApplicationError
 
+from .. import selectors
 from ..choices import AppealOutcome, AppealState, RatingState
 from ..models import Appeal, AssessmentPeriod
 from .periods import _locked, period_close_scoring, period_open_scoring
@@ -38,9 +39,10 @@ def _tasks(n: int) -> str:
 
 @transaction.atomic
 def period_transition(*, actor, period: AssessmentPeriod, action: str, reason: str = "", decision: str = "",
-                      published_on: date | None = None) -> Transitioned:
+                      published_on: date | None = None, force: bool = False) -> Transitioned:
     """Take ``action`` (one of ``ACTIONS``) through its service — the same checks, audit records and
-    refusals — and return the period with a sentence on what it did."""
+    refusals — and return the period with a sentence on what it did. ``force``: 计算 although a group
+    raters score has no submitted sheet (``period_compute_refusal``)."""
     if action not in ACTIONS:
         raise ApplicationError(_("未知的操作。"), field="action")
     period = _locked(period)
@@ -52,9 +54,13 @@ def period_transition(*, actor, period: AssessmentPeriod, action: str, reason: s
         period = period_close_scoring(actor=actor, period=period)
         message = _closed_message(period)
     elif action == "compute":
-        results = period_compute(actor=actor, period=period)
+        zero = selectors.unrated_groups(period)
+        results = period_compute(actor=actor, period=period, force=force)
         message = ngettext("已计算 %(n)s 个考核对象的结果，尚未公布。", "已计算 %(n)s 个考核对象的结果，尚未公布。",
                            len(results)) % {"n": len(results)}
+        if zero:
+            message += " " + _("“%(groups)s”没有已提交的评分，按 0 分计算。") % {
+                "groups": pgettext("list separator", "、").join(g.name for g in zero)}
     elif action == "publish":
         period = period_publish(actor=actor, period=period, published_on=published_on)
         n = period.results.filter(current=True, published_at__isnull=False).count()

@@ -10,6 +10,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 from django.views.decorators.cache import never_cache
@@ -27,6 +28,7 @@ from ..forms import (
     AppealForm,
     AppealReplyForm,
     NextPeriodForm,
+    PublishForm,
     RatingForm,
     RerateForm,
     WithdrawForm,
@@ -74,6 +76,12 @@ def _ranking_page(request: HttpRequest, period, *, reason_error: str = "", statu
         "setup": {"subjects": period.subjects.count(), "assignments": period.assignments.count()} if is_manager else None,
         "republished_on": selectors.period_republished_on(period),
         "actions": workflow.available(period, request.user),
+        # 计算 with a group raters score that has no submitted sheet: said beside the button, with its box
+        "compute_refusal": (services.period_compute_refusal(period)
+                            if workflow.may(period, request.user, "compute") else None),
+        # 复核重算's new versions, not yet published: how many, with the link to the ranking they make
+        "pending": (period.results.filter(published_at__isnull=True).count()
+                    if is_manager and period.state == PeriodState.REREVIEW else 0),
         "published_count": sum(1 for r in rows if r["result"].published_at), "reason_error": reason_error,
         # appealed and not yet republished: the table may still change
         "under_review": period.state in (PeriodState.APPEAL, PeriodState.REREVIEW)},
@@ -89,12 +97,14 @@ def period_transition(request: HttpRequest, pk: int) -> HttpResponse:
     reason = request.POST.get("reason", "")  # 复核重算's reason, or 复核后公布's 复核意见: one field on the page
     try:
         done = services.period_transition(actor=request.user, period=period, action=action, reason=reason,
-                                          decision=reason)
+                                          decision=reason, force=request.POST.get("force") == "1")
     except ApplicationError as exc:
         if exc.status in (403, 404):
             raise
         if exc.field in ("reason", "decision"):  # at the field only, not again among the page's messages
             return _ranking_page(request, period, reason_error=exc.message, status=400)
+        if exc.field == "force":  # 计算 not confirmed: the page says why beside the button and its box, once
+            return _ranking_page(request, period, status=400)
         messages.error(request, exc.message)
     else:
         messages.success(request, done.message)
@@ -146,7 +156,69 @@ def period_close(request: HttpRequest, pk: int) -> HttpResponse:
             return redirect("assessment:ranking", pk=period.pk)
     return render(request, "assessment/period_close.html", {
         "period": period, "sheets": selectors.period_missing_sheets(request.user, period),
+        # groups raters score with not one sheet submitted: every subject scores 0 there
+        "unrated": selectors.unrated_groups(period), "groups": len(selectors.rater_scored_groups(period)),
         "may_close": workflow.may(period, request.user, "close_scoring")},
+        status=400 if request.method == "POST" else 200)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+@page_errors
+def period_publish(request: HttpRequest, pk: int) -> HttpResponse:
+    """公布, confirmed on a page that shows what will be published, from the computed results: how many, by
+    grade, the flags the rules give them (红榜, 黑榜, 连续 … 档) and the first ranks — the people assessed
+    see them from then on."""
+    period = selectors.managed_period(request.user, pk)
+    form = PublishForm(request.POST or None, initial={"published_on": timezone.localdate()})
+    if request.method == "POST" and form.is_valid():
+        try:
+            done = services.period_transition(actor=request.user, period=period, action="publish",
+                                              published_on=form.cleaned_data["published_on"])
+        except ApplicationError as exc:
+            if exc.status in (403, 404):
+                raise
+            add_app_error(form, exc)
+        else:
+            messages.success(request, done.message)
+            return redirect("assessment:ranking", pk=period.pk)
+    preview = selectors.period_publish_preview(request.user, period)
+    for row in preview["top"]:
+        row["flag_labels"] = [(f, FLAG_LABELS.get(f, f)) for f in row["flags"]]
+    return render(request, "assessment/period_publish.html", {
+        "period": period, "form": form, "preview": preview,
+        "may_publish": workflow.may(period, request.user, "publish")},
+        status=400 if request.method == "POST" else 200)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+@page_errors
+def period_republish(request: HttpRequest, pk: int) -> HttpResponse:
+    """复核后公布, confirmed on a page that shows the ranking that will replace the published one (each
+    subject's published figures beside the new ones, changed rows marked), the appeals it answers and
+    how — or why it cannot be taken yet (``services.period_republish_refusal``)."""
+    period = selectors.managed_period(request.user, pk)
+    refusal = services.period_republish_refusal(period)
+    decision, decision_error = request.POST.get("decision", ""), ""
+    if request.method == "POST":
+        try:
+            done = services.period_transition(actor=request.user, period=period, action="republish",
+                                              decision=decision)
+        except ApplicationError as exc:
+            if exc.status in (403, 404):
+                raise
+            if exc.field == "decision":  # at the field only
+                decision_error = exc.message
+            else:
+                refusal = exc
+        else:
+            messages.success(request, done.message)
+            return redirect("assessment:ranking", pk=period.pk)
+    return render(request, "assessment/period_republish.html", {
+        "period": period, "preview": selectors.period_republish_preview(request.user, period),
+        "refusal": refusal.message if refusal is not None else "", "decision": decision,
+        "decision_error": decision_error, "may_republish": workflow.may(period, request.user, "republish")},
         status=400 if request.method == "POST" else 200)
 
 
@@ -418,6 +490,7 @@ def assignment_rate(request: HttpRequest, pk: int) -> HttpResponse:
     # submitted in the scoring round, or the period no longer open for it: the sheet as it is, read-only
     locked = services.rating_refusal(assignment.period, assignment.subject, rating)
     form = RatingForm(request.POST or None, assignment=assignment, read_only=bool(locked))
+    refused = False
     if request.method == "POST" and form.is_valid():
         submit = request.POST.get("submit") == "1"
         try:
@@ -426,12 +499,17 @@ def assignment_rate(request: HttpRequest, pk: int) -> HttpResponse:
         except ApplicationError as exc:
             if exc.status in (403, 404):
                 raise
-            form.add_error(None, exc.message)
+            refused = True
+            if exc.message != locked:  # the read-only sheet already says why, once, above the form
+                form.add_error(None, exc.message)
         else:
-            messages.success(request, _("已提交。") if submit else _("草稿已保存。"))
+            names = {"subject": assignment.subject.display_name, "group": assignment.group.name}
+            messages.success(request, (_("已提交对“%(subject)s”的评分（%(group)s）。") if submit
+                                       else _("已保存对“%(subject)s”的评分草稿（%(group)s）。")) % names)
             return redirect("assessment:mine")
     return render(request, "assessment/assignment_rate.html", {
         "a": assignment, "form": form, "locked": locked,
         # a correction in 复核 replaces a submitted score only by submitting (services.rating_save)
-        "correcting": rating is not None and rating.state == RatingState.SUBMITTED})
+        "correcting": rating is not None and rating.state == RatingState.SUBMITTED},
+        status=400 if refused or form.errors else 200)
 

@@ -66,10 +66,11 @@ def scheme_new(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @page_errors
 def period_new(request: HttpRequest, pk: int) -> HttpResponse:
-    """新建考核期 of a scheme, proposed as the round containing today (``services.current_dates``)."""
+    """新建考核期 of a scheme, proposed as the first round not created yet (``services.first_free_dates``):
+    the round containing today for a new scheme, else the one after its latest round."""
     scheme = selectors.scheme_get(request.user, pk)
     workflow.require_manager(request.user, scheme)
-    starts_on, ends_on = services.current_dates(scheme.period_type, timezone.localdate())
+    starts_on, ends_on = services.first_free_dates(scheme, timezone.localdate())
     form = PeriodForm(request.POST or None, initial={
         "label": services.default_label(scheme.period_type, starts_on, ends_on),
         "starts_on": starts_on, "ends_on": ends_on})
