@@ -653,15 +653,15 @@ def test_the_record_shows_its_changes_as_a_table_with_the_raw_json_beneath(count
         "filters": {"action": "event.dispatch"}, "nobody": ["", "x"]})
     page = login(county.auditor).get(f"{LIST}{entry.pk}/change/").content.decode()
     assert _changes_table(page) == [
-        ["字段", "变更前", "变更后"],
-        ["角色（role）", "社区/村工作人员（community_staff）", "区县工作人员（county_staff）"],
-        ["密码（password）", "***", "***"],  # a secret stays unshown
-        ["有效（is_active）", "是", "否"],
-        ["grids", "[3, 1]", "—"],  # no field of that name on an account: the key
-        ["reason", "locked"],  # one value, not a pair
+        ["字段", "变更前", "变更后"],  # rows by key, on SQLite and PostgreSQL alike (jsonb keeps no order)
         ["fields", '["id_number", "phone"]'],  # a list of items, however long
         ["filters", '{"action": "event.dispatch"}'],
+        ["grids", "[3, 1]", "—"],  # no field of that name on an account: the key
+        ["有效（is_active）", "是", "否"],
         ["nobody", "", "x"],
+        ["密码（password）", "***", "***"],  # a secret stays unshown
+        ["reason", "locked"],  # one value, not a pair
+        ["角色（role）", "社区/村工作人员（community_staff）", "区县工作人员（county_staff）"],
     ]
     raw = page[page.index('<details class="jiceng-raw">'):page.index("</details>", page.index("jiceng-raw"))]
     assert "<summary>原始数据</summary>" in raw

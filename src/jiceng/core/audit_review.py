@@ -280,7 +280,9 @@ def change_rows(entry: AuditLog) -> list[ChangeRow]:
     changes = entry.changes if isinstance(entry.changes, dict) else {"": entry.changes}
     fields = _model_fields(entry.object_type) if entry.object_type else {}
     rows = []
-    for key, value in changes.items():
+    # by key: PostgreSQL's jsonb keeps no order of keys (SQLite's text does), and the page must read the
+    # same on both (the hash is taken over sorted keys too)
+    for key, value in sorted(changes.items()):
         field = fields.get(key)
         label = with_code(str(field.verbose_name), key) if field is not None else key
         if isinstance(value, list) and len(value) == 2 and key not in LIST_VALUED_KEYS:
