@@ -111,6 +111,19 @@ def period_transition(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("assessment:ranking", pk=period.pk)
 
 
+def _confirmed_step(request: HttpRequest, period, action: str, **values) -> HttpResponse | ApplicationError:
+    """A period step confirmed on its page: taken, it goes to the ranking saying what it did; refused,
+    the refusal comes back for the page to show (a 403/404 is raised as it is)."""
+    try:
+        done = services.period_transition(actor=request.user, period=period, action=action, **values)
+    except ApplicationError as exc:
+        if exc.status in (403, 404):
+            raise
+        return exc
+    messages.success(request, done.message)
+    return redirect("assessment:ranking", pk=period.pk)
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 @page_errors
@@ -121,15 +134,9 @@ def period_open(request: HttpRequest, pk: int) -> HttpResponse:
     period = selectors.managed_period(request.user, pk)
     refusal = services.period_open_refusal(period)
     if request.method == "POST":
-        try:
-            done = services.period_transition(actor=request.user, period=period, action="open_scoring")
-        except ApplicationError as exc:
-            if exc.status in (403, 404):
-                raise
-            refusal = exc
-        else:
-            messages.success(request, done.message)
-            return redirect("assessment:ranking", pk=period.pk)
+        refusal = _confirmed_step(request, period, "open_scoring")
+        if not isinstance(refusal, ApplicationError):
+            return refusal
     return render(request, "assessment/period_open.html", {
         "period": period, "summary": selectors.period_open_summary(request.user, period),
         "refusal": refusal.message if refusal is not None else "",
@@ -145,15 +152,10 @@ def period_close(request: HttpRequest, pk: int) -> HttpResponse:
     computing does not count them — by group and rater; closing anyway is the manager's call."""
     period = selectors.managed_period(request.user, pk)
     if request.method == "POST":
-        try:
-            done = services.period_transition(actor=request.user, period=period, action="close_scoring")
-        except ApplicationError as exc:
-            if exc.status in (403, 404):
-                raise
-            messages.error(request, exc.message)
-        else:
-            messages.success(request, done.message)
-            return redirect("assessment:ranking", pk=period.pk)
+        outcome = _confirmed_step(request, period, "close_scoring")
+        if not isinstance(outcome, ApplicationError):
+            return outcome
+        messages.error(request, outcome.message)
     return render(request, "assessment/period_close.html", {
         "period": period, "sheets": selectors.period_missing_sheets(request.user, period),
         # groups raters score with not one sheet submitted: every subject scores 0 there
@@ -172,16 +174,10 @@ def period_publish(request: HttpRequest, pk: int) -> HttpResponse:
     period = selectors.managed_period(request.user, pk)
     form = PublishForm(request.POST or None, initial={"published_on": timezone.localdate()})
     if request.method == "POST" and form.is_valid():
-        try:
-            done = services.period_transition(actor=request.user, period=period, action="publish",
-                                              published_on=form.cleaned_data["published_on"])
-        except ApplicationError as exc:
-            if exc.status in (403, 404):
-                raise
-            add_app_error(form, exc)
-        else:
-            messages.success(request, done.message)
-            return redirect("assessment:ranking", pk=period.pk)
+        outcome = _confirmed_step(request, period, "publish", published_on=form.cleaned_data["published_on"])
+        if not isinstance(outcome, ApplicationError):
+            return outcome
+        add_app_error(form, outcome)
     preview = selectors.period_publish_preview(request.user, period)
     for row in preview["top"]:
         row["flag_labels"] = [(f, FLAG_LABELS.get(f, f)) for f in row["flags"]]
@@ -202,19 +198,13 @@ def period_republish(request: HttpRequest, pk: int) -> HttpResponse:
     refusal = services.period_republish_refusal(period)
     decision, decision_error = request.POST.get("decision", ""), ""
     if request.method == "POST":
-        try:
-            done = services.period_transition(actor=request.user, period=period, action="republish",
-                                              decision=decision)
-        except ApplicationError as exc:
-            if exc.status in (403, 404):
-                raise
-            if exc.field == "decision":  # at the field only
-                decision_error = exc.message
-            else:
-                refusal = exc
+        outcome = _confirmed_step(request, period, "republish", decision=decision)
+        if not isinstance(outcome, ApplicationError):
+            return outcome
+        if outcome.field == "decision":  # at the field only
+            decision_error = outcome.message
         else:
-            messages.success(request, done.message)
-            return redirect("assessment:ranking", pk=period.pk)
+            refusal = outcome
     return render(request, "assessment/period_republish.html", {
         "period": period, "preview": selectors.period_republish_preview(request.user, period),
         "refusal": refusal.message if refusal is not None else "", "decision": decision,
