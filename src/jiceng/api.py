@@ -7,6 +7,7 @@ Every list is narrowed by the same data scope as the pages.
 from __future__ import annotations
 
 import hashlib
+import re
 
 from django.contrib.auth import get_user_model
 from django.http import HttpRequest
@@ -57,7 +58,23 @@ class SessionAuth(APIKeyCookie):
         return None
 
 
-api = NinjaAPI(
+_API_MODULE = re.compile(r"(jiceng\.\w+\.api)\.\w+")
+
+
+class JicengAPI(NinjaAPI):
+    """An operation id is ``<module>_<view>``, and generated clients know it by that name: a view in
+    ``jiceng.<app>.api.<module>`` (a domain's api.py that became a package) keeps the id it had in
+    ``jiceng.<app>.api``."""
+
+    def get_openapi_operation_id(self, operation) -> str:
+        module = operation.view_func.__module__
+        found = _API_MODULE.fullmatch(module)
+        if found:
+            module = found.group(1)
+        return (module + "_" + operation.view_func.__name__).replace(".", "_")
+
+
+api = JicengAPI(
     title="Jiceng 基层 API",
     version="1",
     description=(

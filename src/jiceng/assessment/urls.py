@@ -1,14 +1,13 @@
 from django.urls import path
 
-from . import views
-from .views import review, setup
+from .views import adjustments, periods, rating, results, review, setup, steps
 
 app_name = "assessment"
 
 urlpatterns = [
-    path("", views.period_list, name="periods"),
-    path("periods/<int:pk>/", views.period_ranking, name="ranking"),
-    path("schemes/<int:pk>/cumulative/", views.scheme_cumulative, name="cumulative"),
+    path("", periods.period_list, name="periods"),
+    path("periods/<int:pk>/", periods.period_ranking, name="ranking"),
+    path("schemes/<int:pk>/cumulative/", periods.scheme_cumulative, name="cumulative"),
     path("schemes/new/", setup.scheme_new, name="scheme-new"),
     path("schemes/<int:pk>/periods/new/", setup.period_new, name="period-new"),
     path("periods/<int:pk>/subjects/", setup.period_subjects, name="subjects"),
@@ -20,24 +19,24 @@ urlpatterns = [
     path("periods/<int:pk>/raters/add/", setup.rater_add, name="rater-add"),
     path("periods/<int:pk>/raters/peers/", setup.raters_peers, name="raters-peers"),
     path("periods/<int:pk>/raters/remove/", setup.rater_remove, name="rater-remove"),
-    path("periods/<int:pk>/transition/", views.period_transition, name="transition"),
-    path("periods/<int:pk>/open/", views.period_open, name="open"),
-    path("periods/<int:pk>/close/", views.period_close, name="close"),
-    path("periods/<int:pk>/publish/", views.period_publish, name="publish"),
-    path("periods/<int:pk>/republish/", views.period_republish, name="republish"),
+    path("periods/<int:pk>/transition/", periods.period_transition, name="transition"),
+    path("periods/<int:pk>/open/", steps.period_open, name="open"),
+    path("periods/<int:pk>/close/", steps.period_close, name="close"),
+    path("periods/<int:pk>/publish/", steps.period_publish, name="publish"),
+    path("periods/<int:pk>/republish/", steps.period_republish, name="republish"),
     path("periods/<int:pk>/delete/", setup.period_delete, name="period-delete"),
-    path("periods/<int:pk>/next/", views.period_next, name="next"),
-    path("periods/<int:pk>/export/", views.ranking_export, name="ranking-export"),
-    path("periods/<int:pk>/adjustments/", views.period_adjustments, name="adjustments"),
-    path("periods/<int:pk>/adjustments/<int:adjustment_id>/withdraw/", views.adjustment_withdraw,
+    path("periods/<int:pk>/next/", steps.period_next, name="next"),
+    path("periods/<int:pk>/export/", periods.ranking_export, name="ranking-export"),
+    path("periods/<int:pk>/adjustments/", adjustments.period_adjustments, name="adjustments"),
+    path("periods/<int:pk>/adjustments/<int:adjustment_id>/withdraw/", adjustments.adjustment_withdraw,
          name="adjustment-withdraw"),
-    path("results/<int:pk>/", views.result_explain, name="result"),
-    path("results/<int:pk>/sheet/", views.result_sheet, name="sheet"),
-    path("results/<int:pk>/appeal/", views.result_appeal, name="appeal"),
+    path("results/<int:pk>/", results.result_explain, name="result"),
+    path("results/<int:pk>/sheet/", results.result_sheet, name="sheet"),
+    path("results/<int:pk>/appeal/", results.result_appeal, name="appeal"),
     path("results/<int:pk>/appeals/<int:appeal_id>/reply/", review.appeal_reply, name="appeal-reply"),
     path("results/<int:pk>/rerate/", review.result_rerate, name="rerate"),
     path("results/<int:pk>/rerate/cancel/", review.result_rerate_cancel, name="rerate-cancel"),
-    path("results/<int:pk>/export/", views.result_export, name="sheet-export"),
-    path("mine/", views.my_assignments, name="mine"),
-    path("assignments/<int:pk>/", views.assignment_rate, name="rate"),
+    path("results/<int:pk>/export/", results.result_export, name="sheet-export"),
+    path("mine/", rating.my_assignments, name="mine"),
+    path("assignments/<int:pk>/", rating.assignment_rate, name="rate"),
 ]

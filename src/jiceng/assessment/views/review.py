@@ -16,7 +16,7 @@ from jiceng.core.views import add_app_error, page_errors
 
 from .. import selectors, services, workflow
 from ..forms import AppealReplyForm, RerateCancelForm, RerateForm, rerate_target
-from . import _explain_page, _explained
+from .results import _explain_page, _explained
 
 
 def _rater(subject, rater_id: int | None):

@@ -5,157 +5,31 @@ scale): the whole months of a question about a street or a larger region from th
 (month × street rows), the days left over and every finer question from the daily one (day × grid
 rows); both are kept exact by the same delta, so the split never changes an answer. Each number carries its definition, numerator, denominator and the queryset of the cases it
 counts, so a page or the API can link to them; the same question gives the same number
-everywhere. The definitions are in ``DEFINITIONS`` and docs/events.md.
+everywhere. The definitions are in ``DEFINITIONS`` (``definitions.py``) and docs/events.md; the
+breakdowns by region, category, department, day or month are in ``breakdowns.py``.
 
 Periods are half-open [start, end) of local dates (``settings.TIME_ZONE``).
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
-from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
+from dataclasses import dataclass
+from datetime import date
 
-from django.conf import settings
 from django.db.models import F, Q, QuerySet, Sum
 from django.utils.translation import gettext_lazy as _
 
-from jiceng.core.errors import ApplicationError, PermissionDeniedError
+from jiceng.core.errors import ApplicationError
 from jiceng.core.scope import is_active_account
 from jiceng.people.choices import Role
 from jiceng.people.models import Department
 from jiceng.regions.choices import RegionLevel
 from jiceng.regions.models import Region
-from jiceng.regions.selectors import region_roots
 
 from ..choices import CLOSED_STATES, EXCLUDED_STATES, Period, Rating
 from ..models import Event, EventCategory, EventRollup, EventRollupMonth
 from ..rollup import COUNTERS
-
-COUNT, RATIO, HOURS = "count", "ratio", "hours"
-
-
-@dataclass(frozen=True)
-class Definition:
-    key: str
-    label: str  # lazy: in the viewer's language
-    kind: str
-    numerator: tuple[str, ...]
-    denominator: str | None
-    text: str  # lazy
-
-
-DEFINITIONS: dict[str, Definition] = {d.key: d for d in [
-    Definition("registered", _("立案数"), COUNT, ("registered",), None,
-               _("期内立案的事件数（首次进入“已立案”的时间在期内；作废、不予立案的不计）。")),
-    Definition("closed", _("结案数"), COUNT, ("closed",), None,
-               _("期内立案的事件中，目前处于已结案或已评价的件数（重办中的事件再次结案前不计）。")),
-    Definition("close_rate", _("结案率（办结率）"), RATIO, ("closed",), "registered", _("结案数 ÷ 立案数。")),
-    Definition("closed_on_time", _("按期结案数"), COUNT, ("closed_on_time",), None,
-               _("结案数中，最后一次结案时间不晚于处置时限（签收起算、按挂起时间顺延）的件数。")),
-    Definition("on_time_rate", _("按期结案率"), RATIO, ("closed_on_time",), "closed", _("按期结案数 ÷ 结案数。")),
-    Definition("rated", _("评价数"), COUNT, ("rated",), None, _("期内立案的事件中已有评价的件数（以最近一次评价为准）。")),
-    Definition("satisfaction_rate", _("满意率"), RATIO, ("satisfied", "basic"), "rated",
-               _("（满意 + 基本满意）÷ 评价数，以每件事件最近一次评价为准。")),
-    Definition("unsatisfied", _("不满意数"), COUNT, ("unsatisfied",), None, _("最近一次评价为不满意的件数。")),
-    Definition("dispatched", _("派遣数"), COUNT, ("dispatched",), None, _("期内立案的事件中已派遣过的件数。")),
-    Definition("returned", _("退单数"), COUNT, ("returned",), None, _("期内立案的事件中被退单至少一次的件数。")),
-    Definition("return_rate", _("退单率"), RATIO, ("returned",), "dispatched", _("退单数 ÷ 派遣数。")),
-    Definition("reopened", _("重办数"), COUNT, ("reopened",), None,
-               _("期内立案的事件中重办过（核查不通过、不满意重办或指挥中心重办）的件数。")),
-    Definition("suspended", _("挂起数"), COUNT, ("suspended",), None, _("期内立案的事件中挂起过的件数。")),
-    Definition("whistled", _("吹哨数"), COUNT, ("whistled",), None, _("期内立案的事件中吹过哨的件数。")),
-    Definition("overdue", _("超期数"), COUNT, ("overdue",), None,
-               _("期内立案的事件中任一环节（受理、签收、处置、核查）超过时限的件数。")),
-    Definition("overdue_handle", _("处置超期数"), COUNT, ("overdue_handle",), None,
-               _("期内立案的事件中处置环节超过时限的件数。")),
-    Definition("due", _("应结案数"), COUNT, ("due",), None,
-               _("应结日在期内的事件数。应结日 = 结案时间与处置时限中较早者（未结案的为处置时限）："
-                 "期内到期的，加上期内提前结案的，每件只计一次。")),
-    Definition("closed_flow", _("期内结案数"), COUNT, ("closed_flow",), None,
-               _("最后一次结案时间在期内、目前仍为已结案或已评价的件数（不论何时立案）。")),
-    Definition("avg_accept_hours", _("平均受理时长（小时）"), HOURS, ("accept_seconds",), "registered",
-               _("上报到立案的平均自然时长。")),
-    Definition("avg_dispatch_hours", _("平均派遣时长（小时）"), HOURS, ("dispatch_seconds",), "dispatched",
-               _("立案到首次派遣的平均自然时长。")),
-    Definition("avg_sign_hours", _("平均签收时长（小时）"), HOURS, ("sign_seconds",), "closed",
-               _("已结案事件最后一次派遣到签收的平均自然时长。")),
-    Definition("avg_handle_hours", _("平均处置时长（小时）"), HOURS, ("handle_seconds",), "closed",
-               _("已结案事件签收到最后一次处置反馈的平均自然时长（含挂起时间）。")),
-    Definition("avg_verify_hours", _("平均核查时长（小时）"), HOURS, ("verify_seconds",), "closed",
-               _("已结案事件最后一次处置反馈到结案的平均自然时长。")),
-    Definition("avg_total_hours", _("平均办结时长（小时）"), HOURS, ("total_seconds",), "closed",
-               _("已结案事件上报到结案的平均自然时长。")),
-]}
-
-
-@dataclass(frozen=True)
-class Number:
-    """One number that explains itself."""
-
-    key: str
-    label: str
-    definition: str
-    kind: str
-    numerator: int
-    denominator: int | None
-    cases: QuerySet = field(repr=False, compare=False)
-    base: QuerySet | None = field(default=None, repr=False, compare=False)
-    params: dict = field(default_factory=dict, compare=False)
-
-    @property
-    def value(self) -> float | int | None:
-        if self.kind == COUNT:
-            return self.numerator
-        if not self.denominator:
-            return None
-        if self.kind == RATIO:
-            return round(self.numerator / self.denominator, 4)
-        return round(self.numerator / self.denominator / 3600, 2)
-
-    @property
-    def display(self) -> str:
-        value = self.value
-        if value is None:
-            return "—"
-        if self.kind == RATIO:
-            return f"{value * 100:.1f}%"
-        return str(value)
-
-    def as_dict(self) -> dict:
-        return {"key": self.key, "label": str(self.label), "definition": str(self.definition), "kind": self.kind,
-                "numerator": self.numerator, "denominator": self.denominator, "value": self.value,
-                "display": self.display, "params": self.params}
-
-
-# --- periods -----------------------------------------------------------------------------------
-
-
-def period_range(period: str, day: date) -> tuple[date, date]:
-    """The [start, end) dates of the day/month/quarter/year holding ``day``."""
-    if period == Period.DAY:
-        return day, day + timedelta(days=1)
-    if period == Period.MONTH:
-        start = day.replace(day=1)
-    elif period == Period.QUARTER:
-        start = date(day.year, 3 * ((day.month - 1) // 3) + 1, 1)
-    elif period == Period.YEAR:
-        start = date(day.year, 1, 1)
-    else:
-        raise ApplicationError(_("统计周期须为日、月、季度或年。"), field="period")
-    months = {Period.MONTH: 1, Period.QUARTER: 3, Period.YEAR: 12}[Period(period)]
-    month = start.month - 1 + months
-    return start, date(start.year + month // 12, month % 12 + 1, 1)
-
-
-def day_bounds(start: date, end: date) -> tuple[datetime, datetime]:
-    tz = ZoneInfo(settings.TIME_ZONE)
-    return (datetime.combine(start, datetime.min.time(), tzinfo=tz),
-            datetime.combine(end, datetime.min.time(), tzinfo=tz))
-
-
-# --- the question: scope and dimensions -----------------------------------------------------------
+from .definitions import DEFINITIONS, Number, day_bounds, period_range
 
 
 def _under(paths: list[str], path: str, *, small: bool) -> Q:
@@ -388,137 +262,6 @@ def event_counters(*, actor, start: date, end: date, region: Region | None = Non
 def event_numbers_for_period(*, actor, period: str, day: date, **dims) -> dict[str, Number]:
     start, end = period_range(period, day)
     return event_numbers(actor=actor, start=start, end=end, **dims)
-
-
-# --- who may look ------------------------------------------------------------------------------
-
-# Who reads the command centre's numbers (pages and API alike): the staff of regions and departments
-# and grid workers; residents and the three administrators do not.
-NUMBER_ROLES = (Role.COUNTY_STAFF, Role.STREET_STAFF, Role.COMMUNITY_STAFF, Role.GRID_WORKER, Role.DEPARTMENT_STAFF)
-OWN_NODES_MAX = 50
-
-
-def numbers_check(actor) -> None:
-    if getattr(actor, "role", None) not in NUMBER_ROLES:
-        raise PermissionDeniedError(_("指标统计供区县、街道、社区工作人员，网格员和部门工作人员查看。"))
-
-
-def own_nodes(actor) -> list[Region]:
-    """The region nodes an actor's numbers are about when no region is named: their bound region, or
-    a grid worker's grids; none for department staff (their numbers follow their department)."""
-    if getattr(actor, "role", None) == Role.DEPARTMENT_STAFF:
-        return []
-    return region_roots(actor=actor)[:OWN_NODES_MAX]
-
-
-# --- grouped numbers ---------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Row:
-    key: object
-    label: str
-    numbers: dict[str, Number]
-
-
-def _group_sums(q: Question, field_name: str, month_field: str | None = None) -> dict[object, dict[str, int]]:
-    """Counters grouped by a daily-rollup column; with ``month_field`` (the monthly rollup's column
-    in the same key space: street for grid, month for day, …) the whole months come from the
-    monthly rollup and are merged in."""
-    if month_field:
-        daily, monthly = q.rollup_parts()
-    else:
-        whole = q.rollup_q()
-        daily, monthly = ([] if whole is None else [whole]), None
-    parts = [(EventRollup, rows_q, field_name) for rows_q in daily]
-    if monthly is not None:
-        parts.append((EventRollupMonth, monthly, month_field))
-    out: dict[object, dict[str, int]] = {}
-    for model, rows_q, name in parts:
-        for row in model.objects.filter(rows_q).values(name).annotate(**{c: Sum(c) for c in COUNTERS}):
-            _add(out.setdefault(row[name], {}), {c: int(row[c] or 0) for c in COUNTERS})
-    return {k: sums for k, sums in out.items() if any(sums.values())}  # rows emptied by a case moving elsewhere are no group
-
-
-def _add(into: dict[str, int], more: dict[str, int]) -> None:
-    for c in COUNTERS:
-        into[c] = into.get(c, 0) + more.get(c, 0)
-
-
-def event_numbers_by(*, actor, by: str, start: date, end: date, region: Region | None = None,
-                     category: EventCategory | None = None, department: Department | None = None,
-                     unassigned: bool = False, keys: list[str] | None = None) -> list[Row]:
-    """The numbers broken down ``by`` "region" (the children of ``region``; without one, the actor's own
-    nodes — ``own_nodes``), "category" (the children of ``category``, or the top groups), "department"
-    (handling department; 属地 for none), "day" or "month". Rows sum to the whole (except regions/categories outside the breakdown). ``unassigned``
-    as in ``event_numbers``."""
-    if end <= start:
-        raise ApplicationError(_("统计结束日期须晚于开始日期。"), field="end")
-    unknown = set(keys or []) - set(DEFINITIONS)
-    if unknown:
-        raise ApplicationError(_("未知指标：%(keys)s") % {"keys": ", ".join(sorted(unknown))}, field="keys")
-    dims = {"department": None if unassigned else department, "unassigned": unassigned}
-    q = Question(actor=actor, start=start, end=end, region=region, category=category, **dims)
-    if by == "region" and region is None:
-        # no region: a row for each of the actor's own nodes (a grid worker's grids, a county staff's county)
-        nodes = own_nodes(actor)
-        if not nodes:
-            raise ApplicationError(_("按区域分组须指定上级区域。"), field="region")
-        return [Row(node, node.name, event_numbers(actor=actor, start=start, end=end, region=node, category=category,
-                                                   keys=keys, **dims)) for node in nodes]
-    if by == "region":
-        children = list(Region.objects.filter(parent=region).order_by("code"))
-        # a county's or city's children are streets or above: the month rows (by street) serve
-        grid_sums = _group_sums(q, "grid_id", "street_id" if region.level < RegionLevel.STREET else None)
-        paths = dict(Region.objects.filter(pk__in=list(grid_sums)).values_list("pk", "path"))
-        rows = []
-        for child in children:
-            total: dict[str, int] = {}
-            for grid_id, sums in grid_sums.items():
-                if paths[grid_id].startswith(child.path):
-                    _add(total, sums)
-            sub = Question(actor=actor, start=start, end=end, region=child, category=category, **dims)
-            rows.append(Row(child, child.name, _build(sub, total or dict.fromkeys(COUNTERS, 0), keys)))
-        return rows
-    if by == "category":
-        nodes = list(EventCategory.objects.filter(parent=category).order_by("path")) if category is not None \
-            else list(EventCategory.objects.filter(parent__isnull=True).order_by("path"))
-        cat_sums = _group_sums(q, "category_id", "category_id")
-        paths = dict(EventCategory.objects.filter(pk__in=list(cat_sums)).values_list("pk", "path"))
-        rows = []
-        for node in nodes:
-            total = {}
-            for cat_id, sums in cat_sums.items():
-                if paths[cat_id].startswith(node.path):
-                    _add(total, sums)
-            sub = Question(actor=actor, start=start, end=end, region=region, category=node, **dims)
-            rows.append(Row(node, node.name, _build(sub, total or dict.fromkeys(COUNTERS, 0), keys)))
-        return rows
-    if by == "department":
-        dept_sums = _group_sums(q, "department_key", "department_key")
-        depts = Department.objects.in_bulk([k for k in dept_sums if k])
-        rows = []
-        for key in sorted(dept_sums, key=lambda k: (k != 0, depts[k].code if k else "")):
-            dept = depts.get(key)
-            sub = Question(actor=actor, start=start, end=end, region=region, category=category,
-                           department=dept, unassigned=dept is None)
-            rows.append(Row(dept, dept.name if dept else "属地处置", _build(sub, dept_sums[key], keys)))
-        return rows
-    if by in ("day", "month"):
-        day_sums = _group_sums(q, "day", "month" if by == "month" else None)
-        buckets: dict[date, dict[str, int]] = defaultdict(dict)
-        for day, sums in day_sums.items():
-            bucket = day if by == "day" else day.replace(day=1)
-            _add(buckets[bucket], sums)
-        rows = []
-        for bucket in sorted(buckets):
-            b_start, b_end = (bucket, bucket + timedelta(days=1)) if by == "day" else period_range(Period.MONTH, bucket)
-            b_start, b_end = max(b_start, start), min(b_end, end)
-            sub = Question(actor=actor, start=b_start, end=b_end, region=region, category=category, **dims)
-            label = bucket.isoformat() if by == "day" else f"{bucket:%Y-%m}"
-            rows.append(Row(bucket, label, _build(sub, buckets[bucket], keys)))
-        return rows
-    raise ApplicationError(_("分组方式须为 region、category、department、day 或 month。"), field="by")
 
 
 def event_numbers_from_records(*, actor, start: date, end: date, region: Region | None = None,
