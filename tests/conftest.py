@@ -7,6 +7,15 @@ from jiceng.core import dbguard
 dbguard.MAINTENANCE["on"] = True
 
 
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Each test starts with an empty cache (rate limits, refusals already recorded …): ids are
+    reused after a test's rollback, so a key left by one test could otherwise reach the next."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
 @pytest.fixture
 def county(db):
     from tests.factories import small_county

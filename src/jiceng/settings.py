@@ -286,7 +286,10 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    # A refused or bad request (4xx) is logged as one line, without the traceback Django attaches to
+    # a PermissionDenied: it is the caller's mistake, not the server's, and it is in the audit log.
+    "filters": {"client_errors_brief": {"()": "jiceng.core.logs.ClientErrorsBrief"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["client_errors_brief"]}},
     "root": {"handlers": ["console"], "level": env("JICENG_LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "INFO"}},
 }

@@ -210,6 +210,30 @@ def test_staff_may_turn_it_off_with_a_code_but_admins_may_not(county):
         services.totp_disable(actor=county.auditor, code=code_for(county.auditor))
 
 
+def test_wrong_codes_to_turn_it_off_are_failed_logins_and_lock_the_account(county):
+    """Whoever holds an open session may not guess codes to remove the second factor: each wrong code
+    is audited as the account's failed second factor, and the fifth locks the account and ends the
+    session — as at login."""
+    with time_machine.travel(T0, tick=False):
+        alice = password_login(Client(), county.alice)
+        enrol(alice, county.alice)
+        for attempt in range(1, 5):
+            response = alice.post(reverse("accounts:totp-disable"), {"code": "123456"})
+            assert response.status_code == 302 and response["Location"] == reverse("accounts:home")
+            assert AccountSecurity.objects.get(user=county.alice).failed_logins == attempt
+        assert TotpDevice.objects.filter(user=county.alice).exists()
+        response = alice.post(reverse("accounts:totp-disable"), {"code": "123456"})
+        assert response.status_code == 302 and response["Location"] == reverse("login")
+        assert AccountSecurity.objects.get(user=county.alice).is_locked()
+        assert alice.get(reverse("accounts:home")).status_code == 302  # the session ended
+    failures = AuditLog.objects.filter(action="login.failed", object_id=str(county.alice.pk)).order_by("id")
+    assert [(f.actor_id, f.changes["reason"], f.changes["failed_logins"]) for f in failures] == [
+        (county.alice.pk, "bad_second_factor", n) for n in range(1, 6)]
+    assert AuditLog.objects.filter(action="account.lock", object_id=str(county.alice.pk)).count() == 1
+    assert not AuditLog.objects.filter(action="totp.disable").exists()
+    assert TotpDevice.objects.filter(user=county.alice).exists()
+
+
 def test_the_security_admin_resets_a_lost_authenticator(county):
     enrol(password_login(Client(), county.auditor), county.auditor)
     with pytest.raises(PermissionDeniedError):

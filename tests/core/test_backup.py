@@ -199,12 +199,16 @@ def test_the_same_file_restores_into_a_fresh_sqlite_database(filled, tmp_path):
              f"Resident.objects.get(name='王芳').id_number == {ID1!r})")
     done = subprocess.run([*manage, "shell", "-v", "0", "-c", check], env=env, capture_output=True, text=True,
                           timeout=60, cwd=Path(__file__).parent)
-    assert done.stdout.split() == [str(expected[0]), str(expected[1]), "True"], done.stderr
+    # … and audit_verify adds the record of its check
+    assert done.stdout.split() == [str(expected[0]), str(expected[1] + 1), "True"], done.stderr
 
 
 def test_audit_verify_passes_on_an_intact_chain_and_fails_on_a_broken_one(filled, capsys):
+    before = AuditLog.objects.count()
     call_command("audit_verify")
-    assert "审计链完整" in capsys.readouterr().out
+    assert f"审计链完整：共 {before} 条记录。" in capsys.readouterr().out
+    check = AuditLog.objects.order_by("id").last()  # the check is itself recorded, by the system
+    assert (check.action, check.actor_id, check.changes) == ("audit.verify", None, {"checked": before, "problems": 0})
     victim = AuditLog.objects.order_by("id")[3]
     with connection.cursor() as cur:  # maintenance mode is on in tests; production triggers refuse this
         cur.execute("DELETE FROM core_auditlog WHERE id = %s", [victim.id])
@@ -212,3 +216,4 @@ def test_audit_verify_passes_on_an_intact_chain_and_fails_on_a_broken_one(filled
         call_command("audit_verify")
     assert info.value.returncode == 1
     assert f"记录 {victim.id + 1} 的前序哈希与上一条不符" in capsys.readouterr().err
+    assert AuditLog.objects.order_by("id").last().changes["problems"] == 1

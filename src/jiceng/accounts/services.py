@@ -334,21 +334,27 @@ def totp_reset(*, actor, user) -> None:
     audit_record(actor=actor, action="totp.reset", obj=user, changes={"totp": [had, False]})
 
 
-@transaction.atomic
 def totp_disable(*, actor, code: str) -> None:
-    """Staff whose role does not require it may turn 2FA off again, with a current code."""
+    """Staff whose role does not require it may turn 2FA off again, with a current code. A wrong
+    code counts as a failed second factor (audited, towards the lockout), as at login: whoever
+    holds an open session must not be able to guess their way to removing the second factor."""
     if not is_active_account(actor):
         raise PermissionDeniedError(_("请先登录。"))
     if totp_required(actor):
         raise PermissionDeniedError(_("管理员账号必须使用双因素认证。"))
-    device = TotpDevice.objects.select_for_update().filter(user=actor, confirmed_at__isnull=False).first()
-    if device is None:
-        raise ConflictError(_("尚未启用双因素认证。"))
-    if totp.matching_step(device.secret, code, at=time.time(), after_step=device.last_used_step) is None:
-        raise ApplicationError(_("验证码不正确或已使用过。"), field="code")
-    device.delete()
-    RecoveryCode.objects.filter(user=actor).delete()
-    audit_record(actor=actor, action="totp.disable", obj=actor, changes={"totp": [True, False]})
+    with transaction.atomic():
+        device = TotpDevice.objects.select_for_update().filter(user=actor, confirmed_at__isnull=False).first()
+        if device is None:
+            raise ConflictError(_("尚未启用双因素认证。"))
+        if totp.matching_step(device.secret, code, at=time.time(), after_step=device.last_used_step) is not None:
+            device.delete()
+            RecoveryCode.objects.filter(user=actor).delete()
+            audit_record(actor=actor, action="totp.disable", obj=actor, changes={"totp": [True, False]})
+            return
+    locked = _account_failure(actor, reason="bad_second_factor", username=actor.username, actor=actor)
+    if locked is not None:
+        raise LoginRefusedError(locked_message(locked))
+    raise ApplicationError(_("验证码不正确或已使用过。"), field="code")
 
 
 # --- sessions -------------------------------------------------------------------------------------

@@ -128,6 +128,14 @@ def _groups(secret: str) -> str:
     return " ".join(secret[i:i + 4] for i in range(0, len(secret), 4))
 
 
+def _locked_out(request: HttpRequest, exc: ApplicationError) -> HttpResponse:
+    """Too many wrong codes: the account is now locked, and this session ends with it."""
+    services.session_end(user=request.user, request=request, reason=SessionEnd.LOGOUT)
+    logout(request)
+    messages.error(request, exc.message)
+    return redirect("login")
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def totp_verify(request: HttpRequest) -> HttpResponse:
@@ -139,11 +147,8 @@ def totp_verify(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             method = services.totp_verify(actor=request.user, code=form.cleaned_data["code"])
-        except services.LoginRefusedError as exc:  # too many wrong codes: the account is now locked
-            services.session_end(user=request.user, request=request, reason=SessionEnd.LOGOUT)
-            logout(request)
-            messages.error(request, exc.message)
-            return redirect("login")
+        except services.LoginRefusedError as exc:
+            return _locked_out(request, exc)
         except ApplicationError as exc:
             add_app_error(form, exc)
         else:
@@ -172,6 +177,8 @@ def totp_disable(request: HttpRequest) -> HttpResponse:
     if form.is_valid():
         try:
             services.totp_disable(actor=request.user, code=form.cleaned_data["code"])
+        except services.LoginRefusedError as exc:
+            return _locked_out(request, exc)
         except ApplicationError as exc:
             if exc.status == 403:
                 raise

@@ -3,6 +3,7 @@ from django.utils.translation import gettext_lazy as _
 
 # The audit actions core writes (and the audit admin's own); each app names its own in its ready().
 AUDIT_ACTIONS = {
+    "access.denied": _("拒绝访问"),
     "audit.verify": _("校验审计链"),
     "audit.export": _("导出审计记录"),
     "export.download": _("下载导出文件"),

@@ -27,7 +27,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from .audit import ChainProblem, audit_action_label, audit_record, chain_problems, entry_payload
+from .audit import ChainProblem, audit_action_label, audit_record, chain_problems, entry_payload, verify_chain
 from .choices import VerificationStatus
 from .errors import ConflictError, NotFoundError, PermissionDeniedError
 from .models import AuditLog, AuditVerification
@@ -93,6 +93,18 @@ def audit_verification_start(*, actor) -> AuditVerification:
         run.save(update_fields=["up_to", "up_to_hash"])
         transaction.on_commit(lambda: verify_audit_chain_task.delay(run.pk))
     return run
+
+
+def audit_verify_now(*, batch: int = 5000) -> tuple[list[str], int]:
+    """``jiceng audit_verify``: walk the whole chain at once, then record that it was checked and
+    what was found (``audit.verify``, by the system: whoever has the server's shell ran it). Returns
+    the problems and the number of records checked."""
+    problems = verify_chain(batch=batch)
+    checked = AuditLog.objects.count()
+    with transaction.atomic():
+        audit_record(actor=None, action="audit.verify", object_type="audit", object_repr=_("审计链校验（命令行）"),
+                     changes={"checked": checked, "problems": len(problems)})
+    return problems, checked
 
 
 def _anchor_problem(run: AuditVerification) -> ChainProblem | None:
@@ -163,6 +175,7 @@ OBJECT_TYPE_LABELS = {
     "demo": gettext_lazy("演示数据"),
     "export": gettext_lazy("导出文件"),
     "ip": gettext_lazy("来源IP"),  # login.throttle
+    "url": gettext_lazy("请求地址"),  # access.denied: the method and path refused
 }
 
 
@@ -204,6 +217,19 @@ def with_code(label: str, code: str) -> str:
 
 
 # --- who did it -----------------------------------------------------------------------------------
+
+
+NAMED_ACTORS_MAX = 200
+
+
+def actor_ids_named(term: str) -> list[int]:
+    """The accounts whose name (姓名) contains ``term``, for the audit list's search box: the records
+    keep the username only, and an auditor looks for 张三, not zhangsan (at most ``NAMED_ACTORS_MAX``)."""
+    term = term.strip()
+    if not term:
+        return []
+    return list(get_user_model().objects.filter(full_name__icontains=term)
+                .order_by("pk").values_list("pk", flat=True)[:NAMED_ACTORS_MAX])
 
 
 def actor_full_names(actor_ids: Iterable[int | None]) -> dict[int, str]:

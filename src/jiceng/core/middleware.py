@@ -1,8 +1,14 @@
+import json
+
+from django.core.exceptions import PermissionDenied
+
+from . import denials
 from .context import ip_from_request, reset_request_context, set_request_context
 
 
 class RequestContextMiddleware:
-    """Makes the client IP and channel (page/api) available to services for audit records."""
+    """Makes the client IP and channel (page/api) available to services for audit records, and
+    audits a refused request (403) as a security event (``core.denials``)."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -11,9 +17,24 @@ class RequestContextMiddleware:
         channel = "api" if request.path.startswith("/api/") else "web"
         tokens = set_request_context(ip=ip_from_request(request), channel=channel)
         try:
-            return self.get_response(request)
+            response = self.get_response(request)
+            if response.status_code == 403:
+                if not hasattr(request, denials.REASON_ATTRIBUTE):
+                    denials.denial_reason_note(request, _api_message(response))
+                denials.access_denied_record(request=request, status=response.status_code)
+            return response
         finally:
             reset_request_context(tokens)
+
+
+def _api_message(response) -> str:
+    """The message of the API's error body (``{code, message}``), or nothing."""
+    if not response.get("Content-Type", "").startswith("application/json") or getattr(response, "streaming", False):
+        return ""
+    try:
+        return str(json.loads(response.content).get("message", ""))
+    except (ValueError, AttributeError):
+        return ""
 
 
 class ApplicationErrorMiddleware:
@@ -32,8 +53,13 @@ class ApplicationErrorMiddleware:
 
         from .errors import ApplicationError, NotFoundError
 
+        if isinstance(exception, PermissionDenied):
+            denials.denial_reason_note(request, str(exception))
+            return None
         if not isinstance(exception, ApplicationError) or request.path.startswith("/api/"):
             return None
+        if exception.status == 403:
+            denials.denial_reason_note(request, exception.message)
         if isinstance(exception, NotFoundError):
             raise Http404(exception.message)
         template = "403.html" if exception.status == 403 else "error.html"

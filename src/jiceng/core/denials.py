@@ -1,0 +1,42 @@
+"""Refused requests (403) as security events in the audit log.
+
+MLPS 2.0 level 3 asks that important security events be audited with who, when, from where and
+whether it succeeded; a request refused for lack of permission (a page or API call outside one's
+role or data scope, a failed CSRF check, the admin refusing a change) is one. Each is recorded as
+``access.denied`` with the method, the path (never the query string: searches carry names and
+phone numbers) and the reason shown to the caller. A client hammering one URL is recorded once per
+account (or address) and URL every few minutes, so a loop cannot flood the hash chain.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+from django.core.cache import cache
+from django.db import transaction
+
+from .audit import audit_record
+
+REPEAT_SECONDS = 300
+REASON_ATTRIBUTE = "_jiceng_denied_reason"
+
+
+def denial_reason_note(request, reason: str) -> None:
+    """Remember why a request was refused (the message its caller sees) for the audit record."""
+    setattr(request, REASON_ATTRIBUTE, str(reason)[:200])
+
+
+def access_denied_record(*, request, status: int) -> bool:
+    """Audit one refused request, unless the same caller was refused the same URL moments ago.
+    Returns whether a record was written."""
+    user = getattr(request, "user", None)
+    actor = user if user is not None and user.is_authenticated else None
+    who = f"u{actor.pk}" if actor is not None else f"ip{request.META.get('REMOTE_ADDR', '')}"
+    target = f"{request.method} {request.path}"
+    key = "jiceng:denied:" + hashlib.sha256(f"{who} {target}".encode()).hexdigest()[:32]
+    if not cache.add(key, 1, timeout=REPEAT_SECONDS):
+        return False
+    with transaction.atomic():
+        audit_record(actor=actor, action="access.denied", object_type="url", object_repr=target[:200],
+                     changes={"status": status, "reason": getattr(request, REASON_ATTRIBUTE, "")})
+    return True
