@@ -292,3 +292,25 @@ def test_lists_take_a_fixed_number_of_queries(county, people, api_as):
         grid_worker_create(actor=county.alice, name=f"新网格员{i}", kind="part_time", community=county.a,
                            grids=[county.a1_1, county.a1_2])
     assert (queries(RES), queries(WRK)) == before
+
+
+def test_the_api_refuses_a_patch_from_an_older_version_with_409(county, api_as):
+    from tests.people.test_pages import people_in_county
+
+    people = people_in_county(county)
+    alice = api_as(county.alice)
+    url = f"/api/people/residents/{people.zhang.pk}"
+    read = alice.get(url).json()["updated_at"]
+    assert alice.patch(url, {"address": "幸福路10号", "expected_updated_at": read},
+                       content_type="application/json").status_code == 200
+    refused = alice.patch(url, {"address": "幸福路11号", "expected_updated_at": read}, content_type="application/json")
+    assert refused.status_code == 409 and refused.json()["code"] == "stale_edit"
+    assert "（住址）" in refused.json()["message"]
+    assert Resident.objects.get(pk=people.zhang.pk).address == "幸福路10号"
+    assert alice.patch(url, {"address": "幸福路11号"}, content_type="application/json").status_code == 200  # no check
+    worker_url = f"/api/people/workers/{people.wang.pk}"
+    version = alice.get(worker_url).json()["updated_at"]
+    assert alice.patch(worker_url, {"occupation": "退休教师", "expected_updated_at": version},
+                       content_type="application/json").status_code == 200
+    assert alice.patch(worker_url, {"occupation": "教师", "expected_updated_at": version},
+                       content_type="application/json").status_code == 409

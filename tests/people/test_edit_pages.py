@@ -7,6 +7,7 @@ import re
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from jiceng.core.models import AuditLog
 from jiceng.people.choices import Role
@@ -161,7 +162,7 @@ def test_an_invalid_value_is_a_field_error_keeps_what_was_typed_and_changes_noth
     assert response.status_code == 200
     # the create form's own checks, every one at once
     assert '<p class="field-error" id="error-id_number">身份证号校验位不正确。</p>' in html
-    assert '<p class="field-error" id="error-phone">手机号须为11位大陆手机号码。</p>' in html
+    assert '<p class="field-error" id="error-phone">请填写11位手机号，或带区号的固定电话（如 0571-8888 6666）。</p>' in html
     assert field_value(html, "name") == "张三丰" and field_value(html, "phone") == "1380000"
     zhang = Resident.objects.get(pk=people.zhang.pk)
     assert (zhang.name, zhang.id_number, zhang.phone) == ("张三", ZHANG_ID, "13800000011")
@@ -401,3 +402,56 @@ def test_reloading_the_grids_of_the_edit_form_with_htmx_swaps_only_them(login, c
     assert response.status_code == 200 and 'id="grid-choices"' in html
     assert f'hx-post="{reverse("worker-edit", args=[people.wang.pk])}"' in html
     assert WANG_ID not in html and "13600000021" not in html
+
+
+# --- two editors at once ------------------------------------------------------------------------
+
+
+def form_version(html: str) -> str:
+    return re.search(r'<input type="hidden" name="version" value="([^"]+)"', html).group(1)
+
+
+def test_a_save_over_someone_elses_newer_save_is_refused_and_keeps_what_was_typed(login, county, people):
+    """alice opens 张三's record; the county staff save a new address meanwhile. alice's save (a new
+    care tag) is refused — nothing of it written, the county's address stays — and she is told who
+    changed what and when, with her entries kept; saving again then overwrites, deliberately."""
+    from django.test import Client
+
+    alice = login(county.alice)
+    url = reverse("resident-edit", args=[people.zhang.pk])
+    opened = form_version(alice.get(url).content.decode())
+    county_client = Client()
+    county_client.force_login(county.county_staff)
+    first = county_client.get(url).content.decode()
+    assert form_version(first) == opened
+    assert county_client.post(url, resident_post(people.zhang, address="幸福路10号", version=opened)).status_code == 302
+
+    response = alice.post(url, resident_post(people.zhang, tags=["独居老人", "低保"], version=opened))
+    html = response.content.decode()
+    assert response.status_code == 200
+    zhang = Resident.objects.get(pk=people.zhang.pk)
+    assert (zhang.address, zhang.tags) == ("幸福路10号", ["独居老人"])
+    at = AuditLog.objects.get(action="resident.update").at
+    assert (f"居民“张三”的信息已在您打开之后被county于 {timezone.localtime(at):%Y-%m-%d %H:%M} 修改（住址），"
+            "本次修改未保存。下面保留了您填写的内容：请对照核对，再次保存将以您填写的为准。") in html
+    assert checked_boxes(html, "tags") == {"独居老人", "低保"}  # what alice chose is still there
+    assert form_version(html) == zhang.updated_at.isoformat() != opened
+
+    response = alice.post(url, resident_post(zhang, tags=["独居老人", "低保"], version=form_version(html)))
+    assert response.status_code == 302
+    zhang = Resident.objects.get(pk=people.zhang.pk)
+    assert (zhang.address, zhang.tags) == ("幸福路10号", ["低保", "独居老人"])
+    assert [e.actor_id for e in AuditLog.objects.filter(action="resident.update").order_by("id")] == [
+        county.county_staff.pk, county.alice.pk]
+
+
+def test_a_worker_edit_is_refused_after_someone_changed_the_grids(login, county, people):
+    client = login(county.alice)
+    url = reverse("worker-edit", args=[people.wang.pk])
+    opened = form_version(client.get(url).content.decode())
+    grid_worker_set_grids(actor=county.county_staff, worker=people.wang, grids=[county.a1_1, county.a1_2])
+    response = client.post(url, worker_post(GridWorker.objects.get(pk=people.wang.pk), name="王五五", version=opened))
+    assert response.status_code == 200
+    assert "网格员“王五”的信息已在您打开之后被county于" in response.content.decode()
+    assert GridWorker.objects.get(pk=people.wang.pk).name == "王五"
+    assert not AuditLog.objects.filter(action="grid_worker.update").exists()

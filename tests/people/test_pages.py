@@ -334,7 +334,7 @@ def test_every_wrong_field_of_the_resident_form_shows_at_once(login, county):
     })
     html = response.content.decode()
     assert 'id="error-id_number">身份证号校验位不正确。' in html
-    assert 'id="error-phone">手机号须为11位大陆手机号码。' in html
+    assert 'id="error-phone">请填写11位手机号，或带区号的固定电话（如 0571-8888 6666）。' in html
     assert 'id="error-name">' in html
     assert 'value="1380000"' in html  # what was typed stays
     assert not Resident.objects.exists()

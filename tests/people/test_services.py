@@ -65,6 +65,21 @@ def test_resident_with_bad_phone_is_refused(county, nothing_saved):
     refused_with("phone", resident_create, actor=county.alice, name="张三", grid=county.a1_1, phone="1381234567")
 
 
+def test_a_resident_may_have_a_fixed_line_but_a_grid_worker_needs_a_mobile(county):
+    """Many older residents have only a fixed line (独居老人 are called on it): with its area code it is
+    stored as its digits, found by the search box however typed, masked like a mobile."""
+    old = resident_create(actor=county.alice, name="周奶奶", grid=county.a1_1, phone="0599-2345678")
+    assert (old.phone, masked(old)["phone"]) == ("05992345678", "059****5678")
+    visible = resident_visible(county.alice)
+    for typed in ("0599-2345678", "(0599)2345678", "+86 599 2345678"):
+        assert [r.name for r in resident_filter(visible, q=typed)] == ["周奶奶"], typed
+    resident_update(actor=county.alice, resident=old, phone="010 8888 6666")
+    assert Resident.objects.get(pk=old.pk).phone == "01088886666"
+    refused_with("phone", resident_create, actor=county.alice, name="吴", grid=county.a1_1, phone="2345678")
+    refused_with("phone", grid_worker_create, actor=county.alice, name="陈网格", kind=WorkerKind.FULL_TIME,
+                 community=county.a, grids=[county.a1_1], phone="0599-2345678")
+
+
 def test_duplicate_id_number_is_refused(county):
     resident_create(actor=county.alice, name="张三", grid=county.a1_1, id_number="11010519491231002X")
     count = Resident.objects.count()

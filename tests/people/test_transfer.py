@@ -23,7 +23,7 @@ from tests.factories import make_id_number, make_user
 urlpatterns = [*project_urlpatterns, path("transfer/", include("jiceng.transfer_urls"))]
 pytestmark = [pytest.mark.django_db, pytest.mark.urls(__name__)]
 
-RESIDENT_HEADERS = ["姓名", "网格编码", "身份证号", "手机号", "住址", "人口类型", "政治面貌", "志愿者", "关爱标签"]
+RESIDENT_HEADERS = ["姓名", "网格编码", "身份证号", "联系电话", "住址", "人口类型", "政治面貌", "志愿者", "关爱标签"]
 WORKER_HEADERS = ["姓名", "类型", "所属社区编码", "负责网格编码", "身份证号", "手机号", "职业/身份", "党员", "入职日期"]
 
 
@@ -157,7 +157,7 @@ def test_rows_outside_the_scope_and_duplicates_are_bad_rows(county, people, logi
     assert "与第 3 行的身份证号重复" in found[(4, "身份证号")]
     assert "已登记为其他居民" in found[(5, "身份证号")]
     assert "不是网格" in found[(6, "网格编码")]
-    assert {(7, "姓名"), (7, "手机号"), (7, "人口类型"), (7, "志愿者")} <= set(found)
+    assert {(7, "姓名"), (7, "联系电话"), (7, "人口类型"), (7, "志愿者")} <= set(found)
     assert Resident.objects.count() == 3
 
 
@@ -372,3 +372,29 @@ def test_a_file_tests_no_more_numbers_against_the_register_than_the_form_may(cou
     assert second.json() == {"code": "rate_limited", "message": "身份证号核对次数过多，请一小时后再试。"}
     assert Resident.objects.count() == 3 + len(theirs)
     cache.clear()
+
+
+def test_residents_fixed_line_phones_import_under_the_new_header_and_the_old_one(county, login):
+    """Many older residents have only a fixed line: the 联系电话 column takes one with its area code,
+    as the form does (stored as its digits); a file made from the former template (手机号) still
+    imports its phones. A grid worker's phone stays a mobile."""
+    good = ids(3)
+    new, former = RESIDENT_HEADERS, [h if h != "联系电话" else "手机号" for h in RESIDENT_HEADERS]
+    client = login(county.alice)
+    response = page_import(client, "residents", xlsx(new, [
+        ["钱一", "A1-1", good[0], "0599-2345678", None, None, None, None, None],
+        ["钱二", "A1-1", good[1], "+86 138 0000 0031", None, None, None, None, None],
+    ]))
+    assert "新增居民 2 条" in response.content.decode()
+    response = page_import(client, "residents", xlsx(former, [
+        ["钱三", "A1-2", good[2], "(0571) 8888 6666", None, None, None, None, None]]))
+    assert "新增居民 1 条" in response.content.decode()
+    assert dict(Resident.objects.values_list("name", "phone")) == {
+        "钱一": "05992345678", "钱二": "13800000031", "钱三": "057188886666"}
+    response = page_import(client, "residents", xlsx(new, [["钱四", "A1-1", None, "2345678", None, None, None,
+                                                            None, None]]))
+    assert "请填写11位手机号，或带区号的固定电话" in response.content.decode()
+    response = page_import(client, "workers", xlsx(WORKER_HEADERS, [
+        ["孙一", "专职", "350724001001", "A1-1", None, "0599-2345678", None, None, None]]))
+    assert "手机号须为11位大陆手机号码。" in response.content.decode()
+    assert not GridWorker.objects.exists() and Resident.objects.count() == 3

@@ -58,6 +58,7 @@ class Column:
     width: int = 16
     text: bool = False  # kept as text in Excel (ID numbers, codes): never let Excel turn them into numbers
     number_format: str = ""  # for the column's numbers, e.g. "0.00" for scores (60 shown as 60.00)
+    aliases: tuple[str, ...] = ()  # former headers still read on import (files filled in from an older template)
 
     @property
     def title(self) -> str:
@@ -370,7 +371,7 @@ def _read_rows(wb, columns: Sequence[Column]) -> list[SheetRow]:
     header = next(rows, None)
     if header is None:
         raise BadWorkbook(_("第 1 张工作表是空的：第 1 行应为表头。"))
-    wanted = {_normalise_header(col.header): col for col in columns}
+    wanted = {_normalise_header(name): col for col in columns for name in (*col.aliases, col.header)}
     position: dict[str, int] = {}
     for index, value in enumerate(header):
         col = wanted.get(_normalise_header(value))

@@ -8,7 +8,7 @@ addresses and tags, a resident's age instead of the birth date and the house dow
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Annotated, Literal
 
 from django.db import IntegrityError
@@ -37,6 +37,7 @@ from jiceng.core.api_schemas import (
     text,
     write_conflict,
 )
+from jiceng.core.edits import version_parse
 from jiceng.core.errors import ApplicationError, NotFoundError
 from jiceng.core.exports import export_out
 from jiceng.core.scope import restrict
@@ -54,6 +55,7 @@ router = Router(tags=["人员"])
 MAX_TAGS = len(ResidentTag.values)
 IdNumber = text(18, description="身份证号（18位，末位可为X；校验位须正确）")
 Phone = text(11, description="11位手机号")
+ContactPhone = text(20, description="联系电话：11位手机号，或带区号的固定电话（如 0599-2345678）")
 Date = bounded_date(1900, 2100, "日期 YYYY-MM-DD")
 Tag = choice(ResidentTag, "关爱标签")
 
@@ -67,7 +69,7 @@ class ResidentOut(Schema):
     gender: str = Field(..., description="M 男，F 女，空为未知")
     age: int | None = Field(..., description="周岁（由身份证号推算；出生日期脱敏，只显示周岁）")
     id_number: str = Field(..., description="身份证号（脱敏）")
-    phone: str = Field(..., description="手机号（脱敏）")
+    phone: str = Field(..., description="联系电话（脱敏）")
     address: str = Field(..., description="住址（脱敏）")
     tags: str = Field(..., description="关爱标签（脱敏，只显示项数）")
     grid: RegionRef
@@ -102,7 +104,7 @@ class ResidentIn(Schema):
     name: text(50, min_length=1, description="姓名")  # type: ignore[valid-type]
     grid: ObjectId = Field(..., description="所属网格 ID")  # type: ignore[valid-type]
     id_number: IdNumber = ""  # type: ignore[valid-type]
-    phone: Phone = ""  # type: ignore[valid-type]
+    phone: ContactPhone = ""  # type: ignore[valid-type]
     address: text(200, description="住址") = ""  # type: ignore[valid-type]
     house: ObjectId | None = Field(None, description="房屋 ID（须在该网格内）")  # type: ignore[valid-type]
     residence_type: choice(ResidenceType, "人口类型") = ResidenceType.REGISTERED.value  # type: ignore[valid-type]
@@ -111,19 +113,24 @@ class ResidentIn(Schema):
     tags: list[Tag] = Field(default_factory=list, max_length=MAX_TAGS)  # type: ignore[valid-type]
 
 
+SEEN_VERSION = ("读取记录时的 updated_at（原样回传）。若此后已有人修改该记录，返回 409（code 为 stale_edit，"
+                "message 说明谁在何时改了哪些字段），本次修改不保存；不传则不检查。")
+
+
 class ResidentPatch(Schema):
     """只修改提交的字段。"""
 
     name: text(50, min_length=1, description="姓名") = None  # type: ignore[valid-type,assignment]
     grid: ObjectId = Field(None, description="迁入的网格 ID")  # type: ignore[valid-type]
     id_number: IdNumber = None  # type: ignore[valid-type,assignment]
-    phone: Phone = None  # type: ignore[valid-type,assignment]
+    phone: ContactPhone = None  # type: ignore[valid-type,assignment]
     address: text(200, description="住址") = None  # type: ignore[valid-type,assignment]
     house: ObjectId | None = Field(None, description="房屋 ID；null 表示解除关联")  # type: ignore[valid-type]
     residence_type: choice(ResidenceType, "人口类型") = None  # type: ignore[valid-type,assignment]
     political_status: choice(PoliticalStatus, "政治面貌") = None  # type: ignore[valid-type,assignment]
     is_volunteer: strict_bool("是否志愿者") = None  # type: ignore[valid-type,assignment]
     tags: list[Tag] = Field(None, max_length=MAX_TAGS)  # type: ignore[valid-type]
+    expected_updated_at: datetime | None = Field(None, description=SEEN_VERSION)
 
 
 PersonalField = Literal["id_number", "phone", "address", "tags", "birth_date", "house"]
@@ -252,6 +259,7 @@ def resident_update(request, id: ObjectId, payload: ResidentPatch):  # type: ign
     actor = request.auth
     resident = selectors.resident_get(actor=actor, pk=id)
     values = payload.model_dump(exclude_unset=True)
+    seen_version = version_parse(values.pop("expected_updated_at", None))
     for field in ("name", "grid", "id_number", "phone", "address", "residence_type", "political_status",
                   "is_volunteer", "tags"):
         if field in values and values[field] is None:
@@ -261,7 +269,7 @@ def resident_update(request, id: ObjectId, payload: ResidentPatch):  # type: ign
     if "house" in values:
         values["house"] = _house(actor, values["house"])
     try:
-        resident = services.resident_update(actor=actor, resident=resident, **values)
+        resident = services.resident_update(actor=actor, resident=resident, seen_version=seen_version, **values)
     except IntegrityError as exc:
         raise write_conflict(exc) from exc
     return resident_out(selectors.resident_get(actor=actor, pk=resident.pk))
@@ -295,6 +303,7 @@ class WorkerOut(Schema):
     active: bool
     joined_on: date | None
     has_account: bool
+    updated_at: str
 
 
 class WorkerPage(Schema):
@@ -336,6 +345,7 @@ class WorkerPatch(Schema):
     is_party_member: strict_bool("党员") = None  # type: ignore[valid-type,assignment]
     active: strict_bool("在岗") = None  # type: ignore[valid-type,assignment]
     joined_on: Date | None = None
+    expected_updated_at: datetime | None = Field(None, description=SEEN_VERSION)
 
 
 class WorkerGridsIn(Schema):
@@ -351,7 +361,7 @@ def worker_out(w: GridWorker) -> dict:
         "id_number": m["id_number"], "phone": m["phone"], "community": region_ref(w.community),
         "grids": [region_ref(a.grid) for a in assignments], "occupation": w.occupation,
         "is_party_member": w.is_party_member, "active": w.active, "joined_on": w.joined_on,
-        "has_account": w.user_id is not None,
+        "has_account": w.user_id is not None, "updated_at": w.updated_at.isoformat(),
     }
 
 
@@ -409,11 +419,12 @@ def worker_update(request, id: ObjectId, payload: WorkerPatch):  # type: ignore[
     actor = request.auth
     worker = selectors.worker_get(actor=actor, pk=id)
     values = payload.model_dump(exclude_unset=True)
+    seen_version = version_parse(values.pop("expected_updated_at", None))
     for field in ("name", "kind", "id_number", "phone", "occupation", "is_party_member", "active"):
         if field in values and values[field] is None:
             raise ApplicationError(_("该字段不能为空。"), field=field)
     try:
-        services.grid_worker_update(actor=actor, worker=worker, **values)
+        services.grid_worker_update(actor=actor, worker=worker, seen_version=seen_version, **values)
     except IntegrityError as exc:
         raise write_conflict(exc) from exc
     return worker_out(_workers(actor).get(pk=id))

@@ -13,8 +13,9 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from jiceng.core.api_schemas import BIGINT_MAX
+from jiceng.core.edits import version_of, version_parse
 from jiceng.core.errors import NotFoundError
-from jiceng.core.validators import id_number_error, phone_error, phone_normalise
+from jiceng.core.validators import contact_phone_error, id_number_error, phone_error, phone_normalise
 from jiceng.regions.choices import GRID_LEVELS, RegionLevel
 from jiceng.regions.selectors import region_get, region_options
 
@@ -121,18 +122,23 @@ class _NumbersMixin:
             raise forms.ValidationError(error)
         return value
 
+    landline = False  # a resident's phone may be a fixed line (``people.services._clean_person_ids``)
+
     def clean_phone(self):
         value = phone_normalise(self.cleaned_data.get("phone", "").strip())  # as the services store it
-        if value and (error := phone_error(value)):
+        if value and (error := contact_phone_error(value) if self.landline else phone_error(value)):
             raise forms.ValidationError(error)
         return value
 
 
 class ResidentCreateForm(_NumbersMixin, forms.Form):
+    landline = True
+
     name = forms.CharField(label=_("姓名"), max_length=50)
     grid = _RegionChoiceField(label=_("所属网格"), queryset=None, empty_label=_("请选择网格"))
     id_number = forms.CharField(label=_("身份证号"), max_length=18, required=False)
-    phone = forms.CharField(label=_("手机号"), max_length=20, required=False)
+    phone = forms.CharField(label=_("联系电话"), max_length=20, required=False,
+                            help_text=_("手机号，或带区号的固定电话（如 0599-2345678）。"))
     address = forms.CharField(label=_("住址"), max_length=200, required=False)
     residence_type = forms.ChoiceField(label=_("人口类型"), choices=ResidenceType.choices,
                                        initial=ResidenceType.REGISTERED)
@@ -293,7 +299,18 @@ class _KeepNumbersMixin:
                                if masked[name] else _("尚未登记；留空则不修改。"))
 
     def _without_blank_numbers(self, values: dict) -> dict:
-        return {k: v for k, v in values.items() if k not in ("id_number", "phone") or v}
+        """The fields the service changes: not the version (``seen_version``), not a blank number."""
+        return {k: v for k, v in values.items() if k != "version" and (k not in ("id_number", "phone") or v)}
+
+    def seen_version(self):
+        """The version of the record the editor started from (``core.edits``)."""
+        return version_parse(self.cleaned_data.get("version"))
+
+    def version_refresh(self, record) -> None:
+        """After a conflict: the editor's entries stay, with the record's current version, so that
+        saving again overwrites deliberately."""
+        self.data = self.data.copy()
+        self.data["version"] = version_of(record)
 
 
 class _HouseChoiceField(forms.ModelChoiceField):
@@ -307,6 +324,7 @@ class ResidentEditForm(_KeepNumbersMixin, ResidentCreateForm):
     validates, so a house of another grid gets the service's message at the field."""
 
     house = _HouseChoiceField(label=_("房屋"), queryset=None, required=False, empty_label=_("未关联房屋"))
+    version = forms.CharField(widget=forms.HiddenInput, required=False)
 
     field_order = ["name", "grid", "house", "id_number", "phone", "address", "residence_type", "political_status",
                    "is_volunteer", "tags"]
@@ -338,7 +356,7 @@ class ResidentEditForm(_KeepNumbersMixin, ResidentCreateForm):
         return {"name": resident.name, "grid": resident.grid_id, "house": resident.house_id,
                 "address": shown["address"], "tags": list(shown["tags"] or []),
                 "residence_type": resident.residence_type, "political_status": resident.political_status,
-                "is_volunteer": resident.is_volunteer}
+                "is_volunteer": resident.is_volunteer, "version": version_of(resident)}
 
     def _chosen_grid(self):
         raw = self.data.get("grid") if self.is_bound else self.initial.get("grid")
@@ -359,6 +377,7 @@ class WorkerEditForm(_KeepNumbersMixin, WorkerCreateForm):
 
     community = None  # a worker stays in its community (``_value`` answers it)
     active = forms.BooleanField(label=_("在岗"), required=False)
+    version = forms.CharField(widget=forms.HiddenInput, required=False)
 
     field_order = ["name", "kind", "grids", "id_number", "phone", "occupation", "is_party_member", "active",
                    "joined_on"]
@@ -382,7 +401,7 @@ class WorkerEditForm(_KeepNumbersMixin, WorkerCreateForm):
         """The stored values; no ID number or phone."""
         return {"name": worker.name, "kind": worker.kind, "grids": list(worker.grids.values_list("pk", flat=True)),
                 "occupation": worker.occupation, "is_party_member": worker.is_party_member, "active": worker.active,
-                "joined_on": worker.joined_on}
+                "joined_on": worker.joined_on, "version": version_of(worker)}
 
     def reload_url(self) -> str:
         return reverse("worker-edit", args=[self.worker.pk])

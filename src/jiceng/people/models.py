@@ -192,7 +192,7 @@ class Resident(models.Model):
     birth_date = models.DateField(_("出生日期"), null=True, blank=True)
     id_number = EncryptedTextField(_("身份证号"))
     id_number_hash = models.CharField(max_length=40, blank=True, db_index=True, editable=False)
-    phone = EncryptedTextField(_("手机号"))
+    phone = EncryptedTextField(_("联系电话"))  # a mobile, or a fixed line with its area code
     phone_hash = models.CharField(max_length=40, blank=True, db_index=True, editable=False)
     address = EncryptedTextField(_("住址"))
     grid = models.ForeignKey(Region, verbose_name=_("所属网格"), on_delete=models.PROTECT, related_name="residents")

@@ -9,7 +9,7 @@ from django.db.models import Count, Q, QuerySet
 
 from jiceng.core.crypto import blind_index
 from jiceng.core.scope import get_scoped_or_404, restrict
-from jiceng.core.validators import phone_normalise
+from jiceng.core.validators import contact_phone_error, phone_normalise
 from jiceng.regions.choices import RegionKind, RegionLevel
 from jiceng.regions.models import House, Region
 
@@ -44,9 +44,10 @@ def house_options(*, actor, grid: Region | None = None) -> QuerySet[House]:
 
 
 def _as_phone(q: str) -> str | None:
-    """``q`` as a whole mobile number (its 11 digits) when it is one, however typed."""
+    """``q`` as a whole phone number — a mobile, or a fixed line with its area code (a resident's
+    may be one) — as stored, when it is one, however typed."""
     phone = phone_normalise(q.strip())
-    return phone if phone.isdigit() and len(phone) == 11 else None
+    return phone if contact_phone_error(phone) is None else None
 
 
 def resident_filter(qs: QuerySet[Resident], *, q: str = "", region: Region | None = None, tag: str = "",

@@ -3,6 +3,7 @@ personal information."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from django.contrib.auth.password_validation import validate_password
@@ -14,12 +15,14 @@ from django.utils.translation import gettext_lazy
 
 from jiceng.core.audit import audit_record, diff, snapshot
 from jiceng.core.crypto import blind_index, blind_tokens
+from jiceng.core.edits import edit_unchanged_check
 from jiceng.core.errors import ApplicationError, PermissionDeniedError, validation_error_to_app_error
 from jiceng.core.masking import age_on, mask_address, mask_house, mask_id_number, mask_phone, mask_tags
 from jiceng.core.ratelimit import enforce
 from jiceng.core.scope import in_scope, is_active_account, restrict
 from jiceng.core.validators import (
     birth_date_from_id,
+    contact_phone_error,
     gender_from_id,
     id_number_error,
     phone_error,
@@ -206,7 +209,9 @@ def department_create(*, actor, code: str, name: str, kind: str, region: Region)
 # --- residents -------------------------------------------------------------------------------
 
 
-def _clean_person_ids(*, id_number: str, phone: str) -> tuple[str, str]:
+def _clean_person_ids(*, id_number: str, phone: str, landline: bool = False) -> tuple[str, str]:
+    """A resident's phone may be a fixed line with its area code (many older residents have no
+    mobile: ``landline``); a grid worker's must be a mobile (the work is on the move)."""
     id_number = (id_number or "").strip().upper()
     phone = phone_normalise((phone or "").strip())  # 138-1234-5678, +86 … stored as the 11 digits
     if id_number:
@@ -214,7 +219,7 @@ def _clean_person_ids(*, id_number: str, phone: str) -> tuple[str, str]:
         if error:
             raise ApplicationError(error, field="id_number")
     if phone:
-        error = phone_error(phone)
+        error = contact_phone_error(phone) if landline else phone_error(phone)
         if error:
             raise ApplicationError(error, field="phone")
     return id_number, phone
@@ -235,7 +240,7 @@ def _check_tags(tags: list[str]) -> list[str]:
 def _apply_resident_values(resident: Resident, values: dict[str, Any]) -> None:
     if "id_number" in values or "phone" in values:
         id_number, phone = _clean_person_ids(id_number=values.get("id_number", resident.id_number),
-                                             phone=values.get("phone", resident.phone))
+                                             phone=values.get("phone", resident.phone), landline=True)
         resident.id_number, resident.phone = id_number, phone
         resident.id_number_hash = blind_index(id_number, purpose="id_number") if id_number else ""
         resident.phone_hash = blind_index(phone, purpose="phone") if phone else ""
@@ -326,7 +331,9 @@ def resident_create(*, actor, name: str, grid: Region, id_number: str = "", phon
 
 
 @transaction.atomic
-def resident_update(*, actor, resident: Resident, **values: Any) -> Resident:
+def resident_update(*, actor, resident: Resident, seen_version: datetime | None = None, **values: Any) -> Resident:
+    """Change the given fields. ``seen_version``: the ``updated_at`` the editor started from; if
+    someone saved since, nothing is written (``core.edits``)."""
     allowed = {"name", "id_number", "phone", "address", "house", "grid", "residence_type", "political_status",
                "is_volunteer", "tags"}
     unknown = set(values) - allowed
@@ -336,6 +343,7 @@ def resident_update(*, actor, resident: Resident, **values: Any) -> Resident:
     resident = Resident.objects.select_for_update().get(pk=resident.pk)
     if not can_edit_resident(actor, resident):
         raise PermissionDeniedError(_("您无权修改此居民。"))
+    edit_unchanged_check(resident, seen_version, what=_("居民“%(name)s”的信息") % {"name": resident.name})
     if "grid" in values:
         _check_grid(values["grid"])
         if not can_edit_people_in(actor, values["grid"]):
@@ -477,12 +485,19 @@ def grid_worker_set_grids(*, actor, worker: GridWorker, grids: list[Region]) -> 
         [GridAssignment(worker=worker, grid=g, is_primary=i == 0) for i, g in enumerate(grids)]
     )
     after = sorted(g.code for g in grids)
+    worker.save(update_fields=["updated_at"])  # a new version: an edit begun before this one sees it
     audit_record(actor=actor, action="grid_worker.set_grids", obj=worker, changes={"grids": [before, after]})
     return worker
 
 
+def _worker_unchanged_check(worker: GridWorker, seen_version: datetime | None) -> None:
+    edit_unchanged_check(worker, seen_version, what=_("网格员“%(name)s”的信息") % {"name": worker.name})
+
+
 @transaction.atomic
-def grid_worker_update(*, actor, worker: GridWorker, **values: Any) -> GridWorker:
+def grid_worker_update(*, actor, worker: GridWorker, seen_version: datetime | None = None,
+                       **values: Any) -> GridWorker:
+    """Change the given fields; ``seen_version`` as for ``resident_update``."""
     allowed = {"name", "kind", "phone", "id_number", "occupation", "is_party_member", "active", "joined_on"}
     unknown = set(values) - allowed
     if unknown:
@@ -491,6 +506,7 @@ def grid_worker_update(*, actor, worker: GridWorker, **values: Any) -> GridWorke
     worker = GridWorker.objects.select_for_update().get(pk=worker.pk)
     if not can_edit_worker(actor, worker):
         raise PermissionDeniedError(str(WORKER_EDIT_REFUSAL))
+    _worker_unchanged_check(worker, seen_version)
     before = snapshot(worker, WORKER_FIELDS)
     if "id_number" in values or "phone" in values:
         id_number, phone = _clean_person_ids(id_number=values.get("id_number", worker.id_number),
@@ -519,10 +535,15 @@ def grid_worker_update(*, actor, worker: GridWorker, **values: Any) -> GridWorke
 
 
 @transaction.atomic
-def grid_worker_edit(*, actor, worker: GridWorker, grids: list[Region] | None = None, **values: Any) -> GridWorker:
+def grid_worker_edit(*, actor, worker: GridWorker, grids: list[Region] | None = None,
+                     seen_version: datetime | None = None, **values: Any) -> GridWorker:
     """The edit page's save: ``grid_worker_update`` and, when ``grids`` is given (they changed),
     ``grid_worker_set_grids``, all or nothing. The order follows the kind rule: a worker becoming
-    特聘 may then take other communities' grids; one staying or becoming 专职/兼职 gives them up first."""
+    特聘 may then take other communities' grids; one staying or becoming 专职/兼职 gives them up first.
+    ``seen_version`` is checked once, before either step, on the locked row."""
+    locked = GridWorker.objects.select_for_update().get(pk=worker.pk)
+    if can_edit_worker(actor, locked):  # (refused: the steps below say why)
+        _worker_unchanged_check(locked, seen_version)
     if grids is not None and values.get("kind", worker.kind) != WorkerKind.SPECIAL:
         grid_worker_set_grids(actor=actor, worker=worker, grids=grids)
         grids = None

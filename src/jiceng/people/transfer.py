@@ -36,7 +36,13 @@ from jiceng.core.excel import (
 )
 from jiceng.core.masking import mask_address, mask_id_number, mask_phone, mask_tags
 from jiceng.core.scope import restrict
-from jiceng.core.validators import id_check_digit, id_number_error, phone_error
+from jiceng.core.validators import (
+    contact_phone_error,
+    id_check_digit,
+    id_number_error,
+    phone_error,
+    phone_normalise,
+)
 from jiceng.regions.choices import GRID_LEVELS, RegionLevel
 from jiceng.regions.models import Region
 
@@ -49,7 +55,8 @@ RESIDENT_COLUMNS = [
     Column("grid", "网格编码", required=True, text=True, width=14, hint="居民所在网格的编码（须在您的管辖范围内）"),
     Column("id_number", "身份证号", text=True, width=22,
            hint="18位，末位可为X；请保持单元格为文本格式，否则 Excel 会丢掉末几位"),
-    Column("phone", "手机号", text=True, width=14, hint="11位大陆手机号，可空"),
+    Column("phone", "联系电话", text=True, width=16, hint="11位手机号，或带区号的固定电话（如 0599-2345678），可空",
+           aliases=("手机号",)),
     Column("address", "住址", width=30, hint="最多200字，可空"),
     Column("residence_type", "人口类型", width=12, hint=f"{choice_labels(ResidenceType)}；空为户籍人口"),
     Column("political_status", "政治面貌", width=12, hint=f"{choice_labels(PoliticalStatus)}；空为群众"),
@@ -103,10 +110,12 @@ def _clean_id(errors: RowErrors, n: int, raw: Any, *, seen: dict[str, int], take
     return value
 
 
-def _clean_phone(errors: RowErrors, n: int, raw: Any) -> str:
-    value = cell_text(raw).replace(" ", "").replace("-", "")
-    if value and phone_error(value):
-        errors.add(n, "phone", phone_error(value))
+def _clean_phone(errors: RowErrors, n: int, raw: Any, *, landline: bool = False) -> str:
+    """As the forms and services take it (``phone_normalise``): a resident's may be a fixed line."""
+    value = phone_normalise(cell_text(raw))
+    error = (contact_phone_error(value) if landline else phone_error(value)) if value else None
+    if error:
+        errors.add(n, "phone", error)
         return ""
     return value
 
@@ -204,7 +213,7 @@ def resident_import(*, actor, rows: list[SheetRow]) -> int:
             # with the allowance's message, naming no row)
             errors.add(n, "id_number", services.id_elsewhere_refusal(actor).message)
             id_number = ""
-        phone = _clean_phone(errors, n, v.get("phone"))
+        phone = _clean_phone(errors, n, v.get("phone"), landline=True)
         address = _clean_text(errors, n, "address", v.get("address"), max_length=200)
         residence_type = ResidenceType.REGISTERED.value
         if cell_text(v.get("residence_type")):
@@ -249,7 +258,7 @@ def _filter_form(form_class, actor, params):
 RESIDENT_EXPORT_COLUMNS = [
     Column("name", "姓名", width=12), Column("gender", "性别", width=6), Column("grid", "网格编码", text=True, width=14),
     Column("grid_name", "网格名称", width=16), Column("id_number", "身份证号（脱敏）", text=True, width=22),
-    Column("phone", "手机号（脱敏）", text=True, width=14), Column("address", "住址（脱敏）", width=20),
+    Column("phone", "联系电话（脱敏）", text=True, width=14), Column("address", "住址（脱敏）", width=20),
     Column("residence_type", "人口类型", width=12), Column("political_status", "政治面貌", width=12),
     Column("is_volunteer", "志愿者", width=8), Column("tags", "关爱标签（脱敏）", width=16),
 ]

@@ -14,6 +14,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from jiceng.core.access import staff_required
+from jiceng.core.edits import StaleEditError
 from jiceng.core.errors import ApplicationError, PermissionDeniedError
 from jiceng.core.paging import page_of
 from jiceng.core.views import add_app_error, form_entered, is_htmx, page_errors
@@ -29,7 +30,7 @@ from .forms import (
     WorkerEditForm,
     WorkerFilterForm,
 )
-from .models import GridWorker
+from .models import GridWorker, Resident
 from .selectors import (
     resident_filter,
     resident_get,
@@ -209,6 +210,14 @@ def worker_create(request: HttpRequest) -> HttpResponse:
     return render(request, "people/worker_form.html", {"form": form})
 
 
+def _stale(form, exc: StaleEditError, record) -> None:
+    """Someone saved the record after this form was opened: say so above the form, keep what the
+    editor entered, and take the new version — saving again is then a deliberate overwrite."""
+    form.add_error(None, _("%(conflict)s下面保留了您填写的内容：请对照核对，再次保存将以您填写的为准。") % {
+        "conflict": exc.message})
+    form.version_refresh(record)
+
+
 def _refused_at_field(form, exc: ApplicationError) -> None:
     """A service's refusal on the edit form, at its field. A refusal of the whole edit (no field of
     the form) is a 403, as the API answers it."""
@@ -243,7 +252,10 @@ def resident_edit(request: HttpRequest, pk: int) -> HttpResponse:
     form = context["form"] = ResidentEditForm(request.POST, actor=request.user, resident=resident, masked=masked)
     if form.is_valid():
         try:
-            services.resident_update(actor=request.user, resident=resident, **form.values())
+            services.resident_update(actor=request.user, resident=resident, seen_version=form.seen_version(),
+                                     **form.values())
+        except StaleEditError as exc:
+            _stale(form, exc, Resident.objects.get(pk=resident.pk))
         except ApplicationError as exc:
             _refused_at_field(form, exc)
         else:
@@ -276,7 +288,10 @@ def worker_edit(request: HttpRequest, pk: int) -> HttpResponse:
     form = context["form"] = WorkerEditForm(request.POST, actor=request.user, worker=worker, masked=masked)
     if form.is_valid():
         try:
-            services.grid_worker_edit(actor=request.user, worker=worker, **form.values())
+            services.grid_worker_edit(actor=request.user, worker=worker, seen_version=form.seen_version(),
+                                      **form.values())
+        except StaleEditError as exc:
+            _stale(form, exc, GridWorker.objects.get(pk=worker.pk))
         except ApplicationError as exc:
             _refused_at_field(form, exc)
         else:
