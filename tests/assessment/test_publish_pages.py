@@ -90,7 +90,8 @@ def test_publish_refused_on_its_page_and_not_for_others(world, login):  # noqa: 
     assert login(world.secretaries["bob"]).get(f"/assessment/periods/{world.q2.pk}/publish/").status_code == 403
 
 
-def test_the_red_and_black_lists_publish_would_make_are_shown_first(county, login):
+def property_quarter(county):
+    """The four property companies of the module's docstring, computed and not yet published."""
     m = county.county_staff
     scheme = property_three_party_scheme_create(actor=m, region=county.county, red_top_n=1, black_bottom_n=1)
     raters = {"party_org": make_user("party_sec", Role.STREET_STAFF, county.east),
@@ -109,6 +110,11 @@ def test_the_red_and_black_lists_publish_would_make_are_shown_first(county, logi
             services.rating_save(actor=raters[group], period=p, group=group, subject=s, score=90, submit=True)
     services.period_close_scoring(actor=m, period=p)
     services.period_compute(actor=m, period=p)
+    return p
+
+
+def test_the_red_and_black_lists_publish_would_make_are_shown_first(county, login):
+    m, p = county.county_staff, property_quarter(county)
     page = login(m).get(f"/assessment/periods/{p.pk}/publish/")
     preview = page.context["preview"]
     assert preview["grades"] == []  # the scheme has no grades

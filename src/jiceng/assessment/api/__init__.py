@@ -1,6 +1,7 @@
 """Assessment API: schemes, periods and their ranking, explanations and history of results, a
-rater's own assignments and ratings, 加减分 entries and the period workflow — and setting a round
-up: a scheme from a shipped template, a period, its subjects (one, or a region's in bulk) and raters.
+rater's own assignments and ratings, 加减分 entries and the period workflow (公布 and 复核后公布 previewed
+first) — and setting a round up: a scheme from a shipped template, a period, its subjects (one, or a
+region's in bulk) and raters.
 
 Parse, call the services and selectors, render. Every read goes through the selectors (data
 scope: managers see the periods of their region subtree; raters only their own assignments; a

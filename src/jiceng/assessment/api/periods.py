@@ -1,5 +1,5 @@
-"""A period: its ranking and its workflow (open, close, compute, publish, review), the next period,
-appeals and re-rating during a review, and 加减分 entries."""
+"""A period: its ranking and its workflow (open, close, compute, publish, review) with what 公布 and 复核后公布
+would publish, the next period, appeals and re-rating during a review, and 加减分 entries."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from ninja import Field, Query, Schema, Status
 from jiceng.core.api_schemas import LIST_ERRORS, READ_ERRORS, WRITE_ERRORS, Error, ObjectId, paginate, text
 from jiceng.core.errors import NotFoundError
 
-from .. import selectors, services
+from .. import selectors, services, workflow
 from ..compute import fmt
 from ..models import PeriodSubject
 from .common import _input_names, _subject, appeal_out, period_out, router
@@ -26,7 +26,9 @@ from .schemas import (
     PeriodFilter,
     PeriodOut,
     PeriodPage,
+    PublishPreviewOut,
     RankingOut,
+    RepublishPreviewOut,
     RerateCancelIn,
     RerateIn,
     TransitionIn,
@@ -65,6 +67,66 @@ def period_ranking(request, id: ObjectId):  # type: ignore[valid-type]
     return {"period": period_out(period, request.auth), "rows": rows}
 
 
+def _previewed_period(actor, pk: int, action: str):
+    """The period whose 公布 / 复核后公布 is previewed, refused as its confirmation page refuses it: out of the
+    caller's scope 404, not one of the scheme's managers 403 (``managed_period``), and a period the step cannot
+    be taken from 400 ``state`` — the words and the status of posting the step itself (``workflow.check``)."""
+    period = selectors.managed_period(actor, pk)
+    workflow.check(period, actor, action)
+    return period
+
+
+def _figures(r) -> dict:
+    return {"result_id": r.pk, "version_no": r.version_no, "total": format(r.total, "f"), "grade": r.grade,
+            "rank": r.rank, "rank_of": r.rank_of}
+
+
+def _flag_counts_out(flags: list[dict]) -> list[dict]:
+    return [{"kind": str(f["kind"]), "label": str(f["label"]), "count": f["count"], "names": f["names"]} for f in flags]
+
+
+@router.get("/periods/{id}/publish-preview", response={200: PublishPreviewOut, READ_ERRORS: Error},
+            summary="公布预览",
+            description="公布之前查看将公布什么（与“公布”确认页相同，只读，不写任何记录）：已计算的结果数、各等次人数、"
+                        "按规则将产生的红榜、黑榜、建议调整、优先入编标记（计数和名单）和前 5 名。"
+                        "仅方案管理者（否则 403；范围外的考核期 404）；考核期不是“已计算”时 400 state（与提交“公布”时相同）。")
+def period_publish_preview(request, id: ObjectId):  # type: ignore[valid-type]
+    actor = request.auth
+    period = _previewed_period(actor, id, "publish")
+    preview = selectors.period_publish_preview(actor, period)
+    top = [{"result_id": row["result"].pk, "subject_id": row["result"].subject_id,
+            "subject": row["result"].subject.display_name, "peer_group": row["result"].peer_group,
+            "total": format(row["result"].total, "f"), "grade": row["result"].grade, "rank": row["result"].rank,
+            "rank_of": row["result"].rank_of, "flags": [str(f) for f in row["flags"]]} for row in preview["top"]]
+    return {"period": period_out(period, actor), "results": preview["results"],
+            "grades": [{"grade": grade, "count": n} for grade, n in preview["grades"]],
+            "flags": _flag_counts_out(preview["flags"]), "top": top}
+
+
+@router.get("/periods/{id}/republish-preview", response={200: RepublishPreviewOut, READ_ERRORS: Error},
+            summary="复核后公布预览",
+            description="复核后公布之前查看将公布什么（与“复核后公布”确认页相同，只读，不写任何记录）：每个考核对象现在公布的"
+                        "总分、等次、名次和将公布的（复核重算的新版本，没有则不变），有变化的标出 adjusted（总分或等次有调整）"
+                        "或 rank（只是名次变化）；待复核的申诉各将得到的结果（调整或维持）和是否已单独填写复核意见；"
+                        "重建后的结果运用标记；stale 列出按现在的记录计算与将公布的不同的考核对象（应先复核重算）；"
+                        "refusal 说明现在复核后公布会被拒绝的原因（如退回重评的评分未提交）。"
+                        "仅方案管理者（否则 403；范围外的考核期 404）；考核期不是“复核中”时 400 state（与提交“复核后公布”时相同）。")
+def period_republish_preview(request, id: ObjectId):  # type: ignore[valid-type]
+    actor = request.auth
+    period = _previewed_period(actor, id, "republish")
+    preview = selectors.period_republish_preview(actor, period)
+    rows = [{"subject_id": row["subject"].pk, "subject": row["subject"].display_name,
+             "peer_group": row["new"].peer_group, "old": _figures(row["old"]) if row["old"] is not None else None,
+             "new": _figures(row["new"]), "change": row["change"]} for row in preview["rows"]]
+    appeals = [{"id": a["appeal"].pk, "subject_id": a["appeal"].subject_id, "subject": a["appeal"].subject.display_name,
+                "reason": a["appeal"].reason, "decision": a["appeal"].decision, "replied": a["replied"],
+                "outcome": a["outcome"].value, "outcome_label": str(a["outcome"].label)} for a in preview["appeals"]]
+    refusal = services.period_republish_refusal(period)
+    return {"period": period_out(period, actor), "rows": rows, "changed": preview["changed"],
+            "adjusted": preview["adjusted"], "appeals": appeals, "flags": _flag_counts_out(preview["flags"]),
+            "stale": preview["stale"], "refusal": refusal.message if refusal is not None else None}
+
+
 @router.post("/periods/{id}/transitions/{action}", response={200: TransitionOut, WRITE_ERRORS: Error},
              summary="考核期流程操作",
              description="open_scoring 开始评分（没有考核对象时 400 subjects；方案有评分人评的评分组而没有任何评分任务时"
@@ -72,7 +134,8 @@ def period_ranking(request, id: ObjectId):  # type: ignore[valid-type]
                          " 400 force，除非 force 为 true：这些评分组按 0 分计算），publish 公布，"
                          "start_rereview 复核，recompute 复核重算（须填 reason），republish 复核后公布（待复核的申诉"
                          "没有各自的复核意见时须填 decision，否则 400 decision；有退回重评未提交时 400 state）。"
-                         "message 说明做了什么（按记录计数）。")
+                         "message 说明做了什么（按记录计数）。公布、复核后公布之前，可先用 GET …/periods/{id}/publish-preview、"
+                         "GET …/periods/{id}/republish-preview 查看将公布的结果、等次、结果运用标记和申诉的答复（只读）。")
 def period_transition(request, id: ObjectId, action: Action, payload: TransitionIn):  # type: ignore[valid-type]
     actor = request.auth
     done = services.period_transition(actor=actor, period=selectors.period_get(actor, id), action=action,

@@ -88,6 +88,84 @@ class RankingOut(Schema):
     rows: list[RankingRow]
 
 
+FLAG_KINDS = "red 红榜、black 黑榜、adjust 连续等次建议调整、permanent 优先入编"
+
+
+class GradeCount(Schema):
+    grade: str = Field(..., description="等次（按方案版本的分档从高到低）；空为没有等次的结果")
+    count: int = Field(..., description="该等次的人数")
+
+
+class FlagCount(Schema):
+    kind: str = Field(..., description=FLAG_KINDS)
+    label: str = Field(..., description="标记名称，如“红榜”")
+    count: int = Field(..., description="得到该标记的考核对象数")
+    names: list[str] = Field(..., description="得到该标记的考核对象")
+
+
+class PublishPreviewRow(Schema):
+    result_id: int
+    subject_id: int
+    subject: str
+    peer_group: str
+    total: str
+    grade: str
+    rank: int
+    rank_of: int
+    flags: list[str] = Field(..., description=f"公布时将得到的标记：{FLAG_KINDS}")
+
+
+class PublishPreviewOut(Schema):
+    period: PeriodOut
+    results: int = Field(..., description="将公布的结果数（已计算、未公布的现行结果）")
+    grades: list[GradeCount] = Field(..., description="各等次人数，按方案版本的分档从高到低；方案不分等次时为空")
+    flags: list[FlagCount] = Field(..., description="公布时按规则产生的结果运用标记（红榜、黑榜、建议调整、优先入编），"
+                                                    "按种类计数并列出名单；没有的种类不列出")
+    top: list[PublishPreviewRow] = Field(..., description="排名前 5 的结果（完整排名见 …/ranking）")
+
+
+class ResultFigures(Schema):
+    result_id: int
+    version_no: int
+    total: str
+    grade: str
+    rank: int
+    rank_of: int
+
+
+class RepublishPreviewRow(Schema):
+    subject_id: int
+    subject: str
+    peer_group: str
+    old: ResultFigures | None = Field(..., description="现在公布的结果（没有时为空）")
+    new: ResultFigures = Field(..., description="复核后公布的结果：复核重算得到的新版本，没有新版本时同 old")
+    change: str = Field(..., description="adjusted 总分或等次有调整；rank 只是名次（或参评数）随之变化；空：没有变化")
+
+
+class RepublishPreviewAppeal(Schema):
+    id: int
+    subject_id: int
+    subject: str
+    reason: str = Field(..., description="申诉理由")
+    decision: str = Field(..., description="已单独填写的复核意见（空：由复核后公布时填写的 decision 答复）")
+    replied: bool = Field(..., description="已单独填写复核意见")
+    outcome: str = Field(..., description="复核后公布时将得到的结果：adjusted 调整（该对象总分或等次有变化）；"
+                                          "upheld 维持（包括只是名次变化）")
+    outcome_label: str = Field(..., description="调整、维持")
+
+
+class RepublishPreviewOut(Schema):
+    period: PeriodOut
+    rows: list[RepublishPreviewRow] = Field(..., description="将取代现在公布的排名，每个考核对象一行（按排名组、名次）")
+    changed: int = Field(..., description="有变化的行数")
+    adjusted: int = Field(..., description="其中总分或等次有调整的行数（其余只是名次变化）")
+    appeals: list[RepublishPreviewAppeal] = Field(..., description="待复核的申诉，复核后公布时全部答复")
+    flags: list[FlagCount] = Field(..., description="复核后公布时按规则重建的结果运用标记")
+    stale: list[str] = Field(..., description="按现在的记录计算，结果与将公布的不同的考核对象：复核重算之后（或还没有"
+                                              "复核重算）又有更正，这次公布不会包含这些更正；应先复核重算")
+    refusal: str | None = Field(..., description="现在复核后公布会被拒绝的原因（如退回重评的评分未提交）；可以时为空")
+
+
 class ResultVersionOut(Schema):
     result_id: int
     version_no: int
