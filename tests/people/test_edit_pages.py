@@ -3,6 +3,7 @@ number kept, the services' rules at their fields, scope, the roles that may not 
 
 from __future__ import annotations
 
+import html as html_module
 import re
 
 import pytest
@@ -407,51 +408,77 @@ def test_reloading_the_grids_of_the_edit_form_with_htmx_swaps_only_them(login, c
 # --- two editors at once ------------------------------------------------------------------------
 
 
-def form_version(html: str) -> str:
-    return re.search(r'<input type="hidden" name="version" value="([^"]+)"', html).group(1)
+def hidden(html: str, name: str) -> str:
+    return html_module.unescape(re.search(rf'<input type="hidden" name="{name}" value="([^"]+)"', html).group(1))
 
 
-def test_a_save_over_someone_elses_newer_save_is_refused_and_keeps_what_was_typed(login, county, people):
+def opened_form(client, url) -> dict:
+    """The two hidden fields an edit form carries: the record's version and the digests of its values."""
+    html = client.get(url).content.decode()
+    return {"version": hidden(html, "version"), "opened": hidden(html, "opened")}
+
+
+def test_a_save_over_someone_elses_newer_save_is_refused_and_takes_in_what_they_changed(login, county, people):
     """alice opens 张三's record; the county staff save a new address meanwhile. alice's save (a new
-    care tag) is refused — nothing of it written, the county's address stays — and she is told who
-    changed what and when, with her entries kept; saving again then overwrites, deliberately."""
+    care tag) is refused — nothing of it written — and she is told who changed what and when; the
+    form comes back with the county's address (she had not touched it) and her tags, at the new
+    version, so saving it again keeps both changes: nobody's work is undone unawares."""
     from django.test import Client
 
     alice = login(county.alice)
     url = reverse("resident-edit", args=[people.zhang.pk])
-    opened = form_version(alice.get(url).content.decode())
+    opened = opened_form(alice, url)
     county_client = Client()
     county_client.force_login(county.county_staff)
-    first = county_client.get(url).content.decode()
-    assert form_version(first) == opened
-    assert county_client.post(url, resident_post(people.zhang, address="幸福路10号", version=opened)).status_code == 302
+    assert opened_form(county_client, url) == opened  # the same record, the same version and values
+    assert county_client.post(url, resident_post(people.zhang, address="幸福路10号", **opened)).status_code == 302
 
-    response = alice.post(url, resident_post(people.zhang, tags=["独居老人", "低保"], version=opened))
+    response = alice.post(url, resident_post(people.zhang, tags=["独居老人", "低保"], **opened))
     html = response.content.decode()
     assert response.status_code == 200
     zhang = Resident.objects.get(pk=people.zhang.pk)
-    assert (zhang.address, zhang.tags) == ("幸福路10号", ["独居老人"])
+    assert (zhang.address, zhang.tags) == ("幸福路10号", ["独居老人"])  # nothing of alice's written
     at = AuditLog.objects.get(action="resident.update").at
     assert (f"居民“张三”的信息已在您打开之后被county于 {timezone.localtime(at):%Y-%m-%d %H:%M} 修改（住址），"
-            "本次修改未保存。下面保留了您填写的内容：请对照核对，再次保存将以您填写的为准。") in html
-    assert checked_boxes(html, "tags") == {"独居老人", "低保"}  # what alice chose is still there
-    assert form_version(html) == zhang.updated_at.isoformat() != opened
+            "本次修改未保存。您没有改动的住址已换成对方保存的内容。再次保存将以下面的内容为准。") in html
+    assert field_value(html, "address") == "幸福路10号"  # theirs: alice had left it alone
+    assert checked_boxes(html, "tags") == {"独居老人", "低保"}  # hers
+    assert hidden(html, "version") == zhang.updated_at.isoformat() != opened["version"]
 
-    response = alice.post(url, resident_post(zhang, tags=["独居老人", "低保"], version=form_version(html)))
+    again = {"version": hidden(html, "version"), "opened": hidden(html, "opened")}
+    response = alice.post(url, resident_post(zhang, tags=["独居老人", "低保"], **again))
     assert response.status_code == 302
     zhang = Resident.objects.get(pk=people.zhang.pk)
-    assert (zhang.address, zhang.tags) == ("幸福路10号", ["低保", "独居老人"])
+    assert (zhang.address, zhang.tags) == ("幸福路10号", ["低保", "独居老人"])  # both changes kept
     assert [e.actor_id for e in AuditLog.objects.filter(action="resident.update").order_by("id")] == [
         county.county_staff.pk, county.alice.pk]
+
+
+def test_a_field_both_changed_keeps_the_editors_value_to_check(login, county, people):
+    from django.test import Client
+
+    alice = login(county.alice)
+    url = reverse("resident-edit", args=[people.zhang.pk])
+    opened = opened_form(alice, url)
+    county_client = Client()
+    county_client.force_login(county.county_staff)
+    county_client.post(url, resident_post(people.zhang, address="幸福路10号", name="张叁", **opened))
+    html = alice.post(url, resident_post(people.zhang, address="幸福路12号", **opened)).content.decode()
+    assert "您没有改动的姓名已换成对方保存的内容。住址对方也改了，下面是您填写的，请核对。" in html
+    assert (field_value(html, "name"), field_value(html, "address")) == ("张叁", "幸福路12号")
+    assert Resident.objects.get(pk=people.zhang.pk).address == "幸福路10号"
 
 
 def test_a_worker_edit_is_refused_after_someone_changed_the_grids(login, county, people):
     client = login(county.alice)
     url = reverse("worker-edit", args=[people.wang.pk])
-    opened = form_version(client.get(url).content.decode())
+    opened = opened_form(client, url)
     grid_worker_set_grids(actor=county.county_staff, worker=people.wang, grids=[county.a1_1, county.a1_2])
-    response = client.post(url, worker_post(GridWorker.objects.get(pk=people.wang.pk), name="王五五", version=opened))
+    response = client.post(url, worker_post(people.wang, name="王五五", grids=[county.a1_1.pk], **opened))  # as she saw them
+    html = response.content.decode()
     assert response.status_code == 200
-    assert "网格员“王五”的信息已在您打开之后被county于" in response.content.decode()
+    assert "网格员“王五”的信息已在您打开之后被county于" in html and "您没有改动的负责网格已换成对方保存的内容。" in html
+    assert checked_boxes(html, "grids") == {str(county.a1_1.pk), str(county.a1_2.pk)}
+    assert field_value(html, "name") == "王五五"
     assert GridWorker.objects.get(pk=people.wang.pk).name == "王五"
     assert not AuditLog.objects.filter(action="grid_worker.update").exists()

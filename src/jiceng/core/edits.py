@@ -9,12 +9,15 @@ again with the new version, so a second save is a deliberate choice to overwrite
 
 from __future__ import annotations
 
-from datetime import datetime
+import json
+from datetime import date, datetime
+from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
 
 from .errors import ConflictError
@@ -70,3 +73,71 @@ def edit_unchanged_check(obj: models.Model, seen: datetime | None, *, what: str)
     if fields:
         message += _("（%(fields)s）") % {"fields": fields}
     raise StaleEditError(message + _("，本次修改未保存。"))
+
+
+# --- after a conflict: take the other's changes to the fields this editor left alone ----------------
+#
+# The form also carries, per field, a keyed digest of the value it was opened with (never the value:
+# an address or care tags would otherwise sit in the page twice). After a conflict a field whose
+# posted value still matches its digest was not touched by this editor, so it takes the value saved
+# since; a field the editor changed keeps the editor's value. Saving again then overwrites only what
+# this editor meant to change.
+
+
+def _plain(value: Any) -> str:
+    if isinstance(value, models.Model):
+        return str(value.pk)
+    if isinstance(value, list | tuple | set | frozenset | models.QuerySet):
+        return json.dumps(sorted(_plain(v) for v in value), ensure_ascii=False)
+    if isinstance(value, bool):
+        return "1" if value else "0"
+    if value is None:
+        return ""
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value).strip()
+
+
+def _digest(value: Any) -> str:
+    return salted_hmac("jiceng.core.edits", _plain(value)).hexdigest()[:16]
+
+
+def opened_digests(values: dict[str, Any]) -> str:
+    """What an edit form carries of the values it was opened with: a digest per field."""
+    return json.dumps({name: _digest(value) for name, value in values.items()}, sort_keys=True)
+
+
+def _opened(opened: str) -> dict:
+    try:
+        digests = json.loads(opened or "{}")
+    except ValueError:
+        return {}
+    return digests if isinstance(digests, dict) else {}
+
+
+def conflict_merge(opened: str, posted: dict[str, Any], saved: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
+    """After a conflict, field by field — ``posted`` as the form cleaned it, ``saved`` the record now (as
+    the form's initial): the values to take from ``saved`` (changed by the other, left alone by this
+    editor), and the fields both changed, differently (the editor's value stays, to be checked)."""
+    digests = _opened(opened)
+    take, both = {}, []
+    for name, mine in posted.items():
+        if name not in digests or name not in saved or _plain(mine) == _plain(saved[name]):
+            continue
+        editor_changed = digests[name] != _digest(mine)
+        other_changed = digests[name] != _digest(saved[name])
+        if other_changed and not editor_changed:
+            take[name] = saved[name]
+        elif other_changed:
+            both.append(name)
+    return take, both
+
+
+def as_posted(value: Any) -> list[str]:
+    """A field's value as a browser posts it (a list: one item, several for a multiple choice, none
+    for an unticked box)."""
+    if isinstance(value, bool):
+        return ["on"] if value else []
+    if isinstance(value, list | tuple | set | frozenset | models.QuerySet):
+        return [_plain(v) for v in value]
+    return [_plain(value)]

@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from jiceng.core.api_schemas import BIGINT_MAX
-from jiceng.core.edits import version_of, version_parse
+from jiceng.core.edits import as_posted, conflict_merge, opened_digests, version_of, version_parse
 from jiceng.core.errors import NotFoundError
 from jiceng.core.validators import contact_phone_error, id_number_error, phone_error, phone_normalise
 from jiceng.regions.choices import GRID_LEVELS, RegionLevel
@@ -299,18 +299,31 @@ class _KeepNumbersMixin:
                                if masked[name] else _("尚未登记；留空则不修改。"))
 
     def _without_blank_numbers(self, values: dict) -> dict:
-        """The fields the service changes: not the version (``seen_version``), not a blank number."""
-        return {k: v for k, v in values.items() if k != "version" and (k not in ("id_number", "phone") or v)}
+        """The fields the service changes: not the version and digests, not a blank number."""
+        return {k: v for k, v in values.items()
+                if k not in ("version", "opened") and (k not in ("id_number", "phone") or v)}
 
     def seen_version(self):
         """The version of the record the editor started from (``core.edits``)."""
         return version_parse(self.cleaned_data.get("version"))
 
-    def version_refresh(self, record) -> None:
-        """After a conflict: the editor's entries stay, with the record's current version, so that
-        saving again overwrites deliberately."""
-        self.data = self.data.copy()
-        self.data["version"] = version_of(record)
+    @staticmethod
+    def _opened_with(record, values: dict) -> dict:
+        """The form's initial: ``values``, the record's version and a digest of each value."""
+        return {**values, "version": version_of(record), "opened": opened_digests(values)}
+
+    def after_conflict(self, saved: dict) -> tuple:
+        """The posted data for the form again after a conflict (``core.edits.conflict_merge``): the
+        values saved since (``saved``, this form's initial for the record now) in the fields this editor
+        left alone, the editor's own in the rest, the new version. With the labels of the fields taken
+        and of those both changed."""
+        posted = {k: v for k, v in self.cleaned_data.items() if k not in ("version", "opened")}
+        take, both = conflict_merge(self.cleaned_data.get("opened", ""), posted, saved)
+        data = self.data.copy()
+        for name, value in take.items():
+            data.setlist(name, as_posted(value))
+        data["version"], data["opened"] = saved["version"], saved["opened"]
+        return data, [str(self.fields[n].label) for n in take], [str(self.fields[n].label) for n in both]
 
 
 class _HouseChoiceField(forms.ModelChoiceField):
@@ -325,6 +338,7 @@ class ResidentEditForm(_KeepNumbersMixin, ResidentCreateForm):
 
     house = _HouseChoiceField(label=_("房屋"), queryset=None, required=False, empty_label=_("未关联房屋"))
     version = forms.CharField(widget=forms.HiddenInput, required=False)
+    opened = forms.CharField(widget=forms.HiddenInput, required=False)
 
     field_order = ["name", "grid", "house", "id_number", "phone", "address", "residence_type", "political_status",
                    "is_volunteer", "tags"]
@@ -353,10 +367,10 @@ class ResidentEditForm(_KeepNumbersMixin, ResidentCreateForm):
     def initial_for(resident, shown: dict) -> dict:
         """The stored values, the address and tags from ``shown`` (the audited reveal); no ID number
         or phone."""
-        return {"name": resident.name, "grid": resident.grid_id, "house": resident.house_id,
-                "address": shown["address"], "tags": list(shown["tags"] or []),
-                "residence_type": resident.residence_type, "political_status": resident.political_status,
-                "is_volunteer": resident.is_volunteer, "version": version_of(resident)}
+        return _KeepNumbersMixin._opened_with(resident, {
+            "name": resident.name, "grid": resident.grid_id, "house": resident.house_id, "address": shown["address"],
+            "tags": list(shown["tags"] or []), "residence_type": resident.residence_type,
+            "political_status": resident.political_status, "is_volunteer": resident.is_volunteer})
 
     def _chosen_grid(self):
         raw = self.data.get("grid") if self.is_bound else self.initial.get("grid")
@@ -378,6 +392,7 @@ class WorkerEditForm(_KeepNumbersMixin, WorkerCreateForm):
     community = None  # a worker stays in its community (``_value`` answers it)
     active = forms.BooleanField(label=_("在岗"), required=False)
     version = forms.CharField(widget=forms.HiddenInput, required=False)
+    opened = forms.CharField(widget=forms.HiddenInput, required=False)
 
     field_order = ["name", "kind", "grids", "id_number", "phone", "occupation", "is_party_member", "active",
                    "joined_on"]
@@ -399,9 +414,10 @@ class WorkerEditForm(_KeepNumbersMixin, WorkerCreateForm):
     @staticmethod
     def initial_for(worker) -> dict:
         """The stored values; no ID number or phone."""
-        return {"name": worker.name, "kind": worker.kind, "grids": list(worker.grids.values_list("pk", flat=True)),
-                "occupation": worker.occupation, "is_party_member": worker.is_party_member, "active": worker.active,
-                "joined_on": worker.joined_on, "version": version_of(worker)}
+        return _KeepNumbersMixin._opened_with(worker, {
+            "name": worker.name, "kind": worker.kind, "grids": list(worker.grids.values_list("pk", flat=True)),
+            "occupation": worker.occupation, "is_party_member": worker.is_party_member, "active": worker.active,
+            "joined_on": worker.joined_on})
 
     def reload_url(self) -> str:
         return reverse("worker-edit", args=[self.worker.pk])

@@ -210,12 +210,21 @@ def worker_create(request: HttpRequest) -> HttpResponse:
     return render(request, "people/worker_form.html", {"form": form})
 
 
-def _stale(form, exc: StaleEditError, record) -> None:
-    """Someone saved the record after this form was opened: say so above the form, keep what the
-    editor entered, and take the new version — saving again is then a deliberate overwrite."""
-    form.add_error(None, _("%(conflict)s下面保留了您填写的内容：请对照核对，再次保存将以您填写的为准。") % {
-        "conflict": exc.message})
-    form.version_refresh(record)
+def _stale(form, exc: StaleEditError, saved: dict, rebuild):
+    """Someone saved the record after this form was opened: the form again, saying so above it, with
+    what they saved in the fields this editor left alone and this editor's entries in the rest, at the
+    new version — saving again then overwrites only what this editor changed (``form.after_conflict``)."""
+    data, taken, both = form.after_conflict(saved)
+    again = rebuild(data)
+    again.full_clean()
+    parts = [exc.message]
+    if taken:
+        parts.append(_("您没有改动的%(fields)s已换成对方保存的内容。") % {"fields": "、".join(taken)})
+    if both:
+        parts.append(_("%(fields)s对方也改了，下面是您填写的，请核对。") % {"fields": "、".join(both)})
+    parts.append(_("再次保存将以下面的内容为准。"))
+    again.add_error(None, "".join(parts))  # (each sentence's English begins with its space)
+    return again
 
 
 def _refused_at_field(form, exc: ApplicationError) -> None:
@@ -255,7 +264,10 @@ def resident_edit(request: HttpRequest, pk: int) -> HttpResponse:
             services.resident_update(actor=request.user, resident=resident, seen_version=form.seen_version(),
                                      **form.values())
         except StaleEditError as exc:
-            _stale(form, exc, Resident.objects.get(pk=resident.pk))
+            fresh = Resident.objects.get(pk=resident.pk)
+            shown = services.personal_info_reveal(actor=request.user, person=fresh, fields=["address", "tags", "house"])
+            context["form"] = _stale(form, exc, ResidentEditForm.initial_for(fresh, shown), lambda data: ResidentEditForm(
+                data, actor=request.user, resident=fresh, masked=services.masked(fresh)))
         except ApplicationError as exc:
             _refused_at_field(form, exc)
         else:
@@ -291,7 +303,9 @@ def worker_edit(request: HttpRequest, pk: int) -> HttpResponse:
             services.grid_worker_edit(actor=request.user, worker=worker, seen_version=form.seen_version(),
                                       **form.values())
         except StaleEditError as exc:
-            _stale(form, exc, GridWorker.objects.get(pk=worker.pk))
+            fresh = GridWorker.objects.get(pk=worker.pk)
+            context["form"] = _stale(form, exc, WorkerEditForm.initial_for(fresh), lambda data: WorkerEditForm(
+                data, actor=request.user, worker=fresh, masked=services.masked(fresh)))
         except ApplicationError as exc:
             _refused_at_field(form, exc)
         else:
