@@ -347,10 +347,10 @@ def test_a_file_tests_no_more_numbers_against_the_register_than_the_form_may(cou
     the allowance's message, naming no row."""
     from django.core.cache import cache
 
-    from jiceng.people import services
+    from jiceng.people.services import rules
 
     cache.clear()
-    monkeypatch.setattr(services, "ELSEWHERE_LIMIT", 3)
+    monkeypatch.setattr(rules, "ELSEWHERE_LIMIT", 3)  # where ``id_elsewhere_refusal`` reads it
     theirs = ids(9)[4:]  # five numbers registered in bob's grid, outside alice's scope
     for i, number in enumerate(theirs):
         resident_create(actor=county.bob, name=f"乙{i}", grid=county.b1, id_number=number)

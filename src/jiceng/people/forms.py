@@ -122,7 +122,7 @@ class _NumbersMixin:
             raise forms.ValidationError(error)
         return value
 
-    landline = False  # a resident's phone may be a fixed line (``people.services._clean_person_ids``)
+    landline = False  # a resident's phone may be a fixed line (``people.services.rules._clean_person_ids``)
 
     def clean_phone(self):
         value = phone_normalise(self.cleaned_data.get("phone", "").strip())  # as the services store it
