@@ -86,3 +86,23 @@ def test_the_servers_logging_uses_the_filter():
 
     assert base.LOGGING["handlers"]["console"]["filters"] == ["client_errors_brief"]
     assert base.LOGGING["filters"]["client_errors_brief"]["()"] == "jiceng.core.logs.ClientErrorsBrief"
+
+
+def test_asking_for_a_record_outside_ones_scope_is_recorded_though_the_answer_is_404(county, login):
+    """bob (乙社区) tries the id of a resident of 甲社区: a 404, as for an id that does not exist — but
+    the record exists, so the attempt is a security event; an id that exists nowhere is not."""
+    resident = resident_create(actor=county.alice, name="居民甲", grid=county.a1_1)
+    client = login(county.bob)
+    assert client.get(reverse("resident-detail", args=[resident.pk])).status_code == 404
+    assert client.get(reverse("resident-detail", args=[resident.pk + 1000])).status_code == 404
+    _, token = api_token_create(actor=county.bob, user=county.bob, name="对接")
+    answer = Client().get(f"/api/people/residents/{resident.pk}", HTTP_AUTHORIZATION=f"Bearer {token}")
+    assert answer.status_code == 404
+    page, api = denials()
+    assert (page.actor_id, page.object_repr, page.changes) == (
+        county.bob.pk, f"GET {reverse('resident-detail', args=[resident.pk])}",
+        {"status": 404, "reason": "", "out_of_scope": [f"people.resident pk={resident.pk}"]})
+    assert (api.channel, api.changes["reason"], api.changes["out_of_scope"]) == (
+        "api", answer.json()["message"], [f"people.resident pk={resident.pk}"])
+    assert client.get(reverse("resident-detail", args=[resident.pk])).status_code == 404
+    assert len(denials()) == 2  # the same URL again within minutes: not again

@@ -1,8 +1,10 @@
-"""Refused requests (403) as security events in the audit log.
+"""Refused requests (403, and 404 for a record outside one's scope) as security events in the audit log.
 
 MLPS 2.0 level 3 asks that important security events be audited with who, when, from where and
 whether it succeeded; a request refused for lack of permission (a page or API call outside one's
-role or data scope, a failed CSRF check, the admin refusing a change) is one. Each is recorded as
+role or data scope, a failed CSRF check, the admin refusing a change) is one, and so is asking by id
+for a record that exists outside one's scope (answered 404, as for one that does not exist: someone
+trying ids). Each is recorded as
 ``access.denied`` with the method, the path (never the query string: searches carry names and
 phone numbers) and the reason shown to the caller. A client hammering one URL is recorded once per
 account (or address) and URL every few minutes, so a loop cannot flood the hash chain.
@@ -26,9 +28,10 @@ def denial_reason_note(request, reason: str) -> None:
     setattr(request, REASON_ATTRIBUTE, str(reason)[:200])
 
 
-def access_denied_record(*, request, status: int) -> bool:
+def access_denied_record(*, request, status: int, out_of_scope: list[str] | None = None) -> bool:
     """Audit one refused request, unless the same caller was refused the same URL moments ago.
-    Returns whether a record was written."""
+    ``out_of_scope``: the records asked for that exist outside the caller's scope (the caller got 404,
+    as for a record that does not exist). Returns whether a record was written."""
     user = getattr(request, "user", None)
     actor = user if user is not None and user.is_authenticated else None
     who = f"u{actor.pk}" if actor is not None else f"ip{request.META.get('REMOTE_ADDR', '')}"
@@ -37,6 +40,9 @@ def access_denied_record(*, request, status: int) -> bool:
     if not cache.add(key, 1, timeout=REPEAT_SECONDS):
         return False
     with transaction.atomic():
+        changes = {"status": status, "reason": getattr(request, REASON_ATTRIBUTE, "")}
+        if out_of_scope:
+            changes["out_of_scope"] = out_of_scope
         audit_record(actor=actor, action="access.denied", object_type="url", object_repr=target[:200],
-                     changes={"status": status, "reason": getattr(request, REASON_ATTRIBUTE, "")})
+                     changes=changes)
     return True

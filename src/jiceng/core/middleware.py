@@ -3,12 +3,13 @@ import json
 from django.core.exceptions import PermissionDenied
 
 from . import denials
-from .context import ip_from_request, reset_request_context, set_request_context
+from .context import ip_from_request, out_of_scope, reset_request_context, set_request_context
 
 
 class RequestContextMiddleware:
     """Makes the client IP and channel (page/api) available to services for audit records, and
-    audits a refused request (403) as a security event (``core.denials``)."""
+    audits a refused request (403, or 404 for a record outside the caller's scope) as a security
+    event (``core.denials``)."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -18,10 +19,12 @@ class RequestContextMiddleware:
         tokens = set_request_context(ip=ip_from_request(request), channel=channel)
         try:
             response = self.get_response(request)
-            if response.status_code == 403:
+            # refused; or a record that exists, asked for by someone whose scope does not reach it
+            if response.status_code == 403 or (response.status_code == 404 and out_of_scope()):
                 if not hasattr(request, denials.REASON_ATTRIBUTE):
                     denials.denial_reason_note(request, _api_message(response))
-                denials.access_denied_record(request=request, status=response.status_code)
+                denials.access_denied_record(request=request, status=response.status_code,
+                                             out_of_scope=out_of_scope())
             return response
         finally:
             reset_request_context(tokens)
