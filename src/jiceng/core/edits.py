@@ -19,6 +19,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from .errors import ConflictError
 from .models import AuditLog
@@ -67,7 +68,7 @@ def edit_unchanged_check(obj: models.Model, seen: datetime | None, *, what: str)
             if last.actor_id else None
         who = (user.full_name or user.username) if user is not None else last.actor_name
         if isinstance(last.changes, dict) and last.changes:
-            fields = "、".join(_field_label(type(obj), name) for name in sorted(last.changes))
+            fields = pgettext("list separator", "、").join(_field_label(type(obj), name) for name in sorted(last.changes))
     message = _("%(what)s已在您打开之后被%(who)s于 %(at)s 修改") % {
         "what": what, "who": who, "at": f"{timezone.localtime(at):%Y-%m-%d %H:%M}"}
     if fields:

@@ -10,6 +10,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -218,10 +219,11 @@ def _stale(form, exc: StaleEditError, saved: dict, rebuild):
     again = rebuild(data)
     again.full_clean()
     parts = [exc.message]
+    listed = pgettext("list separator", "、").join
     if taken:
-        parts.append(_("您没有改动的%(fields)s已换成对方保存的内容。") % {"fields": "、".join(taken)})
+        parts.append(_("您没有改动的%(fields)s已换成对方保存的内容。") % {"fields": listed(taken)})
     if both:
-        parts.append(_("%(fields)s对方也改了，下面是您填写的，请核对。") % {"fields": "、".join(both)})
+        parts.append(_("%(fields)s对方也改了，下面是您填写的，请核对。") % {"fields": listed(both)})
     parts.append(_("再次保存将以下面的内容为准。"))
     again.add_error(None, "".join(parts))  # (each sentence's English begins with its space)
     return again
