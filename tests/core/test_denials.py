@@ -101,7 +101,7 @@ def test_asking_for_a_record_outside_ones_scope_is_recorded_though_the_answer_is
     page, api = denials()
     assert (page.actor_id, page.object_repr, page.changes) == (
         county.bob.pk, f"GET {reverse('resident-detail', args=[resident.pk])}",
-        {"status": 404, "reason": "", "out_of_scope": [f"people.resident pk={resident.pk}"]})
+        {"status": 404, "reason": "未找到该记录，或您无权查看。", "out_of_scope": [f"people.resident pk={resident.pk}"]})
     assert (api.channel, api.changes["reason"], api.changes["out_of_scope"]) == (
         "api", answer.json()["message"], [f"people.resident pk={resident.pk}"])
     assert client.get(reverse("resident-detail", args=[resident.pk])).status_code == 404

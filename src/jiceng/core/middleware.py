@@ -56,7 +56,7 @@ class ApplicationErrorMiddleware:
 
         from .errors import ApplicationError, NotFoundError
 
-        if isinstance(exception, PermissionDenied):
+        if isinstance(exception, PermissionDenied | Http404):  # the reason, should the refusal be recorded
             denials.denial_reason_note(request, str(exception))
             return None
         if not isinstance(exception, ApplicationError) or request.path.startswith("/api/"):
