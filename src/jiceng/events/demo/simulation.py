@@ -8,6 +8,7 @@ from decimal import Decimal
 
 from jiceng.regions.choices import RegionLevel
 
+from .. import texts
 from ..choices import (
     Channel,
     HandlerLevel,
@@ -97,8 +98,9 @@ class Sim:
             first = case.overdue_at is None
             case.overdue_at = due
             if first:
-                self.row(case, "overdue", case.state, case.state, due, label="系统",
-                         note=f"{Stage(stage).label}环节已超时", data={"stage": stage})
+                self.row(case, "overdue", case.state, case.state, due, label=texts.ACTOR_SYSTEM,
+                         note=texts.NOTE_OVERDUE % {"stage": Stage(stage).label, "due": texts.due_text(due)},
+                         data={"stage": stage, "due_at": due.isoformat()})
         if stage == Stage.HANDLE and case.handle_overdue_at is None:
             case.handle_overdue_at = due
 
@@ -182,7 +184,7 @@ class Sim:
         if emergency:
             t = case.reported_at
             case.registered_at = t
-            self.move(case, "register", S.REGISTERED, t, label="系统", note="急难呼救，自动立案。")
+            self.move(case, "register", S.REGISTERED, t, label=texts.ACTOR_SYSTEM, note=texts.NOTE_AUTO_REGISTER)
         else:
             t, _ = self._stage(case, cat, Stage.ACCEPT, case.reported_at, fraction(rng, late=0.015))
             if rng.random() < 0.01:
@@ -241,7 +243,7 @@ class Sim:
         if case.first_dispatched_at is None:
             case.first_dispatched_at = t
         self.move(case, action, S.DISPATCHED, t, actor=None if system else cmd_id,
-                  label="系统" if system else cmd_label,
+                  label=texts.ACTOR_SYSTEM if system else cmd_label,
                   data={"unit": {"kind": unit[0], "id": unit[1] or unit[2], "name": unit[3]}})
 
     def _stuck(self) -> timedelta | None:
@@ -307,7 +309,7 @@ class Sim:
         self.ratings.append((case.id, rating, "", source, actor, case.reopen_count, t))
         self.move(case, "rate", S.RATED, t, actor=actor, label=label, data={"rating": rating, "source": source})
         if first and rating == Rating.UNSATISFIED and cat.unsatisfied_action == UnsatisfiedAction.REOPEN:
-            self._reopen(case, "reopen", t, None, "系统", "群众评价不满意，按规定重办。")
+            self._reopen(case, "reopen", t, None, texts.ACTOR_SYSTEM, texts.NOTE_REOPEN_UNSATISFIED)
             t = self._rehandle(case, cat, t, handler_id, handler_label)
             t, _ = self._stage(case, cat, Stage.VERIFY, t, fraction(rng, late=0.02))
             worker_name, worker_user = self.w.worker_by_grid.get(case.grid_id, ("社区核查员", None))
@@ -398,8 +400,8 @@ class Sim:
                 self.timers.append((case.id, Stage.WHISTLE, wid, cat.clock, t, due, due, None, None, None, None))
             if late:
                 late_at = due
-                self.row(case, "whistle_late", case.state, case.state, due, label="系统",
-                         note=f"{dept.name}未在时限内报到", data={"whistle": wid, "department": dept.pk})
+                self.row(case, "whistle_late", case.state, case.state, due, label=texts.ACTOR_SYSTEM,
+                         note=texts.NOTE_WHISTLE_LATE % {"department": dept.name}, data={"whistle": wid, "department": dept.pk})
             self.whistles.append((wid, case.id, dept.pk, blower_user.pk, blower.pk, "涉及部门职责，请到场报到。", t,
                                   due, state, late, late_at, reported_at,
                                   actor if reported_at else None, "已到场协同处置。" if feedback_at else "",

@@ -18,7 +18,7 @@ from jiceng.core.audit import AuditEntry, audit_record, audit_records
 from jiceng.core.errors import ApplicationError, ConflictError
 from jiceng.regions.choices import RegionLevel
 
-from .. import rollup, workflow
+from .. import rollup, texts, workflow
 from ..choices import WhistleState
 from ..models import Event, EventTransition, Timer, Whistle
 from ..units import ancestor_regions
@@ -158,7 +158,7 @@ def _copy_back(src: Event, dst: Event) -> None:
             setattr(dst, name, getattr(src, name))
 
 
-def actor_label(actor, default: str = "系统") -> str:
+def actor_label(actor, default: str = texts.ACTOR_SYSTEM) -> str:
     if actor is None:
         return default
     return (getattr(actor, "full_name", "") or actor.username)[:100]
@@ -241,7 +241,7 @@ def _changes(from_state: str, to_state: str, note: str, extra: dict, actor, labe
         changes["note"] = note[:500]
     changes.update(extra)
     if actor is None:
-        changes["by"] = label or "系统"
+        changes["by"] = label or texts.ACTOR_SYSTEM
     return changes
 
 

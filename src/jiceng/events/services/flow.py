@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 
 from jiceng.core.errors import ApplicationError, NotFoundError
 
-from .. import workflow
+from .. import texts, workflow
 from ..choices import EventState, Rating, RatingSource, Stage, UnsatisfiedAction, WhistleState
 from ..models import Event, EventCategory, EventRating, EventTransition, Whistle
 from ..units import Unit, check_unit, default_unit, escalation_target
@@ -295,7 +295,7 @@ def _rate(event: Event, actor, *, rating: str, comment: str, source: str, relati
     with transaction.atomic():
         run("rate", event, actor, note=comment, mutate=mutate, relations=relations, label=label)
         if rating == Rating.UNSATISFIED and event.category.unsatisfied_action == UnsatisfiedAction.REOPEN:
-            run("reopen", event, None, note="群众评价不满意，按规定重办。",
+            run("reopen", event, None, note=texts.NOTE_REOPEN_UNSATISFIED,
                 mutate=lambda ctx: _reopen_here(ctx) or {"reopen_count": ctx.event.reopen_count},
                 relations=frozenset({workflow.SYSTEM}))
     return event
@@ -307,7 +307,7 @@ def event_rate(*, token: str, rating: str, comment: str = "") -> Event:
     if event.reopen_count != round_ or event.state != EventState.CLOSED:
         raise ApplicationError(_("该评价链接已失效（事件已评价或已重办）。"), field="token")
     return _rate(event, None, rating=rating, comment=comment, source=RatingSource.REPORTER,
-                 relations=frozenset({workflow.REPORTER}), label="上报人")
+                 relations=frozenset({workflow.REPORTER}), label=texts.ACTOR_REPORTER)
 
 
 def event_rate_callback(*, actor, event: Event, rating: str, comment: str = "") -> Event:

@@ -21,7 +21,7 @@ from jiceng.regions.choices import GRID_LEVELS, RegionLevel
 from jiceng.regions.locator import locate_grid
 from jiceng.regions.models import Region
 
-from .. import workflow
+from .. import texts, workflow
 from ..choices import OPEN_STATES, Channel, EventState, Priority, Stage
 from ..models import Event, EventCategory, EventSupporter
 from ..units import ancestor_regions
@@ -160,10 +160,10 @@ def _create(*, channel, cat, title, description, lng, lat, grid, community, addr
     new.start_timer(Stage.ACCEPT, now=now, hours=cat.accept_hours)
     if channel == Channel.EMERGENCY:
         system = frozenset({workflow.SYSTEM})
-        run("register", event, None, note="急难呼救，自动立案。", relations=system, mutate=_auto_register,
+        run("register", event, None, note=texts.NOTE_AUTO_REGISTER, relations=system, mutate=_auto_register,
             now=now, new_case=new)
         try:
-            event_dispatch(actor=None, event=event, note="急难呼救，按处置程序自动派遣。", system=True, new_case=new)
+            event_dispatch(actor=None, event=event, note=texts.NOTE_AUTO_DISPATCH, system=True, new_case=new)
         except ApplicationError:
             pass  # no unit by the procedure here: it waits, registered, for the command centre to dispatch
     return new.save()
@@ -250,7 +250,7 @@ def event_join(*, event: Event, name: str = "", phone: str, note: str = "", phot
             return {"supporters": ctx.event.supporter_count}
 
         run("join", event, actor if is_active_account(actor) else None, note=note, photos=photos, mutate=mutate,
-            relations=frozenset({workflow.PUBLIC}), label=f"群众 {mask_name(name)}".strip(), bump=False)
+            relations=frozenset({workflow.PUBLIC}), label=f"{texts.ACTOR_PUBLIC} {mask_name(name)}".strip(), bump=False)
     return holder["supporter"]
 
 

@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from jiceng.core.audit import audit_record
 
-from .. import rollup
+from .. import rollup, texts
 from ..choices import Stage, WhistleState
 from ..models import Event, EventTransition, Timer, Whistle
 from ..worktime import WorkCalendar, clock_add, clock_between
@@ -99,9 +99,9 @@ def _due_timer_ids(now: datetime, batch: int) -> list[int]:
 
 
 def _note(event: Event, action: str, *, now: datetime, note: str, data: dict) -> None:
-    entry = audit_record(actor=None, action=f"event.{action}", obj=event, changes={"by": "系统", **data})
+    entry = audit_record(actor=None, action=f"event.{action}", obj=event, changes={"by": texts.ACTOR_SYSTEM, **data})
     EventTransition.objects.create(event=event, action=action, from_state=event.state, to_state=event.state,
-                                   actor=None, actor_label="系统", at=now, note=note, data=data,
+                                   actor=None, actor_label=texts.ACTOR_SYSTEM, at=now, note=note, data=data,
                                    audit_id=entry.pk)
 
 
@@ -124,7 +124,7 @@ def _process_one(timer_id: int, now: datetime) -> tuple[int, int]:
         if timer.warned_at is None and timer.warn_at <= now and (timer.fired_at is None and timer.due_at > now):
             timer.warned_at = now
             timer.save(update_fields=["warned_at"])
-            _note(event, "warn", now=now, note=f"{stage.label}环节即将超时（时限 {timezone.localtime(timer.due_at):%m-%d %H:%M}）",
+            _note(event, "warn", now=now, note=texts.NOTE_WARN % {"stage": stage.label, "due": texts.due_text(timer.due_at)},
                   data={"stage": timer.stage, "due_at": timer.due_at.isoformat()})
             warned = 1
         if timer.fired_at is None and timer.due_at <= now:
@@ -152,8 +152,8 @@ def _fire_case(event: Event, timer: Timer, now: datetime) -> None:
     if changes:
         Event.objects.filter(pk=event.pk).update(**changes)
         rollup.apply(rollup.delta(before, rollup.contributions(event)))
-    label = Stage(timer.stage).label
-    _note(event, "overdue", now=now, note=f"{label}环节已超时（时限 {timezone.localtime(timer.due_at):%m-%d %H:%M}）",
+    _note(event, "overdue", now=now,
+          note=texts.NOTE_OVERDUE % {"stage": Stage(timer.stage).label, "due": texts.due_text(timer.due_at)},
           data={"stage": timer.stage, "due_at": timer.due_at.isoformat()})
 
 
@@ -162,7 +162,7 @@ def _fire_whistle(event: Event, timer: Timer, now: datetime) -> None:
     if whistle.state != WhistleState.CALLED or whistle.late:
         return
     Whistle.objects.filter(pk=whistle.pk).update(late=True, late_at=timer.due_at)
-    _note(event, "whistle_late", now=now, note=f"{whistle.department.name}未在时限内报到",
+    _note(event, "whistle_late", now=now, note=texts.NOTE_WHISTLE_LATE % {"department": whistle.department.name},
           data={"whistle": whistle.pk, "department": whistle.department_id, "due_at": timer.due_at.isoformat()})
 
 

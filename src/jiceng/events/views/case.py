@@ -16,8 +16,9 @@ from jiceng.core.access import staff_required
 from jiceng.core.errors import ApplicationError
 from jiceng.core.paging import page_of
 from jiceng.core.views import page_errors
+from jiceng.people.models import Department
 
-from .. import selectors, services, workflow
+from .. import selectors, services, texts, workflow
 from ..choices import EventState, Rating, RatingSource, Stage
 from ..forms import ActionForm, MergeForm, UnitForm, WhistleForm, WhistleNoteForm
 from ..models import Event, Whistle
@@ -52,9 +53,13 @@ def _step_detail(action: str, data: dict) -> str:
 
 
 def _steps(rows) -> list[dict]:
-    """Timeline rows with the labels of their action and states, and what the step decided."""
+    """Timeline rows with the labels of their action and states, and what the step decided; what the
+    system wrote (who acted, its notes) in the page's language (``events.texts``)."""
     labels = dict(EventState.choices)
-    return [{"at": s.at, "actor_label": s.actor_label, "action": s.action, "note": s.note, "photos": s.photos or [],
+    late = {s.data["department"] for s in rows if s.action == "whistle_late" and (s.data or {}).get("department")}
+    departments = dict(Department.objects.filter(pk__in=late).values_list("pk", "name")) if late else {}
+    return [{"at": s.at, "actor_label": texts.shown_actor(s.actor_label), "action": s.action,
+             "note": texts.shown_note(s.action, s.note, s.data or {}, s.at, departments), "photos": s.photos or [],
              "label": workflow.TRANSITIONS[s.action].label if s.action in workflow.TRANSITIONS else s.action,
              "detail": _step_detail(s.action, s.data or {}),
              "to_state": labels.get(s.to_state, "") if s.to_state != s.from_state else ""} for s in rows]
