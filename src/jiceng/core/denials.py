@@ -18,6 +18,7 @@ from django.core.cache import cache
 from django.db import transaction
 
 from .audit import audit_record
+from .context import client_ip
 
 REPEAT_SECONDS = 300
 REASON_ATTRIBUTE = "_jiceng_denied_reason"
@@ -34,7 +35,7 @@ def access_denied_record(*, request, status: int, out_of_scope: list[str] | None
     as for a record that does not exist). Returns whether a record was written."""
     user = getattr(request, "user", None)
     actor = user if user is not None and user.is_authenticated else None
-    who = f"u{actor.pk}" if actor is not None else f"ip{request.META.get('REMOTE_ADDR', '')}"
+    who = f"u{actor.pk}" if actor is not None else f"ip{client_ip() or ''}"  # behind a proxy: the forwarded address
     target = f"{request.method} {request.path}"
     key = "jiceng:denied:" + hashlib.sha256(f"{who} {target}".encode()).hexdigest()[:32]
     if not cache.add(key, 1, timeout=REPEAT_SECONDS):
