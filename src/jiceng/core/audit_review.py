@@ -27,7 +27,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from .audit import ChainProblem, audit_action_label, audit_record, chain_problems, entry_payload, verify_chain
+from .audit import ChainProblem, audit_action_label, audit_record, chain_problems, entry_payload
 from .choices import VerificationStatus
 from .errors import ConflictError, NotFoundError, PermissionDeniedError
 from .models import AuditLog, AuditVerification
@@ -99,12 +99,15 @@ def audit_verify_now(*, batch: int = 5000) -> tuple[list[str], int]:
     """``jiceng audit_verify``: walk the whole chain at once, then record that it was checked and
     what was found (``audit.verify``, by the system: whoever has the server's shell ran it). Returns
     the problems and the number of records checked."""
-    problems = verify_chain(batch=batch)
-    checked = AuditLog.objects.count()
-    with transaction.atomic():
-        audit_record(actor=None, action="audit.verify", object_type="audit", object_repr=_("审计链校验（命令行）"),
-                     changes={"checked": checked, "problems": len(problems)})
-    return problems, checked
+    walked = {"checked": 0}
+
+    def progress(_last_id: int, checked: int) -> None:
+        walked["checked"] = checked
+
+    problems = [str(p) for p in chain_problems(batch=batch, on_batch=progress)]
+    audit_record(actor=None, action="audit.verify", object_type="audit", object_repr=_("审计链校验（命令行）"),
+                 changes={"checked": walked["checked"], "problems": len(problems)})
+    return problems, walked["checked"]
 
 
 def _anchor_problem(run: AuditVerification) -> ChainProblem | None:

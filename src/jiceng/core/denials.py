@@ -15,7 +15,6 @@ from __future__ import annotations
 import hashlib
 
 from django.core.cache import cache
-from django.db import transaction
 
 from .audit import audit_record
 from .context import client_ip
@@ -40,10 +39,9 @@ def access_denied_record(*, request, status: int, out_of_scope: list[str] | None
     key = "jiceng:denied:" + hashlib.sha256(f"{who} {target}".encode()).hexdigest()[:32]
     if not cache.add(key, 1, timeout=REPEAT_SECONDS):
         return False
-    with transaction.atomic():
-        changes = {"status": status, "reason": getattr(request, REASON_ATTRIBUTE, "")}
-        if out_of_scope:
-            changes["out_of_scope"] = out_of_scope
-        audit_record(actor=actor, action="access.denied", object_type="url", object_repr=target[:200],
-                     changes=changes)
+    changes = {"status": status, "reason": getattr(request, REASON_ATTRIBUTE, "")}
+    if out_of_scope:
+        changes["out_of_scope"] = out_of_scope
+    # (outside any transaction, the record's own makes it atomic)
+    audit_record(actor=actor, action="access.denied", object_type="url", object_repr=target[:200], changes=changes)
     return True

@@ -3,8 +3,9 @@
 An edit page and a PATCH call may say which version of the record they started from — its
 ``updated_at`` as read. The service compares it with the row it has locked: when someone saved in
 between, the edit is refused with a conflict (409) that says who changed what and when (from the
-record's last audit entry), and nothing is written. The page then shows the editor's own entries
-again with the new version, so a second save is a deliberate choice to overwrite.
+record's last audit entry), and nothing is written. The page then shows the form again at the new
+version, with what was saved since in the fields this editor left alone (``conflict_merge``), so a
+second save keeps both people's changes.
 """
 
 from __future__ import annotations
@@ -13,7 +14,6 @@ import json
 from datetime import date, datetime
 from typing import Any
 
-from django.contrib.auth import get_user_model
 from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 from django.utils import timezone
@@ -21,6 +21,7 @@ from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
+from .audit_review import with_actor_names
 from .errors import ConflictError
 from .models import AuditLog
 
@@ -64,9 +65,7 @@ def edit_unchanged_check(obj: models.Model, seen: datetime | None, *, what: str)
     who, at, fields = _("其他人"), obj.updated_at, ""
     if last is not None:
         at = last.at
-        user = get_user_model().objects.filter(pk=last.actor_id).only("full_name", "username").first() \
-            if last.actor_id else None
-        who = (user.full_name or user.username) if user is not None else last.actor_name
+        who = with_actor_names([last])[0].actor_full_name or last.actor_name
         if isinstance(last.changes, dict) and last.changes:
             fields = pgettext("list separator", "、").join(_field_label(type(obj), name) for name in sorted(last.changes))
     message = _("%(what)s已在您打开之后被%(who)s于 %(at)s 修改") % {
