@@ -13,11 +13,12 @@ account (or address) and URL every few minutes, so a loop cannot flood the hash 
 from __future__ import annotations
 
 import hashlib
+import json
 
 from django.core.cache import cache
 
 from .audit import audit_record
-from .context import client_ip
+from .context import client_ip, out_of_scope
 
 REPEAT_SECONDS = 300
 REASON_ATTRIBUTE = "_jiceng_denied_reason"
@@ -26,6 +27,28 @@ REASON_ATTRIBUTE = "_jiceng_denied_reason"
 def denial_reason_note(request, reason: str) -> None:
     """Remember why a request was refused (the message its caller sees) for the audit record."""
     setattr(request, REASON_ATTRIBUTE, str(reason)[:200])
+
+
+def refusal_record(*, request, response) -> bool:
+    """After a request: audit it if it was refused (403), or answered 404 for a record that exists
+    outside the caller's scope (``core.scope.get_scoped_or_404`` noted it). The reason is the one
+    noted on the way (``denial_reason_note``), else the API error body's message."""
+    noted = out_of_scope()
+    if not (response.status_code == 403 or (response.status_code == 404 and noted)):
+        return False
+    if not hasattr(request, REASON_ATTRIBUTE):
+        denial_reason_note(request, _api_message(response))
+    return access_denied_record(request=request, status=response.status_code, out_of_scope=noted)
+
+
+def _api_message(response) -> str:
+    """The message of the API's error body (``{code, message}``), or nothing."""
+    if not response.get("Content-Type", "").startswith("application/json") or getattr(response, "streaming", False):
+        return ""
+    try:
+        return str(json.loads(response.content).get("message", ""))
+    except (ValueError, AttributeError):
+        return ""
 
 
 def access_denied_record(*, request, status: int, out_of_scope: list[str] | None = None) -> bool:

@@ -1,9 +1,7 @@
-import json
-
 from django.core.exceptions import PermissionDenied
 
 from . import denials
-from .context import ip_from_request, out_of_scope, reset_request_context, set_request_context
+from .context import ip_from_request, reset_request_context, set_request_context
 
 
 class RequestContextMiddleware:
@@ -19,25 +17,10 @@ class RequestContextMiddleware:
         tokens = set_request_context(ip=ip_from_request(request), channel=channel)
         try:
             response = self.get_response(request)
-            # refused; or a record that exists, asked for by someone whose scope does not reach it
-            if response.status_code == 403 or (response.status_code == 404 and out_of_scope()):
-                if not hasattr(request, denials.REASON_ATTRIBUTE):
-                    denials.denial_reason_note(request, _api_message(response))
-                denials.access_denied_record(request=request, status=response.status_code,
-                                             out_of_scope=out_of_scope())
+            denials.refusal_record(request=request, response=response)
             return response
         finally:
             reset_request_context(tokens)
-
-
-def _api_message(response) -> str:
-    """The message of the API's error body (``{code, message}``), or nothing."""
-    if not response.get("Content-Type", "").startswith("application/json") or getattr(response, "streaming", False):
-        return ""
-    try:
-        return str(json.loads(response.content).get("message", ""))
-    except (ValueError, AttributeError):
-        return ""
 
 
 class ApplicationErrorMiddleware:
@@ -61,8 +44,7 @@ class ApplicationErrorMiddleware:
             return None
         if not isinstance(exception, ApplicationError) or request.path.startswith("/api/"):
             return None
-        if exception.status == 403:
-            denials.denial_reason_note(request, exception.message)
+        denials.denial_reason_note(request, exception.message)
         if isinstance(exception, NotFoundError):
             raise Http404(exception.message)
         template = "403.html" if exception.status == 403 else "error.html"
