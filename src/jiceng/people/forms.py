@@ -284,10 +284,15 @@ class WorkerCreateForm(_NumbersMixin, forms.Form):
 # --- edit forms: the create forms, prefilled, with the stored ID number and phone kept back ----------
 
 
-class _KeepNumbersMixin:
+class _KeepNumbersMixin(forms.Form):
     """An edit form never sends the stored ID number or phone back to the browser: each field is
     empty, shows the masked value, and left blank keeps what is stored; filled in, it replaces it,
-    checked as on create (``_NumbersMixin``)."""
+    checked as on create (``_NumbersMixin``). It carries the record's version and a digest of each
+    value it was opened with (``core.edits``), for a save over someone else's."""
+
+    version = forms.CharField(widget=forms.HiddenInput, required=False)
+    opened = forms.CharField(widget=forms.HiddenInput, required=False)
+    BOOKKEEPING = ("version", "opened")  # not the record's: never passed to the services
 
     def _hide_numbers(self, masked: dict) -> None:
         for name in ("id_number", "phone"):
@@ -301,7 +306,7 @@ class _KeepNumbersMixin:
     def _without_blank_numbers(self, values: dict) -> dict:
         """The fields the service changes: not the version and digests, not a blank number."""
         return {k: v for k, v in values.items()
-                if k not in ("version", "opened") and (k not in ("id_number", "phone") or v)}
+                if k not in self.BOOKKEEPING and (k not in ("id_number", "phone") or v)}
 
     def seen_version(self):
         """The version of the record the editor started from (``core.edits``)."""
@@ -317,7 +322,7 @@ class _KeepNumbersMixin:
         values saved since (``saved``, this form's initial for the record now) in the fields this editor
         left alone, the editor's own in the rest, the new version. With the labels of the fields taken
         and of those both changed."""
-        posted = {k: v for k, v in self.cleaned_data.items() if k not in ("version", "opened")}
+        posted = {k: v for k, v in self.cleaned_data.items() if k not in self.BOOKKEEPING}
         take, both = conflict_merge(self.cleaned_data.get("opened", ""), posted, saved)
         data = self.data.copy()
         for name, value in take.items():
@@ -337,8 +342,6 @@ class ResidentEditForm(_KeepNumbersMixin, ResidentCreateForm):
     validates, so a house of another grid gets the service's message at the field."""
 
     house = _HouseChoiceField(label=_("房屋"), queryset=None, required=False, empty_label=_("未关联房屋"))
-    version = forms.CharField(widget=forms.HiddenInput, required=False)
-    opened = forms.CharField(widget=forms.HiddenInput, required=False)
 
     field_order = ["name", "grid", "house", "id_number", "phone", "address", "residence_type", "political_status",
                    "is_volunteer", "tags"]
@@ -391,8 +394,6 @@ class WorkerEditForm(_KeepNumbersMixin, WorkerCreateForm):
 
     community = None  # a worker stays in its community (``_value`` answers it)
     active = forms.BooleanField(label=_("在岗"), required=False)
-    version = forms.CharField(widget=forms.HiddenInput, required=False)
-    opened = forms.CharField(widget=forms.HiddenInput, required=False)
 
     field_order = ["name", "kind", "grids", "id_number", "phone", "occupation", "is_party_member", "active",
                    "joined_on"]
