@@ -31,7 +31,7 @@ from .forms import (
     WorkerEditForm,
     WorkerFilterForm,
 )
-from .models import GridWorker, Resident
+from .models import GridWorker
 from .selectors import (
     resident_filter,
     resident_get,
@@ -266,7 +266,7 @@ def resident_edit(request: HttpRequest, pk: int) -> HttpResponse:
             services.resident_update(actor=request.user, resident=resident, seen_version=form.seen_version(),
                                      **form.values())
         except StaleEditError as exc:
-            fresh = Resident.objects.get(pk=resident.pk)
+            fresh = resident_get(actor=request.user, pk=resident.pk)  # as saved since
             shown = services.personal_info_reveal(actor=request.user, person=fresh, fields=["address", "tags", "house"])
             context["form"] = _stale(form, exc, ResidentEditForm.initial_for(fresh, shown), lambda data: ResidentEditForm(
                 data, actor=request.user, resident=fresh, masked=services.masked(fresh)))
@@ -305,7 +305,7 @@ def worker_edit(request: HttpRequest, pk: int) -> HttpResponse:
             services.grid_worker_edit(actor=request.user, worker=worker, seen_version=form.seen_version(),
                                       **form.values())
         except StaleEditError as exc:
-            fresh = GridWorker.objects.get(pk=worker.pk)
+            fresh = worker_get(actor=request.user, pk=worker.pk)
             context["form"] = _stale(form, exc, WorkerEditForm.initial_for(fresh), lambda data: WorkerEditForm(
                 data, actor=request.user, worker=fresh, masked=services.masked(fresh)))
         except ApplicationError as exc:
