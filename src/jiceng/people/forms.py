@@ -15,12 +15,13 @@ from django.utils.translation import gettext_lazy as _
 from jiceng.core.api_schemas import BIGINT_MAX
 from jiceng.core.edits import as_posted, conflict_merge, opened_digests, version_of, version_parse
 from jiceng.core.errors import NotFoundError
-from jiceng.core.validators import contact_phone_error, id_number_error, phone_error, phone_normalise
+from jiceng.core.validators import id_number_error, phone_normalise
 from jiceng.regions.choices import GRID_LEVELS, RegionLevel
 from jiceng.regions.selectors import region_get, region_options
 
 from .choices import PoliticalStatus, ResidenceType, ResidentTag, WorkerKind
 from .selectors import house_options
+from .services import person_phone_error
 
 YES_NO = [("", _("全部")), ("1", _("是")), ("0", _("否"))]
 
@@ -122,11 +123,11 @@ class _NumbersMixin:
             raise forms.ValidationError(error)
         return value
 
-    landline = False  # a resident's phone may be a fixed line (``people.services.rules._clean_person_ids``)
+    landline = False  # a resident's phone may be a fixed line (``services.person_phone_error``)
 
     def clean_phone(self):
         value = phone_normalise(self.cleaned_data.get("phone", "").strip())  # as the services store it
-        if value and (error := contact_phone_error(value) if self.landline else phone_error(value)):
+        if value and (error := person_phone_error(value, landline=self.landline)):
             raise forms.ValidationError(error)
         return value
 

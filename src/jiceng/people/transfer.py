@@ -36,13 +36,7 @@ from jiceng.core.excel import (
 )
 from jiceng.core.masking import mask_address, mask_id_number, mask_phone, mask_tags
 from jiceng.core.scope import restrict
-from jiceng.core.validators import (
-    contact_phone_error,
-    id_check_digit,
-    id_number_error,
-    phone_error,
-    phone_normalise,
-)
+from jiceng.core.validators import id_check_digit, id_number_error, phone_normalise
 from jiceng.regions.choices import GRID_LEVELS, RegionLevel
 from jiceng.regions.models import Region
 
@@ -113,7 +107,7 @@ def _clean_id(errors: RowErrors, n: int, raw: Any, *, seen: dict[str, int], take
 def _clean_phone(errors: RowErrors, n: int, raw: Any, *, landline: bool = False) -> str:
     """As the forms and services take it (``phone_normalise``): a resident's may be a fixed line."""
     value = phone_normalise(cell_text(raw))
-    error = (contact_phone_error(value) if landline else phone_error(value)) if value else None
+    error = services.person_phone_error(value, landline=landline) if value else None
     if error:
         errors.add(n, "phone", error)
         return ""

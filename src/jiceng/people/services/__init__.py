@@ -16,6 +16,7 @@ from .rules import (
     SECRET_FIELDS,
     can_edit_people_in,
     id_elsewhere_refusal,
+    person_phone_error,
 )
 from .users import (
     ROLE_LEVEL,
@@ -39,7 +40,7 @@ __all__ = [
     "ELSEWHERE_LIMIT", "ELSEWHERE_WINDOW", "PERSONAL_FIELDS", "RESIDENT_FIELDS", "ROLE_LEVEL", "SECRET_FIELDS",
     "WORKER_EDIT_REFUSAL", "WORKER_FIELDS", "can_edit_people_in", "can_edit_resident",
     "can_edit_worker", "can_reveal", "department_create", "grid_worker_create", "grid_worker_edit",
-    "grid_worker_set_grids", "grid_worker_update", "id_elsewhere_refusal", "masked", "personal_info_reveal",
+    "grid_worker_set_grids", "grid_worker_update", "id_elsewhere_refusal", "masked", "person_phone_error", "personal_info_reveal",
     "resident_account_create", "resident_create", "resident_update", "tag_token", "tag_tokens", "user_create",
     "user_set_active", "user_set_role",
 ]

@@ -36,9 +36,15 @@ def can_edit_people_in(actor, region: Region) -> bool:
     return in_scope(region, actor)
 
 
+def person_phone_error(phone: str, *, landline: bool) -> str | None:
+    """Why ``phone`` (as ``phone_normalise`` gives it) will not do, or None. A resident's may be a fixed
+    line with its area code (many older residents have no mobile: ``landline``); a grid worker's must
+    be a mobile (the work is on the move). The forms and the Excel import ask the same."""
+    return contact_phone_error(phone) if landline else phone_error(phone)
+
+
 def _clean_person_ids(*, id_number: str, phone: str, landline: bool = False) -> tuple[str, str]:
-    """A resident's phone may be a fixed line with its area code (many older residents have no
-    mobile: ``landline``); a grid worker's must be a mobile (the work is on the move)."""
+    """The ID number and phone as stored, or the refusal at its field (``person_phone_error``)."""
     id_number = (id_number or "").strip().upper()
     phone = phone_normalise((phone or "").strip())  # 138-1234-5678, +86 … stored as the 11 digits
     if id_number:
@@ -46,7 +52,7 @@ def _clean_person_ids(*, id_number: str, phone: str, landline: bool = False) -> 
         if error:
             raise ApplicationError(error, field="id_number")
     if phone:
-        error = contact_phone_error(phone) if landline else phone_error(phone)
+        error = person_phone_error(phone, landline=landline)
         if error:
             raise ApplicationError(error, field="phone")
     return id_number, phone
