@@ -92,7 +92,7 @@ class ResidentPage(Schema):
 
 
 class ResidentFilter(PageParams):
-    q: text(50, description="姓名包含的文字，或完整的身份证号、手机号（按密文索引精确匹配）") = ""  # type: ignore[valid-type]
+    q: text(50, description="姓名包含的文字，或完整的身份证号、联系电话（手机或带区号的固定电话；按密文索引精确匹配）") = ""  # type: ignore[valid-type]
     region: ObjectId | None = Field(None, description="区域 ID：只列出该区域（含下级网格）的居民")  # type: ignore[valid-type]
     tag: Tag | None = None  # type: ignore[valid-type]
     residence_type: choice(ResidenceType, "人口类型") | None = None  # type: ignore[valid-type]
@@ -144,7 +144,7 @@ class RevealIn(Schema):
 
 class RevealOut(Schema):
     id_number: str | None = Field(None, description="完整身份证号")
-    phone: str | None = Field(None, description="完整手机号")
+    phone: str | None = Field(None, description="完整联系电话（网格员为手机号）")
     address: str | None = Field(None, description="完整住址")
     tags: list[str] | None = Field(None, description="关爱标签")
     birth_date: date | None = Field(None, description="出生日期")
@@ -181,7 +181,7 @@ def _house(actor, pk: int | None) -> House | None:
 
 
 @router.get("/residents", response={200: ResidentPage, LIST_ERRORS: Error}, summary="居民列表",
-            description="您范围内的居民（实有人口），筛选条件与居民页面相同。身份证号、手机号、住址、关爱标签均脱敏；"
+            description="您范围内的居民（实有人口），筛选条件与居民页面相同。身份证号、联系电话、住址、关爱标签均脱敏；"
                         "count 为范围内符合条件的总数。管理员角色看不到居民。")
 def resident_list(request, filters: Query[ResidentFilter]):
     actor = request.auth
@@ -216,7 +216,7 @@ PeopleDataset = Annotated[Literal["workers", "residents"], Field(description="wo
 
 
 class PeopleExportFilter(Schema):
-    q: text(50, description="姓名包含的文字，或完整的身份证号、手机号") = ""  # type: ignore[valid-type]
+    q: text(50, description="姓名包含的文字，或完整的身份证号、电话号码") = ""  # type: ignore[valid-type]
     region: ObjectId | None = Field(None, description="区域 ID")  # type: ignore[valid-type]
     tag: Tag | None = Field(None, description="关爱标签（居民）")  # type: ignore[valid-type]
     residence_type: choice(ResidenceType, "人口类型（居民）") | None = None  # type: ignore[valid-type]
@@ -277,7 +277,7 @@ def resident_update(request, id: ObjectId, payload: ResidentPatch):  # type: ign
 
 @router.post("/residents/{id}/reveal", response={200: RevealOut, READ_ERRORS: Error},
              summary="查看居民完整个人信息",
-             description="返回未脱敏的身份证号、手机号、住址、关爱标签、出生日期、房屋（可只选部分字段）。"
+             description="返回未脱敏的身份证号、联系电话、住址、关爱标签、出生日期、房屋（可只选部分字段）。"
                          "仅区县、街道、社区工作人员和网格员可查看本范围内的居民；每次查看都记入审计日志。")
 def resident_reveal(request, id: ObjectId, payload: RevealIn | None = None):  # type: ignore[valid-type]
     resident = selectors.resident_get(actor=request.auth, pk=id)
