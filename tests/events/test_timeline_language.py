@@ -35,6 +35,12 @@ def test_system_entries_follow_the_page_language(world, clock):
     assert "Emergency call: dispatched automatically by its procedure." in en
     assert "<strong>System</strong>" in en and "<strong>Resident 张*</strong>" in en
     assert "独居老人摔倒" in en  # the reporter's own words, as typed
+    from django.utils import translation
+
+    from jiceng.events.texts import shown_actor
+
+    with translation.override("en"):  # a reporter who left no name: 群众 alone
+        assert (shown_actor("群众"), shown_actor("群众 张*")) == ("Resident", "Resident 张*")
 
     late = to_handling(w, report(w))
     services.process_due_timers(now=at(2025, 3, 4, 16, 0))  # 75 % of the handling time: the warning

@@ -36,9 +36,9 @@ def shown_actor(label: str) -> str:
         return pgettext("timeline actor", "系统")
     if label == ACTOR_REPORTER:
         return pgettext("timeline actor", "上报人")
-    if label.startswith(ACTOR_PUBLIC + " "):
+    if label == ACTOR_PUBLIC or label.startswith(ACTOR_PUBLIC + " "):  # a reporter who left no name: 群众 alone
         public = pgettext("timeline actor", "群众")
-        return f"{public} {label.removeprefix(ACTOR_PUBLIC + ' ')}"
+        return f"{public} {label.removeprefix(ACTOR_PUBLIC).strip()}".strip()
     return label
 
 
