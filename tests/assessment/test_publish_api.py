@@ -158,7 +158,8 @@ def test_the_republish_preview_names_corrections_not_yet_recomputed_and_a_refusa
     bob_corrected(world)  # corrected, but 复核重算 not run
     client = as_user(world.manager)
     preview = client.get(f"{API}/periods/{world.q1.pk}/republish-preview").json()
-    assert (preview["changed"], preview["stale"], preview["refusal"]) == (0, ["bob", "dave"], None)
+    assert (preview["changed"], preview["refusal"]) == (0, None)
+    assert preview["stale"] == [{"subject_id": world.subjects[name].pk, "subject": name} for name in ("bob", "dave")]
     assert [(a["subject"], a["outcome"]) for a in preview["appeals"]] == [("bob", "upheld")]  # as of now
     services.assignment_rerate_request(actor=world.manager, period=world.q1, subject=world.subjects["bob"],
                                        group="judges", reason="请核实")

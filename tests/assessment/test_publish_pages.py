@@ -185,8 +185,9 @@ def test_republish_warns_of_corrections_not_yet_recomputed(world, login):  # noq
     bob_corrected(world)  # corrected, but 复核重算 not run: publishing now would leave bob's correction out
     page = login(world.manager).get(f"/assessment/periods/{world.q1.pk}/republish/")
     preview = page.context["preview"]
-    assert preview["changed"] == 0 and preview["stale"] == ["bob", "dave"]
-    assert 'id="as-republish-stale"' in page.content.decode()
+    assert preview["changed"] == 0 and preview["stale_names"] == ["bob", "dave"]
+    assert preview["stale"] == [world.subjects["bob"], world.subjects["dave"]]
+    assert 'id="as-republish-stale"' in page.content.decode() and "（bob、dave）" in page.content.decode()
 
 
 def test_republish_refused_while_a_score_sent_back_waits(world, login):  # noqa: F811

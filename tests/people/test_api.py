@@ -243,6 +243,23 @@ def test_create_worker_set_grids_and_reveal(county, api_as):
     assert AuditLog.objects.filter(action="grid_worker.set_grids", object_id=str(wid)).count() == 1
 
 
+def test_a_worker_mobile_may_be_typed_with_prefix_and_separators(county, people, api_as):
+    """The API takes a mobile as people type it (as the forms and the Excel import do) and stores its 11
+    digits; a fixed line is still refused for a grid worker, at its field, with nothing changed."""
+    alice = api_as(county.alice)
+    response = post(alice, WRK, {"name": "新网格员", "kind": "full_time", "community": county.a.pk,
+                                 "grids": [county.a1_1.pk], "phone": "+86 135-0000-5555"})
+    assert response.status_code == 201, response.json()
+    wid = response.json()["id"]
+    assert GridWorker.objects.get(pk=wid).phone == "13500005555"
+    response = alice.patch(f"{WRK}/{wid}", {"phone": "0599-2345678"}, content_type="application/json")
+    assert response.status_code == 400 and response.json()["field"] == "phone"
+    assert GridWorker.objects.get(pk=wid).phone == "13500005555"
+    response = alice.patch(f"{WRK}/{wid}", {"phone": "138 1234 5678"}, content_type="application/json")
+    assert response.status_code == 200, response.json()
+    assert GridWorker.objects.get(pk=wid).phone == "13812345678"
+
+
 def test_worker_grids_outside_the_community_are_refused(county, api_as):
     response = post(api_as(county.county_staff), WRK, {"name": "越界", "kind": "full_time",
                                                       "community": county.a.pk, "grids": [county.b1.pk]})

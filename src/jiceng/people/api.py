@@ -54,8 +54,8 @@ router = Router(tags=["人员"])
 
 MAX_TAGS = len(ResidentTag.values)
 IdNumber = text(18, description="身份证号（18位，末位可为X；校验位须正确）")
-Phone = text(11, description="11位手机号")
-ContactPhone = text(20, description="联系电话：11位手机号，或带区号的固定电话（如 0599-2345678）")
+Phone = text(20, description="手机号：11位，可带 +86、空格或连字符（如 138-1234-5678），存为11位数字")
+ContactPhone = text(20, description="联系电话：11位手机号（可带 +86、空格或连字符），或带区号的固定电话（如 0599-2345678）")
 Date = bounded_date(1900, 2100, "日期 YYYY-MM-DD")
 Tag = choice(ResidentTag, "关爱标签")
 

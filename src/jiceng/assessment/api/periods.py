@@ -124,7 +124,8 @@ def period_republish_preview(request, id: ObjectId):  # type: ignore[valid-type]
     refusal = services.period_republish_refusal(period)
     return {"period": period_out(period, actor), "rows": rows, "changed": preview["changed"],
             "adjusted": preview["adjusted"], "appeals": appeals, "flags": _flag_counts_out(preview["flags"]),
-            "stale": preview["stale"], "refusal": refusal.message if refusal is not None else None}
+            "stale": [{"subject_id": subject.pk, "subject": subject.display_name} for subject in preview["stale"]],
+            "refusal": refusal.message if refusal is not None else None}
 
 
 @router.post("/periods/{id}/transitions/{action}", response={200: TransitionOut, WRITE_ERRORS: Error},

@@ -154,6 +154,11 @@ class RepublishPreviewAppeal(Schema):
     outcome_label: str = Field(..., description="调整、维持")
 
 
+class SubjectRef(Schema):
+    subject_id: int = Field(..., description="考核对象 ID")
+    subject: str = Field(..., description="考核对象名称")
+
+
 class RepublishPreviewOut(Schema):
     period: PeriodOut
     rows: list[RepublishPreviewRow] = Field(..., description="将取代现在公布的排名，每个考核对象一行（按排名组、名次）")
@@ -161,7 +166,7 @@ class RepublishPreviewOut(Schema):
     adjusted: int = Field(..., description="其中总分或等次有调整的行数（其余只是名次变化）")
     appeals: list[RepublishPreviewAppeal] = Field(..., description="待复核的申诉，复核后公布时全部答复")
     flags: list[FlagCount] = Field(..., description="复核后公布时按规则重建的结果运用标记")
-    stale: list[str] = Field(..., description="按现在的记录计算，结果与将公布的不同的考核对象：复核重算之后（或还没有"
+    stale: list[SubjectRef] = Field(..., description="按现在的记录计算，结果与将公布的不同的考核对象：复核重算之后（或还没有"
                                               "复核重算）又有更正，这次公布不会包含这些更正；应先复核重算")
     refusal: str | None = Field(..., description="现在复核后公布会被拒绝的原因（如退回重评的评分未提交）；可以时为空")
 

@@ -63,12 +63,13 @@ def period_republish_preview(actor, period: AssessmentPeriod) -> dict:
     rank); the open appeals with the outcome each will get (调整 where the subject's score changes, 维持
     otherwise) and whether it has its own reply; the flags after; and ``stale``: the subjects whose
     numbers, computed from the records now, differ from what would be published — corrections made after
-    (or without) 复核重算, which this publication would leave out."""
+    (or without) 复核重算, which this publication would leave out (by name, with ``stale_names``)."""
     from ..choices import AppealOutcome
     from ..rules import rule_flags
     from ..services.results import compute_all
 
-    empty = {"rows": [], "changed": 0, "adjusted": 0, "appeals": [], "flags": [], "stale": [], "peer_groups": False}
+    empty = {"rows": [], "changed": 0, "adjusted": 0, "appeals": [], "flags": [], "stale": [], "stale_names": [],
+             "peer_groups": False}
     if not workflow.is_manager(actor, period.scheme):
         return empty
     current = {r.subject_id: r for r in period.results.filter(current=True).select_related("subject")}
@@ -89,7 +90,9 @@ def period_republish_preview(actor, period: AssessmentPeriod) -> dict:
         now = (Decimal(row["numbers"]["total"]), row["grade"], row["rank"], row["rank_of"])
         r = shown.get(int(sid))
         if r is None or (r.total, r.grade, r.rank, r.rank_of) != now:
-            stale.append(row["subject"].display_name)
+            stale.append(row["subject"])
+    stale.sort(key=lambda subject: (subject.display_name, subject.pk))
     return {"rows": rows, "changed": sum(1 for r in rows if r["change"]), "adjusted": len(adjusted),
             "appeals": appeals, "flags": _flag_counts(rule_flags(period, [r["new"] for r in rows])),
-            "stale": sorted(stale), "peer_groups": any(r["new"].peer_group for r in rows)}
+            "stale": stale, "stale_names": [subject.display_name for subject in stale],
+            "peer_groups": any(r["new"].peer_group for r in rows)}
