@@ -5,6 +5,8 @@ shown as typed."""
 
 import re
 
+from django.conf import settings
+
 from jiceng.events import services
 from jiceng.events.choices import Channel
 from jiceng.events.models import EventTransition
@@ -56,3 +58,24 @@ def test_a_department_late_to_report_is_named_in_the_page_language(world, clock)
     name = housing.department.name
     assert f"{name}未在时限内报到" in timeline(as_user(world.alice), ev)
     assert f"{name} did not report in time" in timeline(english(world.alice), ev)
+    assert ("System", f"{name} did not report in time") in api_timeline(world.alice, ev, "en")
+
+
+def api_timeline(user, ev, language: str) -> list[tuple[str, str]]:
+    """The case's timeline through the API, in the language chosen as on the pages (the language cookie;
+    Chinese without it, whatever the client's Accept-Language)."""
+    client = as_user(user)
+    if language != "zh-hans":
+        client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
+    steps = client.get(f"/api/events/cases/{ev.pk}", HTTP_ACCEPT_LANGUAGE="en").json()["timeline"]
+    return [(s["actor"], s["note"]) for s in steps]
+
+
+def test_the_api_timeline_speaks_the_request_language_as_the_page_does(world, clock):
+    call = services.event_create(channel=Channel.EMERGENCY, category="JNHJ-DJQZ", description="独居老人摔倒",
+                                 reporter_name="张三", reporter_phone=PHONE, **IN_A1_1)
+    assert api_timeline(world.alice, call, "zh-hans") == [
+        ("群众 张*", "独居老人摔倒"), ("系统", "急难呼救，自动立案。"), ("系统", "急难呼救，按处置程序自动派遣。")]
+    assert api_timeline(world.alice, call, "en") == [
+        ("Resident 张*", "独居老人摔倒"), ("System", "Emergency call: registered automatically."),
+        ("System", "Emergency call: dispatched automatically by its procedure.")]

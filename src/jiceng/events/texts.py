@@ -11,6 +11,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop, pgettext
 
+from jiceng.people.models import Department
+
 from .choices import Stage
 
 ACTOR_SYSTEM = "系统"
@@ -40,6 +42,15 @@ def shown_actor(label: str) -> str:
         public = pgettext("timeline actor", "群众")
         return f"{public} {label.removeprefix(ACTOR_PUBLIC).strip()}".strip()
     return label
+
+
+def shown_steps(rows) -> list[tuple]:
+    """Each timeline row with who acted and its note as ``shown_actor`` and ``shown_note`` give them:
+    ``(row, actor, note)``; the pages and the API show the same words."""
+    late = {s.data["department"] for s in rows if s.action == "whistle_late" and (s.data or {}).get("department")}
+    departments = dict(Department.objects.filter(pk__in=late).values_list("pk", "name")) if late else {}
+    return [(s, shown_actor(s.actor_label), shown_note(s.action, s.note, s.data or {}, s.at, departments))
+            for s in rows]
 
 
 def shown_note(action: str, note: str, data: dict, at: datetime, departments: dict[int, str]) -> str:

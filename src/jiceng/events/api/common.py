@@ -7,7 +7,7 @@ from ninja import Router
 
 from jiceng.core.errors import NotFoundError
 
-from .. import selectors
+from .. import selectors, texts
 from ..choices import EventState
 from ..models import Event, EventCategory, Whistle
 
@@ -32,8 +32,8 @@ def _detail(actor, e: Event) -> dict:
         **_render(e), "description": e.description, "photos": list(e.photos or []), "reason": e.reason,
         "rating_comment": e.rating_comment, "actions": selectors.event_actions(actor=actor, event=e),
         "timeline": [{"action": s.action, "from_state": s.from_state, "to_state": s.to_state,
-                      "actor": s.actor_label, "at": s.at, "note": s.note, "photos": list(s.photos or [])}
-                     for s in steps],
+                      "actor": actor, "at": s.at, "note": note, "photos": list(s.photos or [])}
+                     for s, actor, note in texts.shown_steps(steps)],
     }
 
 

@@ -72,9 +72,9 @@ class StepOut(Schema):
     action: str
     from_state: str
     to_state: str
-    actor: str
+    actor: str = Field(..., description="操作人：人员姓名；系统写下的（系统、上报人、群众 张*）按所选语言（与页面相同：语言 Cookie，默认中文）")
     at: datetime
-    note: str
+    note: str = Field(..., description="意见：人员填写的原样；系统写下的（自动立案、超时预警等）按所选语言")
     photos: list[str]
 
 

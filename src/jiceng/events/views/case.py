@@ -16,7 +16,6 @@ from jiceng.core.access import staff_required
 from jiceng.core.errors import ApplicationError
 from jiceng.core.paging import page_of
 from jiceng.core.views import page_errors
-from jiceng.people.models import Department
 
 from .. import selectors, services, texts, workflow
 from ..choices import EventState, Rating, RatingSource, Stage
@@ -56,13 +55,11 @@ def _steps(rows) -> list[dict]:
     """Timeline rows with the labels of their action and states, and what the step decided; what the
     system wrote (who acted, its notes) in the page's language (``events.texts``)."""
     labels = dict(EventState.choices)
-    late = {s.data["department"] for s in rows if s.action == "whistle_late" and (s.data or {}).get("department")}
-    departments = dict(Department.objects.filter(pk__in=late).values_list("pk", "name")) if late else {}
-    return [{"at": s.at, "actor_label": texts.shown_actor(s.actor_label), "action": s.action,
-             "note": texts.shown_note(s.action, s.note, s.data or {}, s.at, departments), "photos": s.photos or [],
+    return [{"at": s.at, "actor_label": actor, "action": s.action, "note": note, "photos": s.photos or [],
              "label": workflow.TRANSITIONS[s.action].label if s.action in workflow.TRANSITIONS else s.action,
              "detail": _step_detail(s.action, s.data or {}),
-             "to_state": labels.get(s.to_state, "") if s.to_state != s.from_state else ""} for s in rows]
+             "to_state": labels.get(s.to_state, "") if s.to_state != s.from_state else ""}
+            for s, actor, note in texts.shown_steps(rows)]
 
 
 def _next(request, default: str) -> str:
