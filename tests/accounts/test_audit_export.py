@@ -1,5 +1,6 @@
-"""``jiceng audit_export``: the audit admin (and only they) exports a date range to Excel, with the
-hashes, text that can never run as a formula, and the export itself audited."""
+"""``jiceng audit_export``: the audit admin (and only they) exports a date range to Excel — the columns of
+the back office's CSV export, each code beside its name — with the hashes, text that can never run as a
+formula, and the export itself audited."""
 
 from datetime import timedelta
 
@@ -9,9 +10,10 @@ from django.core.management import CommandError, call_command
 from django.utils import timezone
 from openpyxl import load_workbook
 
-from jiceng.accounts.services import AUDIT_EXPORT_COLUMNS
-from jiceng.core.audit import audit_record
+from jiceng.core import audit_review
+from jiceng.core.audit import audit_record, entry_payload
 from jiceng.core.models import AuditLog
+from jiceng.people.choices import Role
 
 pytestmark = pytest.mark.django_db
 DAY1 = timezone.make_aware(timezone.datetime(2026, 3, 1, 23, 30))  # local (Asia/Shanghai) times
@@ -28,13 +30,15 @@ def test_the_audit_admin_exports_a_date_range(county, tmp_path):
     call_command("audit_export", user="auditor", since="2026-03-01", until="2026-03-02", output=str(out))
 
     rows = list(load_workbook(out).active.iter_rows(values_only=True))
-    assert list(rows[0]) == AUDIT_EXPORT_COLUMNS
-    assert [r[5] for r in rows[1:]] == ["test.day1", "test.day2"]
-    day1 = rows[1]
+    assert list(rows[0]) == audit_review.CSV_COLUMNS
+    day1 = dict(zip(rows[0], rows[1], strict=True))
+    assert [r[rows[0].index("操作")] for r in rows[1:]] == ["test.day1", "test.day2"]
     entry = AuditLog.objects.get(action="test.day1")
-    assert day1[1] == timezone.datetime(2026, 3, 1, 23, 30)  # local time
-    assert (day1[2], day1[12], day1[13]) == ("alice", entry.prev_hash, entry.hash)
-    assert day1[8] == "=HYPERLINK(\"http://x\")"  # kept as text
+    assert day1["时间"] == timezone.datetime(2026, 3, 1, 23, 30)  # local time
+    assert (day1["操作人"], day1["操作人姓名"], day1["角色"], day1["角色名称"]) == (
+        "alice", county.alice.full_name, county.alice.role, str(Role(county.alice.role).label))
+    assert (day1["前序哈希"], day1["哈希"], day1["哈希原文"]) == (entry.prev_hash, entry.hash, entry_payload(entry))
+    assert day1["对象"] == "=HYPERLINK(\"http://x\")"  # kept as text
     export = AuditLog.objects.get(action="audit.export")
     assert export.actor_name == "auditor" and export.changes["rows"] == 2
 

@@ -6,7 +6,7 @@ Login failures are written in their own transaction (the caller then refuses the
 refusing does not roll the count back.
 """
 
-from .admins import AUDIT_EXPORT_COLUMNS, FIRST_LOGIN_EXPIRED, admins_bootstrap, audit_log_export
+from .admins import FIRST_LOGIN_EXPIRED, admins_bootstrap, audit_log_export
 from .login import (
     THROTTLED_MESSAGE,
     LoginRefusedError,
@@ -35,7 +35,7 @@ from .sessions import (
 )
 
 __all__ = [
-    "AUDIT_EXPORT_COLUMNS", "FIRST_LOGIN_EXPIRED", "RECOVERY_CODE_COUNT", "THROTTLED_MESSAGE", "LoginRefusedError",
+    "FIRST_LOGIN_EXPIRED", "RECOVERY_CODE_COUNT", "THROTTLED_MESSAGE", "LoginRefusedError",
     "account_unlock", "admins_bootstrap", "audit_log_export", "locked_message", "login_attempt_check",
     "login_failure_record", "password_change", "recovery_codes_regenerate", "session_end", "session_rekeyed",
     "session_second_factor_passed", "session_start", "session_touch", "sessions_end", "totp_disable",

@@ -19,18 +19,16 @@ from ..models import AccountSecurity
 
 # --- audit log export -----------------------------------------------------------------------------
 
-AUDIT_EXPORT_COLUMNS = ["序号", "时间", "操作人", "操作人ID", "角色", "操作", "对象类型", "对象ID", "对象", "变更",
-                        "来源IP", "渠道", "前序哈希", "哈希"]
-_AUDIT_WIDTHS = [10, 20, 14, 10, 14, 22, 18, 10, 24, 60, 16, 8, 20, 20]
 
 
 def audit_log_export(*, actor, since, until, output) -> int:
     """Write the audit records of local dates ``since``..``until`` (inclusive) to an .xlsx file for the
-    audit admin (安全审计员), with each record's hashes so the file can be checked against the chain.
-    The export itself is audited. Returns the number of records written."""
-    import json
+    audit admin (安全审计员): the columns of the back office's CSV export (each code beside its name),
+    with each record's hashes and hashed text so the file can be checked against the chain. The
+    export itself is audited. Returns the number of records written."""
     from pathlib import Path
 
+    from jiceng.core import audit_review
     from jiceng.core.excel import Column, build_workbook
     from jiceng.core.models import AuditLog
 
@@ -41,14 +39,10 @@ def audit_log_export(*, actor, since, until, output) -> int:
     tz = timezone.get_current_timezone()
     start = datetime.combine(since, datetime.min.time(), tzinfo=tz)
     end = datetime.combine(until + timedelta(days=1), datetime.min.time(), tzinfo=tz)
-    columns = [Column(key=f"c{i}", header=h, width=w, text=h in ("对象ID", "来源IP"))
-               for i, (h, w) in enumerate(zip(AUDIT_EXPORT_COLUMNS, _AUDIT_WIDTHS, strict=True))]
-    rows = (
-        (e.id, timezone.localtime(e.at, tz).replace(tzinfo=None), e.actor_name, e.actor_id, e.actor_role, e.action,
-         e.object_type, e.object_id, e.object_repr, json.dumps(e.changes, ensure_ascii=False, sort_keys=True),
-         e.ip, e.channel, e.prev_hash, e.hash)
-        for e in AuditLog.objects.filter(at__gte=start, at__lt=end).order_by("id").iterator(chunk_size=2000)
-    )
+    columns = [Column(key=f"c{i}", header=h, width=w, text=h in audit_review.TEXT_COLUMNS)
+               for i, (h, w) in enumerate(zip(audit_review.CSV_COLUMNS, audit_review.EXPORT_WIDTHS, strict=True))]
+    records = AuditLog.objects.filter(at__gte=start, at__lt=end)
+    rows = (audit_review.export_row(e) for batch in audit_review.export_records(records) for e in batch)
     content, count = build_workbook(columns, rows, sheet_title="审计记录")
     Path(output).write_bytes(content)
     with transaction.atomic():
