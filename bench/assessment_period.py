@@ -15,8 +15,9 @@ same run and on the same rows:
 - ``period_compute``: the real service — gathers every input, computes each total with its
   explanation lines, ranks and grades, and stores one result per subject with its inputs;
 
-checks that both give the same total for every subject, and prints both times and the ratio.
-Exit status 0 when the totals agree.
+checks that both give the same total for every subject, and prints both times, the ratio and the
+process's resident memory before ``period_compute`` and at its peak during it (sampled from
+/proc/self/status every 0.1 s). Exit status 0 when the totals agree.
 """
 
 from __future__ import annotations
@@ -25,10 +26,39 @@ import argparse
 import os
 import random
 import sys
+import threading
 import time
 from decimal import Decimal
 
 from _pg import copy_rows
+
+
+def resident_mb() -> float:
+    """The process's resident memory now, in MB (Linux)."""
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    return 0.0
+
+
+class PeakRss:
+    """The highest resident memory seen while the block runs, sampled every 0.1 s."""
+
+    def __enter__(self):
+        self.mb, self._stop = resident_mb(), threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+        self._thread.start()
+        return self
+
+    def _sample(self) -> None:
+        while not self._stop.wait(0.1):
+            self.mb = max(self.mb, resident_mb())
+
+    def __exit__(self, *exc):
+        self._stop.set()
+        self._thread.join()
+        self.mb = max(self.mb, resident_mb())
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
@@ -147,9 +177,13 @@ def run(args) -> int:
     base_s = time.perf_counter() - started
     print(f"SQL aggregate:       {base_s:8.2f} s")
 
+    rss_before = resident_mb()
+    peak = PeakRss()
     started = time.perf_counter()
-    results = services.period_compute(actor=manager, period=period)
+    with peak:
+        results = services.period_compute(actor=manager, period=period)
     compute_s = time.perf_counter() - started
+    print(f"resident memory:     {rss_before:8,.0f} MB before period_compute, {peak.mb:,.0f} MB at its peak")
     print(f"period_compute:      {compute_s:8.2f} s  ({len(results):,} results, "
           f"{compute_s / len(results) * 1000:.2f} ms each)")
     print(f"ratio compute / SQL: {compute_s / base_s:8.1f}×")

@@ -116,8 +116,8 @@ def test_random_schemes(county):
             assert r.rank_of == len(results)
             assert selectors.result_explain(m, r)["verified"]
         again = compute_all(p)
-        assert {str(r.subject_id): (str(r.total), r.rank, r.grade) for r in results} == {
-            k: (v["numbers"]["total"], v["rank"], v["grade"]) for k, v in again.items()}
+        assert {str(r.subject_id): (r.total, r.rank, r.grade) for r in results} == {
+            k: (v["total"], v["rank"], v["grade"]) for k, v in again.items()}
         quota = int(len(results) * Decimal(definition["grade_quotas"]["A"]) / 100)
         assert sum(1 for r in results if r.grade == "A") <= quota
 

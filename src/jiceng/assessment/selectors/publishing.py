@@ -87,7 +87,7 @@ def period_republish_preview(actor, period: AssessmentPeriod) -> dict:
     shown = {r["subject"].pk: r["new"] for r in rows}
     stale = []
     for sid, row in compute_all(period).items():
-        now = (Decimal(row["numbers"]["total"]), row["grade"], row["rank"], row["rank_of"])
+        now = (row["total"], row["grade"], row["rank"], row["rank_of"])
         r = shown.get(int(sid))
         if r is None or (r.total, r.grade, r.rank, r.rank_of) != now:
             stale.append(row["subject"])

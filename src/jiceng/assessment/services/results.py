@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import date
 from decimal import Decimal
 
@@ -11,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
 from jiceng.core.audit import audit_record
-from jiceng.core.errors import ApplicationError
+from jiceng.core.errors import ApplicationError, ConflictError
 
 from .. import registry, selectors, workflow
 from ..choices import IndicatorKind, PeriodState
@@ -31,28 +32,73 @@ def _refresh_auto_values(period: AssessmentPeriod, subjects: list[PeriodSubject]
                 "period": period, "value": value, "explanation": explanation})
 
 
+# Subjects whose inputs (every score with its rater) and arithmetic are held in memory at once: a period
+# of 25,000 subjects × 40 indicators × 10 raters is 10 M scores, far too many to hold together.
+CHUNK = 500
+
+
+def _computed(period: AssessmentPeriod, subjects: list[PeriodSubject], config: dict
+              ) -> Iterator[tuple[PeriodSubject, dict, dict]]:
+    """``(subject, inputs, numbers)`` for each of ``subjects``, read ``CHUNK`` subjects at a time. A chunk's
+    arithmetic is done before the first of its subjects is handed on: writing each result between two
+    subjects' arithmetic made the whole computation about 40 % slower (bench/assessment_period.py)."""
+    for start in range(0, len(subjects), CHUNK):
+        part = subjects[start:start + CHUNK]
+        inputs = gather_inputs(period, part)
+        yield from [(s, inputs[str(s.pk)], subject_total(config, inputs[str(s.pk)])) for s in part]
+
+
 def compute_all(period: AssessmentPeriod) -> dict[str, dict]:
-    """Numbers for every subject of a period from its records: {subject id: {...total, rank, grade}}."""
+    """Every subject's numbers from the records now, ranked and graded:
+    {subject id: {"subject", "total", "rank", "rank_of", "grade"}}. The inputs and the arithmetic behind
+    each total are read a chunk of subjects at a time and not kept (``_computed``)."""
     subjects = list(period.subjects.all())
     config = version_config(period.version)
-    inputs = gather_inputs(period, subjects)
-    out = {}
-    for s in subjects:
-        numbers = subject_total(config, inputs[str(s.pk)])
-        out[str(s.pk)] = {"subject": s, "numbers": numbers, "inputs": inputs[str(s.pk)], "config": config}
-    ranked = rank_and_grade(period.version, [(k, v["subject"].peer_group, Decimal(v["numbers"]["total"]))
-                                             for k, v in out.items()])
-    for k, v in out.items():
-        v["rank"], v["rank_of"], v["grade"] = ranked[k]
+    out = {str(s.pk): {"subject": s, "total": Decimal(numbers["total"])}
+           for s, _inputs, numbers in _computed(period, subjects, config)}
+    _rank(period, out)
     return out
 
 
-def _result(period, actor, row: dict, version_no: int, reason: str, current: bool) -> AssessmentResult:
-    return AssessmentResult.objects.create(
-        period=period, subject=row["subject"], version_no=version_no, current=current,
-        total=Decimal(row["numbers"]["total"]), grade=row["grade"], rank=row["rank"], rank_of=row["rank_of"],
-        peer_group=row["subject"].peer_group, reason=reason, computed_by=actor,
-        detail={"config": row["config"], "inputs": row["inputs"], "numbers": row["numbers"]})
+def _rank(period: AssessmentPeriod, rows: dict[str, dict]) -> None:
+    ranked = rank_and_grade(period.version, [(k, v["subject"].peer_group, v["total"]) for k, v in rows.items()])
+    for k, v in rows.items():
+        v["rank"], v["rank_of"], v["grade"] = ranked[k]
+
+
+def _store_results(period: AssessmentPeriod, actor, subjects: list[PeriodSubject], *, version_no, reason: str,
+                   current: bool, ranks: dict[str, dict] | None = None) -> list[AssessmentResult]:
+    """Store a result for each of ``subjects`` with its config, inputs and arithmetic (what its explanation
+    and a later recomputation read), the inputs read ``CHUNK`` subjects at a time; ranked and graded by
+    ``ranks`` (from ``compute_all``), or else among themselves once all are stored. Returned without their ``detail``
+    (read again when asked for), so that a large period's results are never all in memory."""
+    config = version_config(period.version)
+    totals: dict[str, dict] = {}
+    made: list[int] = []
+    for s, inputs, numbers in _computed(period, subjects, config):
+        total = Decimal(numbers["total"])
+        row = (ranks or {}).get(str(s.pk))
+        if ranks is not None and (row is None or row["total"] != total):
+            # the records changed between the two readings (the period is locked: they should not)
+            raise ConflictError(_("计算期间评分记录发生了变化，请重新计算。"), field="state")
+        totals[str(s.pk)] = {"subject": s, "total": total}
+        # One insert a result: bulk_create's one statement has psycopg quote every JSON document
+        # character by character in Python (an UNNEST of text arrays), several times slower here.
+        made.append(AssessmentResult.objects.create(
+            period=period, subject=s, version_no=version_no(s), current=current, total=total,
+            grade=row["grade"] if row else "", rank=row["rank"] if row else 0, rank_of=row["rank_of"] if row else 0,
+            peer_group=s.peer_group, reason=reason, computed_by=actor,
+            detail={"config": config, "inputs": inputs, "numbers": numbers}).pk)
+    if ranks is None:
+        _rank(period, totals)
+        by_subject = {str(s.pk): pk for s, pk in zip(subjects, made, strict=True)}
+        AssessmentResult.objects.bulk_update(
+            [AssessmentResult(pk=by_subject[k], rank=v["rank"], rank_of=v["rank_of"], grade=v["grade"])
+             for k, v in totals.items()], ["rank", "rank_of", "grade"], batch_size=CHUNK)
+    found = {}
+    for start in range(0, len(made), CHUNK):  # a bounded IN list (SQLite allows 32,766 variables a statement)
+        found.update((r.pk, r) for r in AssessmentResult.objects.filter(pk__in=made[start:start + CHUNK]).defer("detail"))
+    return [found[pk] for pk in made]
 
 
 def period_compute_refusal(period: AssessmentPeriod) -> ApplicationError | None:
@@ -85,8 +131,7 @@ def period_compute(*, actor, period: AssessmentPeriod, force: bool = False) -> l
         raise _zero_refusal(zero)
     _refresh_auto_values(period, subjects)
     period.results.all().delete()
-    rows = compute_all(period)
-    results = [_result(period, actor, row, 1, "", True) for row in rows.values()]
+    results = _store_results(period, actor, subjects, version_no=lambda s: 1, reason="", current=True)
     before, period.state = period.state, t.target
     period.save(update_fields=["state"])
     changes = {"state": [before, period.state], "results": [None, len(results)]}
@@ -132,16 +177,14 @@ def period_recompute(*, actor, period: AssessmentPeriod, reason: str) -> list[As
     if not reason or not reason.strip():
         raise ApplicationError(_("请填写重算原因。"), field="reason")
     period.results.filter(published_at__isnull=True).delete()
-    current = {str(r.subject_id): r for r in period.results.filter(current=True)}
-    made = []
-    for sid, row in compute_all(period).items():
-        old = current.get(sid)
-        same = old is not None and (old.total, old.grade, old.rank, old.rank_of) == (
-            Decimal(row["numbers"]["total"]), row["grade"], row["rank"], row["rank_of"])
-        if same:
-            continue
-        version_no = (old.version_no + 1) if old else 1
-        made.append(_result(period, actor, row, version_no, reason[:500], current=False))
+    current = {str(r.subject_id): r for r in period.results.filter(current=True).defer("detail")}
+    rows = compute_all(period)
+    changed = [row["subject"] for sid, row in rows.items()
+               if sid not in current or (current[sid].total, current[sid].grade, current[sid].rank,
+                                         current[sid].rank_of) != (row["total"], row["grade"], row["rank"], row["rank_of"])]
+    made = _store_results(
+        period, actor, changed, ranks=rows, reason=reason[:500], current=False,
+        version_no=lambda s: current[str(s.pk)].version_no + 1 if str(s.pk) in current else 1)
     audit_record(actor=actor, action="assessment.period_recompute", obj=period,
                  changes={"reason": [None, reason[:200]], "new_versions": [None, [r.subject_id for r in made]]})
     return made
@@ -168,8 +211,8 @@ def period_republish(*, actor, period: AssessmentPeriod, decision: str = "") -> 
     t = workflow.check(period, actor, "republish")
     rerates_waiting(period)
     now = timezone.now()
-    pending = list(period.results.filter(published_at__isnull=True))
-    current = {r.subject_id: r for r in period.results.filter(current=True)}
+    pending = list(period.results.filter(published_at__isnull=True).defer("detail"))
+    current = {r.subject_id: r for r in period.results.filter(current=True).defer("detail")}
     adjusted = {r.subject_id for r in pending if r.subject_id not in current or not r.same_score(current[r.subject_id])}
     appeals = appeals_resolve(actor=actor, period=period, decision=decision, adjusted=adjusted)
     for new in pending:
@@ -191,7 +234,8 @@ def period_republish(*, actor, period: AssessmentPeriod, decision: str = "") -> 
 def apply_rules(period: AssessmentPeriod) -> list[ResultFlag]:
     """Rebuild this period's flags from its current published results (called inside publish)."""
     period.flags.all().delete()
-    results = list(period.results.filter(current=True, published_at__isnull=False).select_related("subject"))
+    results = list(period.results.filter(current=True, published_at__isnull=False).select_related("subject")
+                   .defer("detail"))
     flags: list[ResultFlag] = []
     for draft in rule_flags(period, results):
         f = ResultFlag.objects.create(period=period, subject=draft.result.subject, kind=draft.kind, rank=draft.rank,
