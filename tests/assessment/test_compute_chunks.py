@@ -62,3 +62,12 @@ def test_records_changing_between_the_two_readings_refuse_the_recomputation(worl
     with pytest.raises(ConflictError):
         services.period_recompute(actor=world.manager, period=world.q1, reason="更正镇街评价分")
     assert not AssessmentResult.objects.filter(period=world.q1, published_at__isnull=True).exists()
+
+
+def test_lists_of_results_leave_their_detail_in_the_database_until_one_score_is_explained(world):  # noqa: F811
+    rate_q2_like_q1(world)
+    listed = list(selectors.period_results(world.manager, world.q2, include_unpublished=True))
+    assert len(listed) == 4 and all("detail" in r.get_deferred_fields() for r in listed)
+    explained = selectors.result_explain(world.manager, listed[0])
+    assert explained["verified"]
+    assert "detail" in listed[0].get_deferred_fields()  # the explanation read its own copy, with the detail

@@ -318,6 +318,16 @@ class AutoValue(models.Model):
         return f"{self.indicator} {self.value}"
 
 
+class ResultManager(models.Manager):
+    """Results without their ``detail`` — the config, every input with its rater and the arithmetic, tens
+    of kilobytes a result, read only to explain one score (``selectors.result_explain`` asks for it with
+    ``defer(None)``; elsewhere it is read on first use). Rankings, previews and the rules then read a
+    period of any size without it."""
+
+    def get_queryset(self):
+        return super().get_queryset().defer("detail")
+
+
 class AssessmentResult(models.Model):
     """A computed result. Published results are never changed: a recomputation after an appeal
     adds a new ``version_no`` with its ``reason``; the old row stays readable."""
@@ -336,6 +346,8 @@ class AssessmentResult(models.Model):
     computed_at = models.DateTimeField(auto_now_add=True)
     computed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     published_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ResultManager()
 
     scope_path_lookup = "subject__region_path"
     scope_personal = True  # results about people: not for the admin roles

@@ -73,7 +73,7 @@ def result_explain(actor, result: AssessmentResult) -> dict:
     deductions, the arithmetic as steps and as lines in the reader's language (``steps`` None: a
     result stored before steps whose Chinese lines are shown as stored), the grade band and the
     rank — and a recomputation from the stored records showing the same numbers."""
-    result = AssessmentResult.objects.select_related("period__scheme__region", "subject").get(pk=result.pk)
+    result = AssessmentResult.objects.defer(None).select_related("period__scheme__region", "subject").get(pk=result.pk)
     may, as_manager = _can_view(actor, result)
     if not may:
         raise NotFoundError(_("未找到该记录，或您无权查看。"))

@@ -70,8 +70,8 @@ def _store_results(period: AssessmentPeriod, actor, subjects: list[PeriodSubject
                    current: bool, ranks: dict[str, dict] | None = None) -> list[AssessmentResult]:
     """Store a result for each of ``subjects`` with its config, inputs and arithmetic (what its explanation
     and a later recomputation read), the inputs read ``CHUNK`` subjects at a time; ranked and graded by
-    ``ranks`` (from ``compute_all``), or else among themselves once all are stored. Returned without their ``detail``
-    (read again when asked for), so that a large period's results are never all in memory."""
+    ``ranks`` (from ``compute_all``), or else among themselves once all are stored. Returned as read back, without
+    their ``detail`` (``models.ResultManager``), so that a large period's results are never all in memory."""
     config = version_config(period.version)
     totals: dict[str, dict] = {}
     made: list[int] = []
@@ -97,7 +97,7 @@ def _store_results(period: AssessmentPeriod, actor, subjects: list[PeriodSubject
              for k, v in totals.items()], ["rank", "rank_of", "grade"], batch_size=CHUNK)
     found = {}
     for start in range(0, len(made), CHUNK):  # a bounded IN list (SQLite allows 32,766 variables a statement)
-        found.update((r.pk, r) for r in AssessmentResult.objects.filter(pk__in=made[start:start + CHUNK]).defer("detail"))
+        found.update((r.pk, r) for r in AssessmentResult.objects.filter(pk__in=made[start:start + CHUNK]))
     return [found[pk] for pk in made]
 
 
@@ -177,7 +177,7 @@ def period_recompute(*, actor, period: AssessmentPeriod, reason: str) -> list[As
     if not reason or not reason.strip():
         raise ApplicationError(_("请填写重算原因。"), field="reason")
     period.results.filter(published_at__isnull=True).delete()
-    current = {str(r.subject_id): r for r in period.results.filter(current=True).defer("detail")}
+    current = {str(r.subject_id): r for r in period.results.filter(current=True)}
     rows = compute_all(period)
     changed = [row["subject"] for sid, row in rows.items()
                if sid not in current or (current[sid].total, current[sid].grade, current[sid].rank,
@@ -211,8 +211,8 @@ def period_republish(*, actor, period: AssessmentPeriod, decision: str = "") -> 
     t = workflow.check(period, actor, "republish")
     rerates_waiting(period)
     now = timezone.now()
-    pending = list(period.results.filter(published_at__isnull=True).defer("detail"))
-    current = {r.subject_id: r for r in period.results.filter(current=True).defer("detail")}
+    pending = list(period.results.filter(published_at__isnull=True))
+    current = {r.subject_id: r for r in period.results.filter(current=True)}
     adjusted = {r.subject_id for r in pending if r.subject_id not in current or not r.same_score(current[r.subject_id])}
     appeals = appeals_resolve(actor=actor, period=period, decision=decision, adjusted=adjusted)
     for new in pending:
@@ -234,8 +234,7 @@ def period_republish(*, actor, period: AssessmentPeriod, decision: str = "") -> 
 def apply_rules(period: AssessmentPeriod) -> list[ResultFlag]:
     """Rebuild this period's flags from its current published results (called inside publish)."""
     period.flags.all().delete()
-    results = list(period.results.filter(current=True, published_at__isnull=False).select_related("subject")
-                   .defer("detail"))
+    results = list(period.results.filter(current=True, published_at__isnull=False).select_related("subject"))
     flags: list[ResultFlag] = []
     for draft in rule_flags(period, results):
         f = ResultFlag.objects.create(period=period, subject=draft.result.subject, kind=draft.kind, rank=draft.rank,
