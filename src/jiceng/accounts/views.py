@@ -16,13 +16,12 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from jiceng.core.api_tokens import api_token_create, api_token_revoke
 from jiceng.core.errors import ApplicationError, NotFoundError, PermissionDeniedError
-from jiceng.core.views import add_app_error, page_errors
+from jiceng.core.views import add_app_error, local_next, page_errors
 from jiceng.events.services.keys import open311_key_create
 from jiceng.people.choices import Role
 from jiceng.people.models import User
@@ -35,11 +34,7 @@ from .totp import provisioning_uri
 
 
 def _next_url(request: HttpRequest, default: str = "home") -> str:
-    target = request.POST.get("next") or request.GET.get("next") or ""
-    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()},
-                                                  require_https=request.is_secure()):
-        return target
-    return reverse(default)
+    return local_next(request, reverse(default), from_query=True)
 
 
 def _with_next(name: str, request: HttpRequest) -> str:

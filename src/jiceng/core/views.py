@@ -14,6 +14,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.templatetags.static import static
+from django.utils.http import url_has_allowed_host_and_scheme
 
 from jiceng.events.selectors.cases import whistle_pending
 from jiceng.events.selectors.queues import event_queue, verify_queue
@@ -49,6 +50,16 @@ def add_app_error(form, exc: ApplicationError) -> None:
     """A service's refusal shown on the form: next to the field it names when the form has that
     field, else above the form."""
     form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+
+
+def local_next(request: HttpRequest, default: str, *, from_query: bool = False) -> str:
+    """Where to go after a form: its ``next`` — posted, or with ``from_query`` also in the query string —
+    when that is a page of this site, else ``default``; never another site (no open redirect)."""
+    target = request.POST.get("next") or (request.GET.get("next") if from_query else "") or ""
+    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()},
+                                                  require_https=request.is_secure()):
+        return target
+    return default
 
 
 def is_htmx(request: HttpRequest) -> bool:

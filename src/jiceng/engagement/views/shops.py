@@ -6,12 +6,12 @@ from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 from django.views.decorators.http import require_GET, require_POST
 
 from jiceng.core.errors import ApplicationError
+from jiceng.core.views import local_next
 
 from .. import selectors, services
 from ..forms import ItemForm, RestockForm, ShopForm
@@ -19,15 +19,6 @@ from ..models import Redemption, Shop, ShopItem
 from . import _community_param, _flash_error, _page, staff_only
 
 PENDING_ON_OVERVIEW = 20
-
-
-def _back(request, default: str) -> str:
-    """Where a shop form returns to: the page it was posted from (a local ``next``), else ``default``."""
-    target = request.POST.get("next", "")
-    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()},
-                                                  require_https=request.is_secure()):
-        return target
-    return default
 
 
 def _shop_detail(request, shop: Shop) -> dict:
@@ -95,7 +86,7 @@ def staff_item_create(request: HttpRequest, pk: int) -> HttpResponse:
         messages.success(request, _("已上架。"))
     except ApplicationError as exc:
         _flash_error(request, exc)
-    return redirect(_back(request, reverse("engagement-staff-shop", args=[shop.pk])))
+    return redirect(local_next(request, reverse("engagement-staff-shop", args=[shop.pk])))
 
 
 @staff_only
@@ -110,7 +101,7 @@ def staff_item_restock(request: HttpRequest, pk: int) -> HttpResponse:
         messages.success(request, _("“%(name)s”已补货。") % {"name": item.name})
     except ApplicationError as exc:
         _flash_error(request, exc)
-    return redirect(_back(request, reverse("engagement-staff-shop", args=[item.shop_id])))
+    return redirect(local_next(request, reverse("engagement-staff-shop", args=[item.shop_id])))
 
 
 @staff_only
@@ -128,4 +119,4 @@ def staff_redemption_close(request: HttpRequest, pk: int, action: str) -> HttpRe
         messages.success(request, _("已处理。"))
     except ApplicationError as exc:
         _flash_error(request, exc)
-    return redirect(_back(request, reverse("engagement-staff-shops")))
+    return redirect(local_next(request, reverse("engagement-staff-shops")))

@@ -7,7 +7,6 @@ from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext
 from django.views.decorators.http import require_GET, require_http_methods
@@ -15,7 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from jiceng.core.access import staff_required
 from jiceng.core.errors import ApplicationError
 from jiceng.core.paging import page_of
-from jiceng.core.views import page_errors
+from jiceng.core.views import local_next, page_errors
 
 from .. import selectors, services, texts, workflow
 from ..choices import EventState, Rating, RatingSource, Stage
@@ -60,15 +59,6 @@ def _steps(rows) -> list[dict]:
              "detail": _step_detail(s.action, s.data or {}),
              "to_state": labels.get(s.to_state, "") if s.to_state != s.from_state else ""}
             for s, actor, note in texts.shown_steps(rows)]
-
-
-def _next(request, default: str) -> str:
-    """Where to go after a step: the page the form came from, if it is one of ours."""
-    target = request.POST.get("next") or ""
-    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()},
-                                                  require_https=request.is_secure()):
-        return target
-    return default
 
 
 def _choice_form(actor, event: Event, action: str, data=None):
@@ -198,7 +188,7 @@ def _choice_act(request, pk: int, action: str):
             form.add_error(None, exc.message)
             return _refused(request, event, {action: form}, status=exc.status)
         messages.success(request, _done(action, event))
-        return redirect(_next(request, reverse("events:case", args=[pk])))
+        return redirect(local_next(request, reverse("events:case", args=[pk])))
     return _refused(request, event, {action: form})
 
 
@@ -239,7 +229,7 @@ def case_act(request, pk: int, action: str):
             messages.error(request, exc.message)
         else:
             messages.success(request, _done(action, event))
-    return redirect(_next(request, reverse("events:case", args=[pk])))
+    return redirect(local_next(request, reverse("events:case", args=[pk])))
 
 
 @require_http_methods(["GET", "POST"])
@@ -271,7 +261,7 @@ def whistle_act(request, pk: int, step: str):
             form.add_error("note" if exc.field == "note" else None, exc.message)
             return _refused(request, event, {f"w{whistle.pk}": form}, status=exc.status)
         messages.success(request, WHISTLE_STEPS[step][1])
-        return redirect(_next(request, reverse("events:case", args=[event.pk])))
+        return redirect(local_next(request, reverse("events:case", args=[event.pk])))
     return _refused(request, event, {f"w{whistle.pk}": form})
 
 
