@@ -12,14 +12,13 @@ from jiceng.core.audit import audit_record, diff, snapshot
 from jiceng.core.crypto import blind_index, blind_tokens
 from jiceng.core.edits import edit_unchanged_check
 from jiceng.core.errors import ApplicationError, PermissionDeniedError
-from jiceng.core.scope import restrict
 from jiceng.core.validators import birth_date_from_id, gender_from_id
 from jiceng.regions.choices import GRID_LEVELS
 from jiceng.regions.models import House, Region
 
 from ..choices import PoliticalStatus, ResidenceType, ResidentTag
 from ..models import Resident
-from .rules import SECRET_FIELDS, _clean_person_ids, _full_clean, can_edit_people_in, id_elsewhere_refusal
+from .rules import SECRET_FIELDS, _clean_person_ids, _full_clean, can_edit_people_in, id_unique_check
 
 RESIDENT_FIELDS = ["name", "gender", "birth_date", "id_number", "phone", "address", "grid_id", "house_id",
                    "residence_type", "political_status", "is_volunteer", "tags"]
@@ -76,17 +75,6 @@ def _apply_resident_values(resident: Resident, values: dict[str, Any]) -> None:
         raise ApplicationError(_("所选房屋不在该网格内。"), field="house")
 
 
-def _check_unique_id(resident: Resident, actor) -> None:
-    if not resident.id_number_hash:
-        return
-    clash = Resident.objects.filter(id_number_hash=resident.id_number_hash).exclude(pk=resident.pk)
-    if not clash.exists():
-        return
-    if restrict(clash, actor).exists():
-        raise ApplicationError(_("该身份证号已登记为其他居民。"), field="id_number")
-    raise id_elsewhere_refusal(actor)
-
-
 @transaction.atomic
 def resident_create(*, actor, name: str, grid: Region, id_number: str = "", phone: str = "", address: str = "",
                     house: House | None = None, residence_type: str = ResidenceType.REGISTERED,
@@ -101,7 +89,7 @@ def resident_create(*, actor, name: str, grid: Region, id_number: str = "", phon
         "residence_type": residence_type, "political_status": political_status,
         "is_volunteer": is_volunteer, "tags": tags or [], "grid": grid,
     })
-    _check_unique_id(resident, actor)
+    id_unique_check(resident, actor)
     _full_clean(resident)
     resident.save()
     audit_record(actor=actor, action="resident.create", obj=resident,
@@ -129,7 +117,7 @@ def resident_update(*, actor, resident: Resident, seen_version: datetime | None 
             raise PermissionDeniedError(_("您无权把居民迁入该网格。"), field="grid")
     before = snapshot(resident, RESIDENT_FIELDS)
     _apply_resident_values(resident, values)
-    _check_unique_id(resident, actor)
+    id_unique_check(resident, actor)
     _full_clean(resident)
     resident.save()
     changes = diff(before, snapshot(resident, RESIDENT_FIELDS), secret_fields=SECRET_FIELDS)

@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 
 from jiceng.core.errors import ApplicationError, validation_error_to_app_error
 from jiceng.core.ratelimit import enforce
-from jiceng.core.scope import in_scope, is_active_account
+from jiceng.core.scope import in_scope, is_active_account, restrict
 from jiceng.core.validators import contact_phone_error, id_number_error, phone_error, phone_normalise
 from jiceng.regions.models import Region
 
@@ -77,3 +77,19 @@ def id_elsewhere_refusal(actor, *, worker: bool = False) -> ApplicationError:
                                 field="id_number")
     return ApplicationError(_("该身份证号已在您管辖范围以外登记，不能重复登记；如该居民已迁入，请联系上级办理迁移。"),
                             field="id_number")
+
+
+def id_unique_check(record, actor, *, worker: bool = False) -> None:
+    """一人一档: ``record``'s ID number (by its keyed hash) on no other record of its kind — a resident, or
+    a grid worker (``worker``) — checked on create and on a changed number. A clash the actor can see is
+    refused at the field; one outside their scope through ``id_elsewhere_refusal``."""
+    if not record.id_number_hash:
+        return
+    clash = type(record).objects.filter(id_number_hash=record.id_number_hash).exclude(pk=record.pk)
+    if not clash.exists():
+        return
+    if restrict(clash, actor).exists():
+        if worker:
+            raise ApplicationError(_("该身份证号已登记为网格员。"), field="id_number")
+        raise ApplicationError(_("该身份证号已登记为其他居民。"), field="id_number")
+    raise id_elsewhere_refusal(actor, worker=worker)

@@ -14,14 +14,13 @@ from jiceng.core.audit import audit_record, diff, snapshot
 from jiceng.core.crypto import blind_index
 from jiceng.core.edits import edit_unchanged_check
 from jiceng.core.errors import ApplicationError, PermissionDeniedError
-from jiceng.core.scope import restrict
 from jiceng.core.validators import gender_from_id
 from jiceng.regions.choices import GRID_LEVELS, RegionLevel
 from jiceng.regions.models import Region
 
 from ..choices import Role, WorkerKind
 from ..models import GridAssignment, GridWorker, User
-from .rules import SECRET_FIELDS, _clean_person_ids, _full_clean, can_edit_people_in, id_elsewhere_refusal
+from .rules import SECRET_FIELDS, _clean_person_ids, _full_clean, can_edit_people_in, id_unique_check
 
 WORKER_FIELDS = ["name", "kind", "gender", "id_number", "phone", "community_id", "occupation",
                  "is_party_member", "active", "joined_on", "user_id"]
@@ -34,19 +33,6 @@ def can_edit_worker(actor, worker: GridWorker) -> bool:
     """The rule ``grid_worker_update`` and ``grid_worker_set_grids`` apply: the staff of the worker's
     community and above; a grid worker keeps residents, not its colleagues' records or its own."""
     return can_edit_people_in(actor, worker.community) and actor.role != Role.GRID_WORKER
-
-
-def _check_unique_worker_id(worker: GridWorker, actor) -> None:
-    """One grid-worker record per person, on create and on a changed ID number; a record outside the
-    actor's scope is answered from the same hourly allowance as a resident's."""
-    if not worker.id_number_hash:
-        return
-    clash = GridWorker.objects.filter(id_number_hash=worker.id_number_hash).exclude(pk=worker.pk)
-    if not clash.exists():
-        return
-    if restrict(clash, actor).exists():
-        raise ApplicationError(_("该身份证号已登记为网格员。"), field="id_number")
-    raise id_elsewhere_refusal(actor, worker=True)
 
 
 def _check_worker_grids(community: Region, grids: list[Region], kind: str) -> None:
@@ -95,7 +81,7 @@ def grid_worker_create(*, actor, name: str, kind: str, community: Region, grids:
     )
     if not worker.name:
         raise ApplicationError(_("请填写姓名。"), field="name")
-    _check_unique_worker_id(worker, actor)
+    id_unique_check(worker, actor, worker=True)
     _full_clean(worker)
     worker.save()
     GridAssignment.objects.bulk_create(
@@ -151,7 +137,7 @@ def grid_worker_update(*, actor, worker: GridWorker, seen_version: datetime | No
         worker.phone_hash = blind_index(phone, purpose="phone") if phone else ""
         if id_number:  # as on create (and for residents): the gender is the ID number's
             worker.gender = gender_from_id(id_number)
-        _check_unique_worker_id(worker, actor)
+        id_unique_check(worker, actor, worker=True)
     for field in ("name", "kind", "occupation", "is_party_member", "active", "joined_on"):
         if field in values:
             setattr(worker, field, values[field])
