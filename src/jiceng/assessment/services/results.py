@@ -73,28 +73,28 @@ def _store_results(period: AssessmentPeriod, actor, subjects: list[PeriodSubject
     ``ranks`` (from ``compute_all``), or else among themselves once all are stored. Returned as read back, without
     their ``detail`` (``models.ResultManager``), so that a large period's results are never all in memory."""
     config = version_config(period.version)
+    unranked = {"rank": 0, "rank_of": 0, "grade": ""}  # until every total is known (``ranks`` None)
     totals: dict[str, dict] = {}
     made: list[int] = []
     for s, inputs, numbers in _computed(period, subjects, config):
         total = Decimal(numbers["total"])
-        row = (ranks or {}).get(str(s.pk))
-        if ranks is not None and (row is None or row["total"] != total):
+        row = unranked if ranks is None else ranks.get(str(s.pk))
+        if row is None or row.get("total", total) != total:
             # the records changed between the two readings (the period is locked: they should not)
             raise ConflictError(_("计算期间评分记录发生了变化，请重新计算。"), field="state")
-        totals[str(s.pk)] = {"subject": s, "total": total}
         # One insert a result: bulk_create's one statement has psycopg quote every JSON document
         # character by character in Python (an UNNEST of text arrays), several times slower here.
         made.append(AssessmentResult.objects.create(
-            period=period, subject=s, version_no=version_no(s), current=current, total=total,
-            grade=row["grade"] if row else "", rank=row["rank"] if row else 0, rank_of=row["rank_of"] if row else 0,
-            peer_group=s.peer_group, reason=reason, computed_by=actor,
+            period=period, subject=s, version_no=version_no(s), current=current, total=total, grade=row["grade"],
+            rank=row["rank"], rank_of=row["rank_of"], peer_group=s.peer_group, reason=reason, computed_by=actor,
             detail={"config": config, "inputs": inputs, "numbers": numbers}).pk)
+        if ranks is None:
+            totals[str(s.pk)] = {"subject": s, "total": total, "pk": made[-1]}
     if ranks is None:
         _rank(period, totals)
-        by_subject = {str(s.pk): pk for s, pk in zip(subjects, made, strict=True)}
         AssessmentResult.objects.bulk_update(
-            [AssessmentResult(pk=by_subject[k], rank=v["rank"], rank_of=v["rank_of"], grade=v["grade"])
-             for k, v in totals.items()], ["rank", "rank_of", "grade"], batch_size=CHUNK)
+            [AssessmentResult(pk=v["pk"], rank=v["rank"], rank_of=v["rank_of"], grade=v["grade"])
+             for v in totals.values()], ["rank", "rank_of", "grade"], batch_size=CHUNK)
     found = {}
     for start in range(0, len(made), CHUNK):  # a bounded IN list (SQLite allows 32,766 variables a statement)
         found.update((r.pk, r) for r in AssessmentResult.objects.filter(pk__in=made[start:start + CHUNK]))
