@@ -64,7 +64,12 @@ class PeriodPage(Schema):
     items: list[PeriodOut]
 
 
-class RankingRow(Schema):
+FLAG_KINDS = "red 红榜、black 黑榜、adjust 连续等次建议调整、permanent 优先入编"
+
+
+class ResultLine(Schema):
+    """One subject's result as a ranking shows it."""
+
     result_id: int
     subject_id: int
     subject: str
@@ -73,8 +78,11 @@ class RankingRow(Schema):
     grade: str
     rank: int
     rank_of: int
+
+
+class RankingRow(ResultLine):
     tied: bool = Field(..., description="与他人并列")
-    flags: list[str] = Field(..., description="red 红榜、black 黑榜、adjust 连续等次建议调整、permanent 优先入编")
+    flags: list[str] = Field(..., description=FLAG_KINDS)
     published: bool
     version_no: int
     appeal_pending: bool = Field(..., description="复核中：该对象的申诉待复核，结果可能调整")
@@ -86,9 +94,6 @@ class RankingRow(Schema):
 class RankingOut(Schema):
     period: PeriodOut
     rows: list[RankingRow]
-
-
-FLAG_KINDS = "red 红榜、black 黑榜、adjust 连续等次建议调整、permanent 优先入编"
 
 
 class GradeCount(Schema):
@@ -103,15 +108,7 @@ class FlagCount(Schema):
     names: list[str] = Field(..., description="得到该标记的考核对象")
 
 
-class PublishPreviewRow(Schema):
-    result_id: int
-    subject_id: int
-    subject: str
-    peer_group: str
-    total: str
-    grade: str
-    rank: int
-    rank_of: int
+class PublishPreviewRow(ResultLine):
     flags: list[str] = Field(..., description=f"公布时将得到的标记：{FLAG_KINDS}")
 
 
