@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
 from .audit_review import with_actor_names
-from .errors import ConflictError
+from .errors import ApplicationError, ConflictError
 from .models import AuditLog
 
 
@@ -53,6 +53,14 @@ def _field_label(model: type[models.Model], name: str) -> str:
         return str(model._meta.get_field(name).verbose_name)
     except FieldDoesNotExist:
         return name
+
+
+def editable_fields_check(changes, allowed) -> None:
+    """Refuse an edit naming a field the service does not change (an API client's typo, a read-only
+    field), at the first such field, before anything is written."""
+    unknown = sorted(set(changes) - set(allowed))
+    if unknown:
+        raise ApplicationError(_("不能修改字段：%(fields)s") % {"fields": ", ".join(unknown)}, field=unknown[0])
 
 
 def edit_unchanged_check(obj: models.Model, seen: datetime | None, *, what: str) -> None:

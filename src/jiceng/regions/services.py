@@ -12,6 +12,7 @@ from django.db.models.functions import Concat, Substr
 from django.utils.translation import gettext as _
 
 from jiceng.core.audit import audit_record, diff, snapshot
+from jiceng.core.edits import editable_fields_check
 from jiceng.core.errors import ApplicationError, PermissionDeniedError, validation_error_to_app_error
 from jiceng.core.scope import in_scope, is_active_account
 from jiceng.core.validators import uscc_error
@@ -160,10 +161,7 @@ def region_update(*, actor, region: Region, **changes: Any) -> Region:
     if not can_manage_region(actor, region.parent):
         raise PermissionDeniedError(_("您无权修改此区域。"))
     allowed = {"name", "code", "kind", "boundary", "population", "households", "staffing_standard"}
-    unknown = set(changes) - allowed
-    if unknown:
-        raise ApplicationError(_("不能修改字段：%(fields)s") % {
-            "fields": ', '.join(sorted(unknown))}, field=sorted(unknown)[0])
+    editable_fields_check(changes, allowed)
     before = snapshot(region, REGION_FIELDS)
     old_path = region.path
     if "code" in changes:

@@ -11,6 +11,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from jiceng.core.audit import audit_record, diff, snapshot
+from jiceng.core.edits import editable_fields_check
 from jiceng.core.errors import ApplicationError, PermissionDeniedError, validation_error_to_app_error
 from jiceng.core.scope import is_active_account
 from jiceng.people.choices import Role
@@ -48,19 +49,12 @@ def _check_hours(category: EventCategory) -> None:
             raise ApplicationError(error, field=name)
 
 
-def _check_fields(changes: dict[str, Any]) -> None:
-    unknown = set(changes) - set(CATEGORY_FIELDS)
-    if unknown:
-        raise ApplicationError(_("不能修改字段：%(fields)s") % {
-            "fields": ', '.join(sorted(unknown))}, field=sorted(unknown)[0])
-
-
 @transaction.atomic
 def category_create(*, actor, code: str, parent: EventCategory | None = None, **fields: Any) -> EventCategory:
     """Add a category under ``parent`` (a top-level group when None); unset procedure fields take
     the model's defaults."""
     _require_catalogue_manager(actor)
-    _check_fields(fields)
+    editable_fields_check(fields, CATEGORY_FIELDS)
     path = f"{parent.path if parent else '/'}{code}/"
     if len(path) > EventCategory._meta.get_field("path").max_length:
         raise ApplicationError(_("分类层级过深或编码过长。"), field="parent")
@@ -81,7 +75,7 @@ def category_create(*, actor, code: str, parent: EventCategory | None = None, **
 def category_update(*, actor, category: EventCategory, **changes: Any) -> EventCategory:
     """Change a category's procedure. Cases already running keep the deadlines they were given."""
     _require_catalogue_manager(actor)
-    _check_fields(changes)
+    editable_fields_check(changes, CATEGORY_FIELDS)
     category = EventCategory.objects.select_for_update().get(pk=category.pk)
     before = snapshot(category, CATEGORY_FIELDS)
     for key, value in changes.items():

@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 
 from jiceng.core.audit import audit_record, diff, snapshot
 from jiceng.core.crypto import blind_index, blind_tokens
-from jiceng.core.edits import edit_unchanged_check
+from jiceng.core.edits import edit_unchanged_check, editable_fields_check
 from jiceng.core.errors import ApplicationError, PermissionDeniedError
 from jiceng.core.validators import birth_date_from_id, gender_from_id
 from jiceng.regions.choices import GRID_LEVELS
@@ -103,10 +103,7 @@ def resident_update(*, actor, resident: Resident, seen_version: datetime | None 
     someone saved since, nothing is written (``core.edits``)."""
     allowed = {"name", "id_number", "phone", "address", "house", "grid", "residence_type", "political_status",
                "is_volunteer", "tags"}
-    unknown = set(values) - allowed
-    if unknown:
-        raise ApplicationError(_("不能修改字段：%(fields)s") % {
-            "fields": ', '.join(sorted(unknown))}, field=sorted(unknown)[0])
+    editable_fields_check(values, allowed)
     resident = Resident.objects.select_for_update().get(pk=resident.pk)
     if not can_edit_resident(actor, resident):
         raise PermissionDeniedError(_("您无权修改此居民。"))

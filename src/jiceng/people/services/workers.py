@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy
 
 from jiceng.core.audit import audit_record, diff, snapshot
 from jiceng.core.crypto import blind_index
-from jiceng.core.edits import edit_unchanged_check
+from jiceng.core.edits import edit_unchanged_check, editable_fields_check
 from jiceng.core.errors import ApplicationError, PermissionDeniedError
 from jiceng.core.validators import gender_from_id
 from jiceng.regions.choices import GRID_LEVELS, RegionLevel
@@ -120,10 +120,7 @@ def grid_worker_update(*, actor, worker: GridWorker, seen_version: datetime | No
                        **values: Any) -> GridWorker:
     """Change the given fields; ``seen_version`` as for ``resident_update``."""
     allowed = {"name", "kind", "phone", "id_number", "occupation", "is_party_member", "active", "joined_on"}
-    unknown = set(values) - allowed
-    if unknown:
-        raise ApplicationError(_("不能修改字段：%(fields)s") % {
-            "fields": ', '.join(sorted(unknown))}, field=sorted(unknown)[0])
+    editable_fields_check(values, allowed)
     worker = GridWorker.objects.select_for_update().get(pk=worker.pk)
     if not can_edit_worker(actor, worker):
         raise PermissionDeniedError(str(WORKER_EDIT_REFUSAL))
