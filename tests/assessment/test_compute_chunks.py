@@ -52,8 +52,8 @@ def test_records_changing_between_the_two_readings_refuse_the_recomputation(worl
     bob_corrected(world)
     real = results_service.compute_all
 
-    def and_then_a_change(period):
-        rows = real(period)
+    def and_then_a_change(period, progress=None):
+        rows = real(period, progress)
         services.rating_save(actor=world.leader, period=world.q1, group="leaders", subject=world.subjects["bob"],
                              score=90, submit=True)
         return rows

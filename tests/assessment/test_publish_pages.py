@@ -34,6 +34,12 @@ pytestmark = pytest.mark.django_db
 
 
 def rate_q2_like_q1(world):  # noqa: F811
+    rate_and_close_q2(world)
+    services.period_compute(actor=world.manager, period=world.q2)
+
+
+def rate_and_close_q2(world):  # noqa: F811
+    """Q2 rated as Q1 was (alice 95, bob 80, dave 80, carol 60), and its scoring closed."""
     for name, s in world.q2_subjects.items():
         lead, js, peer = Q1[name]
         services.rating_save(actor=world.leader, period=world.q2, group="leaders", subject=s, score=lead, submit=True)
@@ -43,7 +49,6 @@ def rate_q2_like_q1(world):  # noqa: F811
             if other != name:
                 services.rating_save(actor=user, period=world.q2, group="peers", subject=s, score=peer, submit=True)
     services.period_close_scoring(actor=world.manager, period=world.q2)
-    services.period_compute(actor=world.manager, period=world.q2)
 
 
 def test_publish_is_confirmed_on_a_page_showing_what_will_be_published(world, login):  # noqa: F811

@@ -6,16 +6,11 @@ in-process loop, and (when JICENG_TEST_REDIS_URL is set) a real Celery worker.
 11:00. The warning at 12 h: Tuesday 08:30 + 3.5 h (noon) + 2 h from 14:00 → Tuesday 16:00.
 """
 
-import os
-import subprocess
-import sys
 import time
-import uuid
 from datetime import timedelta
 
 import pytest
-from django.conf import settings
-from django.db import OperationalError, connection
+from django.db import OperationalError
 
 from jiceng.core.models import AuditLog
 from jiceng.events import services
@@ -24,6 +19,7 @@ from jiceng.events.models import Event, EventTransition, Timer
 from jiceng.events.rollup import rollup_verify
 from jiceng.events.services import process_due_timers
 from jiceng.events.tasks import InprocessScheduler, start_inprocess_scheduler, stop_inprocess_scheduler
+from tests.celery_worker import celery_worker, wait_for
 from tests.events.conftest import at
 from tests.events.factories import PHOTO, report, to_handling
 
@@ -121,54 +117,16 @@ def _overdue(pk: int) -> bool:
         return False
 
 
-def _worker_database_url() -> str | None:
-    db = connection.settings_dict
-    if connection.vendor == "postgresql":
-        auth = db["USER"] + (f":{db['PASSWORD']}" if db.get("PASSWORD") else "")
-        return f"postgres://{auth}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
-    name = str(db["NAME"])
-    if connection.vendor == "sqlite" and "memory" not in name and name != ":memory:":
-        return f"sqlite:///{name}"
-    return None
-
-
 @pytest.mark.django_db(transaction=True)
 def test_a_real_celery_worker_fires_a_due_timer():
-    broker = os.environ.get("JICENG_TEST_REDIS_URL")
-    if not broker:
-        pytest.skip("JICENG_TEST_REDIS_URL is not set: no Redis broker for a real Celery worker (CI sets it)")
-    database_url = _worker_database_url()
-    if database_url is None:
-        pytest.skip("the test database is in-memory SQLite, which a worker process cannot open")
-    from celery import Celery
-
     from tests.events.factories import build_world
 
-    w = build_world()
-    ev = to_handling(w, report(w))
-    Timer.objects.filter(event=ev, stage=Stage.HANDLE).update(due_at=ev.signed_at - timedelta(minutes=1),
-                                                             warn_at=ev.signed_at - timedelta(minutes=2))
-    queue = f"jiceng-test-{uuid.uuid4().hex[:8]}"
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "jiceng.settings", "DATABASE_URL": database_url,
-           "JICENG_CELERY_BROKER_URL": broker, "JICENG_CELERY_EAGER": "false",
-           "JICENG_DATA_DIR": str(settings.DATA_DIR), "JICENG_DB_CONN_MAX_AGE": "0"}
-    worker = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "jiceng", "worker", "--pool=solo", "--concurrency=1", "-Q", queue,
-         "--without-gossip", "--without-mingle", "--without-heartbeat", "--loglevel=WARNING"],
-        env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    try:
-        sender = Celery("jiceng-test", broker=broker)
-        sender.send_task("jiceng.events.process_due_timers", queue=queue)
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline and not Event.objects.get(pk=ev.pk).handle_overdue_at:
-            assert worker.poll() is None, worker.stdout.read().decode(errors="replace")[-3000:]
-            time.sleep(0.2)
-    finally:
-        worker.terminate()
-        try:
-            worker.wait(15)
-        except subprocess.TimeoutExpired:
-            worker.kill()
-            worker.wait()
+    with celery_worker() as send:
+        w = build_world()
+        ev = to_handling(w, report(w))
+        Timer.objects.filter(event=ev, stage=Stage.HANDLE).update(due_at=ev.signed_at - timedelta(minutes=1),
+                                                                 warn_at=ev.signed_at - timedelta(minutes=2))
+        send("jiceng.events.process_due_timers")
+        wait_for(send, lambda: Event.objects.get(pk=ev.pk).handle_overdue_at is not None)
     assert Event.objects.get(pk=ev.pk).handle_overdue_at is not None
     assert EventTransition.objects.filter(event=ev, action="overdue").exists()

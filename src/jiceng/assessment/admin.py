@@ -2,7 +2,7 @@
 
 from django.contrib import admin
 
-from .models import AssessmentPeriod, AssessmentResult, AssessmentScheme, SchemeVersion
+from .models import AssessmentPeriod, AssessmentResult, AssessmentScheme, PeriodComputation, SchemeVersion
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -34,3 +34,12 @@ class AssessmentPeriodAdmin(ReadOnlyAdmin):
 @admin.register(AssessmentResult)
 class AssessmentResultAdmin(ReadOnlyAdmin):
     list_display = ["subject", "period", "version_no", "current", "total", "grade", "rank"]
+
+
+@admin.register(PeriodComputation)
+class PeriodComputationAdmin(ReadOnlyAdmin):
+    """The background 计算 / 复核重算 of large periods: who asked, when, how far it got, how it ended."""
+
+    list_display = ["period", "action", "status", "subjects", "done", "requested_by", "requested_at", "finished_at"]
+    list_filter = ["status", "action"]
+    list_select_related = ["period", "requested_by"]

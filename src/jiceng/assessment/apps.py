@@ -12,6 +12,7 @@ AUDIT_ACTIONS = {
     "assessment.period_create": _("新建考核期"),
     "assessment.period_delete": _("删除考核期"),
     "assessment.period_next": _("生成下一考核期"),
+    "assessment.computation_queue": _("提交后台计算"),
     "assessment.subject_add": _("添加考核对象"),
     "assessment.subjects_add_bulk": _("批量添加考核对象"),
     "assessment.subject_remove": _("移除考核对象"),

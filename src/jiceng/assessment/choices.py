@@ -82,3 +82,12 @@ DEFAULT_QUESTIONNAIRE = {
         {"code": "incompetent", "name": "不称职", "points": "0"},
     ],
 }
+
+
+class ComputationStatus(models.TextChoices):
+    """A 计算 or 复核重算 of a large period run by background work (``services.background``)."""
+
+    QUEUED = "queued", _("排队中")
+    RUNNING = "running", _("计算中")
+    DONE = "done", _("已完成")
+    FAILED = "failed", _("未完成")

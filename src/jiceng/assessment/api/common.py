@@ -10,9 +10,16 @@ from ninja import Router
 
 from jiceng.core.errors import ApplicationError, NotFoundError
 
-from .. import selectors, workflow
+from .. import selectors, services, workflow
 from ..compute import fmt
-from ..models import AssessmentPeriod, AssessmentResult, AssessmentScheme, PeriodSubject, RaterAssignment
+from ..models import (
+    AssessmentPeriod,
+    AssessmentResult,
+    AssessmentScheme,
+    PeriodComputation,
+    PeriodSubject,
+    RaterAssignment,
+)
 
 router = Router(tags=["考核"])
 
@@ -28,7 +35,15 @@ def period_out(p: AssessmentPeriod, actor) -> dict:
             "label": p.label, "starts_on": p.starts_on, "ends_on": p.ends_on, "state": p.state,
             "state_label": p.get_state_display(), "published_on": p.published_on,
             "republished_on": selectors.period_republished_on(p),
-            "actions": [t.action for t in workflow.available(p, actor)]}
+            # none while a 计算 / 复核重算 of it runs in the background (each would be refused, 409)
+            "actions": [] if services.period_busy(p) else [t.action for t in workflow.available(p, actor)]}
+
+
+def computation_out(job: PeriodComputation) -> dict:
+    return {"id": job.pk, "action": job.action, "action_label": job.get_action_display(), "status": job.status,
+            "status_label": job.get_status_display(), "stale": services.is_stale(job), "subjects": job.subjects,
+            "done": job.done, "requested_by": job.requested_by.username, "requested_at": job.requested_at,
+            "started_at": job.started_at, "finished_at": job.finished_at, "message": job.message}
 
 
 def version_out(r: AssessmentResult) -> dict:

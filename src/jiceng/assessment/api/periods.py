@@ -12,7 +12,7 @@ from jiceng.core.errors import NotFoundError
 from .. import selectors, services, workflow
 from ..compute import fmt
 from ..models import PeriodSubject
-from .common import _input_names, _subject, appeal_out, period_out, router
+from .common import _input_names, _subject, appeal_out, computation_out, period_out, router
 from .schemas import (
     Action,
     AdjustmentIn,
@@ -21,6 +21,7 @@ from .schemas import (
     AppealOut,
     AppealReplyIn,
     AppealRow,
+    ComputationOut,
     CountOut,
     Date,
     PeriodFilter,
@@ -136,13 +137,28 @@ def period_republish_preview(request, id: ObjectId):  # type: ignore[valid-type]
                          "start_rereview 复核，recompute 复核重算（须填 reason），republish 复核后公布（待复核的申诉"
                          "没有各自的复核意见时须填 decision，否则 400 decision；有退回重评未提交时 400 state）。"
                          "message 说明做了什么（按记录计数）。公布、复核后公布之前，可先用 GET …/periods/{id}/publish-preview、"
-                         "GET …/periods/{id}/republish-preview 查看将公布的结果、等次、结果运用标记和申诉的答复（只读）。")
+                         "GET …/periods/{id}/republish-preview 查看将公布的结果、等次、结果运用标记和申诉的答复（只读）。"
+                         "考核对象达到后台计算的起点（默认 2000 个，JICENG_ASSESSMENT_BACKGROUND_FROM）时，compute 和 "
+                         "recompute 在检查之后排入后台进行：computation 为这次后台计算，message 说明已开始；"
+                         "用 GET …/periods/{id}/computation 查看进度和结果。后台计算完成前，本考核期的任何操作都返回 409 state。")
 def period_transition(request, id: ObjectId, action: Action, payload: TransitionIn):  # type: ignore[valid-type]
     actor = request.auth
     done = services.period_transition(actor=actor, period=selectors.period_get(actor, id), action=action,
                                       reason=payload.reason, decision=payload.decision,
                                       published_on=payload.published_on, force=payload.force)
-    return {**period_out(selectors.period_get(actor, id), actor), "message": done.message}
+    return {**period_out(selectors.period_get(actor, id), actor), "message": done.message,
+            "computation": computation_out(done.computation) if done.computation is not None else None}
+
+
+@router.get("/periods/{id}/computation", response={200: ComputationOut, READ_ERRORS: Error},
+            summary="考核期的后台计算",
+            description="本考核期最近一次后台计算（计算或复核重算）：排队中、计算中（已算出多少个考核对象）、已完成（做了什么）"
+                        "或未完成（原因）。仅方案管理者（否则 403；范围外的考核期 404）；从未排入后台计算时 404。")
+def period_computation(request, id: ObjectId):  # type: ignore[valid-type]
+    job = services.computation_latest(selectors.managed_period(request.auth, id))
+    if job is None:
+        raise NotFoundError(_("本考核期没有后台计算。"))
+    return computation_out(job)
 
 
 class NextPeriodIn(Schema):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Any, Literal
 
 from ninja import Field, Schema
@@ -53,8 +53,27 @@ class PeriodOut(Schema):
     actions: list[str] = Field(..., description="调用者现在可执行的流程操作")
 
 
+class ComputationOut(Schema):
+    id: int
+    action: str = Field(..., description="compute 计算 或 recompute 复核重算")
+    action_label: str
+    status: str = Field(..., description="queued 排队中、running 计算中、done 已完成、failed 未完成")
+    status_label: str
+    stale: bool = Field(..., description="排队或计算中却超过 15 分钟没有进展（后台进程已停止）：可重新操作")
+    subjects: int = Field(..., description="考核对象数")
+    done: int = Field(..., description="已算出的考核对象数（PostgreSQL 上计算中逐批更新；完成时等于 subjects）")
+    requested_by: str = Field(..., description="发起人（用户名）")
+    requested_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None
+    message: str = Field(..., description="完成时：做了什么（与同步计算的 message 相同）；未完成时：原因")
+
+
 class TransitionOut(PeriodOut):
     message: str = Field(..., description="做了什么，按记录计数（如“已复核重算：60 个结果中 3 个有变化……”）")
+    computation: ComputationOut | None = Field(
+        None, description="考核对象较多时，计算、复核重算排入后台进行：这次后台计算（之后用 GET …/periods/{id}/computation "
+                          "查看进度和结果）；否则为空")
 
 
 class PeriodPage(Schema):

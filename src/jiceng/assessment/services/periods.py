@@ -25,10 +25,15 @@ from ..models import (
     RaterGroup,
     Rating,
 )
+from .background import computation_refusal
 from .schemes import _dec
 
 
 def _locked(period: AssessmentPeriod) -> AssessmentPeriod:
+    """The period, locked for a change; refused (409) while a computation of it runs in the background."""
+    busy = computation_refusal(period)
+    if busy is not None:
+        raise busy
     return AssessmentPeriod.objects.select_for_update().select_related("scheme__region", "version").get(pk=period.pk)
 
 

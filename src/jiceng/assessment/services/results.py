@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import date
 from decimal import Decimal
 
@@ -37,7 +37,10 @@ def _refresh_auto_values(period: AssessmentPeriod, subjects: list[PeriodSubject]
 CHUNK = 500
 
 
-def _computed(period: AssessmentPeriod, subjects: list[PeriodSubject], config: dict
+Progress = Callable[[int], None]  # told how many subjects' numbers are worked out so far (background work)
+
+
+def _computed(period: AssessmentPeriod, subjects: list[PeriodSubject], config: dict, progress: Progress | None = None
               ) -> Iterator[tuple[PeriodSubject, dict, dict]]:
     """``(subject, inputs, numbers)`` for each of ``subjects``, read ``CHUNK`` subjects at a time. A chunk's
     arithmetic is done before the first of its subjects is handed on: writing each result between two
@@ -45,17 +48,20 @@ def _computed(period: AssessmentPeriod, subjects: list[PeriodSubject], config: d
     for start in range(0, len(subjects), CHUNK):
         part = subjects[start:start + CHUNK]
         inputs = gather_inputs(period, part)
-        yield from [(s, inputs[str(s.pk)], subject_total(config, inputs[str(s.pk)])) for s in part]
+        numbers = [(s, inputs[str(s.pk)], subject_total(config, inputs[str(s.pk)])) for s in part]
+        if progress is not None:
+            progress(start + len(part))
+        yield from numbers
 
 
-def compute_all(period: AssessmentPeriod) -> dict[str, dict]:
+def compute_all(period: AssessmentPeriod, progress: Progress | None = None) -> dict[str, dict]:
     """Every subject's numbers from the records now, ranked and graded:
     {subject id: {"subject", "total", "rank", "rank_of", "grade"}}. The inputs and the arithmetic behind
     each total are read a chunk of subjects at a time and not kept (``_computed``)."""
     subjects = list(period.subjects.all())
     config = version_config(period.version)
     out = {str(s.pk): {"subject": s, "total": Decimal(numbers["total"])}
-           for s, _inputs, numbers in _computed(period, subjects, config)}
+           for s, _inputs, numbers in _computed(period, subjects, config, progress)}
     _rank(period, out)
     return out
 
@@ -67,7 +73,8 @@ def _rank(period: AssessmentPeriod, rows: dict[str, dict]) -> None:
 
 
 def _store_results(period: AssessmentPeriod, actor, subjects: list[PeriodSubject], *, version_no, reason: str,
-                   current: bool, ranks: dict[str, dict] | None = None) -> list[AssessmentResult]:
+                   current: bool, ranks: dict[str, dict] | None = None, progress: Progress | None = None
+                   ) -> list[AssessmentResult]:
     """Store a result for each of ``subjects`` with its config, inputs and arithmetic (what its explanation
     and a later recomputation read), the inputs read ``CHUNK`` subjects at a time; ranked and graded by
     ``ranks`` (from ``compute_all``), or else among themselves once all are stored. Returned as read back, without
@@ -76,7 +83,7 @@ def _store_results(period: AssessmentPeriod, actor, subjects: list[PeriodSubject
     unranked = {"rank": 0, "rank_of": 0, "grade": ""}  # until every total is known (``ranks`` None)
     totals: dict[str, dict] = {}
     made: list[int] = []
-    for s, inputs, numbers in _computed(period, subjects, config):
+    for s, inputs, numbers in _computed(period, subjects, config, progress):
         total = Decimal(numbers["total"])
         row = unranked if ranks is None else ranks.get(str(s.pk))
         if row is None or row.get("total", total) != total:
@@ -117,10 +124,12 @@ def _zero_refusal(groups: list) -> ApplicationError:
 
 
 @transaction.atomic
-def period_compute(*, actor, period: AssessmentPeriod, force: bool = False) -> list[AssessmentResult]:
+def period_compute(*, actor, period: AssessmentPeriod, force: bool = False, progress: Progress | None = None
+                   ) -> list[AssessmentResult]:
     """Compute (or, before publication, compute again) every subject's result. Refused
     (``period_compute_refusal``) while a group raters score has no submitted sheet, unless ``force``:
-    the audit record then names the groups counted as 0."""
+    the audit record then names the groups counted as 0. ``progress`` is told the subjects worked out
+    so far, a chunk at a time (``services.background`` shows it on the period's page)."""
     period = _locked(period)
     t = workflow.check(period, actor, "compute")
     subjects = list(period.subjects.all())
@@ -131,7 +140,8 @@ def period_compute(*, actor, period: AssessmentPeriod, force: bool = False) -> l
         raise _zero_refusal(zero)
     _refresh_auto_values(period, subjects)
     period.results.all().delete()
-    results = _store_results(period, actor, subjects, version_no=lambda s: 1, reason="", current=True)
+    results = _store_results(period, actor, subjects, version_no=lambda s: 1, reason="", current=True,
+                             progress=progress)
     before, period.state = period.state, t.target
     period.save(update_fields=["state"])
     changes = {"state": [before, period.state], "results": [None, len(results)]}
@@ -169,16 +179,18 @@ def period_start_rereview(*, actor, period: AssessmentPeriod) -> AssessmentPerio
 
 
 @transaction.atomic
-def period_recompute(*, actor, period: AssessmentPeriod, reason: str) -> list[AssessmentResult]:
+def period_recompute(*, actor, period: AssessmentPeriod, reason: str, progress: Progress | None = None
+                     ) -> list[AssessmentResult]:
     """After corrections: every subject whose numbers changed gets a new result version with the
-    reason, pending until ``period_republish``. Published versions are never touched."""
+    reason, pending until ``period_republish``. Published versions are never touched. ``progress``: as
+    ``period_compute``'s, over the reading of every subject's numbers (the changed ones are few)."""
     period = _locked(period)
     workflow.check(period, actor, "recompute")
     if not reason or not reason.strip():
         raise ApplicationError(_("请填写重算原因。"), field="reason")
     period.results.filter(published_at__isnull=True).delete()
     current = {str(r.subject_id): r for r in period.results.filter(current=True)}
-    rows = compute_all(period)
+    rows = compute_all(period, progress)
     changed = [row["subject"] for sid, row in rows.items()
                if sid not in current or (current[sid].total, current[sid].grade, current[sid].rank,
                                          current[sid].rank_of) != (row["total"], row["grade"], row["rank"], row["rank_of"])]

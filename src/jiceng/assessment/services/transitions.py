@@ -1,7 +1,8 @@
 """One entry for the period workflow's buttons (the ranking page) and the API's transitions: it takes the
 transition with its service and says what happened, counted from the records it changed — not only
 "done" — so that a manager sees at once whether 复核重算 changed anything or how many appeals
-复核后公布 answered."""
+复核后公布 answered. 计算 and 复核重算 of a large period are queued as background work instead
+(``background``), and no step is taken while such a computation is under way."""
 
 from __future__ import annotations
 
@@ -16,9 +17,17 @@ from jiceng.core.errors import ApplicationError
 
 from .. import selectors
 from ..choices import AppealOutcome, AppealState, RatingState
-from ..models import Appeal, AssessmentPeriod
+from ..models import Appeal, AssessmentPeriod, PeriodComputation
+from .background import background_wanted, computation_queue, queued_message, running_computation
 from .periods import _locked, period_close_scoring, period_open_scoring
-from .results import period_compute, period_publish, period_recompute, period_republish, period_start_rereview
+from .results import (
+    Progress,
+    period_compute,
+    period_publish,
+    period_recompute,
+    period_republish,
+    period_start_rereview,
+)
 
 ACTIONS = ("open_scoring", "close_scoring", "compute", "publish", "start_rereview", "recompute", "republish")
 
@@ -27,6 +36,7 @@ ACTIONS = ("open_scoring", "close_scoring", "compute", "publish", "start_rerevie
 class Transitioned:
     period: AssessmentPeriod
     message: str  # what happened, in the reader's language
+    computation: PeriodComputation | None = None  # the background work queued instead, if it was
 
 
 def _subjects(n: int) -> str:
@@ -39,13 +49,21 @@ def _tasks(n: int) -> str:
 
 @transaction.atomic
 def period_transition(*, actor, period: AssessmentPeriod, action: str, reason: str = "", decision: str = "",
-                      published_on: date | None = None, force: bool = False) -> Transitioned:
+                      published_on: date | None = None, force: bool = False, progress: Progress | None = None
+                      ) -> Transitioned:
     """Take ``action`` (one of ``ACTIONS``) through its service — the same checks, audit records and
     refusals — and return the period with a sentence on what it did. ``force``: 计算 although a group
-    raters score has no submitted sheet (``period_compute_refusal``)."""
+    raters score has no submitted sheet (``period_compute_refusal``).
+
+    计算 and 复核重算 of a period of ``background.background_from()`` subjects or more are queued
+    (``Transitioned.computation``), unless this is that background work running (``progress`` is told
+    how far it got). Refused (409) while a computation of the period is under way (``_locked``)."""
     if action not in ACTIONS:
         raise ApplicationError(_("未知的操作。"), field="action")
     period = _locked(period)
+    if running_computation() is None and background_wanted(period, action):
+        job = computation_queue(actor=actor, period=period, action=action, reason=reason, force=force)
+        return Transitioned(period, queued_message(job), job)
     if action == "open_scoring":
         period = period_open_scoring(actor=actor, period=period)
         message = _("已开始评分：%(subjects)s，%(tasks)s。") % {
@@ -55,7 +73,7 @@ def period_transition(*, actor, period: AssessmentPeriod, action: str, reason: s
         message = _closed_message(period)
     elif action == "compute":
         zero = selectors.unrated_groups(period)
-        results = period_compute(actor=actor, period=period, force=force)
+        results = period_compute(actor=actor, period=period, force=force, progress=progress)
         message = ngettext("已计算 %(n)s 个考核对象的结果，尚未公布。", "已计算 %(n)s 个考核对象的结果，尚未公布。",
                            len(results)) % {"n": len(results)}
         if zero:
@@ -71,7 +89,7 @@ def period_transition(*, actor, period: AssessmentPeriod, action: str, reason: s
         n = period.appeals.filter(state=AppealState.OPEN).count()
         message = ngettext("已开始复核：%(n)s 份申诉待复核。", "已开始复核：%(n)s 份申诉待复核。", n) % {"n": n}
     elif action == "recompute":
-        message = _recompute(actor, period, reason)
+        message = _recompute(actor, period, reason, progress)
     else:
         message = _republish(actor, period, decision)
     period.refresh_from_db()
@@ -89,8 +107,8 @@ def _closed_message(period: AssessmentPeriod) -> str:
         "n": sheets, "submitted": submitted}
 
 
-def _recompute(actor, period: AssessmentPeriod, reason: str) -> str:
-    made = period_recompute(actor=actor, period=period, reason=reason)
+def _recompute(actor, period: AssessmentPeriod, reason: str, progress: Progress | None) -> str:
+    made = period_recompute(actor=actor, period=period, reason=reason, progress=progress)
     current = {r.subject_id: r for r in period.results.filter(current=True)}
     n = len(current)
     if not made:
