@@ -61,6 +61,7 @@ def test_a_large_period_is_computed_in_the_background_as_the_manager_who_asked(
     # While it waits: the page says so and refreshes itself; no step is offered, and none is taken.
     page = client.get(f"/assessment/periods/{world.q2.pk}/").content.decode()
     assert 'id="as-computation" data-status="queued"' in page
+    assert f"4 个考核对象，{world.manager} 于 " in page  # who asked, by name
     assert '<meta http-equiv="refresh" content="5">' in page
     assert 'name="action" value="compute"' not in page
     api = as_user(world.manager)
@@ -68,7 +69,7 @@ def test_a_large_period_is_computed_in_the_background_as_the_manager_who_asked(
     assert api.get(f"{API}/periods/{world.q2.pk}").json()["actions"] == []
     refused = api.post(f"{API}/periods/{world.q2.pk}/transitions/compute", {}, content_type="application/json")
     assert refused.status_code == 409 and refused.json()["field"] == "state"
-    assert "正在后台计算" in refused.json()["message"]
+    assert refused.json()["message"].startswith(f"本考核期正在后台计算（{world.manager} 于 ")
     with pytest.raises(ConflictError):
         services.period_publish(actor=world.manager, period=world.q2)
     assert PeriodComputation.objects.filter(period=world.q2).count() == 1

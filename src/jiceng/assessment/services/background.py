@@ -97,7 +97,7 @@ def computation_refusal(period: AssessmentPeriod) -> ConflictError | None:
     if job is None:
         return None
     return ConflictError(_("本考核期正在后台%(action)s（%(who)s 于 %(at)s 发起），完成后才能进行其他操作。") % {
-        "action": job.get_action_display(), "who": job.requested_by.username,
+        "action": job.get_action_display(), "who": str(job.requested_by),
         "at": f"{timezone.localtime(job.requested_at):%H:%M:%S}"}, field="state")
 
 
