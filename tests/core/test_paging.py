@@ -79,3 +79,19 @@ def test_a_capped_count_stops_at_the_cap_and_says_more_exist(county):
         assert exact.count == 11 and not exact.capped and exact.num_pages == 6
     plain = IdPaginator(_regions(), 2)
     assert plain.count == 11 and not plain.capped
+
+
+def test_a_known_count_is_not_counted_again(county):
+    """A number's cases: the figure is the count (11 here), so no COUNT query is made, and the pages are
+    the paginator's pages for that count."""
+    known = IdPaginator(_regions(), 4, count=11)
+    with CaptureQueriesContext(connection) as ctx:
+        assert known.count == 11 and known.num_pages == 3
+    assert ctx.captured_queries == []
+    assert [r.pk for r in known.page(3)] == [r.pk for r in list(_regions())[8:]]
+    request = RequestFactory().get("/", {"page": "3"})
+    assert [r.pk for r in page_of(request, _regions(), 4, count=11)] == [r.pk for r in list(_regions())[8:]]
+    with CaptureQueriesContext(connection) as ctx:
+        body = paginate(_regions(), PageParams(limit=4, offset=8), lambda r: r.pk, count=11)
+    assert body["count"] == 11 and body["items"] == [r.pk for r in list(_regions())[8:]]
+    assert not any("count(" in q["sql"].lower() for q in ctx.captured_queries)

@@ -7,11 +7,14 @@ from __future__ import annotations
 
 import html
 import re
+from datetime import date
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
-from jiceng.events import services
+from jiceng.events import selectors, services
 from jiceng.people.choices import Role
 from tests.events.conftest import at
 from tests.events.factories import as_user, report, to_handling, urban_in_time_housing_late
@@ -70,6 +73,30 @@ def test_every_figure_links_to_exactly_the_cases_it_counts(world, march):
     assert march["E2"].number in cases and march["E5"].number in cases and march["E1"].number not in cases
     assert client.get(f"/events/numbers/nonsense/cases/?{MARCH}").status_code == 404
     assert client.get(f"/events/numbers/registered/cases/?{MARCH}&of=denominator").status_code == 404
+
+
+def test_every_lists_count_is_its_figure_and_the_records_agree(world, march):
+    """A number's list takes its count from the figure instead of counting its cases again: on the March
+    fixture every side of every number lists exactly as many cases as its figure says."""
+    numbers = selectors.event_numbers(actor=world.county, start=date(2025, 3, 1), end=date(2025, 4, 1))
+    for key, number in numbers.items():
+        for side in ("numerator", "denominator") if number.denominator is not None else ("numerator",):
+            cases, count = number.listed(side)
+            assert cases.count() == count, (key, side)
+    # by hand: 结案 5 of 立案 6; 平均办结时长 is averaged over the 5 closed cases
+    assert (numbers["close_rate"].listed()[1], numbers["close_rate"].listed("denominator")[1]) == (5, 6)
+    assert numbers["avg_total_hours"].listed()[1] == 5
+    # an average's list says what it is averaged over, not the sum of seconds behind it
+    client = as_user(world.county)
+    listed = text(client.get(f"/events/numbers/avg_total_hours/cases/?{MARCH}").content.decode())
+    assert "共 5 件 · 平均办结时长（小时） 49.1（5 件的平均）" in listed
+
+
+def test_a_numbers_list_does_not_count_its_cases_again(world, march):
+    with CaptureQueriesContext(connection) as ctx:
+        page = as_user(world.county).get(f"/events/numbers/closed/cases/?{MARCH}").content.decode()
+    assert "共 5 件" in text(page)
+    assert [q["sql"] for q in ctx.captured_queries if "count(" in q["sql"].lower() and "events_event" in q["sql"]] == []
 
 
 def test_the_page_and_the_api_give_the_same_numbers(world, march):

@@ -188,9 +188,10 @@ class PageParams(Schema):
     offset: bounded_int(0, INT32_MAX, "跳过的条数") = 0  # type: ignore[valid-type]
 
 
-def paginate(qs: QuerySet, params: PageParams, render) -> dict:
-    """One page of a queryset already narrowed to the caller's scope; ``count`` is the scoped total."""
-    count = qs.count()
+def paginate(qs: QuerySet, params: PageParams, render, *, count: int | None = None) -> dict:
+    """One page of a queryset already narrowed to the caller's scope; ``count`` is the scoped total,
+    counted here unless the caller knows it (a number's cases: the figure)."""
+    count = qs.count() if count is None else count
     rows = rows_by_ids(qs, params.offset, params.limit) if params.offset < count else []
     return {"count": count, "limit": params.limit, "offset": params.offset, "items": [render(r) for r in rows]}
 

@@ -39,15 +39,19 @@ class IdPaginator(Paginator):
     With ``count_cap`` the count stops there: a list of a province's year (tens of millions of rows)
     is counted to ``count_cap`` + 1 rows, not to its end, ``capped`` says that more exist, and only
     the pages within the cap are offered (narrow the filter to reach older rows). Without it the
-    count is exact, as a list that stands for a number must be."""
+    count is exact, as a list that stands for a number must be: ``count``, when the caller knows it
+    (a number's cases: the figure), or else counted."""
 
-    def __init__(self, object_list, per_page, *, count_cap: int | None = None, **kwargs):
+    def __init__(self, object_list, per_page, *, count_cap: int | None = None, count: int | None = None, **kwargs):
         super().__init__(object_list, per_page, **kwargs)
         self.count_cap = count_cap
+        self.known_count = count
         self.capped = False
 
     @cached_property
     def count(self) -> int:
+        if self.known_count is not None:
+            return self.known_count
         if self.count_cap is None or not isinstance(self.object_list, QuerySet):
             return super().count
         # COUNT over a subquery with a LIMIT: the database stops reading at the cap
@@ -66,7 +70,8 @@ class IdPaginator(Paginator):
         return self._get_page(rows_by_ids(self.object_list, bottom, top - bottom), number, self)
 
 
-def page_of(request, qs: QuerySet | Sequence, per_page: int, *, count_cap: int | None = None) -> Page:
+def page_of(request, qs: QuerySet | Sequence, per_page: int, *, count_cap: int | None = None,
+            count: int | None = None) -> Page:
     """The page the request asks for (``?page=``; a number out of range gives the nearest page);
-    ``count_cap``: see ``IdPaginator``."""
-    return IdPaginator(qs, per_page, count_cap=count_cap).get_page(request.GET.get("page"))
+    ``count_cap``, ``count``: see ``IdPaginator``."""
+    return IdPaginator(qs, per_page, count_cap=count_cap, count=count).get_page(request.GET.get("page"))

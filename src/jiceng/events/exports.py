@@ -106,11 +106,12 @@ def _case_row(e: Event) -> list:
             mask_name(e.reporter_name), mask_phone(e.reporter_phone)]
 
 
-def cases_export(*, actor, cases: QuerySet[Event], title: str, fallback: str) -> ExportFile:
+def cases_export(*, actor, cases: QuerySet[Event], title: str, fallback: str, total: int | None = None) -> ExportFile:
     """The cases of a list as .xlsx, in the list's order: ``cases`` is the list's own queryset (already
     narrowed to what the actor sees and filtered as the page or the API filters it). More than
-    ``CASES_EXPORT_MAX`` rows is refused with the count, so that the list is narrowed first."""
-    total = cases.count()
+    ``CASES_EXPORT_MAX`` rows is refused with the count, so that the list is narrowed first; ``total``
+    is that count when the caller knows it (a number's cases: the figure), else it is counted."""
+    total = cases.count() if total is None else total
     if total > CASES_EXPORT_MAX:
         raise ApplicationError(_("共 %(count)s 件，超过单次导出上限 %(max)s 件，请缩小筛选范围（如上报日期、区域、分类或状态）后再导出。")
                                % {"count": total, "max": CASES_EXPORT_MAX}, field="filters")

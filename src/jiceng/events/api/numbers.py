@@ -136,14 +136,15 @@ def _row_question(by: str, row: selectors.Row) -> tuple[str, dict]:
 
 @router.get("/numbers/{key}/cases", response={200: CasePage, READ_ERRORS: Error}, summary="构成某指标分子或分母的事件",
             description="与 GET /numbers 同样的条件；of=numerator（默认）列出构成分子的事件，of=denominator 列出构成分母的"
-                        "事件（没有分母的指标 400）。按上报时间倒序分页。")
+                        "事件（没有分母的指标 400）。按上报时间倒序分页。count 即统计表中的数字（分子；平均时长为其所平均的件数，"
+                        "即分母；of=denominator 为分母），不再逐条重数。")
 def number_cases(request, key: str, params: Query[NumberCasesIn], page: Query[PageParams]):
-    _definition, cases = _number_cases(request, key, params)
-    return paginate(cases, page, _render)
+    _definition, (cases, count) = _number_cases(request, key, params)
+    return paginate(cases, page, _render, count=count)
 
 
 def _number_cases(request, key: str, params: NumberCasesIn):
-    """(the number's definition, the cases of its numerator or its denominator, newest first)."""
+    """(the number's definition, (the cases of its numerator or its denominator, newest first, how many))."""
     definition = selectors.DEFINITIONS.get(key)
     if definition is None:
         raise NotFoundError(_("未知指标。"))
@@ -151,8 +152,7 @@ def _number_cases(request, key: str, params: NumberCasesIn):
         raise ApplicationError(_("指标“%(label)s”没有分母。") % {"label": definition.label}, field="of")
     q = _Question(request.auth, params)
     found = selectors.event_numbers(actor=request.auth, keys=[key], **q.dims)[key]
-    cases = found.base if params.of == "denominator" else found.cases
-    return definition, cases.order_by("-reported_at", "-id")
+    return definition, found.listed(params.of)
 
 
 @router.get("/numbers/{key}/cases/export", response={200: ExportOut, READ_ERRORS: Error},
@@ -160,10 +160,10 @@ def _number_cases(request, key: str, params: NumberCasesIn):
             description="与 GET /numbers/{key}/cases 同样的条件和顺序，导出全部页（上报人姓名、电话脱敏）；超过 "
                         f"{exports.CASES_EXPORT_MAX} 件时 400。" + EXPORT_CREATED_DESCRIPTION)
 def number_cases_export(request, key: str, params: Query[NumberCasesIn]):
-    definition, cases = _number_cases(request, key, params)
+    definition, (cases, count) = _number_cases(request, key, params)
     side = "（分母）" if params.of == "denominator" else ""
     return export_out(exports.cases_export(actor=request.auth, cases=cases, title=f"{definition.label}{side}",
-                                           fallback=f"event-{key}-cases"))
+                                           fallback=f"event-{key}-cases", total=count))
 
 
 @router.get("/whistles/stats", response={200: list[WhistleStatOut], LIST_ERRORS: Error}, summary="吹哨报到统计",

@@ -109,6 +109,16 @@ class Number:
             return f"{value * 100:.1f}%"
         return str(value)
 
+    def listed(self, side: str = "numerator") -> tuple[QuerySet, int]:
+        """The cases one side of the number counts (``numerator``: those it counts, or for an average the
+        cases it is averaged over; ``denominator``), newest report first, and how many there are: the figure
+        itself, which the rollup keeps equal to the records (``rollup_verify``), so that the list of a
+        city's or a province's year is not counted a second time row by row (seconds at 25 M cases;
+        docs/benchmarks.md, "A number's cases")."""
+        if side == "denominator":
+            return self.base.order_by("-reported_at", "-id"), self.denominator
+        return self.cases.order_by("-reported_at", "-id"), self.denominator if self.kind == HOURS else self.numerator
+
     def as_dict(self) -> dict:
         return {"key": self.key, "label": str(self.label), "definition": str(self.definition), "kind": self.kind,
                 "numerator": self.numerator, "denominator": self.denominator, "value": self.value,

@@ -234,8 +234,8 @@ def number_cases(request, key: str):
     form = _numbers_form(request, actor)
     if not form.is_valid():
         return render(request, "events/number_cases.html", {"form": form, "definition": definition}, status=400)
-    q, number, side, cases = _number_cases(request, actor, form, key)
-    page = page_of(request, cases, 50)
+    q, number, side, (cases, count) = _number_cases(request, actor, form, key)
+    page = page_of(request, cases, 50, count=count)
     return render(request, "events/number_cases.html", {
         "form": form, "definition": definition, "number": number, "side": side, "page": page, "q": q,
         "back": reverse("events:numbers") + "?" + q.query(),
@@ -244,13 +244,13 @@ def number_cases(request, key: str):
 
 
 def _number_cases(request, actor, form: NumbersForm, key: str):
-    """(the question, the number, numerator or denominator, its cases in the list's order)."""
+    """(the question, the number, numerator or denominator, (its cases in the list's order, how many))."""
     q = _numbers_question(actor, form)
     number = q.numbers(actor, keys=[key])[key]
     side = request.GET.get("of") or "numerator"
     if side not in ("numerator", "denominator") or (side == "denominator" and number.base is None):
         raise Http404
-    return q, number, side, (number.cases if side == "numerator" else number.base).order_by("-reported_at", "-id")
+    return q, number, side, number.listed(side)
 
 
 @require_GET
@@ -267,11 +267,11 @@ def number_cases_export(request, key: str):
     if not form.is_valid():
         messages.error(request, _("统计条件有误，未导出。"))
         return redirect(back)
-    q, _number, side, cases = _number_cases(request, actor, form, key)
+    q, _number, side, (cases, count) = _number_cases(request, actor, form, key)
     place = q.region.name if q.region is not None else "全部"
     title = f"{place}{definition.label}{'（分母）' if side == 'denominator' else ''}{q.start:%Y%m%d}-{q.end:%Y%m%d}"
     try:
-        made = exports.cases_export(actor=actor, cases=cases, title=title, fallback=f"event-{key}-cases")
+        made = exports.cases_export(actor=actor, cases=cases, title=title, fallback=f"event-{key}-cases", total=count)
     except ApplicationError as exc:
         messages.error(request, exc.message)
         return redirect(back)
