@@ -428,7 +428,7 @@ def test_a_second_check_waits_for_the_one_under_way_unless_it_died(county, login
     assert "已有一次校验正在进行" in response.content.decode()
     assert AuditVerification.objects.count() == 1
     assert not AuditLog.objects.filter(action="audit.verify").exclude(object_id=str(first.pk)).exists()
-    with time_machine.travel(timezone.now() + audit_review.STALE_AFTER + timedelta(minutes=1)):
+    with time_machine.travel(timezone.now() + AuditVerification.STALE_AFTER + timedelta(minutes=1)):
         login(county.auditor)
         assert client.post(VERIFY).status_code == 302
     assert AuditVerification.objects.count() == 2

@@ -3,6 +3,7 @@ published result always points at the exact rules it was computed with."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from decimal import Decimal
 
 from django.conf import settings
@@ -10,6 +11,7 @@ from django.db import models
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from jiceng.core.models import BackgroundRun
 from jiceng.regions.models import Region
 
 from .choices import (
@@ -432,30 +434,25 @@ class Appeal(models.Model):
         return str(self.get_state_display())
 
 
-class PeriodComputation(models.Model):
+class PeriodComputation(BackgroundRun):
     """计算 or 复核重算 of a period too large to compute inside the request that asks for it
     (``services.background``): asked for on the ranking page or through the API, run by background work
     (a Celery worker in production; in the embedded mode at once, after the request's commit) with the
     same service and checks, as the manager who asked and from where they asked."""
 
     ACTIONS = (("compute", _("计算")), ("recompute", _("复核重算")))
+    STALE_AFTER = timedelta(minutes=15)  # one chunk of 500 subjects takes seconds; minutes without a word: dead
 
     period = models.ForeignKey(AssessmentPeriod, on_delete=models.CASCADE, related_name="computations")
     action = models.CharField(_("操作"), max_length=16, choices=ACTIONS)
     force = models.BooleanField(default=False)  # 计算 with a group raters score that has no submitted sheet, as 0
     reason = models.CharField(_("重算原因"), max_length=500, blank=True)
-    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
-                                     verbose_name=_("发起人"))
-    requested_at = models.DateTimeField(_("发起时间"))
     request_ip = models.GenericIPAddressField(null=True, blank=True)  # the audit records' "from where"
     request_channel = models.CharField(max_length=8, default="web")
     status = models.CharField(_("状态"), max_length=16, choices=ComputationStatus.choices,
                               default=ComputationStatus.QUEUED)
     subjects = models.PositiveIntegerField(_("考核对象数"))
     done = models.PositiveIntegerField(_("已计算"), default=0)  # subjects worked out so far (PostgreSQL: live)
-    started_at = models.DateTimeField(_("开始时间"), null=True, blank=True)
-    progress_at = models.DateTimeField(null=True, blank=True)  # after each chunk: a run that stops moving has died
-    finished_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
     message = models.CharField(_("结果"), max_length=1000, blank=True)  # what it did, or why it did not finish
 
     class Meta:

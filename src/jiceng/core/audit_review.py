@@ -16,7 +16,6 @@ import csv
 import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from datetime import timedelta
 from functools import cache
 
 from django.apps import apps
@@ -33,7 +32,6 @@ from .errors import ConflictError, NotFoundError, PermissionDeniedError
 from .models import AuditLog, AuditVerification
 from .scope import is_active_account
 
-STALE_AFTER = timedelta(minutes=30)  # a check that has not moved for this long died with its worker
 RECENT_RUNS = 20
 
 
@@ -63,14 +61,12 @@ def audit_verification_get(*, actor, pk: int) -> AuditVerification:
 
 
 def _under_way(now, *, other_than: int) -> AuditVerification | None:
-    """Another check still queued or running that has moved (or been asked for) within STALE_AFTER;
-    the ones that have not are marked failed (their worker died: the page says to ask again)."""
-    for run in (AuditVerification.objects.exclude(pk=other_than).select_related("requested_by")
-                .filter(status__in=(VerificationStatus.QUEUED, VerificationStatus.RUNNING))):
-        if (run.progress_at or run.requested_at) > now - STALE_AFTER:
-            return run
-        AuditVerification.objects.filter(pk=run.pk).update(status=VerificationStatus.FAILED, finished_at=now)
-    return None
+    """Another check still queued or running that has moved (or been asked for) within
+    ``AuditVerification.STALE_AFTER``; the ones that have not are marked failed (their worker died: the
+    page says to ask again)."""
+    return AuditVerification.first_under_way(
+        AuditVerification.objects.exclude(pk=other_than).select_related("requested_by"), now=now,
+        status=VerificationStatus.FAILED)
 
 
 def audit_verification_start(*, actor) -> AuditVerification:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import models
@@ -74,23 +75,54 @@ class AuditLog(models.Model):
         raise AppendOnlyError("audit records cannot be deleted")
 
 
-class AuditVerification(models.Model):
+class BackgroundRun(models.Model):
+    """Work a person asks for on a page and background work does — a Celery worker in production; in
+    the embedded mode Celery is eager and it runs right after the request — kept as a row: who asked and
+    when, when it started, last moved and finished, and its ``status`` (the concrete model's choices,
+    "queued" and "running" while under way). A run that has not moved for ``STALE_AFTER`` died with its
+    worker (``is_stale``; ``first_under_way`` marks it so)."""
+
+    STALE_AFTER = timedelta(minutes=30)
+    UNDER_WAY = ("queued", "running")
+
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                                     verbose_name=_("发起人"))
+    requested_at = models.DateTimeField(_("发起时间"))
+    started_at = models.DateTimeField(_("开始时间"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
+    progress_at = models.DateTimeField(null=True, blank=True)  # after each step: a run that stops moving has died
+
+    class Meta:
+        abstract = True
+
+    def is_stale(self, now: datetime | None = None) -> bool:
+        """Under way, and not moved (or, queued, not taken) for ``STALE_AFTER``."""
+        now = now or timezone.now()
+        return self.status in self.UNDER_WAY and (self.progress_at or self.requested_at) <= now - self.STALE_AFTER
+
+    @classmethod
+    def first_under_way(cls, runs: models.QuerySet, *, now: datetime | None = None, **failed):
+        """The first of ``runs`` still under way and moving, or None; those that stopped moving are marked
+        finished with ``failed`` (their status, and what else the model keeps about it)."""
+        now = now or timezone.now()
+        for run in runs.filter(status__in=cls.UNDER_WAY):
+            if not run.is_stale(now):
+                return run
+            cls.objects.filter(pk=run.pk, status__in=cls.UNDER_WAY).update(finished_at=now, **failed)
+        return None
+
+
+class AuditVerification(BackgroundRun):
     """One check of the audit log's hash chain asked for in the back office by the audit admin
     (``core.audit_review``): records 1 to ``up_to`` — the request's own audit record, so the check
     also covers who asked — walked in batches by background work, with what it found."""
 
     PROBLEMS_KEPT = 1000  # a chain broken everywhere would otherwise fill this row; the count is kept whole
 
-    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
-                                     verbose_name=_("发起人"))
-    requested_at = models.DateTimeField(_("发起时间"))
     up_to = models.BigIntegerField(_("校验至记录"))
     up_to_hash = models.CharField(max_length=64)  # that record's hash: the next check finds it still there
     status = models.CharField(_("状态"), max_length=16, choices=VerificationStatus.choices,
                               default=VerificationStatus.QUEUED)
-    started_at = models.DateTimeField(_("开始时间"), null=True, blank=True)
-    finished_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
-    progress_at = models.DateTimeField(null=True, blank=True)  # after each batch: a run that stops moving has died
     checked = models.BigIntegerField(_("已校验记录数"), default=0)
     last_id = models.BigIntegerField(default=0)
     problem_count = models.BigIntegerField(_("问题数"), default=0)

@@ -41,7 +41,7 @@ def period_out(p: AssessmentPeriod, actor) -> dict:
 
 def computation_out(job: PeriodComputation) -> dict:
     return {"id": job.pk, "action": job.action, "action_label": job.get_action_display(), "status": job.status,
-            "status_label": job.get_status_display(), "stale": services.is_stale(job), "subjects": job.subjects,
+            "status_label": job.get_status_display(), "stale": job.is_stale(), "subjects": job.subjects,
             "done": job.done, "requested_by": job.requested_by.username, "requested_at": job.requested_at,
             "started_at": job.started_at, "finished_at": job.finished_at, "message": job.message}
 

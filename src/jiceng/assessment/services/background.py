@@ -10,15 +10,14 @@ production; in the embedded mode Celery is eager and it runs right after the req
 the same service, as the manager who asked and with their address in its audit records. While one is
 queued or running, the period takes no other step. On PostgreSQL the worker writes how many subjects
 it has worked out after each chunk (on a connection of its own, so that the page sees it before the
-computation commits); a run that has not moved for ``STALE_AFTER`` died with its worker and is marked
-未完成, and the manager asks again.
+computation commits); a run that has not moved for ``PeriodComputation.STALE_AFTER`` (15 minutes) died
+with its worker and is marked 未完成 (``core.models.BackgroundRun``), and the manager asks again.
 """
 
 from __future__ import annotations
 
 import logging
 from contextvars import ContextVar
-from datetime import timedelta
 
 from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, connections, transaction
@@ -38,8 +37,7 @@ from ..models import AssessmentPeriod, PeriodComputation
 log = logging.getLogger(__name__)
 
 ACTIONS = ("compute", "recompute")
-STALE_AFTER = timedelta(minutes=15)  # one chunk of 500 subjects takes seconds; minutes without a word: dead
-UNDER_WAY = (ComputationStatus.QUEUED, ComputationStatus.RUNNING)
+UNDER_WAY = PeriodComputation.UNDER_WAY
 
 # The computation this thread is running (``computation_run``): its own steps are not refused as busy.
 _running: ContextVar[int | None] = ContextVar("jiceng_assessment_computation", default=None)
@@ -58,16 +56,10 @@ def background_wanted(period: AssessmentPeriod, action: str) -> bool:
     return action in ACTIONS and period.subjects.count() >= background_from()
 
 
-def is_stale(job: PeriodComputation, now=None) -> bool:
-    """Queued or running, and not moved (or, queued, not taken) for ``STALE_AFTER``."""
-    now = now or timezone.now()
-    return job.status in UNDER_WAY and (job.progress_at or job.requested_at) <= now - STALE_AFTER
-
-
 def period_busy(period: AssessmentPeriod) -> bool:
     """A computation of the period is queued or running (and has not stopped moving): it takes no step now."""
     job = period.computations.filter(status__in=UNDER_WAY).order_by("-pk").first()
-    return job is not None and not is_stale(job)
+    return job is not None and not job.is_stale()
 
 
 def computation_latest(period: AssessmentPeriod) -> PeriodComputation | None:
@@ -78,15 +70,9 @@ def computation_latest(period: AssessmentPeriod) -> PeriodComputation | None:
 def computation_under_way(period: AssessmentPeriod, *, other_than: int | None = None) -> PeriodComputation | None:
     """The period's computation still queued or running, if any; those that have stopped moving are
     marked 未完成 (their worker died)."""
-    now = timezone.now()
-    for job in (period.computations.select_related("requested_by").filter(status__in=UNDER_WAY)
-                .exclude(pk=other_than)):
-        if not is_stale(job, now):
-            return job
-        PeriodComputation.objects.filter(pk=job.pk, status__in=UNDER_WAY).update(
-            status=ComputationStatus.FAILED, finished_at=now,
-            message=_("后台计算没有完成（处理它的后台进程已停止），请重新操作。"))
-    return None
+    return PeriodComputation.first_under_way(
+        period.computations.select_related("requested_by").exclude(pk=other_than),
+        status=ComputationStatus.FAILED, message=_("后台计算没有完成（处理它的后台进程已停止），请重新操作。"))
 
 
 def computation_refusal(period: AssessmentPeriod) -> ConflictError | None:

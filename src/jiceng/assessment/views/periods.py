@@ -50,7 +50,7 @@ def _ranking_page(request: HttpRequest, period, *, reason_error: str = "", statu
     computation = services.computation_latest(period) if is_manager else None
     if computation is not None and computation.finished and computation.finished_at < timezone.now() - SHOWN_FOR:
         computation = None  # long done: the table and the audit log tell the rest
-    stale = computation is not None and services.is_stale(computation)  # its worker died: the manager may ask again
+    stale = computation is not None and computation.is_stale()  # its worker died: the manager may ask again
     under_way = computation is not None and not computation.finished and not stale
     return render(request, "assessment/ranking.html", {
         "period": period, "rows": rows, "is_manager": is_manager,
