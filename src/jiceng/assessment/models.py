@@ -462,7 +462,3 @@ class PeriodComputation(BackgroundRun):
 
     def __str__(self) -> str:
         return f"{self.period} {self.get_action_display()} {self.get_status_display()}"
-
-    @property
-    def finished(self) -> bool:
-        return self.status in (ComputationStatus.DONE, ComputationStatus.FAILED)

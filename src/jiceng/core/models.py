@@ -95,10 +95,19 @@ class BackgroundRun(models.Model):
     class Meta:
         abstract = True
 
+    @property
+    def finished(self) -> bool:
+        return self.status not in self.UNDER_WAY
+
     def is_stale(self, now: datetime | None = None) -> bool:
         """Under way, and not moved (or, queued, not taken) for ``STALE_AFTER``."""
         now = now or timezone.now()
-        return self.status in self.UNDER_WAY and (self.progress_at or self.requested_at) <= now - self.STALE_AFTER
+        return not self.finished and (self.progress_at or self.requested_at) <= now - self.STALE_AFTER
+
+    @property
+    def under_way(self) -> bool:
+        """Queued or running, and still moving: what it works on takes no other step meanwhile."""
+        return not self.finished and not self.is_stale()
 
     @classmethod
     def first_under_way(cls, runs: models.QuerySet, *, now: datetime | None = None, **failed):
@@ -135,10 +144,6 @@ class AuditVerification(BackgroundRun):
 
     def __str__(self) -> str:
         return f"{timezone.localtime(self.requested_at):%Y-%m-%d %H:%M:%S} {self.get_status_display()}"
-
-    @property
-    def finished(self) -> bool:
-        return self.status in (VerificationStatus.INTACT, VerificationStatus.BROKEN, VerificationStatus.FAILED)
 
 
 class ApiToken(models.Model):

@@ -2,7 +2,7 @@
 ApplicationError (with ``field``) on bad input and nothing changed."""
 
 from .appeals import appeal_file, appeal_reply, assignment_rerate_cancel, assignment_rerate_request
-from .background import computation_latest, computation_run, period_busy
+from .background import computation_latest, computation_run, computation_shown, period_busy
 from .periods import (
     adjustment_record,
     adjustment_withdraw,
@@ -58,5 +58,5 @@ __all__ = [
     "scheme_version_create", "scheme_version_update",
     "correctable_subject_ids", "period_open_refusal", "rating_refusal",
     "ACTIONS", "Transitioned", "period_transition",
-    "computation_latest", "computation_run", "period_busy",
+    "computation_latest", "computation_run", "computation_shown", "period_busy",
 ]

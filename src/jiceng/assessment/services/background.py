@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import logging
 from contextvars import ContextVar
+from datetime import timedelta
 
 from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, connections, transaction
@@ -30,14 +31,14 @@ from jiceng.core.context import channel as request_channel
 from jiceng.core.context import client_ip, reset_request_context, set_request_context
 from jiceng.core.errors import ApplicationError, ConflictError
 
-from .. import selectors, workflow
 from ..choices import ComputationStatus
 from ..models import AssessmentPeriod, PeriodComputation
 
 log = logging.getLogger(__name__)
 
-ACTIONS = ("compute", "recompute")
+ACTIONS = tuple(code for code, _label in PeriodComputation.ACTIONS)  # 计算, 复核重算
 UNDER_WAY = PeriodComputation.UNDER_WAY
+SHOWN_FOR = timedelta(hours=24)  # how long the period's page says how a background computation ended
 
 # The computation this thread is running (``computation_run``): its own steps are not refused as busy.
 _running: ContextVar[int | None] = ContextVar("jiceng_assessment_computation", default=None)
@@ -59,12 +60,21 @@ def background_wanted(period: AssessmentPeriod, action: str) -> bool:
 def period_busy(period: AssessmentPeriod) -> bool:
     """A computation of the period is queued or running (and has not stopped moving): it takes no step now."""
     job = period.computations.filter(status__in=UNDER_WAY).order_by("-pk").first()
-    return job is not None and not job.is_stale()
+    return job is not None and job.under_way
 
 
 def computation_latest(period: AssessmentPeriod) -> PeriodComputation | None:
     """The period's latest background computation, if any (read only: a stale one is shown as such)."""
     return period.computations.select_related("requested_by").first()
+
+
+def computation_shown(period: AssessmentPeriod) -> PeriodComputation | None:
+    """The computation the period's page tells its managers about: the latest, under way or stale, or
+    ended within ``SHOWN_FOR`` (after that the table and the audit log tell the rest)."""
+    job = computation_latest(period)
+    if job is not None and job.finished and job.finished_at < timezone.now() - SHOWN_FOR:
+        return None
+    return job
 
 
 def computation_under_way(period: AssessmentPeriod, *, other_than: int | None = None) -> PeriodComputation | None:
@@ -93,19 +103,14 @@ def computation_queue(*, actor, period: AssessmentPeriod, action: str, reason: s
     service itself makes that can be made now (who may, from which state, the reason, the groups without a
     submitted sheet), so that a refusal is said at once. The work is queued once the request commits."""
     from ..tasks import compute_period_task
-    from .results import _zero_refusal
+    from .results import period_compute_checks, period_recompute_checks
 
-    if action not in ACTIONS:
-        raise ApplicationError(_("未知的操作。"), field="action")
-    workflow.check(period, actor, action)
     if action == "compute":
-        if not period.subjects.exists():
-            raise ApplicationError(_("本考核期没有考核对象。"), field="subjects")
-        zero = selectors.unrated_groups(period)
-        if zero and not force:
-            raise _zero_refusal(zero)
-    elif not reason or not reason.strip():
-        raise ApplicationError(_("请填写重算原因。"), field="reason")
+        period_compute_checks(actor=actor, period=period, force=force)
+    elif action == "recompute":
+        period_recompute_checks(actor=actor, period=period, reason=reason)
+    else:
+        raise ApplicationError(_("未知的操作。"), field="action")
     job = PeriodComputation.objects.create(
         period=period, action=action, force=force, reason=(reason or "").strip()[:500], requested_by=actor,
         requested_at=timezone.now(), request_ip=client_ip(), request_channel=request_channel()[:8],

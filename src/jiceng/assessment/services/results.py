@@ -123,6 +123,26 @@ def _zero_refusal(groups: list) -> ApplicationError:
         "groups": pgettext("list separator", "、").join(g.name for g in groups)}, field="force")
 
 
+def period_compute_checks(*, actor, period: AssessmentPeriod, force: bool = False):
+    """What 计算 checks before it reads a score — who may, from which state, a period with subjects, the
+    groups raters score without a submitted sheet (refused unless ``force``) — raising its refusal; the
+    transition and those groups otherwise. ``period_compute`` and the background queue ask the same."""
+    t = workflow.check(period, actor, "compute")
+    if not period.subjects.exists():
+        raise ApplicationError(_("本考核期没有考核对象。"), field="subjects")
+    zero = selectors.unrated_groups(period)
+    if zero and not force:
+        raise _zero_refusal(zero)
+    return t, zero
+
+
+def period_recompute_checks(*, actor, period: AssessmentPeriod, reason: str) -> None:
+    """What 复核重算 checks before it reads a score: who may, from which state, and its reason."""
+    workflow.check(period, actor, "recompute")
+    if not reason or not reason.strip():
+        raise ApplicationError(_("请填写重算原因。"), field="reason")
+
+
 @transaction.atomic
 def period_compute(*, actor, period: AssessmentPeriod, force: bool = False, progress: Progress | None = None
                    ) -> list[AssessmentResult]:
@@ -131,13 +151,8 @@ def period_compute(*, actor, period: AssessmentPeriod, force: bool = False, prog
     the audit record then names the groups counted as 0. ``progress`` is told the subjects worked out
     so far, a chunk at a time (``services.background`` shows it on the period's page)."""
     period = _locked(period)
-    t = workflow.check(period, actor, "compute")
+    t, zero = period_compute_checks(actor=actor, period=period, force=force)
     subjects = list(period.subjects.all())
-    if not subjects:
-        raise ApplicationError(_("本考核期没有考核对象。"), field="subjects")
-    zero = selectors.unrated_groups(period)
-    if zero and not force:
-        raise _zero_refusal(zero)
     _refresh_auto_values(period, subjects)
     period.results.all().delete()
     results = _store_results(period, actor, subjects, version_no=lambda s: 1, reason="", current=True,
@@ -185,9 +200,7 @@ def period_recompute(*, actor, period: AssessmentPeriod, reason: str, progress: 
     reason, pending until ``period_republish``. Published versions are never touched. ``progress``: as
     ``period_compute``'s, over the reading of every subject's numbers (the changed ones are few)."""
     period = _locked(period)
-    workflow.check(period, actor, "recompute")
-    if not reason or not reason.strip():
-        raise ApplicationError(_("请填写重算原因。"), field="reason")
+    period_recompute_checks(actor=actor, period=period, reason=reason)
     period.results.filter(published_at__isnull=True).delete()
     current = {str(r.subject_id): r for r in period.results.filter(current=True)}
     rows = compute_all(period, progress)

@@ -3,13 +3,10 @@ cumulative ranking (积分排名) and the ranking's Excel export. Thin: parse, c
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from jiceng.core.errors import ApplicationError
@@ -20,7 +17,6 @@ from .. import exports, selectors, services, workflow
 from ..choices import FlagKind, PeriodState
 
 FLAG_LABELS = dict(FlagKind.choices)
-SHOWN_FOR = timedelta(hours=24)  # how long the ranking page says how a background computation ended
 
 
 @login_required
@@ -47,11 +43,8 @@ def _ranking_page(request: HttpRequest, period, *, reason_error: str = "", statu
     for row in rows:
         row["flag_labels"] = [(f, FLAG_LABELS.get(f, f)) for f in row["flags"]]
     is_manager = workflow.is_manager(request.user, period.scheme)
-    computation = services.computation_latest(period) if is_manager else None
-    if computation is not None and computation.finished and computation.finished_at < timezone.now() - SHOWN_FOR:
-        computation = None  # long done: the table and the audit log tell the rest
-    stale = computation is not None and computation.is_stale()  # its worker died: the manager may ask again
-    under_way = computation is not None and not computation.finished and not stale
+    computation = services.computation_shown(period) if is_manager else None
+    under_way = computation is not None and computation.under_way
     return render(request, "assessment/ranking.html", {
         "period": period, "rows": rows, "is_manager": is_manager,
         # 排名组 only where the scheme ranks subjects in groups (a column of "—" otherwise)
@@ -67,7 +60,7 @@ def _ranking_page(request: HttpRequest, period, *, reason_error: str = "", statu
         "republished_on": selectors.period_republished_on(period),
         # a 计算 / 复核重算 in the background: its progress (the page refreshes itself), or how it ended
         "computation": computation, "under_way": under_way,
-        "stale": stale,
+        "stale": computation is not None and computation.is_stale(),  # its worker died: the manager may ask again
         "actions": [] if under_way else workflow.available(period, request.user),
         # 计算 with a group raters score that has no submitted sheet: said beside the button, with its box
         "compute_refusal": (services.period_compute_refusal(period)

@@ -111,7 +111,7 @@ class Event(models.Model):
             models.Index(fields=["reported_at", "id"], name="event_reported"),
             # the console's live counts (待受理, 处置中, 待核查, 超期未办结) over a region's open cases: read
             # from the index alone, grid and deadline in it, instead of visiting every open case's row
-            # (docs/benchmarks.md, "The console at a city of the province")
+            # (docs/benchmarks.md, "Events: the command centre's pages at a city of the province")
             models.Index(fields=["state", "grid", "handle_due_at"], name="event_state_grid"),
         ]
         constraints = [
