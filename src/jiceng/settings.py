@@ -282,6 +282,8 @@ JICENG_IMPORT_MAX_ROWS = envint("JICENG_IMPORT_MAX_ROWS", 100_000)
 JICENG_IMPORT_MAX_BYTES = envint("JICENG_IMPORT_MAX_BYTES", 20 * 1024 * 1024)
 # 计算 / 复核重算 of a period with this many subjects or more runs as background work (assessment.services.background)
 JICENG_ASSESSMENT_BACKGROUND_FROM = envint("JICENG_ASSESSMENT_BACKGROUND_FROM", 2000)
+# seconds one SQL statement of a web request may run on PostgreSQL (core.dbtimeout); 0: no limit
+JICENG_DB_STATEMENT_TIMEOUT = envint("JICENG_DB_STATEMENT_TIMEOUT", 60)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 25 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 

@@ -26,6 +26,8 @@ class CoreConfig(AppConfig):
 
         from .audit import audit_actions_register
         from .dbguard import register_sqlite_function
+        from .dbtimeout import on_connection_created
 
         connection_created.connect(register_sqlite_function, dispatch_uid="jiceng-audit-guard")
+        connection_created.connect(on_connection_created, dispatch_uid="jiceng-statement-timeout")
         audit_actions_register(AUDIT_ACTIONS)
