@@ -76,8 +76,13 @@ def questionnaire_max(questionnaire: dict) -> Decimal:
 
 
 def gather_inputs(period, subjects=None) -> dict[str, dict]:
-    """One dict per subject id (as str) of everything the arithmetic needs; a fixed number of queries."""
-    from .models import Adjustment, AutoValue, IndicatorScore, Rating
+    """One dict per subject id (as str) of everything the arithmetic needs; a fixed number of queries.
+    The scores are read as plain rows, not model instances: a chunk of 500 subjects × 40 indicators ×
+    10 raters is 200,000 scores, and building a model (with its rating, assignment, group and rater)
+    for each was most of a period's computation (bench/assessment_period.py)."""
+    from django.contrib.auth import get_user_model
+
+    from .models import Adjustment, AutoValue, IndicatorScore, RaterGroup, Rating
 
     subjects = list(subjects if subjects is not None else period.subjects.all())
     data: dict[str, dict] = {
@@ -85,33 +90,41 @@ def gather_inputs(period, subjects=None) -> dict[str, dict]:
                     "scores": defaultdict(list), "adjustments": defaultdict(list), "routine": []}
         for s in subjects
     }
-    ratings = (Rating.objects.filter(assignment__period=period, state=RatingState.SUBMITTED,
-                                     assignment__subject__in=subjects)
-               .select_related("assignment__group", "assignment__rater").order_by("assignment_id"))
+    submitted = {"assignment__period": period, "state": RatingState.SUBMITTED, "assignment__subject__in": subjects}
+    ratings = list(Rating.objects.filter(**submitted).order_by("assignment_id").values_list(
+        "pk", "assignment__subject_id", "assignment__group_id", "assignment__rater_id", "answers", "score", "note",
+        "evidence_ref"))
+    groups = RaterGroup.objects.in_bulk({r[2] for r in ratings})
+    named = {r[3] for r in ratings if not groups[r[2]].anonymous}
+    names = {u.pk: str(u) for u in get_user_model().objects.filter(pk__in=named)} if named else {}
     by_rating = {}
-    for r in ratings:
-        a = r.assignment
-        entry = data[str(a.subject_id)]
+    for pk, subject_id, group_id, rater_id, answers, score, note, evidence in ratings:
+        group = groups[group_id]
+        entry = data[str(subject_id)]
         # Anonymous groups (民主测评, 互评) keep no trace of who answered in the result.
-        rater = {} if a.group.anonymous else {"rater_id": a.rater_id, "rater": str(a.rater)}
-        if a.group.kind == GroupKind.QUESTIONNAIRE:
-            entry["ballots"][str(a.group_id)].append({**rater, "answers": r.answers})
-        elif a.group.kind == GroupKind.SINGLE:
-            entry["scores"][str(a.group_id)].append({**rater, "points": str(r.score), "note": r.note,
-                                                     "evidence": r.evidence_ref})
+        rater = {} if group.anonymous else {"rater_id": rater_id, "rater": names[rater_id]}
+        if group.kind == GroupKind.QUESTIONNAIRE:
+            entry["ballots"][str(group_id)].append({**rater, "answers": answers})
+        elif group.kind == GroupKind.SINGLE:
+            entry["scores"][str(group_id)].append({**rater, "points": str(score), "note": note, "evidence": evidence})
         else:
-            by_rating[r.pk] = (entry, rater)
-    for s in IndicatorScore.objects.filter(rating_id__in=list(by_rating)).order_by("rating_id", "indicator_id"):
-        entry, rater = by_rating[s.rating_id]
-        entry["indicator_scores"][str(s.indicator_id)].append(
-            {**rater, "points": str(s.points), "note": s.note, "evidence": s.evidence_ref})
+            by_rating[pk] = (entry, rater)
+    scores = (IndicatorScore.objects.filter(**{f"rating__{k}": v for k, v in submitted.items()})
+              .order_by("rating_id", "indicator_id")
+              .values_list("rating_id", "indicator_id", "points", "note", "evidence_ref"))
+    for rating_id, indicator_id, points, note, evidence in scores.iterator(chunk_size=10_000):
+        if rating_id in by_rating:  # (a questionnaire's or a single score's sheet has no indicator scores)
+            entry, rater = by_rating[rating_id]
+            entry["indicator_scores"][str(indicator_id)].append(
+                {**rater, "points": str(points), "note": note, "evidence": evidence})
     adjustments = Adjustment.objects.filter(period=period, subject__in=subjects, withdrawn_at__isnull=True)
-    for adj in adjustments.order_by("id"):
-        data[str(adj.subject_id)]["adjustments"][str(adj.indicator_id)].append(
-            {"id": adj.pk, "points": str(adj.points), "note": adj.note, "evidence": adj.evidence_ref})
-    for av in AutoValue.objects.filter(period=period, subject__in=subjects):
-        data[str(av.subject_id)]["auto"][str(av.indicator_id)] = {"value": str(av.value),
-                                                                  "explanation": av.explanation}
+    for pk, subject_id, indicator_id, points, note, evidence in adjustments.order_by("id").values_list(
+            "pk", "subject_id", "indicator_id", "points", "note", "evidence_ref"):
+        data[str(subject_id)]["adjustments"][str(indicator_id)].append(
+            {"id": pk, "points": str(points), "note": note, "evidence": evidence})
+    for subject_id, indicator_id, value, explanation in AutoValue.objects.filter(
+            period=period, subject__in=subjects).values_list("subject_id", "indicator_id", "value", "explanation"):
+        data[str(subject_id)]["auto"][str(indicator_id)] = {"value": str(value), "explanation": explanation}
     routine = list(period.routine_periods.all())
     if routine:
         from .models import AssessmentResult
