@@ -4,12 +4,13 @@ the API's error body and in Open311's error format, instead of a server error.""
 
 from __future__ import annotations
 
+import threading
+
 import pytest
 from django.db import connection, connections
 from django.test import Client
 
 from jiceng.core import dbtimeout
-from jiceng.core.context import reset_request_context, set_request_context
 from jiceng.events import selectors
 from tests.events.factories import build_world
 
@@ -33,50 +34,56 @@ def shown(conn) -> str:
         return cur.fetchone()[0]
 
 
-@pytest.fixture
-def new_connection():
-    opened = []
+def opened_in_a_thread(*, exempt: bool):
+    """A connection opened by a new thread (a request thread, or a background one that says so)."""
+    out = {}
 
-    def make():
+    def run():
+        if exempt:
+            dbtimeout.exempt_this_thread()
         conn = connections.create_connection("default")
-        opened.append(conn)
-        return conn
-
-    yield make
-    for conn in opened:
+        conn.ensure_connection()
+        out["timeout"], out["wrapped"] = shown(conn), dbtimeout.translate_cancelled in conn.execute_wrappers
         conn.close()
 
+    thread = threading.Thread(target=run)
+    thread.start()
+    thread.join()
+    return out["timeout"], out["wrapped"]
 
-@pytest.mark.parametrize(("serving", "in_a_request", "expected"), [
-    (True, True, "7s"),     # gunicorn serving a page or an API call
-    (True, False, "0"),     # the embedded mode's timer thread in the same process
-    (False, True, "0"),     # a Celery worker replaying a request's context (a period's computation)
+
+@pytest.mark.parametrize(("serving", "exempt", "expected"), [
+    (True, False, "7s"),    # a gunicorn thread serving pages and API calls
+    (True, True, "0"),      # the embedded mode's timer thread in the same process
+    (False, False, "0"),    # a Celery worker or a command (they do not load jiceng.wsgi)
 ])
-def test_only_connections_a_served_request_opens_get_the_ceiling(settings, monkeypatch, new_connection, serving,
-                                                                 in_a_request, expected):
+def test_only_a_serving_processs_request_threads_get_the_ceiling(settings, monkeypatch, serving, exempt, expected):
     settings.JICENG_DB_STATEMENT_TIMEOUT = 7
     monkeypatch.setitem(dbtimeout.SERVING, "on", serving)
-    tokens = set_request_context(ip="10.0.0.1", channel="web") if in_a_request else None
-    try:
-        conn = new_connection()
-        conn.ensure_connection()
-    finally:
-        if tokens:
-            reset_request_context(tokens)
-    assert shown(conn) == expected
-    assert (dbtimeout.translate_cancelled in conn.execute_wrappers) is (expected != "0")
+    assert opened_in_a_thread(exempt=exempt) == (expected, expected != "0")
 
 
-def test_zero_turns_it_off(settings, monkeypatch, new_connection):
+def test_zero_turns_it_off(settings, monkeypatch):
     settings.JICENG_DB_STATEMENT_TIMEOUT = 0
     monkeypatch.setitem(dbtimeout.SERVING, "on", True)
-    tokens = set_request_context(ip="10.0.0.1", channel="api")
-    try:
-        conn = new_connection()
-        conn.ensure_connection()
-    finally:
-        reset_request_context(tokens)
-    assert shown(conn) == "0"
+    assert opened_in_a_thread(exempt=False) == ("0", False)
+
+
+def test_the_timer_thread_is_exempt(monkeypatch):
+    """The in-process scheduler's loop marks its thread before it opens a connection."""
+    from jiceng.events import tasks
+
+    seen = {}
+
+    def once(self, **kwargs):
+        seen["exempt"] = getattr(dbtimeout._thread, "exempt", False)
+        self._stop.set()
+
+    monkeypatch.setattr(tasks.InprocessScheduler, "run_once", once)
+    scheduler = tasks.InprocessScheduler(interval=0.01).start()
+    scheduler.stop()
+    assert seen == {"exempt": True}
+    assert getattr(dbtimeout._thread, "exempt", False) is False  # only that thread
 
 
 @pytest.fixture

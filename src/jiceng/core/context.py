@@ -22,11 +22,6 @@ def reset_request_context(tokens) -> None:
     _out_of_scope.reset(scope_token)
 
 
-def in_request() -> bool:
-    """Whether a request (page or API, through ``RequestContextMiddleware``) is being served here."""
-    return _out_of_scope.get() is not None
-
-
 def out_of_scope_note(what: str) -> None:
     noted = _out_of_scope.get()
     if noted is not None:

@@ -3,12 +3,13 @@
 A province's database holds tens of millions of cases; a question nobody foresaw (a deep page of a
 year's list, a custom range over every region) can run for minutes and hold an app server's thread
 and a database backend all that time. In a process serving requests (``jiceng.wsgi``: gunicorn,
-``jiceng serve``), every database connection opened while a request is being served gets
-``statement_timeout`` = ``JICENG_DB_STATEMENT_TIMEOUT`` seconds (0: none), and a statement the
-database cancels for it becomes ``QueryTooSlowError`` (503 with a readable message: a page, the
-API's error body, Open311's error format) instead of a server error. Celery workers, management
-commands and the embedded mode's timer thread open their connections outside a request and keep no
-ceiling: their work (a period of 25,000 subjects, a rollup rebuild, a backup) is long on purpose.
+``jiceng serve``), every database connection its request threads open gets ``statement_timeout`` =
+``JICENG_DB_STATEMENT_TIMEOUT`` seconds (0: none), and a statement the database cancels for it
+becomes ``QueryTooSlowError`` (503 with a readable message: a page, the API's error body, Open311's
+error format) instead of a server error. Celery workers and management commands do not load
+``jiceng.wsgi``, and a background thread of a serving process (the embedded mode's timers) says so
+with ``exempt_this_thread``: they keep no ceiling, their work (a period of 25,000 subjects, a rollup
+rebuild, a backup) being long on purpose.
 
 With PgBouncer in transaction mode a session ``SET`` would leak to other clients: set the timeout
 on the web role instead (``ALTER ROLE jiceng_web SET statement_timeout = '60s'``) and 0 here.
@@ -17,17 +18,23 @@ on the web role instead (``ALTER ROLE jiceng_web SET statement_timeout = '60s'``
 from __future__ import annotations
 
 import logging
+import threading
 
 from django.conf import settings
 from django.utils.translation import gettext as _
 
-from .context import in_request
 from .errors import ApplicationError
 
 logger = logging.getLogger(__name__)
 
 # Set by ``jiceng.wsgi`` before the application loads: this process serves requests.
 SERVING = {"on": False}
+_thread = threading.local()
+
+
+def exempt_this_thread() -> None:
+    """The calling thread does background work: connections it opens get no ceiling."""
+    _thread.exempt = True
 
 
 class QueryTooSlowError(ApplicationError):
@@ -70,8 +77,9 @@ def statement_timeout_apply(connection, seconds: float) -> None:
 
 
 def on_connection_created(sender, connection, **kwargs) -> None:
-    """``connection_created``: a connection a request opens in a serving process gets the ceiling."""
-    if connection.vendor != "postgresql" or not SERVING["on"] or not in_request():
+    """``connection_created``: a connection a serving process opens gets the ceiling, unless its thread
+    does background work."""
+    if connection.vendor != "postgresql" or not SERVING["on"] or getattr(_thread, "exempt", False):
         return
     seconds = statement_timeout_seconds()
     if seconds:

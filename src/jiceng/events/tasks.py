@@ -41,6 +41,9 @@ class InprocessScheduler:
         return process_due_timers(now=now)
 
     def _loop(self) -> None:
+        from jiceng.core.dbtimeout import exempt_this_thread
+
+        exempt_this_thread()  # a web process's background thread: no ceiling on its statements
         while not self._stop.is_set():
             close_old_connections()
             try:
