@@ -7,6 +7,7 @@ from __future__ import annotations
 import html
 import re
 import stat
+from datetime import timedelta
 from io import StringIO
 from urllib.parse import parse_qsl, urljoin, urlsplit
 
@@ -206,6 +207,33 @@ def test_the_credentials_file_lists_one_account_per_role_that_can_log_in(demo, c
     assert users["grid"].role == Role.GRID_WORKER and users["grid"].grid_worker.kind == WorkerKind.FULL_TIME
     assert users["grid"].grid_worker.community == users["community"].region
     assert all(u.full_name and not u.full_name.isascii() for u in users.values())
+
+
+def test_the_grid_account_has_the_last_days_cases_of_its_grids_to_check(demo):
+    """待我核查 is not empty for the demo's grid worker: the cases handled in her grids in the last days
+    wait for her check (elsewhere a simulated checker has closed them), and she may check each."""
+    from jiceng.events.choices import EventState
+    from jiceng.events.demo.simulation import ACCOUNT_CHECK_DAYS
+    from jiceng.events.models import Event
+    from jiceng.events.selectors.queues import verify_queue
+
+    grid = User.objects.get(username="grid")
+    grids = set(grid.grid_worker.grids.values_list("pk", flat=True))
+    waiting = Event.objects.filter(state=EventState.TO_VERIFY, grid__in=grids)
+    queue = verify_queue(actor=grid)
+    assert queue and {e.pk for e, allowed in queue} == set(waiting.values_list("pk", flat=True))
+    assert all("verify" in allowed and "verify_fail" in allowed for _e, allowed in queue)
+    newest_handled = max(e.handled_at for e in waiting)
+    assert all(newest_handled - e.handled_at <= timedelta(days=ACCOUNT_CHECK_DAYS[1] + 1) for e in waiting)
+
+
+def test_the_check_window_holds_about_five_cases_within_two_to_fourteen_days():
+    from jiceng.events.demo.simulation import account_check_days
+
+    assert account_check_days(2.9) == 2     # the full demo: the grid account's 8 grids get ~2.9 cases a day
+    assert account_check_days(0.5) == 10    # 5 cases ÷ 0.5 a day
+    assert account_check_days(0.1) == 14    # at most two weeks
+    assert account_check_days(0) == 0       # no account grids: nothing waits
 
 
 def test_a_second_run_changes_nothing_and_prints_the_logins_again(demo):

@@ -37,7 +37,7 @@ from .. import rollup
 from ..catalogue import load_event_categories
 from ..choices import Channel, Priority
 from ..models import Event, EventCategory
-from .simulation import Sim
+from .simulation import Sim, account_check_days
 from .world import (
     BATCH,
     CHANNEL_WEIGHTS,
@@ -131,6 +131,9 @@ def generate_demo_events(*, county_region: Region, year_start: date, count: int 
     cursor_by_grid: dict[int, int] = defaultdict(int)
     grid_names = {g.pk: g.name for g in world.grids}
     sim = Sim(world, end, entry.pk)
+    in_account_grids = sum(1 for g in grid_ids if g in world.account_grids)
+    sim.account_check_from = end - timedelta(
+        days=account_check_days(in_account_grids / max((end - window_start).total_seconds() / 86400, 1)))
     first_id = next_id(Event)
     batch: list[Case] = []
     total: dict = defaultdict(Counter)

@@ -50,6 +50,18 @@ from .world import (
 UNHURRIED, UNHURRIED_LONG = 0.4, 0.75
 SUSPEND, SUSPEND_LONG, SUSPEND_LONG_MEAN_DAYS = 0.012, 0.15, 30
 STUCK, STUCK_MEAN_DAYS, STUCK_LONG, STUCK_LONG_MEAN_DAYS = 0.025, 40, 0.014, 150
+# The grids of a worker with an account (the demo's ``grid`` login) keep the cases handled in their last
+# days waiting for that worker's check (待我核查), so that the account has work to try: elsewhere the
+# simulated checker (a worker without an account) has closed them. The window holds about
+# ACCOUNT_CHECK_CASES of those grids' cases, within ACCOUNT_CHECK_DAYS (two days at full scale).
+ACCOUNT_CHECK_CASES = 5
+ACCOUNT_CHECK_DAYS = (2, 14)
+
+
+def account_check_days(cases_a_day: float) -> float:
+    """How many last days' handled cases wait for the account's check, given how many cases its grids get a day."""
+    low, high = ACCOUNT_CHECK_DAYS
+    return min(max(ACCOUNT_CHECK_CASES / cases_a_day, low), high) if cases_a_day > 0 else 0
 
 
 class Sim:
@@ -60,6 +72,7 @@ class Sim:
         self.w = world
         self.rng = world.rng
         self.end = end
+        self.account_check_from = end  # see ACCOUNT_CHECK_CASES; set by the generator
         self.audit_id = audit_id
         self.transitions: list[tuple] = []
         self.whistles: list[tuple] = []
@@ -281,6 +294,10 @@ class Sim:
         worker_name, worker_user = self.w.worker_by_grid.get(case.grid_id, ("社区核查员", None))
         if worker_user == handler_id:
             worker_user = None
+        if case.grid_id in self.w.account_grids and t > self.account_check_from:
+            self.open_timer(case, Stage.VERIFY, t, self.at(cat.clock, t, self.hours(stage_allowance(cat, Stage.VERIFY))),
+                            cat)
+            raise Stop
         t, _ = self._stage(case, cat, Stage.VERIFY, t, fraction(rng, late=0.01))
         if rng.random() < 0.03:
             self._reopen(case, "verify_fail", t, worker_user, worker_name, "现场核查未通过，请继续处置。")

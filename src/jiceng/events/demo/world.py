@@ -153,10 +153,13 @@ class World:
             elif u.role == Role.DEPARTMENT_STAFF and u.department_id:
                 self.staff_by_department.setdefault(u.department_id, u)
         self.worker_by_grid: dict[int, tuple[str, int | None]] = {}
+        self.account_grids: set[int] = set()  # the grids of a worker who can log in (the demo's grid account)
         for grid_id, name, user_id in (GridAssignment.objects.filter(worker__active=True, grid__in=grids)
                                        .order_by("-is_primary", "worker_id")
                                        .values_list("grid_id", "worker__name", "worker__user_id")):
             self.worker_by_grid.setdefault(grid_id, (name, user_id))
+            if user_id is not None:
+                self.account_grids.add(grid_id)
         self.calendar = WorkCalendar.from_db()
         self.shapes = {g.pk: shapely.geometry.shape(g.boundary) for g in grids}
         self.rng = rng
