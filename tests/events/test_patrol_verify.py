@@ -87,3 +87,21 @@ def test_the_patrol_page_is_offered_to_who_can_use_it(world):
     assert "待我核查" in as_user(world.alice).get("/events/").content.decode()
     for user in (world.county, world.east, world.urban):
         assert link not in as_user(user).get("/events/").content.decode()
+
+
+def test_a_step_taken_on_the_list_says_which_case_it_was_about(world, clock):
+    """Back on 待我核查 (a list of cases), the refusal or the confirmation names its case; back on the
+    case's own page it need not."""
+    ev = handled_by_the_street(world)
+    wang = as_user(world.wang)
+    refused = wang.post(f"/events/{ev.pk}/verify_fail/", {"note": "", "next": "/events/patrol/"}, follow=True)
+    assert refused.redirect_chain[-1][0] == "/events/patrol/"
+    shown = [str(m) for m in refused.context["messages"]]
+    assert len(shown) == 1 and shown[0].startswith(f"{ev.number}：") and "原因" in shown[0], shown
+    on_its_page = wang.post(f"/events/{ev.pk}/verify_fail/", {"note": "", "next": f"/events/{ev.pk}/"}, follow=True)
+    assert [str(m) for m in on_its_page.context["messages"]] == [shown[0].removeprefix(f"{ev.number}：")]
+    done = wang.post(f"/events/{ev.pk}/verify/", {"note": "现场已清理", "photo": jpeg(), "next": "/events/patrol/"},
+                     follow=True)
+    ev.refresh_from_db()
+    assert ev.state == "closed"
+    assert [str(m) for m in done.context["messages"]] == [f"{ev.number}：已核查通过。"]

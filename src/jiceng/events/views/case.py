@@ -3,6 +3,8 @@ from it, and 我的待办 (the steps that are the viewer's job now, posted to th
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -216,20 +218,28 @@ def case_act(request, pk: int, action: str):
     if action not in PAGE_ACTIONS:
         raise Http404
     event = selectors.event_get(actor=request.user, pk=pk)
+    case_url = reverse("events:case", args=[pk])
+    back = local_next(request, case_url)
+    number = event.number
+
+    def about(text: str) -> str:
+        # Back on a list of cases (我的待办, 待我核查), the message names the case it is about.
+        return text if urlsplit(back).path == case_url else _("%(number)s：%(text)s") % {"number": number, "text": text}
+
     form = ActionForm(request.POST, request.FILES)
     if not form.is_valid():
-        messages.error(request, pgettext("list separator", "；").join(
-            str(e) for errs in form.errors.values() for e in errs))
+        messages.error(request, about(pgettext("list separator", "；").join(
+            str(e) for errs in form.errors.values() for e in errs)))
     else:
         try:
             _act(request, event, action, form)
         except ApplicationError as exc:
             if exc.status in (403, 404):
                 raise
-            messages.error(request, exc.message)
+            messages.error(request, about(exc.message))
         else:
-            messages.success(request, _done(action, event))
-    return redirect(local_next(request, reverse("events:case", args=[pk])))
+            messages.success(request, about(_done(action, event)))
+    return redirect(back)
 
 
 @require_http_methods(["GET", "POST"])
