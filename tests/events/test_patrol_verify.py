@@ -22,7 +22,7 @@ OTHER_HINT = "退单、挂起、作废、上报等须填写原因"
 pytestmark = pytest.mark.usefixtures("fresh_media")
 
 
-def handled_by_the_street(world):
+def handled_by_the_street(world, *, photo: bool = True):
     """A 甲社区 case (grid 甲一网格南片) sent to 东街道, which handles it and reports with a photo."""
     ev = report(world)
     services.event_register(actor=world.alice, event=ev)
@@ -30,7 +30,8 @@ def handled_by_the_street(world):
     east = as_user(world.east)
     for step in ("sign", "start"):
         assert east.post(f"/events/{ev.pk}/{step}/", {"note": ""}).status_code == 302
-    assert east.post(f"/events/{ev.pk}/submit/", {"note": FEEDBACK, "photo": jpeg()}).status_code == 302
+    assert east.post(f"/events/{ev.pk}/submit/", {"note": FEEDBACK, **({"photo": jpeg()} if photo else {})}
+                     ).status_code == 302
     ev.refresh_from_db()
     assert ev.state == "to_verify" and ev.handler_name == "东街道"
     return ev
@@ -105,3 +106,17 @@ def test_a_step_taken_on_the_list_says_which_case_it_was_about(world, clock):
     ev.refresh_from_db()
     assert ev.state == "closed"
     assert [str(m) for m in done.context["messages"]] == [f"{ev.number}：已核查通过。"]
+
+
+def test_the_card_says_when_closing_needs_the_checkers_photo(world, clock):
+    """垃圾乱堆乱放 closes only with a photo: the handler's feedback had one, or the checker takes one. The
+    card says so before the check is refused for it, and only when the feedback had none."""
+    with_photo = handled_by_the_street(world)
+    without = handled_by_the_street(world, photo=False)
+    assert with_photo.category.photo_required
+    html = as_user(world.wang).get("/events/patrol/").content.decode()
+    assert "ev-photo-needed" not in card(html, with_photo.number)
+    assert "该类事件结案须附现场照片，处置反馈未附：核查通过时请拍照上传。" in card(html, without.number)
+    refused = as_user(world.wang).post(f"/events/{without.pk}/verify/", {"note": "", "next": "/events/patrol/"},
+                                       follow=True)
+    assert [str(m) for m in refused.context["messages"]] == [f"{without.number}：该类事件结案须附处置后的现场照片。"]

@@ -84,6 +84,6 @@ def verify_queue(*, actor) -> list[tuple[Event, list[str]]]:
     """待我核查: the cases waiting for verification that the actor may verify (a handler of the case
     may not), the longest waiting first, each with the steps it allows."""
     window = list(event_visible(actor).filter(state=EventState.TO_VERIFY)
-                  .select_related("grid", "community").order_by("handled_at", "id")[:VERIFY_WINDOW])
+                  .select_related("grid", "community", "category").order_by("handled_at", "id")[:VERIFY_WINDOW])
     allowed = event_actions_many(actor=actor, events=window)
     return [(event, allowed[event.pk]) for event in window if "verify" in allowed[event.pk]]
