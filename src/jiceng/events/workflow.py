@@ -161,6 +161,12 @@ def case_refusal(action: str, event, actor) -> str:
     return ""
 
 
+def closing_photo_missing(event, submitted_photos) -> bool:
+    """核查通过 needs the checker's own photo: the category closes only with one (``photo_required``)
+    and the handler's latest 处置反馈 (``submitted_photos``) carried none."""
+    return bool(event.category.photo_required) and not submitted_photos
+
+
 # --- who the actor is to the case --------------------------------------------------------------
 
 

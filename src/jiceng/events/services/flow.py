@@ -217,7 +217,7 @@ def event_verify(*, actor, event: Event, passed: bool = True, note: str = "", ph
 
     def mutate(ctx: Ctx) -> None:
         ev = ctx.event
-        if ev.category.photo_required and not ctx.photos and not _submitted_photos(ev):
+        if not ctx.photos and workflow.closing_photo_missing(ev, _submitted_photos(ev)):
             raise ApplicationError(_("该类事件结案须附处置后的现场照片。"), field="photos")
         ev.closed_at = ctx.now
         ctx.stop_timers(ALL_STAGES)

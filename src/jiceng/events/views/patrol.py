@@ -49,8 +49,11 @@ def patrol(request):
             return redirect("events:patrol")
     queue = verify_queue(actor=actor)  # the list the home page counts
     feedback = selectors.latest_feedback(events=[e for e, _allowed in queue])  # what the worker goes to check
-    to_verify = [(e, [(a, workflow.transition(a).label) for a in ("verify", "verify_fail") if a in allowed],
-                  feedback.get(e.pk)) for e, allowed in queue]
+    to_verify = []
+    for e, allowed in queue:
+        fb = feedback.get(e.pk)
+        to_verify.append((e, [(a, workflow.transition(a).label) for a in ("verify", "verify_fail") if a in allowed],
+                          fb, workflow.closing_photo_missing(e, fb.photos if fb else [])))
     bounds = region_selectors.own_bounds(actor)
     return render(request, "events/patrol.html", {
         "form": form, "to_verify": to_verify, "is_worker": actor.role == Role.GRID_WORKER,
