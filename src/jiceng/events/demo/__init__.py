@@ -130,10 +130,10 @@ def generate_demo_events(*, county_region: Region, year_start: date, count: int 
     points = _points(world, rng, Counter(grid_ids))
     cursor_by_grid: dict[int, int] = defaultdict(int)
     grid_names = {g.pk: g.name for g in world.grids}
-    sim = Sim(world, end, entry.pk)
-    in_account_grids = sum(1 for g in grid_ids if g in world.account_grids)
-    sim.account_check_from = end - timedelta(
-        days=account_check_days(in_account_grids / max((end - window_start).total_seconds() / 86400, 1)))
+    account_cases_a_day = (sum(1 for g in grid_ids if g in world.account_grids)
+                           / max((end - window_start).total_seconds() / 86400, 1))
+    sim = Sim(world, end, entry.pk,
+              account_check_from=end - timedelta(days=account_check_days(account_cases_a_day)))
     first_id = next_id(Event)
     batch: list[Case] = []
     total: dict = defaultdict(Counter)

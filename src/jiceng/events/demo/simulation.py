@@ -67,12 +67,12 @@ def account_check_days(cases_a_day: float) -> float:
 class Sim:
     """Simulates cases one by one and collects the rows to insert."""
 
-    def __init__(self, world: World, end: datetime, audit_id: int):
+    def __init__(self, world: World, end: datetime, audit_id: int, *, account_check_from: datetime | None = None):
         self.fdt = fast_datetime()
         self.w = world
         self.rng = world.rng
         self.end = end
-        self.account_check_from = end  # see ACCOUNT_CHECK_CASES; set by the generator
+        self.account_check_from = account_check_from or end  # see ACCOUNT_CHECK_CASES
         self.audit_id = audit_id
         self.transitions: list[tuple] = []
         self.whistles: list[tuple] = []
@@ -181,11 +181,17 @@ class Sim:
         due = self.at(cat.clock, start, allowance)
         done = self.at(cat.clock, start, allowance * fraction)
         if done > self.end:
-            self.open_timer(case, stage, start, due, cat)
-            raise Stop
+            self._still_in(case, cat, stage, start, due)
         if done > due:
             self.overdue(case, due, stage)
         return done, due
+
+    def _still_in(self, case: Case, cat, stage: str, start: datetime, due: datetime | None = None):
+        """The case is still in ``stage`` at the end of the window: its open timer, and Stop."""
+        if due is None:
+            due = self.at(cat.clock, start, self.hours(stage_allowance(cat, stage)))
+        self.open_timer(case, stage, start, due, cat)
+        raise Stop
 
     def _simulate(self, case: Case, cat) -> None:
         rng = self.rng
@@ -280,8 +286,7 @@ class Sim:
             worked += delay
         worked = max(worked, case.last_at + timedelta(minutes=5))
         if worked > self.end:
-            self.open_timer(case, Stage.HANDLE, case.signed_at, case.handle_due_at, cat)
-            raise Stop
+            self._still_in(case, cat, Stage.HANDLE, case.signed_at, case.handle_due_at)
         if worked > case.handle_due_at:
             self.overdue(case, case.handle_due_at, Stage.HANDLE)
         case.handled_at, case.handled_by_id = worked, handler_id
@@ -295,9 +300,7 @@ class Sim:
         if worker_user == handler_id:
             worker_user = None
         if case.grid_id in self.w.account_grids and t > self.account_check_from:
-            self.open_timer(case, Stage.VERIFY, t, self.at(cat.clock, t, self.hours(stage_allowance(cat, Stage.VERIFY))),
-                            cat)
-            raise Stop
+            self._still_in(case, cat, Stage.VERIFY, t)
         t, _ = self._stage(case, cat, Stage.VERIFY, t, fraction(rng, late=0.01))
         if rng.random() < 0.03:
             self._reopen(case, "verify_fail", t, worker_user, worker_name, "现场核查未通过，请继续处置。")
@@ -345,8 +348,7 @@ class Sim:
     def _rehandle(self, case, cat, t, handler_id, handler_label) -> datetime:
         worked = self.at(cat.clock, t, self.rng.uniform(1, 10) * H)
         if worked > self.end:
-            self.open_timer(case, Stage.HANDLE, t, case.handle_due_at, cat)
-            raise Stop
+            self._still_in(case, cat, Stage.HANDLE, t, case.handle_due_at)
         if worked > case.handle_due_at:
             self.overdue(case, case.handle_due_at, Stage.HANDLE)
         case.handled_at = worked
