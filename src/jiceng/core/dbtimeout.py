@@ -65,7 +65,7 @@ def translate_cancelled(execute, sql, params, many, context):
 
 
 def statement_timeout_seconds() -> float:
-    return max(float(getattr(settings, "JICENG_DB_STATEMENT_TIMEOUT", 0) or 0), 0.0)
+    return max(float(settings.JICENG_DB_STATEMENT_TIMEOUT), 0.0)
 
 
 def statement_timeout_apply(connection, seconds: float) -> None:
